@@ -1,0 +1,20 @@
+import type { EventIndex } from './eventIndex.ts';
+import type { StoredEvent } from './types.ts';
+
+/**
+ * Usage events of one namespace. They live outside the unit of work on purpose: they are
+ * append-only and high-volume, so they are written to an append-only log instead of being
+ * rewritten with the JSON database. `append` makes events queryable at once (through
+ * `index`); durability is the implementation's business (see store/eventLog.ts).
+ */
+export interface EventStore {
+  /** adds already-validated events; an event whose (source, id) is already stored is skipped */
+  append(events: StoredEvent[]): void;
+  /** dedupe check by (source, id) */
+  has(source: string, id: string): boolean;
+  /** the query index over every stored event of the namespace */
+  readonly index: EventIndex;
+}
+
+/** Resolves the event store of a namespace (an organisation or a Zuplo bucket). */
+export type EventStoreProvider = (namespace: string) => EventStore;

@@ -1,0 +1,10 @@
+/** A half-open period [from, to). */
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+export const contains = (p: Period, t: Date): boolean => t.getTime() >= p.from.getTime() && t.getTime() < p.to.getTime();
+
+export const floorToSecond = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
+export const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60000) * 60000);

@@ -1,0 +1,23 @@
+import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
+
+/** A piece of work that becomes due at an instant (invoice collection, entitlement reset, ...). */
+export interface DueJob {
+  name: string;
+  namespace: string;
+  dueAt: Date;
+  run(tx: UnitOfWork): void;
+}
+
+/** Domains contribute job sources; the scheduler asks them what is due, it stores no timers. */
+export interface JobSource {
+  name: string;
+  /** every job of this source that is due at or before `until` in this namespace */
+  dueJobs(tx: UnitOfWork, until: Date): DueJob[];
+}
+
+export interface JobRecord {
+  name: string;
+  namespace: string;
+  dueAt: string;
+  ranAt: string;
+}

@@ -1,0 +1,84 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { sendProblem } from '../surfaces/http/problem.ts';
+import { buildSurfaceRouter } from '../surfaces/http/surfaceRouter.ts';
+import type { SurfaceDefinition } from '../surfaces/http/types.ts';
+import { loadSurfaces } from '../surfaces/index.ts';
+import { ControllableClock } from './ControllableClock.ts';
+import type { Emulator } from './Emulator.ts';
+
+export interface AppOptions {
+  validateResponses?: boolean;
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/** Konnect is served under /v3/openmeter and, as self-hosted OpenMeter does, /api/v3/openmeter. */
+const V3_ALIAS = '/api/v3/openmeter';
+
+export function createApp(emulator: Emulator, options: AppOptions = {}): { app: Express; surfaces: SurfaceDefinition[] } {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.set('etag', false);
+  app.locals.emulator = emulator;
+  const surfaces = loadSurfaces(emulator);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const t0 = process.hrtime.bigint();
+    const path = req.path;
+    if (req.url.startsWith(V3_ALIAS)) req.url = req.url.slice(4);
+    if (!path.startsWith('/_emulator')) {
+      res.on('finish', () => {
+        emulator.journal.record({
+          at: emulator.clock.now().toISOString(),
+          method: req.method,
+          path: req.originalUrl,
+          surface: surfaceNameOf(surfaces, req.url),
+          operationId: (res.locals as { operationId?: string }).operationId,
+          status: res.statusCode,
+          durationMs: ControllableClock.elapsedMs(t0),
+        });
+      });
+    }
+    next();
+  });
+
+  app.use(express.json({ type: JSON_TYPES, limit: '50mb', strict: false }));
+  app.use(express.text({ type: ['text/plain', 'text/csv'], limit: '10mb' }));
+  app.use(express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }));
+
+  for (const s of surfaces) {
+    // Only requests under the surface's prefixes reach its validator: route lookup there is a
+    // linear scan, so letting every surface look at every request would cost all of them.
+    const router = buildSurfaceRouter(s, emulator, { validateResponses: options.validateResponses ?? false });
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (s.prefixes.some((p) => req.url.startsWith(p))) router(req, res, next);
+      else next();
+    });
+  }
+
+  app.use((req: Request, res: Response) => {
+    const s = surfaces.find((x) => x.prefixes.some((p) => req.url.startsWith(p)));
+    if (s) {
+      const { status, body } = s.renderProblem({ status: 404, message: 'not found', errors: [{ path: req.path, message: `no route for ${req.method} ${req.path}` }] }, req);
+      sendProblem(res, status, body);
+      return;
+    }
+    sendProblem(res, 404, { type: 'about:blank', title: 'Not Found', status: 404, detail: `no route for ${req.method} ${req.path}` });
+  });
+  // Errors raised before a surface router claimed the request (e.g. unparseable JSON).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const s = surfaces.find((x) => x.prefixes.some((p) => req.url.startsWith(p))) ?? surfaces[0]!;
+    const { status, body } = s.renderProblem(err, req);
+    if (status >= 500) emulator.log.error(err);
+    sendProblem(res, status, body);
+  });
+  return { app, surfaces };
+}
+
+function surfaceNameOf(surfaces: SurfaceDefinition[], url: string): string {
+  let best = '';
+  let name = 'unknown';
+  for (const s of surfaces) for (const p of s.prefixes) if (url.startsWith(p) && p.length > best.length) ((best = p), (name = s.name));
+  return name;
+}

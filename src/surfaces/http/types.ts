@@ -1,0 +1,63 @@
+import type { Request, Response } from 'express';
+import type { UnitOfWork } from '../../domain/shared/unitOfWork.ts';
+import type { Emulator } from '../../runtime/Emulator.ts';
+
+/** What a handler answers; the surface router writes it (and validates it in dev/test). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** defaults to application/json when a body is present */
+  contentType?: string;
+  /** write `body` as-is (a string/Buffer), e.g. CSV */
+  raw?: boolean;
+}
+
+export interface HandlerContext {
+  req: Request;
+  res: Response;
+  emulator: Emulator;
+  /** tenant of this request (OpenMeter organisation, Zuplo bucket, ...) */
+  namespace: string;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
+  body: unknown;
+  /** one command = one unit of work: commits once if `fn` returns, discards if it throws */
+  run<T>(fn: (tx: UnitOfWork) => T): Promise<T>;
+  /** read-only access (nothing written is kept) */
+  read<T>(fn: (tx: UnitOfWork) => T): T;
+}
+
+export type Handler = (ctx: HandlerContext) => Reply | Promise<Reply>;
+
+/** Marks an operation that is specified but not built yet: it answers 501 naming itself. */
+export const NOT_BUILT = Symbol('notBuilt');
+export type HandlerMap<Op extends string> = Record<Op, Handler | typeof NOT_BUILT>;
+
+export interface OperationInfo {
+  readonly operationId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly successStatus?: number | string;
+}
+
+/** Renders any error into this surface's problem shape. */
+export interface ProblemRenderer {
+  (err: unknown, req: Request): { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
+}
+
+export interface SurfaceDefinition<Op extends string = string> {
+  name: string;
+  /** prefixes under which this surface answers (for the health report and unknown-route errors) */
+  prefixes: string[];
+  /** prepended to every spec path when routing (the spec's server path) */
+  basePath: string;
+  spec: Record<string, unknown>;
+  operations: readonly OperationInfo[];
+  handlers: HandlerMap<Op>;
+  renderProblem: ProblemRenderer;
+  namespaceOf(req: Request): string;
+}
+
+export const ok = (body: unknown, status = 200): Reply => ({ status, body });
+export const noContent = (): Reply => ({ status: 204 });

@@ -1,0 +1,20 @@
+import { loadSpec } from '../http/loadSpec.ts';
+import type { SurfaceDefinition } from '../http/types.ts';
+import { DEFAULT_NAMESPACE } from '../openmeter-v1/surface.ts';
+import { renderV3Problem } from './errors.ts';
+import { handlers } from './handlers.ts';
+import { operations, type OperationId } from './operations.gen.ts';
+
+export function konnectV3Surface(): SurfaceDefinition<OperationId> {
+  return {
+    name: 'konnect-v3',
+    // /api/v3/openmeter is rewritten to /v3/openmeter before routing (see runtime/app.ts)
+    prefixes: ['/v3/openmeter/'],
+    basePath: '/v3',
+    spec: loadSpec('konnect-v3'),
+    operations,
+    handlers,
+    renderProblem: renderV3Problem,
+    namespaceOf: () => DEFAULT_NAMESPACE,
+  };
+}
