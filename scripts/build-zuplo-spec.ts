@@ -19,8 +19,8 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argRef = process.argv.indexOf('--ref');
-const refDir =
-  argRef > 0 ? process.argv[argRef + 1] : (process.env.REFERENCE_DIR ?? '/work/shared/reference');
+const refDir: string =
+  (argRef > 0 ? process.argv[argRef + 1] : undefined) ?? process.env.REFERENCE_DIR ?? '/work/shared/reference';
 
 const load = (p: string): Json => YAML.parse(readFileSync(p, 'utf8'), { maxAliasCount: -1 });
 const zuplo = load(join(refDir, 'vendor/zuplo-developer-api.openapi.yaml'));
@@ -200,6 +200,18 @@ for (const [p, item] of Object.entries<Json>(zuplo.paths)) {
     if (!SUMMARY[op.operationId]) throw new Error(`no summary for ${op.operationId}`);
     op.summary = SUMMARY[op.operationId];
     op.parameters ??= [];
+    // The vendor marks `limit`/`offset` of the consumer/key/manager lists `required` although its own
+    // text gives defaults (1000 / 0) and says an over-large limit is capped; documented calls omit them.
+    // Keep the parameters, but make them optional with those defaults and let a large limit through.
+    for (const prm of op.parameters) {
+      if (prm.in === 'query' && prm.required === true && (prm.name === 'limit' || prm.name === 'offset')) {
+        prm.required = false;
+        prm.schema.default = prm.name === 'limit' ? 1000 : 0;
+        if (prm.name === 'limit') delete prm.schema.maximum;
+        op['x-localmeter-note'] =
+          'limit/offset: vendor says required; relaxed to optional (defaults 1000/0, larger limit capped to 1000).';
+      }
+    }
     addOp(p, m, orderOp(op));
   }
 }
@@ -330,7 +342,7 @@ const usedParams = new Set<string>();
     visit(node, (ref: string) => {
       if (seen.has(ref)) return;
       seen.add(ref);
-      const [, , kind, name] = ref.split('/');
+      const [, , kind, name = ''] = ref.split('/');
       if (kind === 'schemas') {
         if (!allSchemas[name]) throw new Error(`dangling ${ref}`);
         usedSchemas.add(name);
@@ -359,16 +371,19 @@ const fixNode = (node: Json): void => {
     node.pattern = node.pattern.replace(/\^\\-/g, '^-');
     patternFixes++;
   }
-  if (node.nullable === true && node.type === undefined) {
-    const t = inferType(node);
+  // `nullable` only widens `type` in ajv: beside allOf/oneOf/anyOf/$ref the sub-schemas still reject null,
+  // and without `type` ajv refuses to compile ("nullable cannot be used without type"). Rewrite to
+  //   {type: <inferred>, nullable: true, anyOf: [<original minus nullable>, {enum: [null]}]}
+  if (node.nullable === true && (node.allOf || node.oneOf || node.anyOf || node.$ref)) {
+    const { nullable: _n, ...rest } = node;
+    const t = inferType(rest);
+    for (const k of Object.keys(node)) delete node[k];
     if (t) {
       node.type = t;
-    } else {
-      // no single type: allow null through an explicit alternative
-      const { nullable: _n, ...rest } = node;
-      for (const k of Object.keys(node)) delete node[k];
-      node.anyOf = [rest, { type: 'object', nullable: true, enum: [null] }];
+      node.nullable = true;
+      delete rest.type;
     }
+    node.anyOf = [rest, { enum: [null] }];
     nullableFixes++;
   }
   for (const [k, v] of Object.entries(node)) if (k !== 'enum' && k !== 'default') fixNode(v);

@@ -23,8 +23,8 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const argRef = process.argv.indexOf('--ref');
-const refDir =
-  argRef > 0 ? process.argv[argRef + 1] : (process.env.REFERENCE_DIR ?? '/work/shared/reference');
+const refDir: string =
+  (argRef > 0 ? process.argv[argRef + 1] : undefined) ?? process.env.REFERENCE_DIR ?? '/work/shared/reference';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 const failures: string[] = [];
 const fail = (m: string) => failures.push(m);
@@ -61,7 +61,7 @@ let catalogRows = 0;
 if (existsSync(tsv)) {
   for (const line of readFileSync(tsv, 'utf8').split('\n').slice(1)) {
     if (!line.trim()) continue;
-    const [n, , , method, path] = line.split('\t');
+    const [n = '', , , method = '', path = ''] = line.split('\t');
     const [m, p] = CHOSEN[n] ?? [method, path];
     catalogRows++;
     if (!has(zuplo, m, p)) fail(`catalog #${n} ${m} ${p} missing from specs/zuplo.yaml`);
@@ -72,8 +72,7 @@ if (existsSync(tsv)) {
 for (const [m, p] of CLI_ROUTES) if (!has(zuplo, m, p)) fail(`CLI route ${m} ${p} missing`);
 for (const p of ['/mcp', '/mcp/docs']) if (!has(zuplo, 'POST', p)) fail(`POST ${p} missing`);
 if (!has(zuplo, 'GET', '/openapi')) fail('GET /openapi missing');
-for (const [n] of Object.entries(CHOSEN)) {
-  const [m, p] = CHOSEN[n];
+for (const [n, [m, p]] of Object.entries(CHOSEN)) {
   if (zuplo.paths[p]?.[m.toLowerCase()]?.['x-localmeter-inferred'] !== true)
     fail(`#${n} ${m} ${p} should carry x-localmeter-inferred: true`);
 }
@@ -146,6 +145,14 @@ const raw = readFileSync(join(root, 'specs/zuplo.yaml'), 'utf8');
 if (raw.includes('^\\-?')) fail('zuplo.yaml still contains the ^\\-? pattern');
 
 // ---------------------------------------------------------------- 3. ajv compilation via express-openapi-validator
+// Vendor formats ajv does not know (uint8/uint32 from Zuplo, json from OpenMeter); the emulator should
+// register the same ones to avoid "unknown format ... ignored" warnings.
+const EXTRA_FORMATS = {
+  uint8: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= 0 && n <= 255 },
+  uint32: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= 0 && n <= 4294967295 },
+  json: { type: 'string' as const, validate: () => true },
+  'application/json': { type: 'string' as const, validate: () => true },
+};
 const COMPILE_ERROR =
   /schema is invalid|"?nullable"? cannot be used without "?type|Invalid escape|unknown keyword|strict mode|can't resolve reference|cannot resolve|is not a valid|Invalid regular expression|no schema with key|must NOT be valid against|compile/i;
 
@@ -184,6 +191,7 @@ async function exercise(doc: Json, ops: Op[], label: string) {
       apiSpec: structuredClone(doc),
       validateRequests: true,
       validateResponses: true,
+      formats: EXTRA_FORMATS,
     }),
   );
   app.use((req, res) => {
@@ -205,7 +213,7 @@ async function exercise(doc: Json, ops: Op[], label: string) {
     const url = buildUrl(o, doc);
     const okCode = Object.keys(o.op.responses).find((c) => /^2\d\d$/.test(c)) ?? '200';
     for (const probe of [undefined, okCode]) {
-      let r = request(app)[o.method](url).set('Authorization', 'Bearer zpka_test_123');
+      let r = (request(app) as Json)[o.method](url).set('Authorization', 'Bearer zpka_test_123');
       if (probe) r = r.set('x-probe-response', probe);
       if (o.op.requestBody) {
         const content = deref(doc, o.op.requestBody).content ?? {};
@@ -236,7 +244,14 @@ const n2 = await exercise(control, cOps, 'control');
 // CLI quirk: source-url without a Content-Type header must pass validation
 {
   const app = express();
-  app.use(OpenApiValidator.middleware({ apiSpec: structuredClone(zuplo), validateRequests: true, validateResponses: true }));
+  app.use(express.json());
+  app.use(OpenApiValidator.middleware({
+      apiSpec: structuredClone(zuplo),
+      validateRequests: true,
+      validateResponses: true,
+      formats: EXTRA_FORMATS,
+    }),
+  );
   app.use((_req, res) => res.status(501).type('text/plain').send('ok'));
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use((err: Json, _q: express.Request, res: express.Response, _n: express.NextFunction) =>
@@ -248,6 +263,17 @@ const n2 = await exercise(control, cOps, 'control');
     .unset('Content-Type')
     .send(Buffer.from('{"accountName":"a","projectName":"p","environment":"main"}'));
   if (r.status !== 501) fail(`source-url without Content-Type rejected: ${r.status} ${JSON.stringify(r.body)}`);
+  // nullable beside allOf/$ref must still accept null (ajv quirk rewrite in the generator)
+  const nm = await request(app)
+    .post('/v3/metering/bckt_test/meters')
+    .set('Authorization', 'Bearer zpka_x')
+    .send({ slug: 'api_requests', name: 'API requests', eventType: 'request', aggregation: 'COUNT', metadata: null });
+  if (nm.status !== 501) fail(`MeterCreate.metadata = null rejected: ${nm.status} ${JSON.stringify(nm.body)}`);
+  const nm2 = await request(app)
+    .post('/v3/metering/bckt_test/meters')
+    .set('Authorization', 'Bearer zpka_x')
+    .send({ slug: 'api_requests', name: 'API requests', eventType: 'request', aggregation: 'COUNT', metadata: 'x' });
+  if (nm2.status !== 400) fail(`MeterCreate.metadata = "x" not rejected: ${nm2.status}`);
   const u = await request(app)
     .put('/v1/deployments/uploads/abc')
     .set('Content-Type', 'application/gzip')

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { validationError } from '../domain/shared/errors.ts';
 import type { IdGenerator } from '../domain/shared/ids.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { Store } from '../store/Store.ts';
@@ -102,6 +103,30 @@ export class Emulator {
 
   private nextDueJob(until: Date): DueJob | undefined {
     return this.pendingJobs(until)[0];
+  }
+
+  /** Everything, as one JSON document: records of every namespace, events, and the clock. */
+  exportSnapshot(): Record<string, unknown> {
+    return {
+      format: 'localmeter-snapshot@1',
+      clock: { now: this.clock.now().toISOString(), frozen: this.clock.frozen },
+      namespaces: this.store.exportAll(),
+      events: this.services.exportEvents(),
+    };
+  }
+
+  async importSnapshot(snap: Record<string, unknown>): Promise<void> {
+    if (snap.format !== 'localmeter-snapshot@1') {
+      throw validationError('invalid_snapshot', 'not a localmeter snapshot (expected format "localmeter-snapshot@1")');
+    }
+    await this.flush();
+    this.services.reset();
+    await this.store.importAll((snap.namespaces ?? {}) as Parameters<Store['importAll']>[0]);
+    await this.services.importEvents((snap.events ?? {}) as Record<string, unknown[]>);
+    const clock = snap.clock as { now?: string; frozen?: boolean } | undefined;
+    if (clock?.now) this.clock.set(new Date(clock.now));
+    if (clock?.frozen === true) this.clock.freeze();
+    if (clock?.frozen === false) this.clock.unfreeze();
   }
 
   async reset(ns?: string): Promise<void> {

@@ -50,7 +50,7 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   for (const s of surfaces) {
     // Only requests under the surface's prefixes reach its validator: route lookup there is a
     // linear scan, so letting every surface look at every request would cost all of them.
-    const router = buildSurfaceRouter(s, emulator, { validateResponses: options.validateResponses ?? false });
+    const router = buildSurfaceRouter(s, { validateResponses: options.validateResponses ?? false });
     app.use((req: Request, res: Response, next: NextFunction) => {
       if (s.prefixes.some((p) => req.url.startsWith(p))) router(req, res, next);
       else next();

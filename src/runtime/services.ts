@@ -6,6 +6,8 @@ export interface Services {
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
   reset(ns?: string): void;
+  exportEvents(): Record<string, unknown[]>;
+  importEvents(events: Record<string, unknown[]>): Promise<void>;
 }
 
 export function createServices(_emulator: Emulator): Services {
@@ -13,5 +15,7 @@ export function createServices(_emulator: Emulator): Services {
     flush: async () => undefined,
     flushAll: async () => undefined,
     reset: () => undefined,
+    exportEvents: () => ({}),
+    importEvents: async () => undefined,
   };
 }

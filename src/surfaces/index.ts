@@ -1,9 +1,10 @@
 import type { Emulator } from '../runtime/Emulator.ts';
 import type { SurfaceDefinition } from './http/types.ts';
+import { controlSurface } from './control/surface.ts';
 import { konnectV3Surface } from './konnect-v3/surface.ts';
 import { openmeterV1Surface } from './openmeter-v1/surface.ts';
 
 /** Every wire contract the emulator serves, in routing order. */
 export function loadSurfaces(_emulator: Emulator): SurfaceDefinition[] {
-  return [openmeterV1Surface(), konnectV3Surface()] as SurfaceDefinition[];
+  return [openmeterV1Surface(), konnectV3Surface(), controlSurface()] as SurfaceDefinition[];
 }

@@ -153,6 +153,8 @@ export class EventIndex {
   private readonly all: StoredEvent[] = [];
   private readonly keys = new Set<string>();
   private readonly buckets = new Map<string, TypeBucket>();
+  /** every event, time-sorted, for listing */
+  private readonly timeline = new TypeBucket();
   private maxSeq = -1;
 
   get size(): number {
@@ -179,7 +181,9 @@ export class EventIndex {
       if (e.seq > this.maxSeq) this.maxSeq = e.seq;
       let b = this.buckets.get(e.type);
       if (!b) this.buckets.set(e.type, (b = new TypeBucket()));
-      b.add(e, Date.parse(e.time));
+      const t = Date.parse(e.time);
+      b.add(e, t);
+      this.timeline.add(e, t);
       added.push(e);
     }
     return added;
@@ -188,6 +192,12 @@ export class EventIndex {
   /** every event in ingestion order */
   events(): readonly StoredEvent[] {
     return this.all;
+  }
+
+  /** every event sorted by (time, seq): read `events[sortedOrd[i]]`, time `sortedTimes[i]` */
+  sortedByTime(): TypeBucket {
+    this.timeline.ensureSorted();
+    return this.timeline;
   }
 
   eventTypes(): string[] {

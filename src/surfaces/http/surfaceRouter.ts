@@ -16,10 +16,33 @@ const toExpressPath = (p: string): string => p.replace(/\{([^}]+)\}/g, ':$1').re
  * Route → validate request → act → (validate response) for one wire contract. Every operation in
  * the spec gets a route; the handler map decides whether it acts or answers 501.
  */
-export function buildSurfaceRouter(def: SurfaceDefinition, emulator: Emulator, opts: SurfaceRouterOptions): Router {
+/**
+ * Vendor formats that are documentation, not constraints (`uint8`, `ISO8601`, ...): accepted as
+ * declared so ajv neither warns nor rejects; durations are checked by the domain.
+ */
+const DOC_FORMATS: Record<string, true> = Object.fromEntries(
+  ['double', 'duration', 'ISO8601', 'uint8', 'int16', 'uint32', 'path', 'password', 'json', 'uint64', 'uri-reference', 'application/json', 'int32', 'int64', 'float'].map((f) => [f, true]),
+);
+
+const cache = new Map<string, Router>();
+
+/**
+ * Compiling a vendor document's validators costs seconds, and it does not depend on the
+ * emulator instance: every emulator in a process shares one router per surface and option set,
+ * and finds its own state through `req.app.locals.emulator`.
+ */
+export function buildSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions): Router {
+  const key = `${def.name}|${opts.validateResponses}`;
+  let router = cache.get(key);
+  if (!router) cache.set(key, (router = createSurfaceRouter(def, opts)));
+  return router;
+}
+
+function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions): Router {
   const router = express.Router();
   router.use(
     OpenApiValidator.middleware({
+      formats: DOC_FORMATS as never,
       apiSpec: def.spec as never,
       validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
       validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
@@ -39,7 +62,7 @@ export function buildSurfaceRouter(def: SurfaceDefinition, emulator: Emulator, o
       (res.locals as Record<string, unknown>).operationId = op.operationId;
       try {
         if (handler === undefined || handler === NOT_BUILT) throw new NotBuiltError(op.operationId);
-        const reply = await handler(contextFor(def, emulator, req, res));
+        const reply = await handler(contextFor(def, req.app.locals.emulator as Emulator, req, res));
         writeReply(res, reply);
       } catch (err) {
         next(err);
@@ -49,7 +72,7 @@ export function buildSurfaceRouter(def: SurfaceDefinition, emulator: Emulator, o
 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, body, headers } = def.renderProblem(err, req);
-    if (status >= 500 && !(err instanceof NotBuiltError)) emulator.log.error(`[${def.name}] ${req.method} ${req.originalUrl}:`, err);
+    if (status >= 500 && !(err instanceof NotBuiltError)) (req.app.locals.emulator as Emulator).log.error(`[${def.name}] ${req.method} ${req.originalUrl}:`, err);
     sendProblem(res, status, body, headers);
   });
   return router;

@@ -1,0 +1,590 @@
+import type { Clock } from '../shared/clock.ts';
+import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationError } from '../shared/errors.ts';
+import type { IdGenerator } from '../shared/ids.ts';
+import { isUlid } from '../shared/ids.ts';
+import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { MeteringErrorCode as C } from './errors.ts';
+import { matchString, matchTime } from './eventFilter.ts';
+import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
+import { formatInstant, queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
+import type { EventStoreProvider } from './ports.ts';
+import {
+  MeterAggregation,
+  type CloudEventInput,
+  type CursorPage,
+  type CustomerAttributionRecord,
+  type IngestedEvent,
+  type ListEventsCursorInput,
+  type ListEventsInput,
+  type ListMetersInput,
+  type Meter,
+  type MeterCreateInput,
+  type MeterQueryParams,
+  type MeterQueryResult,
+  type MeterUpdateInput,
+  type Page,
+  type PortalToken,
+  type PortalTokenRecord,
+  type StoredEvent,
+  type Subject,
+  type SubjectUpsertInput,
+} from './types.ts';
+
+export interface MeteringServiceDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  events: EventStoreProvider;
+}
+
+const METERS = 'meters';
+const SUBJECTS = 'subjects';
+const PORTAL_TOKENS = 'portalTokens';
+const CUSTOMERS = 'customers';
+
+const KEY_RE = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+const GROUP_KEY_RE = /^[a-zA-Z_][0-9a-zA-Z_]*$/;
+const AGGREGATIONS = new Set<string>(Object.values(MeterAggregation));
+/** OpenMeter's default portal token lifetime (portal.tokenExpiration = 1h) */
+const PORTAL_TOKEN_TTL_MS = 60 * 60 * 1000;
+const LIST_EVENTS_DEFAULT_LOOKBACK_MS = 72 * 3600_000;
+const GROUP_BY_VALUES_DEFAULT_LOOKBACK_MS = 24 * 3600_000;
+
+const unauthorized = (message: string) => new DomainError(ErrorKind.unauthorized, C.portalTokenInvalid, message);
+
+/** Meters, usage events, meter queries, (deprecated) subjects and consumer portal tokens. */
+export class MeteringService {
+  constructor(private readonly deps: MeteringServiceDeps) {}
+
+  // ---------------------------------------------------------------- meters
+
+  createMeter(tx: UnitOfWork, input: MeterCreateInput): Meter {
+    const issues = new IssueCollector();
+    const key = input.key;
+    if (typeof key !== 'string' || key.length === 0) issues.add('meter_key_required', 'meter key is required', 'key');
+    else if (key.length > 64 || !KEY_RE.test(key)) issues.add('meter_key_invalid', `meter key is invalid: ${key}`, 'key');
+    if (input.name !== undefined && (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 256)) {
+      issues.add('meter_name_invalid', 'meter name must be between 1 and 256 characters', 'name');
+    }
+    if (input.description != null && input.description.length > 1024) {
+      issues.add('meter_description_invalid', 'meter description must be at most 1024 characters', 'description');
+    }
+    if (typeof input.eventType !== 'string' || input.eventType.length === 0) {
+      issues.add('meter_event_type_required', 'meter event type is required', 'eventType');
+    }
+    const aggregation = input.aggregation;
+    if (!AGGREGATIONS.has(aggregation)) issues.add('meter_aggregation_invalid', `invalid meter aggregation: ${aggregation}`, 'aggregation');
+    const valueProperty = input.valueProperty ?? undefined;
+    if (aggregation === MeterAggregation.COUNT) {
+      if (valueProperty !== undefined && valueProperty !== '') {
+        issues.add('meter_value_property_not_allowed', 'meter value property is not allowed when the aggregation is count', 'valueProperty');
+      }
+    } else if (AGGREGATIONS.has(aggregation)) {
+      if (!valueProperty) issues.add('meter_value_property_required', 'meter value property is required', 'valueProperty');
+      else if (!valueProperty.startsWith('$')) issues.add('meter_value_property_invalid', 'meter value property must start with $', 'valueProperty');
+    }
+    const groupBy = input.groupBy ?? {};
+    validateGroupBy(issues, groupBy, valueProperty);
+    let eventFrom: string | undefined;
+    if (input.eventFrom != null) {
+      const ms = Date.parse(input.eventFrom);
+      if (Number.isNaN(ms)) issues.add('meter_event_from_invalid', 'meter event from must be a date-time', 'eventFrom');
+      else eventFrom = new Date(ms).toISOString();
+    }
+    issues.throwIfAny(C.meterInvalid);
+
+    const meters = tx.collection<Meter>(METERS);
+    if (meters.findOne((m) => !m.deletedAt && m.key === key)) {
+      throw conflict(C.meterKeyConflict, `meter with the same slug already exists: ${key}`);
+    }
+    const now = this.deps.clock.now().toISOString();
+    const meter: Meter = {
+      id: this.deps.ids.next(),
+      key,
+      name: input.name ?? key,
+      ...(input.description != null ? { description: input.description } : {}),
+      eventType: input.eventType,
+      aggregation: aggregation as MeterAggregation,
+      ...(valueProperty && aggregation !== MeterAggregation.COUNT ? { valueProperty } : {}),
+      groupBy: { ...groupBy },
+      ...(eventFrom ? { eventFrom } : {}),
+      ...(input.metadata != null ? { metadata: { ...input.metadata } } : {}),
+      ...(input.annotations != null ? { annotations: { ...input.annotations } } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+    meters.put(meter);
+    return meter;
+  }
+
+  updateMeter(tx: UnitOfWork, idOrSlug: string, input: MeterUpdateInput): Meter {
+    const meter = this.getMeter(tx, idOrSlug);
+    const issues = new IssueCollector();
+    if (input.name !== undefined && (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 256)) {
+      issues.add('meter_name_invalid', 'meter name must be between 1 and 256 characters', 'name');
+    }
+    if (input.description != null && input.description.length > 1024) {
+      issues.add('meter_description_invalid', 'meter description must be at most 1024 characters', 'description');
+    }
+    const groupBy = input.groupBy === undefined || input.groupBy === null ? meter.groupBy : input.groupBy;
+    validateGroupBy(issues, groupBy, meter.valueProperty);
+    // existing dimensions feed stored queries and entitlements: they may be added, not removed or re-pointed
+    for (const [k, v] of Object.entries(meter.groupBy)) {
+      if (!(k in groupBy)) issues.add('meter_group_by_key_removed', `meter group by key cannot be removed: ${k}`, `groupBy.${k}`);
+      else if (groupBy[k] !== v) issues.add('meter_group_by_key_changed', `meter group by key cannot be changed: ${k}`, `groupBy.${k}`);
+    }
+    issues.throwIfAny(C.meterInvalid);
+    const updated: Meter = {
+      ...meter,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      groupBy: { ...groupBy },
+      updatedAt: this.deps.clock.now().toISOString(),
+    };
+    if (input.description !== undefined) {
+      if (input.description === null) delete updated.description;
+      else updated.description = input.description;
+    }
+    if (input.metadata !== undefined) updated.metadata = input.metadata === null ? null : { ...input.metadata };
+    tx.collection<Meter>(METERS).put(updated);
+    return updated;
+  }
+
+  /** by ULID id or by key (v1 slug); deleted meters are not found */
+  getMeter(tx: UnitOfWork, idOrSlug: string): Meter {
+    const meters = tx.collection<Meter>(METERS);
+    const byId = isUlid(idOrSlug.toUpperCase()) ? meters.get(idOrSlug.toUpperCase()) ?? meters.get(idOrSlug) : undefined;
+    const meter = byId && !byId.deletedAt ? byId : meters.findOne((m) => !m.deletedAt && m.key === idOrSlug);
+    if (!meter) throw notFound(C.meterNotFound, `meter not found: ${idOrSlug}`);
+    return meter;
+  }
+
+  listMeters(tx: UnitOfWork, input: ListMetersInput = {}): Page<Meter> {
+    const page = input.page ?? 1;
+    const pageSize = input.pageSize ?? 100;
+    if (!Number.isInteger(page) || page < 1) throw validationError(C.invalidQueryParameter, 'page must be a positive integer');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+      throw validationError(C.invalidQueryParameter, 'pageSize must be between 1 and 1000');
+    }
+    const orderBy = input.orderBy ?? 'key';
+    const dir = input.order === 'DESC' ? -1 : 1;
+    const all = tx
+      .collection<Meter>(METERS)
+      .find((m) => input.includeDeleted === true || !m.deletedAt)
+      .sort((a, b) => {
+        const av = String(a[orderBy] ?? ''), bv = String(b[orderBy] ?? '');
+        return (av < bv ? -1 : av > bv ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * dir;
+      });
+    return { items: all.slice((page - 1) * pageSize, page * pageSize), page, pageSize, totalCount: all.length };
+  }
+
+  /** soft delete: the key becomes free for a new meter */
+  deleteMeter(tx: UnitOfWork, idOrSlug: string): void {
+    const meter = this.getMeter(tx, idOrSlug);
+    const now = this.deps.clock.now().toISOString();
+    tx.collection<Meter>(METERS).put({ ...meter, deletedAt: now, updatedAt: now });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * Validates CloudEvents 1.0 envelopes, drops duplicates by (source, id) silently, stamps
+   * ingestion time and attributes the subject to a customer. All-or-nothing: one malformed
+   * event rejects the batch, as the real endpoint's decoder does.
+   */
+  ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
+    const issues = new IssueCollector();
+    inputs.forEach((e, i) => validateCloudEvent(issues, e, inputs.length > 1 ? `[${i}].` : ''));
+    if (!issues.empty) {
+      throw validationError(C.eventInvalid, `invalid event: ${issues.issues.map((x) => x.message).join('; ')}`, issues.issues);
+    }
+    const store = this.deps.events(tx.namespace);
+    const now = this.deps.clock.now();
+    const nowIso = now.toISOString();
+    const customerOf = this.customerResolver(tx);
+    let seq = store.index.nextSeq();
+    const seen = new Set<string>();
+    const ingested: StoredEvent[] = [];
+    let duplicates = 0;
+    for (const e of inputs) {
+      const id = e.id as string, source = e.source as string;
+      const k = source + '\u0000' + id;
+      if (seen.has(k) || store.has(source, id)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(k);
+      const subject = e.subject as string;
+      const customerId = customerOf(subject);
+      ingested.push({
+        id,
+        source,
+        specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
+        type: e.type as string,
+        subject,
+        time: e.time == null || e.time === '' ? nowIso : new Date(Date.parse(e.time as string)).toISOString(),
+        data: e.data === undefined ? null : e.data,
+        ingestedAt: nowIso,
+        storedAt: nowIso,
+        ...(customerId ? { customerId } : {}),
+        seq: seq++,
+      });
+    }
+    if (ingested.length) store.append(ingested);
+    return { ingested, duplicates };
+  }
+
+  /** v1 list: newest first (event time), default `from` = now − 72 h, `to` inclusive, limit ≤ 100 */
+  listEvents(tx: UnitOfWork, input: ListEventsInput = {}): IngestedEvent[] {
+    const limit = input.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 100');
+    const now = this.deps.clock.now().getTime();
+    const from = input.from !== undefined ? parseTime(input.from, 'from') : now - LIST_EVENTS_DEFAULT_LOOKBACK_MS;
+    const to = input.to !== undefined ? parseTime(input.to, 'to') : undefined;
+    const ingFrom = input.ingestedAtFrom !== undefined ? parseTime(input.ingestedAtFrom, 'ingestedAtFrom') : undefined;
+    const ingTo = input.ingestedAtTo !== undefined ? parseTime(input.ingestedAtTo, 'ingestedAtTo') : undefined;
+    if (to !== undefined && from > to) throw validationError(C.invalidQueryParameter, 'from must be before to');
+    const customers = input.customerId?.length ? new Set(input.customerId) : undefined;
+    const decorate = this.eventDecorator(tx);
+    const out: IngestedEvent[] = [];
+    const tl = this.deps.events(tx.namespace).index.sortedByTime();
+    const hiPos = to !== undefined ? upperBound(tl.sortedTimes, to) : tl.sortedTimes.length;
+    const loPos = tl.lowerBound(from);
+    for (let p = hiPos - 1; p >= loPos && out.length < limit; p--) {
+      const e = tl.events[tl.sortedOrd[p]!]!;
+      if (input.id && !e.id.includes(input.id)) continue;
+      if (input.subject && !e.subject.includes(input.subject)) continue;
+      const ing = Date.parse(e.ingestedAt);
+      if (ingFrom !== undefined && ing < ingFrom) continue;
+      if (ingTo !== undefined && ing > ingTo) continue;
+      const item = decorate(e);
+      if (customers && !(item.customerId && customers.has(item.customerId))) continue;
+      if (input.hasError !== undefined && input.hasError !== Boolean(item.validationErrors?.length)) continue;
+      out.push(item);
+    }
+    return out;
+  }
+
+  /** v2 / v3 cursor pages, newest first; the cursor is opaque base64 of the last item's (time, seq) */
+  listEventsCursor(tx: UnitOfWork, input: ListEventsCursorInput = {}): CursorPage<IngestedEvent> {
+    const limit = input.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 1000');
+    let after: { t: number; s: number } | undefined;
+    if (input.cursor) after = decodeCursor(input.cursor);
+    const f = input.filter ?? {};
+    const decorate = this.eventDecorator(tx);
+    const tl = this.deps.events(tx.namespace).index.sortedByTime();
+    const items: IngestedEvent[] = [];
+    let last: StoredEvent | undefined;
+    let more = false;
+    const start = after ? upperBound(tl.sortedTimes, after.t) : tl.sortedTimes.length;
+    for (let p = start - 1; p >= 0; p--) {
+      const e = tl.events[tl.sortedOrd[p]!]!;
+      const t = tl.sortedTimes[p]!;
+      if (after && t === after.t && e.seq >= after.s) continue;
+      if (!matchString(e.id, f.id) || !matchString(e.source, f.source) || !matchString(e.subject, f.subject) || !matchString(e.type, f.type)) continue;
+      if (!matchTime(t, f.time) || !matchTime(Date.parse(e.ingestedAt), f.ingestedAt)) continue;
+      const item = decorate(e);
+      if (f.customerId?.$in && !(item.customerId && f.customerId.$in.includes(item.customerId))) continue;
+      if (items.length === limit) {
+        more = true;
+        break;
+      }
+      items.push(item);
+      last = e;
+    }
+    return { items, ...(more && last ? { nextCursor: encodeCursor(Date.parse(last.time), last.seq) } : {}) };
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  queryMeter(tx: UnitOfWork, meterIdOrSlug: string, params: MeterQueryParams = {}): MeterQueryResult {
+    const meter = this.getMeter(tx, meterIdOrSlug);
+    return queryMeterEvents(meter, params, {
+      index: this.deps.events(tx.namespace).index,
+      customerOf: this.customerResolver(tx),
+    });
+  }
+
+  /** distinct values of one dimension (or `subject`) among the meter's events; `from` defaults to now − 24 h */
+  listGroupByValues(tx: UnitOfWork, meterIdOrSlug: string, groupByKey: string, input: { from?: string; to?: string; search?: string } = {}): string[] {
+    const meter = this.getMeter(tx, meterIdOrSlug);
+    if (groupByKey !== SUBJECT_GROUP && !(groupByKey in meter.groupBy)) {
+      throw validationError('invalid_group_by', `invalid group by: ${groupByKey}`);
+    }
+    const from = input.from !== undefined ? parseTime(input.from, 'from') : this.deps.clock.now().getTime() - GROUP_BY_VALUES_DEFAULT_LOOKBACK_MS;
+    const to = input.to !== undefined ? parseTime(input.to, 'to') : undefined;
+    const values = new Set<string>();
+    for (const e of this.meterEvents(tx, meter, from, to, true)) {
+      const v = groupByKey === SUBJECT_GROUP ? e.subject : extractGroupValues(e.data, [meter.groupBy[groupByKey]!])[0]!;
+      if (input.search && !v.toLowerCase().includes(input.search.toLowerCase())) continue;
+      values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  /** distinct subjects that sent events of the meter's type in `[from, to)` */
+  listMeterSubjects(tx: UnitOfWork, meterIdOrSlug: string, input: { from?: string; to?: string } = {}): string[] {
+    const meter = this.getMeter(tx, meterIdOrSlug);
+    const from = input.from !== undefined ? parseTime(input.from, 'from') : undefined;
+    const to = input.to !== undefined ? parseTime(input.to, 'to') : undefined;
+    const subjects = new Set<string>();
+    for (const e of this.meterEvents(tx, meter, from, to, false)) subjects.add(e.subject);
+    return [...subjects].sort();
+  }
+
+  private *meterEvents(tx: UnitOfWork, meter: Meter, from: number | undefined, to: number | undefined, toInclusive: boolean): Generator<StoredEvent> {
+    const b = this.deps.events(tx.namespace).index.bucket(meter.eventType);
+    if (!b) return;
+    const lower = Math.max(from ?? -Infinity, meter.eventFrom ? Date.parse(meter.eventFrom) : -Infinity);
+    const lo = Number.isFinite(lower) ? b.lowerBound(lower) : 0;
+    const hi = to === undefined ? b.sortedTimes.length : toInclusive ? upperBound(b.sortedTimes, to) : b.lowerBound(to);
+    for (let p = lo; p < hi; p++) yield b.events[b.sortedOrd[p]!]!;
+  }
+
+  // ---------------------------------------------------------------- subjects (deprecated in OpenMeter, still served)
+
+  upsertSubjects(tx: UnitOfWork, list: SubjectUpsertInput[]): Subject[] {
+    const issues = new IssueCollector();
+    list.forEach((s, i) => {
+      if (!s || typeof s.key !== 'string' || s.key.length === 0) issues.add('subject_key_required', 'subject key is required', `[${i}].key`);
+    });
+    issues.throwIfAny(C.subjectInvalid);
+    const col = tx.collection<Subject>(SUBJECTS);
+    const now = this.deps.clock.now().toISOString();
+    return list.map((s) => {
+      const existing = col.findOne((x) => !x.deletedAt && x.key === s.key);
+      const next: Subject = {
+        id: existing?.id ?? this.deps.ids.next(),
+        key: s.key,
+        displayName: s.displayName !== undefined ? s.displayName : existing?.displayName ?? null,
+        metadata: s.metadata !== undefined ? s.metadata : existing?.metadata ?? null,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
+      const start = s.currentPeriodStart !== undefined ? s.currentPeriodStart : existing?.currentPeriodStart;
+      const end = s.currentPeriodEnd !== undefined ? s.currentPeriodEnd : existing?.currentPeriodEnd;
+      if (start) next.currentPeriodStart = start;
+      if (end) next.currentPeriodEnd = end;
+      const stripe = s.stripeCustomerId !== undefined ? s.stripeCustomerId : existing?.stripeCustomerId;
+      if (stripe !== undefined) next.stripeCustomerId = stripe;
+      col.put(next);
+      return next;
+    });
+  }
+
+  listSubjects(tx: UnitOfWork): Subject[] {
+    return tx
+      .collection<Subject>(SUBJECTS)
+      .find((s) => !s.deletedAt)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  getSubject(tx: UnitOfWork, idOrKey: string): Subject {
+    const col = tx.collection<Subject>(SUBJECTS);
+    const byId = col.get(idOrKey);
+    const s = byId && !byId.deletedAt ? byId : col.findOne((x) => !x.deletedAt && x.key === idOrKey);
+    if (!s) throw notFound(C.subjectNotFound, `subject not found: ${idOrKey}`);
+    return s;
+  }
+
+  deleteSubject(tx: UnitOfWork, idOrKey: string): void {
+    const s = this.getSubject(tx, idOrKey);
+    const now = this.deps.clock.now().toISOString();
+    tx.collection<Subject>(SUBJECTS).put({ ...s, deletedAt: now, updatedAt: now });
+  }
+
+  // ---------------------------------------------------------------- consumer portal tokens
+
+  createPortalToken(tx: UnitOfWork, input: { subject: string; allowedMeterSlugs?: string[] | null; expiresAt?: string | null }): PortalToken {
+    if (typeof input.subject !== 'string' || input.subject.length === 0) {
+      throw validationError('portal_token_subject_required', 'subject is required');
+    }
+    const now = this.deps.clock.now();
+    let expiresAt = new Date(now.getTime() + PORTAL_TOKEN_TTL_MS).toISOString();
+    if (input.expiresAt != null) {
+      const ms = parseTime(input.expiresAt, 'expiresAt');
+      if (ms <= now.getTime()) throw validationError('portal_token_expires_at_invalid', 'expiresAt must be in the future');
+      expiresAt = new Date(ms).toISOString();
+    }
+    const record: PortalTokenRecord = {
+      id: this.deps.ids.next(),
+      subject: input.subject,
+      ...(input.allowedMeterSlugs?.length ? { allowedMeterSlugs: [...input.allowedMeterSlugs] } : {}),
+      expiresAt,
+      createdAt: now.toISOString(),
+      token: `om_portal_${this.deps.ids.next()}.${this.deps.ids.next()}`,
+    };
+    tx.collection<PortalTokenRecord>(PORTAL_TOKENS).put(record);
+    return { ...this.toPortalToken(record), token: record.token };
+  }
+
+  /** newest first, without the secret; invalidated tokens are not listed */
+  listPortalTokens(tx: UnitOfWork, input: { limit?: number } = {}): PortalToken[] {
+    const limit = input.limit ?? 25;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 100');
+    return tx
+      .collection<PortalTokenRecord>(PORTAL_TOKENS)
+      .find((t) => !t.invalidatedAt)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1))
+      .slice(0, limit)
+      .map((t) => this.toPortalToken(t));
+  }
+
+  invalidatePortalTokens(tx: UnitOfWork, input: { id?: string; subject?: string } = {}): void {
+    const col = tx.collection<PortalTokenRecord>(PORTAL_TOKENS);
+    const now = this.deps.clock.now().toISOString();
+    for (const t of col.find((x) => !x.invalidatedAt)) {
+      const hit = input.id === undefined && input.subject === undefined ? true : (input.id !== undefined && t.id === input.id) || (input.subject !== undefined && t.subject === input.subject);
+      if (hit) col.put({ ...t, invalidatedAt: now });
+    }
+  }
+
+  authenticatePortalToken(tx: UnitOfWork, token: string): PortalToken {
+    const rec = tx.collection<PortalTokenRecord>(PORTAL_TOKENS).findOne((t) => t.token === token);
+    if (!rec || rec.invalidatedAt) throw unauthorized('invalid portal token');
+    const pt = this.toPortalToken(rec);
+    if (pt.expired) throw unauthorized('portal token expired');
+    return pt;
+  }
+
+  /** the portal's meter query: the token's subject only, and only allowed meters */
+  queryPortalMeter(tx: UnitOfWork, token: string, meterSlug: string, params: MeterQueryParams = {}): MeterQueryResult {
+    const pt = this.authenticatePortalToken(tx, token);
+    if (pt.allowedMeterSlugs?.length && !pt.allowedMeterSlugs.includes(meterSlug)) {
+      throw new DomainError(ErrorKind.forbidden, C.portalTokenMeterForbidden, `meter not allowed for this token: ${meterSlug}`);
+    }
+    const meter = this.getMeter(tx, meterSlug);
+    const { subject: _ignored, ...rest } = params;
+    return this.queryMeter(tx, meter.id, { ...rest, subject: [pt.subject] });
+  }
+
+  private toPortalToken(r: PortalTokenRecord): PortalToken {
+    return {
+      id: r.id,
+      subject: r.subject,
+      ...(r.allowedMeterSlugs ? { allowedMeterSlugs: [...r.allowedMeterSlugs] } : {}),
+      expiresAt: r.expiresAt,
+      expired: Date.parse(r.expiresAt) <= this.deps.clock.now().getTime(),
+      createdAt: r.createdAt,
+    };
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** subject key -> customer id from the customers collection (key or usageAttribution.subjectKeys) */
+  private customerResolver(tx: UnitOfWork): (subject: string) => string | undefined {
+    let map: Map<string, string> | undefined;
+    return (subject) => {
+      if (!map) {
+        map = new Map();
+        const customers = tx.collection<CustomerAttributionRecord>(CUSTOMERS).find((c) => !c.deletedAt);
+        // explicit subject keys win over a customer whose key happens to equal the subject
+        for (const c of customers) if (c.key) map.set(c.key, c.id);
+        for (const c of customers) for (const k of c.usageAttribution?.subjectKeys ?? []) map.set(k, c.id);
+      }
+      return map.get(subject);
+    };
+  }
+
+  /** builds the list-events view of a stored event, with validation errors computed now */
+  private eventDecorator(tx: UnitOfWork): (e: StoredEvent) => IngestedEvent {
+    const byType = new Map<string, Meter[]>();
+    for (const m of tx.collection<Meter>(METERS).find((x) => !x.deletedAt)) {
+      const l = byType.get(m.eventType) ?? [];
+      l.push(m);
+      byType.set(m.eventType, l);
+    }
+    const customerOf = this.customerResolver(tx);
+    return (e) => {
+      const errors: string[] = [];
+      const meters = byType.get(e.type) ?? [];
+      if (meters.length === 0) errors.push(`no meter found for event type: ${e.type}`);
+      for (const m of meters) {
+        const r = parseEventValue(m.aggregation, m.valueProperty, e.data);
+        if (!r.ok) errors.push(`invalid event: ${r.error}`);
+      }
+      const customerId = e.customerId ?? customerOf(e.subject);
+      if (!customerId) errors.push(`no customer found for event subject: ${e.subject}`);
+      return {
+        event: {
+          id: e.id,
+          source: e.source,
+          specversion: e.specversion,
+          type: e.type,
+          subject: e.subject,
+          time: e.time,
+          ...(e.data !== null && e.data !== undefined ? { data: e.data } : {}),
+        },
+        ...(errors.length ? { validationErrors: errors } : {}),
+        ingestedAt: e.ingestedAt,
+        storedAt: e.storedAt,
+        ...(customerId ? { customerId } : {}),
+      };
+    };
+  }
+}
+
+function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>, valueProperty: string | undefined): void {
+  if (groupBy === null || typeof groupBy !== 'object' || Array.isArray(groupBy)) {
+    issues.add('meter_group_by_invalid', 'meter group by must be an object', 'groupBy');
+    return;
+  }
+  for (const [k, v] of Object.entries(groupBy)) {
+    if (!GROUP_KEY_RE.test(k)) issues.add('meter_group_by_key_invalid', `meter group by key is invalid: ${k}`, `groupBy.${k}`);
+    if (typeof v !== 'string' || !v.startsWith('$')) {
+      issues.add('meter_group_by_value_invalid', `meter group by value must start with $ for key: ${k}`, `groupBy.${k}`);
+    } else if (valueProperty !== undefined && v === valueProperty) {
+      issues.add('meter_group_by_value_conflict', `meter group by value cannot be the same as value property: ${k}`, `groupBy.${k}`);
+    }
+  }
+}
+
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: string): void {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+    issues.add('invalid_event', 'event must be a JSON object', at.replace(/\.$/, '') || undefined);
+    return;
+  }
+  if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, `${at}specversion`);
+  for (const f of ['id', 'source', 'type', 'subject'] as const) {
+    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, `${at}${f}`);
+  }
+  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || !RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))) {
+    issues.add('invalid_event', `time must be an RFC 3339 date-time`, `${at}time`);
+  }
+  if (e.data !== undefined && e.data !== null && (typeof e.data !== 'object' || Array.isArray(e.data))) {
+    issues.add('invalid_event', 'data must be a JSON object', `${at}data`);
+  }
+}
+
+function parseTime(v: string, field: string): number {
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw validationError(C.invalidQueryParameter, `invalid ${field}: ${v}`);
+  return ms;
+}
+
+/** first position with value > t */
+function upperBound(a: number[], t: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const encodeCursor = (t: number, s: number): string =>
+  btoa(JSON.stringify({ t, s })).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+function decodeCursor(c: string): { t: number; s: number } {
+  try {
+    const v = JSON.parse(atob(c.replace(/-/g, '+').replace(/_/g, '/'))) as { t?: unknown; s?: unknown };
+    if (typeof v.t === 'number' && typeof v.s === 'number') return { t: v.t, s: v.s };
+  } catch {
+    // fall through
+  }
+  throw validationError(C.invalidCursor, 'invalid cursor');
+}
+
+export { formatInstant };

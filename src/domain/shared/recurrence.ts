@@ -1,0 +1,48 @@
+/**
+ * ISO-8601 durations and calendar arithmetic as the real engine does it: the n-th boundary is
+ * `anchor + n × interval`, always computed from the anchor (never chained), and month/year
+ * addition clamps to the last day of the month instead of overflowing (Jan 31 + P1M = Feb 28).
+ */
+export interface Duration {
+  years: number;
+  months: number;
+  weeks: number;
+  days: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+}
+
+const RE = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+export function parseDuration(text: string): Duration | undefined {
+  const m = RE.exec(text);
+  if (!m || text === 'P' || text.endsWith('T')) return undefined;
+  const n = (i: number) => (m[i] ? Number(m[i]) : 0);
+  return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
+}
+
+const daysInMonth = (y: number, m: number): number => new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+
+/** `from + times × d` in UTC with no-overflow month addition. */
+export function addDuration(from: Date, d: Duration, times = 1): Date {
+  const totalMonths = (d.years * 12 + d.months) * times;
+  let t = from;
+  if (totalMonths !== 0) {
+    const y = from.getUTCFullYear();
+    const mo = from.getUTCMonth() + totalMonths;
+    const ty = y + Math.floor(mo / 12);
+    const tm = ((mo % 12) + 12) % 12;
+    const day = Math.min(from.getUTCDate(), daysInMonth(ty, tm));
+    t = new Date(Date.UTC(ty, tm, day, from.getUTCHours(), from.getUTCMinutes(), from.getUTCSeconds(), from.getUTCMilliseconds()));
+  }
+  const ms = (((d.weeks * 7 + d.days) * 24 + d.hours) * 3600 + d.minutes * 60 + d.seconds) * 1000 * times;
+  return new Date(t.getTime() + ms);
+}
+
+/** The n-th boundary after `anchor`, computed from the anchor so clamping never accumulates. */
+export const nthBoundary = (anchor: Date, d: Duration, n: number): Date => addDuration(anchor, d, n);
+
+export function isZero(d: Duration): boolean {
+  return d.years + d.months + d.weeks + d.days + d.hours + d.minutes + d.seconds === 0;
+}

@@ -1,0 +1,37 @@
+import type { Express } from 'express';
+import { createApp } from '../runtime/app.ts';
+import { Emulator, type EmulatorOptions } from '../runtime/Emulator.ts';
+import { startEmulator, type RunningEmulator } from '../runtime/main.ts';
+
+/**
+ * Test helpers exported to users: an in-memory emulator with response validation on (a response
+ * that breaks the spec fails the test), a frozen clock and seeded ids.
+ */
+export function createTestEmulator(opts: Partial<EmulatorOptions> = {}): { emulator: Emulator; app: Express } {
+  const emulator = new Emulator({
+    dataDir: null,
+    seed: 42,
+    start: new Date('2026-01-01T00:00:00Z'),
+    frozen: true,
+    validateResponses: true,
+    quiet: true,
+    ...opts,
+  });
+  const { app } = createApp(emulator, { validateResponses: opts.validateResponses ?? true });
+  return { emulator, app };
+}
+
+/** The same on a real port, for clients that need a URL (@openmeter/sdk, the zuplo CLI). */
+export function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
+  return startEmulator({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: null,
+    seed: 42,
+    start: new Date('2026-01-01T00:00:00Z'),
+    frozen: true,
+    validateResponses: true,
+    quiet: true,
+    ...opts,
+  });
+}

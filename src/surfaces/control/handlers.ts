@@ -1,0 +1,85 @@
+import { parseDuration, addDuration } from '../../domain/shared/recurrence.ts';
+import { validationError } from '../../domain/shared/errors.ts';
+import { coverageReport } from '../coverage.ts';
+import { noContent, ok, type HandlerContext, type HandlerMap, type Reply } from '../http/types.ts';
+import type { OperationId } from './operations.gen.ts';
+
+const clockBody = (c: HandlerContext) => ({ now: c.emulator.clock.now().toISOString(), frozen: c.emulator.clock.frozen });
+
+const VERSION = '0.1.0';
+
+/** The emulator's own control plane: nothing here exists on the vendors' services. */
+export const handlers: HandlerMap<OperationId> = {
+  getHealth: (c) => {
+    const cov = coverageReport();
+    return ok({
+      status: 'ok',
+      version: VERSION,
+      uptimeSeconds: Number(process.hrtime.bigint() - c.emulator.startedAtHr) / 1e9,
+      surfaces: cov.map((r) => ({ name: r.name, prefix: r.prefix, operations: r.total, implemented: r.implemented })),
+    });
+  },
+  getClock: (c) => ok(clockBody(c)),
+  setClock: async (c) => {
+    const body = c.body as { now?: string; frozen?: boolean };
+    if (body.frozen === true) c.emulator.clock.freeze();
+    if (body.now !== undefined) {
+      const target = new Date(body.now);
+      // Setting the clock forward is an advance: due work must not be skipped silently.
+      if (target.getTime() > c.emulator.clock.now().getTime()) await c.emulator.advanceTo(target);
+      else c.emulator.clock.set(target);
+    }
+    if (body.frozen === false) c.emulator.clock.unfreeze();
+    return ok(clockBody(c));
+  },
+  freezeClock: (c) => {
+    c.emulator.clock.freeze();
+    return ok(clockBody(c));
+  },
+  unfreezeClock: (c) => {
+    c.emulator.clock.unfreeze();
+    return ok(clockBody(c));
+  },
+  advanceClock: async (c): Promise<Reply> => {
+    const body = c.body as { by?: string; to?: string };
+    const now = c.emulator.clock.now();
+    let target: Date;
+    if (body.by !== undefined) {
+      const d = parseDuration(body.by);
+      if (!d) throw validationError('invalid_duration', `not an ISO-8601 duration: ${body.by}`);
+      target = addDuration(now, d);
+    } else {
+      target = new Date(body.to!);
+      if (target.getTime() < now.getTime()) throw validationError('clock_cannot_go_back', `advance target ${body.to} is before the current time ${now.toISOString()}; use PUT /_emulator/clock to go back`);
+    }
+    const jobsRun = await c.emulator.advanceTo(target);
+    return ok({ ...clockBody(c), jobsRun });
+  },
+  resetState: async (c) => {
+    const body = (c.body ?? {}) as { namespace?: string };
+    await c.emulator.reset(body.namespace);
+    return noContent();
+  },
+  listRequests: (c) => {
+    const q = c.query as { limit?: number; surface?: string; status?: number };
+    return ok({ data: c.emulator.journal.list(q).map((i) => ({ ...i, id: String(i.id) })) });
+  },
+  clearRequests: (c) => {
+    c.emulator.journal.clear();
+    return noContent();
+  },
+  exportSnapshot: async (c) => {
+    await c.emulator.flush();
+    return ok(c.emulator.exportSnapshot());
+  },
+  importSnapshot: async (c) => {
+    await c.emulator.importSnapshot(c.body as Record<string, unknown>);
+    return noContent();
+  },
+  getCoverage: () => ok({ surfaces: coverageReport().map(({ name, implemented, total, missing }) => ({ name, implemented, total, missing })) }),
+  listJobs: (c) => {
+    // Everything scheduled, however far ahead: a horizon of 100 years stands in for "all".
+    const horizon = new Date(c.emulator.clock.now().getTime() + 100 * 365 * 86400_000);
+    return ok({ data: c.emulator.pendingJobs(horizon).map((j) => ({ name: j.name, dueAt: j.dueAt.toISOString(), namespace: j.namespace })) });
+  },
+};
