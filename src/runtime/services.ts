@@ -1,7 +1,19 @@
+import { AddonService } from '../domain/catalog/AddonService.ts';
+import { FeatureService } from '../domain/catalog/FeatureService.ts';
+import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
+import { PlanService } from '../domain/catalog/PlanService.ts';
+import { MeteringService } from '../domain/metering/MeteringService.ts';
+import type { StoredEvent } from '../domain/metering/types.ts';
+import { createEventStore, type DurableEventStore } from '../store/eventLog.ts';
 import type { Emulator } from './Emulator.ts';
 
 /** The domain services of one emulator instance, wired to its clock, ids and store. */
 export interface Services {
+  metering: MeteringService;
+  features: FeatureService;
+  plans: PlanService;
+  addons: AddonService;
+  planAddons: PlanAddonService;
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -10,12 +22,43 @@ export interface Services {
   importEvents(events: Record<string, unknown[]>): Promise<void>;
 }
 
-export function createServices(_emulator: Emulator): Services {
+export function createServices(emulator: Emulator): Services {
+  const eventStores = new Map<string, DurableEventStore>();
+  const eventsOf = (ns: string): DurableEventStore => {
+    let s = eventStores.get(ns);
+    if (!s) eventStores.set(ns, (s = createEventStore(emulator.namespaceFile(ns, 'events.jsonl'))));
+    return s;
+  };
+  // Namespaces with events on disk must be known before the first query after a restart.
+  for (const ns of emulator.store.namespaceNames()) eventsOf(ns);
+
+  const deps = { clock: emulator.clock, ids: emulator.ids };
   return {
-    flush: async () => undefined,
-    flushAll: async () => undefined,
-    reset: () => undefined,
-    exportEvents: () => ({}),
-    importEvents: async () => undefined,
+    metering: new MeteringService({ ...deps, events: eventsOf }),
+    features: new FeatureService(deps),
+    plans: new PlanService(deps),
+    addons: new AddonService(deps),
+    planAddons: new PlanAddonService(deps),
+    flush: async (ns) => {
+      const s = eventStores.get(ns);
+      if (s) await s.flush();
+    },
+    flushAll: async () => {
+      await Promise.all([...eventStores.values()].map((s) => s.flush()));
+    },
+    reset: (ns) => {
+      // The record store removes the namespace directory (and with it events.jsonl).
+      if (ns) eventStores.delete(ns);
+      else eventStores.clear();
+    },
+    exportEvents: () => {
+      const out: Record<string, unknown[]> = {};
+      for (const [ns, s] of eventStores) out[ns] = [...s.index.events()];
+      return out;
+    },
+    importEvents: async (events) => {
+      for (const [ns, list] of Object.entries(events)) eventsOf(ns).append(list as StoredEvent[]);
+      await Promise.all([...eventStores.values()].map((s) => s.flush()));
+    },
   };
 }

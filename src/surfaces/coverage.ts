@@ -3,6 +3,8 @@ import { handlers as v1Handlers } from './openmeter-v1/handlers.ts';
 import { operations as v1Ops } from './openmeter-v1/operations.gen.ts';
 import { handlers as v3Handlers } from './konnect-v3/handlers.ts';
 import { operations as v3Ops } from './konnect-v3/operations.gen.ts';
+import { handlers as zuploHandlers } from './zuplo/handlers.ts';
+import { operations as zuploOps } from './zuplo/operations.gen.ts';
 
 export interface CoverageRow {
   name: string;
@@ -19,5 +21,5 @@ const row = (name: string, prefix: string, ops: readonly OperationInfo[], map: R
 
 /** Computed from the typed handler maps, so the figure cannot drift from the code. */
 export function coverageReport(): CoverageRow[] {
-  return [row('openmeter-v1', '/api/v1', v1Ops, v1Handlers), row('konnect-v3', '/v3/openmeter', v3Ops, v3Handlers)];
+  return [row('openmeter-v1', '/api/v1', v1Ops, v1Handlers), row('konnect-v3', '/v3/openmeter', v3Ops, v3Handlers), row('zuplo', '/v1', zuploOps, zuploHandlers)];
 }

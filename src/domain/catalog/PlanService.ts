@@ -194,7 +194,7 @@ export class PlanService {
       const oFrom = Date.parse(other.effectiveFrom!);
       const oTo = other.effectiveTo ? Date.parse(other.effectiveTo) : Infinity;
       if (oTo <= from.getTime()) continue;
-      if (oFrom >= from.getTime()) {
+      if (oFrom > now.getTime() && oFrom >= from.getTime()) {
         throw conflict(E.planScheduledVersionOverlap, `plan ${other.key}@v${other.version} is scheduled from ${other.effectiveFrom}; archive or delete it first`, {
           conflictingEntityId: other.id,
         });

@@ -6,6 +6,7 @@ import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
 import { MeteringService } from './MeteringService.ts';
 import { memoryEventStores } from './testSupport.ts';
+import type { CustomerAttributionRecord } from './types.ts';
 
 const NOW = '2025-03-10T12:00:00.000Z';
 let clock: FixedClock;
@@ -80,7 +81,7 @@ describe('meters', () => {
 describe('events', () => {
   beforeEach(() => {
     svc.createMeter(tx, { key: 'tokens', eventType: 'prompt', aggregation: 'SUM', valueProperty: '$.tokens' });
-    tx.collection('customers').put({ id: '01J0000000000000000000CUS1', key: 'acme', name: 'Acme', usageAttribution: { subjectKeys: ['alice'] } });
+    tx.collection<CustomerAttributionRecord>('customers').put({ id: '01J0000000000000000000CUS1', key: 'acme', name: 'Acme', usageAttribution: { subjectKeys: ['alice'] } });
   });
 
   it('rejects malformed payloads as validation errors', () => {

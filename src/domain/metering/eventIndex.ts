@@ -1,4 +1,4 @@
-import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
+import { compileJsonPath, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 
 /**
@@ -119,7 +119,7 @@ export class TypeBucket {
 }
 
 function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]): void {
-  const paths = col.groupKeys.map((k) => spec.groupBy[k]!);
+  const paths = col.groupKeys.map((k) => compileJsonPath(spec.groupBy[k]!));
   for (let o = col.covered; o < events.length; o++) {
     const e = events[o]!;
     const r = parseEventValue(spec.aggregation, spec.valueProperty, e.data);
@@ -134,8 +134,16 @@ function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]):
       col.texts.push('');
       col.errors.push(r.error);
     }
-    const groups = paths.length ? extractGroupValues(e.data, paths) : [];
-    const key = paths.length ? e.subject + '\u0000' + groups.join('\u0000') : e.subject;
+    // build the tuple key first; the groups array is only kept for a new tuple
+    let key = e.subject;
+    const data = e.data;
+    const groups: string[] = [];
+    for (const segs of paths) {
+      const raw = segs && data !== null && typeof data === 'object' ? lookup(data, segs) : MISSING;
+      const v = raw === MISSING || raw === null ? '' : stringifyValue(raw);
+      groups.push(v);
+      key += '\u0000' + v;
+    }
     let id = col.tupleIds.get(key);
     if (id === undefined) {
       id = col.tuples.length;

@@ -1,0 +1,30 @@
+import type { Request } from 'express';
+import { loadSpec } from '../http/loadSpec.ts';
+import type { SurfaceDefinition } from '../http/types.ts';
+import { renderZuploProblem } from './errors.ts';
+import { handlers } from './handlers.ts';
+import { operations, type OperationId } from './operations.gen.ts';
+
+/**
+ * Each metering bucket is its own OpenMeter organisation (isolated meters, plans, events);
+ * account-level resources (key buckets, tunnels, projects) live in one namespace per account.
+ */
+export function zuploNamespaceOf(req: Request): string {
+  const p = req.params as Record<string, string | undefined>;
+  if (p.bucketId) return `zuplo-bucket:${p.bucketId}`;
+  if (p.accountName) return `zuplo-account:${p.accountName}`;
+  return 'zuplo';
+}
+
+export function zuploSurface(): SurfaceDefinition<OperationId> {
+  return {
+    name: 'zuplo',
+    prefixes: ['/v1/', '/v3/metering/', '/openapi', '/mcp'],
+    basePath: '',
+    spec: loadSpec('zuplo'),
+    operations,
+    handlers,
+    renderProblem: renderZuploProblem,
+    namespaceOf: zuploNamespaceOf,
+  };
+}
