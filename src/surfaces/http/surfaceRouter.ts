@@ -1,9 +1,10 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Emulator } from '../../runtime/Emulator.ts';
 import { NotBuiltError } from './classifyError.ts';
 import { sendProblem } from './problem.ts';
-import { NOT_BUILT, type Handler, type HandlerContext, type Reply, type SurfaceDefinition } from './types.ts';
+import { operationSpec } from './operationSpec.ts';
+import { NOT_BUILT, type Handler, type HandlerContext, type OperationInfo, type Reply, type SurfaceDefinition } from './types.ts';
 
 export interface SurfaceRouterOptions {
   /** validate responses against the spec (development and tests); a violation becomes a 500 */
@@ -40,33 +41,28 @@ export function buildSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOp
 
 function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions): Router {
   const router = express.Router();
-  router.use(
-    OpenApiValidator.middleware({
-      formats: DOC_FORMATS as never,
-      apiSpec: def.spec as never,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
-      validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
-      validateApiSpec: false,
-      ignoreUndocumented: true,
-      useRequestUrl: true,
-      fileUploader: false,
-      validateSecurity: false,
-      $refParser: { mode: 'bundle' },
-    }),
-  );
-
-  for (const op of def.operations) {
+  for (const op of orderBySpecificity(def.operations)) {
     const handler = (def.handlers as Record<string, Handler | typeof NOT_BUILT>)[op.operationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-    router[method](toExpressPath(def.basePath + op.path), async (req: Request, res: Response, next: NextFunction) => {
+    let validators: RequestHandler[] | null = null;
+    router[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
       (res.locals as Record<string, unknown>).operationId = op.operationId;
-      try {
-        if (handler === undefined || handler === NOT_BUILT) throw new NotBuiltError(op.operationId);
-        const reply = await handler(contextFor(def, req.app.locals.emulator as Emulator, req, res));
-        writeReply(res, reply);
-      } catch (err) {
-        next(err);
-      }
+      validators ??= OpenApiValidator.middleware({
+        apiSpec: operationSpec(def.spec, op.path, op.method.toLowerCase()) as never,
+        formats: DOC_FORMATS as never,
+        validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+        validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
+        validateApiSpec: false,
+        ignoreUndocumented: true,
+        useRequestUrl: true,
+        fileUploader: false,
+        validateSecurity: false,
+        $refParser: { mode: 'bundle' },
+      }) as RequestHandler[];
+      runChain(validators, req, res, (err?: unknown) => {
+        if (err) return next(err);
+        void act(def, handler, op.operationId, req, res, next);
+      });
     });
   }
 
@@ -76,6 +72,47 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
     sendProblem(res, status, body, headers);
   });
   return router;
+}
+
+async function act(def: SurfaceDefinition, handler: Handler | typeof NOT_BUILT | undefined, operationId: string, req: Request, res: Response, next: NextFunction): Promise<void> {
+  try {
+    if (handler === undefined || handler === NOT_BUILT) throw new NotBuiltError(operationId);
+    const reply = await handler(contextFor(def, req.app.locals.emulator as Emulator, req, res));
+    writeReply(res, reply);
+  } catch (err) {
+    next(err);
+  }
+}
+
+function runChain(chain: RequestHandler[], req: Request, res: Response, done: (err?: unknown) => void): void {
+  let i = 0;
+  const step = (err?: unknown): void => {
+    if (err) return done(err);
+    const mw = chain[i++];
+    if (!mw) return done();
+    try {
+      void mw(req, res, step);
+    } catch (e) {
+      done(e);
+    }
+  };
+  step();
+}
+
+/** Literal segments before parameters, so `/meters/query` is never taken for `/meters/{id}`. */
+function orderBySpecificity<T extends OperationInfo>(ops: readonly T[]): T[] {
+  const rank = (p: string) => p.split('/').map((seg) => (seg.startsWith('{') ? '~' : seg));
+  return [...ops].sort((a, b) => {
+    const ra = rank(a.path);
+    const rb = rank(b.path);
+    for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+      if (ra[i] === rb[i]) continue;
+      if (ra[i] === '~') return 1;
+      if (rb[i] === '~') return -1;
+      return 0;
+    }
+    return 0;
+  });
 }
 
 function contextFor(def: SurfaceDefinition, emulator: Emulator, req: Request, res: Response): HandlerContext {

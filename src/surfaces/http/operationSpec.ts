@@ -1,0 +1,44 @@
+/**
+ * Cuts one operation out of a surface document: its path item plus every component it reaches
+ * through `$ref`, transitively. express-openapi-validator preprocesses and compiles a whole
+ * document before it answers anything (seconds for the 1 MB OpenMeter document); fed one
+ * operation at a time, it compiles only what the request in hand needs, on first use.
+ */
+type Json = Record<string, unknown>;
+
+export function operationSpec(full: Json, path: string, method: string): Json {
+  const paths = full.paths as Record<string, Json>;
+  const item = paths[path]!;
+  const pathItem: Json = { [method]: item[method] };
+  if (item.parameters) pathItem.parameters = item.parameters;
+
+  const components = (full.components ?? {}) as Record<string, Record<string, unknown>>;
+  const picked: Record<string, Record<string, unknown>> = {};
+  const seen = new Set<string>();
+  const queue: unknown[] = [pathItem];
+  while (queue.length > 0) {
+    const node = queue.pop();
+    if (Array.isArray(node)) {
+      for (const x of node) queue.push(x);
+      continue;
+    }
+    if (!node || typeof node !== 'object') continue;
+    for (const [k, v] of Object.entries(node as Json)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/')) {
+        if (seen.has(v)) continue;
+        seen.add(v);
+        const [, , kind, name] = v.split('/') as [string, string, string, string];
+        const target = components[kind]?.[name];
+        if (target === undefined) continue;
+        (picked[kind] ??= {})[name] = target;
+        queue.push(target);
+      } else if (v && typeof v === 'object') {
+        queue.push(v);
+      }
+    }
+  }
+  if (components.securitySchemes) picked.securitySchemes = components.securitySchemes;
+  const doc: Json = { openapi: full.openapi, info: full.info, paths: { [path]: pathItem }, components: picked };
+  if (full.servers) doc.servers = full.servers;
+  return doc;
+}
