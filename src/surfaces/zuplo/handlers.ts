@@ -1,4 +1,7 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
+// The metering part of Zuplo is OpenMeter v1 behind a per-bucket prefix: same handlers,
+// the bucket's namespace, Zuplo's problem shape.
+import * as v1Metering from '../openmeter-v1/handlers/metering.ts';
 import type { OperationId } from './operations.gen.ts';
 
 /** Every Zuplo Developer API operation (plus the CLI's routes), by operationId. */
@@ -82,14 +85,14 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringFeaturesService_create: NOT_BUILT,
   MeteringFeaturesService_get: NOT_BUILT,
   MeteringFeaturesService_delete: NOT_BUILT,
-  MeteringMetersService_list: NOT_BUILT,
-  MeteringMetersService_create: NOT_BUILT,
-  MeteringMetersService_get: NOT_BUILT,
-  MeteringMetersService_update: NOT_BUILT,
-  MeteringMetersService_delete: NOT_BUILT,
-  MeteringMetersService_listGroupByValues: NOT_BUILT,
-  MeteringMetersService_query: NOT_BUILT,
-  MeteringMetersService_queryPost: NOT_BUILT,
+  MeteringMetersService_list: v1Metering.listMeters,
+  MeteringMetersService_create: v1Metering.createMeter,
+  MeteringMetersService_get: v1Metering.getMeter,
+  MeteringMetersService_update: v1Metering.updateMeter,
+  MeteringMetersService_delete: v1Metering.deleteMeter,
+  MeteringMetersService_listGroupByValues: v1Metering.listMeterGroupByValues,
+  MeteringMetersService_query: v1Metering.queryMeter,
+  MeteringMetersService_queryPost: v1Metering.queryMeterPost,
   MeteringPlansService_list: NOT_BUILT,
   MeteringPlansService_create: NOT_BUILT,
   MeteringPlansService_get: NOT_BUILT,

@@ -1,0 +1,373 @@
+/**
+ * OpenMeter v1 product catalog ⇄ domain. The catalog domain mirrors the v1 model, so these are
+ * mostly field copies; what they do on purpose: drop the domain's v3-only fields (`featureId`,
+ * `unitConfig`, `meterId`) from responses, turn domain issues into v1 `ValidationError`s
+ * (`field` is required there) and coerce v1 query parameters into the service list inputs.
+ */
+import type { ValidationIssue } from '../../../domain/shared/errors.ts';
+import type { CreateAddonInput, ListAddonsInput, UpdateAddonInput } from '../../../domain/catalog/AddonService.ts';
+import type { CreateFeatureInput, FeatureOrderBy, ListFeaturesInput } from '../../../domain/catalog/FeatureService.ts';
+import type { CreatePlanAddonInput, ListPlanAddonsInput, UpdatePlanAddonInput } from '../../../domain/catalog/PlanAddonService.ts';
+import type { CreatePlanInput, ListPlansInput, PlanOrderBy, UpdatePlanInput } from '../../../domain/catalog/PlanService.ts';
+import type {
+  Addon,
+  AddonInstanceType,
+  AddonStatus,
+  Discounts,
+  EntitlementTemplate,
+  Feature,
+  FeatureUnitCost,
+  FilterString,
+  Metadata,
+  Page,
+  PageInput,
+  Plan,
+  PlanAddon,
+  PlanPhase,
+  PlanStatus,
+  Price,
+  RateCard,
+  SortOrder,
+  TaxConfig,
+} from '../../../domain/catalog/types.ts';
+import type { components } from '../api.gen.ts';
+
+type S = components['schemas'];
+export type ApiFeature = S['Feature'];
+export type ApiPlan = S['Plan'];
+export type ApiAddon = S['Addon'];
+export type ApiPlanAddon = S['PlanAddon'];
+export type ApiRateCard = S['RateCard'];
+export type ApiValidationError = S['ValidationError'];
+
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** v1 `metadata` may be null on input ("no metadata"). */
+const meta = (m: Metadata | null | undefined): Metadata | undefined => (m && Object.keys(m).length > 0 ? m : m ? {} : undefined);
+
+// ---------------------------------------------------------------------------------------------
+// Query parameters (already validated and coerced by the OpenAPI validator)
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const int = (v: unknown): number | undefined => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined);
+const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : v === 'true' ? true : v === 'false' ? false : undefined);
+const list = (v: unknown): string[] | undefined =>
+  v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [])).filter((x) => x !== '');
+
+/** `keyVersion[key]=1&keyVersion[key]=2` arrives as `{key: [1, 2]}` (deepObject). */
+function keyVersion(v: unknown): Record<string, number[]> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>).map(([k, vs]) => [k, (Array.isArray(vs) ? vs : [vs]).flatMap((x) => String(x).split(',')).map(Number)]),
+  );
+}
+
+function pageInput(q: Record<string, unknown>, rawKeys: ReadonlySet<string>, limitOffset = false): PageInput {
+  // only what the caller sent: the validator may have filled in defaults for the other style
+  const pick = (k: string) => (rawKeys.has(k) ? int(q[k]) : undefined);
+  return defined({
+    page: pick('page'),
+    pageSize: pick('pageSize'),
+    ...(limitOffset ? { limit: pick('limit'), offset: pick('offset') } : {}),
+    order: str(q.order) as SortOrder | undefined,
+  });
+}
+
+export function fromApiListFeaturesQuery(q: Record<string, unknown>, rawKeys: ReadonlySet<string>): ListFeaturesInput {
+  return defined({
+    ...pageInput(q, rawKeys, true),
+    meterSlug: list(q.meterSlug),
+    includeArchived: bool(q.includeArchived),
+    orderBy: str(q.orderBy) as FeatureOrderBy | undefined,
+  });
+}
+
+/** The real service answers a bare array unless page-based paging was asked for. */
+export const wantsFeaturePage = (rawKeys: ReadonlySet<string>): boolean => rawKeys.has('page') || rawKeys.has('pageSize');
+
+export function fromApiListPlansQuery(q: Record<string, unknown>, rawKeys: ReadonlySet<string>): ListPlansInput {
+  return defined({
+    ...pageInput(q, rawKeys),
+    id: list(q.id),
+    key: list(q.key),
+    keyVersion: keyVersion(q.keyVersion),
+    status: list(q.status) as PlanStatus[] | undefined,
+    currency: list(q.currency),
+    includeDeleted: bool(q.includeDeleted),
+    orderBy: str(q.orderBy) as PlanOrderBy | undefined,
+  });
+}
+
+export function fromApiListAddonsQuery(q: Record<string, unknown>, rawKeys: ReadonlySet<string>): ListAddonsInput {
+  return defined({
+    ...pageInput(q, rawKeys),
+    id: list(q.id),
+    key: list(q.key),
+    keyVersion: keyVersion(q.keyVersion),
+    status: list(q.status) as AddonStatus[] | undefined,
+    currency: list(q.currency),
+    includeDeleted: bool(q.includeDeleted),
+    orderBy: str(q.orderBy) as ListAddonsInput['orderBy'],
+  });
+}
+
+export function fromApiListPlanAddonsQuery(planIdOrKey: string, q: Record<string, unknown>, rawKeys: ReadonlySet<string>): ListPlanAddonsInput {
+  return defined({
+    ...pageInput(q, rawKeys),
+    planIdOrKey,
+    id: list(q.id),
+    key: list(q.key),
+    keyVersion: keyVersion(q.keyVersion),
+    includeDeleted: bool(q.includeDeleted),
+    orderBy: str(q.orderBy) as ListPlanAddonsInput['orderBy'],
+  });
+}
+
+export const toApiPage = <T, U>(page: Page<T>, f: (t: T) => U) => ({
+  totalCount: page.totalCount,
+  page: page.page,
+  pageSize: page.pageSize,
+  items: page.items.map(f),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issues
+
+/** Domain issues → v1 `ValidationError` (read-only `validationErrors` of drafts). */
+export function toApiValidationErrors(issues: ValidationIssue[]): ApiValidationError[] {
+  return issues.map((i) => {
+    const { code, message, field, severity, component, ...attrs } = i;
+    const attributes = { ...attrs, ...(severity ? { severity } : {}), ...(component ? { component } : {}) };
+    return { field: field ?? '', code, message, ...(Object.keys(attributes).length > 0 ? { attributes } : {}) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Features
+
+export function fromApiFeatureCreate(b: S['FeatureCreateInputs']): CreateFeatureInput {
+  return defined({
+    key: b.key,
+    name: b.name,
+    meterSlug: b.meterSlug,
+    meterGroupByFilters: b.meterGroupByFilters,
+    advancedMeterGroupByFilters: b.advancedMeterGroupByFilters as Record<string, FilterString> | undefined,
+    unitCost: b.unitCost as FeatureUnitCost | undefined,
+    metadata: b.metadata,
+  });
+}
+
+export function toApiFeature(f: Feature): ApiFeature {
+  return defined({
+    id: f.id,
+    key: f.key,
+    name: f.name,
+    metadata: f.metadata,
+    meterSlug: f.meterSlug,
+    meterGroupByFilters: f.meterGroupByFilters,
+    advancedMeterGroupByFilters: f.advancedMeterGroupByFilters as ApiFeature['advancedMeterGroupByFilters'],
+    unitCost: f.unitCost as ApiFeature['unitCost'],
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+    archivedAt: f.archivedAt,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate cards
+
+type WireRateCard = {
+  type: string;
+  key: string;
+  name: string;
+  description?: string;
+  metadata?: Metadata | null;
+  featureKey?: string;
+  entitlementTemplate?: unknown;
+  taxConfig?: unknown;
+  billingCadence: string | null;
+  price: unknown;
+  discounts?: unknown;
+};
+
+export function fromApiRateCard(rc: ApiRateCard): RateCard {
+  const w = rc as WireRateCard;
+  return defined({
+    type: w.type,
+    key: w.key,
+    name: w.name,
+    description: w.description,
+    metadata: meta(w.metadata),
+    featureKey: w.featureKey,
+    entitlementTemplate: w.entitlementTemplate as EntitlementTemplate | undefined,
+    taxConfig: w.taxConfig as TaxConfig | undefined,
+    billingCadence: w.billingCadence,
+    price: (w.price ?? null) as Price | null,
+    discounts: w.discounts as Discounts | undefined,
+  }) as RateCard;
+}
+
+export function toApiRateCard(rc: RateCard): ApiRateCard {
+  const discounts = rc.discounts
+    ? defined({
+        percentage: rc.discounts.percentage ? { percentage: Number(rc.discounts.percentage.percentage) } : undefined,
+        usage: rc.discounts.usage ? { quantity: rc.discounts.usage.quantity } : undefined,
+      })
+    : undefined;
+  return defined({
+    type: rc.type,
+    key: rc.key,
+    name: rc.name,
+    description: rc.description,
+    metadata: rc.metadata,
+    featureKey: rc.featureKey,
+    entitlementTemplate: rc.entitlementTemplate,
+    taxConfig: rc.taxConfig,
+    billingCadence: rc.billingCadence ?? null,
+    price: rc.price ?? null,
+    discounts,
+  }) as unknown as ApiRateCard;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans
+
+const fromApiPhase = (ph: S['PlanPhase']): PlanPhase =>
+  defined({
+    key: ph.key,
+    name: ph.name,
+    description: ph.description,
+    metadata: meta(ph.metadata),
+    duration: ph.duration ?? null,
+    rateCards: (ph.rateCards ?? []).map(fromApiRateCard),
+  });
+
+type PlanBody = Omit<S['PlanReplaceUpdate'], 'proRatingConfig' | 'settlementMode'> &
+  Partial<Pick<S['PlanReplaceUpdate'], 'proRatingConfig' | 'settlementMode'>>;
+
+function planBody(b: PlanBody): Omit<CreatePlanInput, 'key' | 'currency'> {
+  return defined({
+    name: b.name,
+    description: b.description,
+    metadata: meta(b.metadata),
+    alignment: b.alignment,
+    billingCadence: b.billingCadence,
+    proRatingConfig: b.proRatingConfig ? { enabled: b.proRatingConfig.enabled ?? true, mode: b.proRatingConfig.mode ?? 'prorate_prices' } : undefined,
+    settlementMode: b.settlementMode,
+    phases: (b.phases ?? []).map(fromApiPhase),
+  });
+}
+
+export function fromApiPlanCreate(b: S['PlanCreate']): CreatePlanInput {
+  return defined({ ...planBody(b), key: b.key, currency: b.currency });
+}
+
+export function fromApiPlanUpdate(id: string, b: S['PlanReplaceUpdate']): UpdatePlanInput {
+  return { ...planBody(b), id };
+}
+
+export function toApiPlan(p: Plan): ApiPlan {
+  return defined({
+    id: p.id,
+    key: p.key,
+    version: p.version,
+    name: p.name,
+    description: p.description,
+    metadata: p.metadata,
+    currency: p.currency,
+    billingCadence: p.billingCadence,
+    proRatingConfig: p.proRatingConfig,
+    alignment: p.alignment,
+    settlementMode: p.settlementMode ?? 'credit_then_invoice',
+    effectiveFrom: p.effectiveFrom,
+    effectiveTo: p.effectiveTo,
+    status: p.status,
+    phases: p.phases.map((ph) =>
+      defined({
+        key: ph.key,
+        name: ph.name,
+        description: ph.description,
+        metadata: ph.metadata,
+        duration: ph.duration ?? null,
+        rateCards: ph.rateCards.map(toApiRateCard),
+      }),
+    ),
+    validationErrors: toApiValidationErrors(p.validationErrors),
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    deletedAt: p.deletedAt,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Add-ons
+
+export function fromApiAddonCreate(b: S['AddonCreate']): CreateAddonInput {
+  return defined({
+    key: b.key,
+    name: b.name,
+    description: b.description,
+    metadata: meta(b.metadata),
+    instanceType: b.instanceType as AddonInstanceType,
+    currency: b.currency,
+    rateCards: (b.rateCards ?? []).map(fromApiRateCard),
+  });
+}
+
+export function fromApiAddonUpdate(id: string, b: S['AddonReplaceUpdate']): UpdateAddonInput {
+  return defined({
+    id,
+    name: b.name,
+    description: b.description,
+    metadata: meta(b.metadata),
+    instanceType: b.instanceType as AddonInstanceType,
+    rateCards: (b.rateCards ?? []).map(fromApiRateCard),
+  });
+}
+
+export function toApiAddon(a: Addon): ApiAddon {
+  return defined({
+    id: a.id,
+    key: a.key,
+    version: a.version,
+    name: a.name,
+    description: a.description,
+    metadata: a.metadata,
+    annotations: a.annotations,
+    instanceType: a.instanceType,
+    currency: a.currency,
+    effectiveFrom: a.effectiveFrom,
+    effectiveTo: a.effectiveTo,
+    status: a.status,
+    rateCards: a.rateCards.map(toApiRateCard),
+    validationErrors: toApiValidationErrors(a.validationErrors),
+    createdAt: a.createdAt,
+    updatedAt: a.updatedAt,
+    deletedAt: a.deletedAt,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan add-ons
+
+export function fromApiPlanAddonCreate(planId: string, b: S['PlanAddonCreate']): CreatePlanAddonInput {
+  return defined({ planId, addonId: b.addonId, fromPlanPhase: b.fromPlanPhase, maxQuantity: b.maxQuantity, metadata: b.metadata });
+}
+
+export function fromApiPlanAddonUpdate(planId: string, planAddonId: string, b: S['PlanAddonReplaceUpdate']): UpdatePlanAddonInput {
+  return defined({ planId, planAddonId, fromPlanPhase: b.fromPlanPhase, maxQuantity: b.maxQuantity, metadata: b.metadata });
+}
+
+export function toApiPlanAddon(pa: PlanAddon): ApiPlanAddon {
+  return defined({
+    addon: toApiAddon(pa.addon),
+    fromPlanPhase: pa.fromPlanPhase,
+    maxQuantity: pa.maxQuantity,
+    metadata: pa.metadata,
+    annotations: pa.annotations,
+    validationErrors: toApiValidationErrors(pa.validationErrors),
+    createdAt: pa.createdAt,
+    updatedAt: pa.updatedAt,
+    deletedAt: pa.deletedAt,
+  });
+}

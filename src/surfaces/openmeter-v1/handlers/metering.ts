@@ -1,0 +1,138 @@
+import type { CloudEventInput } from '../../../domain/metering/types.ts';
+import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
+import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
+import {
+  fromApiMeterCreate,
+  fromApiMeterQuery,
+  toApiIngestedEvent,
+  toApiMeter,
+  toApiMeterQueryResult,
+  toApiPortalToken,
+  toApiSubject,
+  toCsvMeterQueryResult,
+} from '../convert/metering.ts';
+
+const wantsCsv = (c: HandlerContext): boolean => (c.req.get('accept') ?? '').toLowerCase().includes('text/csv');
+
+const meterIdOrSlug = (c: HandlerContext): string => c.params.meterIdOrSlug!;
+
+function queryReply(c: HandlerContext, meterKey: string, result: ReturnType<typeof toApiMeterQueryResult> | null, raw: Parameters<typeof toCsvMeterQueryResult>[0]): Reply {
+  if (wantsCsv(c)) {
+    const groupKeys = Object.keys(raw.data[0]?.groupBy ?? {}).sort();
+    return { status: 200, body: toCsvMeterQueryResult(raw, groupKeys), contentType: 'text/csv', raw: true, headers: { 'Content-Disposition': `attachment; filename="${meterKey}.csv"` } };
+  }
+  return ok(result);
+}
+
+const runQuery = (c: HandlerContext, q: Record<string, unknown>): Reply => {
+  const { meter, result } = c.read((tx) => {
+    const m = c.emulator.services.metering.getMeter(tx, meterIdOrSlug(c));
+    return { meter: m, result: c.emulator.services.metering.queryMeter(tx, m.id, fromApiMeterQuery(q)) };
+  });
+  return queryReply(c, meter.key, toApiMeterQueryResult(result), result);
+};
+
+/** `POST /api/v1/events` takes one event or an array, in three content types. */
+function eventsOf(c: HandlerContext): CloudEventInput[] {
+  const body = c.body;
+  const type = (c.req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
+  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
+  const list = Array.isArray(body) ? body : [body];
+  if (list.some((e) => e === null || typeof e !== 'object' || Array.isArray(e))) throw validationError('invalid_event', 'invalid event: every event must be a JSON object');
+  return list as CloudEventInput[];
+}
+
+function portalToken(c: HandlerContext): string {
+  const auth = c.req.get('authorization') ?? '';
+  const m = /^Bearer\s+(.+)$/i.exec(auth);
+  if (!m) throw new DomainError(ErrorKind.unauthorized, 'portal_token_missing', 'a portal token is required (Authorization: Bearer <token>)');
+  return m[1]!.trim();
+}
+
+export const listMeters: Handler = (c) => {
+  const q = c.query as { page?: number; pageSize?: number; order?: 'ASC' | 'DESC'; orderBy?: 'key' | 'name' | 'aggregation' | 'createdAt' | 'updatedAt'; includeDeleted?: boolean };
+  const page = c.read((tx) => c.emulator.services.metering.listMeters(tx, q));
+  return ok(page.items.map(toApiMeter));
+};
+
+export const createMeter: Handler = async (c) =>
+  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
+
+export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.emulator.services.metering.getMeter(tx, meterIdOrSlug(c)))));
+
+export const updateMeter: Handler = async (c) =>
+  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.updateMeter(tx, meterIdOrSlug(c), c.body as never))));
+
+export const deleteMeter: Handler = async (c) => {
+  await c.run((tx) => c.emulator.services.metering.deleteMeter(tx, meterIdOrSlug(c)));
+  return noContent();
+};
+
+export const queryMeter: Handler = (c) => runQuery(c, c.query);
+export const queryMeterPost: Handler = (c) => runQuery(c, (c.body ?? {}) as Record<string, unknown>);
+
+export const listMeterGroupByValues: Handler = (c) => {
+  const q = c.query as { from?: string; to?: string };
+  return ok(c.read((tx) => c.emulator.services.metering.listGroupByValues(tx, meterIdOrSlug(c), c.params.groupByKey!, q)));
+};
+
+export const listMeterSubjects: Handler = (c) => {
+  const q = c.query as { from?: string; to?: string };
+  return ok(c.read((tx) => c.emulator.services.metering.listMeterSubjects(tx, meterIdOrSlug(c), q)));
+};
+
+export const ingestEvents: Handler = async (c) => {
+  const events = eventsOf(c);
+  await c.run((tx) => c.emulator.services.metering.ingestEvents(tx, events));
+  return noContent();
+};
+
+export const listEvents: Handler = (c) => {
+  const q = c.query as Record<string, unknown>;
+  const customerId = q.customerId === undefined ? undefined : Array.isArray(q.customerId) ? (q.customerId as string[]) : [String(q.customerId)];
+  const items = c.read((tx) =>
+    c.emulator.services.metering.listEvents(tx, {
+      from: q.from as string | undefined,
+      to: q.to as string | undefined,
+      ingestedAtFrom: q.ingestedAtFrom as string | undefined,
+      ingestedAtTo: q.ingestedAtTo as string | undefined,
+      id: q.id as string | undefined,
+      subject: q.subject as string | undefined,
+      customerId,
+      limit: q.limit as number | undefined,
+    }),
+  );
+  return ok(items.map(toApiIngestedEvent));
+};
+
+export const listEventsV2: Handler = (c) => {
+  const q = c.query as { cursor?: string; limit?: number; filter?: Record<string, unknown> };
+  const page = c.read((tx) => c.emulator.services.metering.listEventsCursor(tx, { cursor: q.cursor, limit: q.limit, filter: q.filter as never }));
+  return ok({ items: page.items.map(toApiIngestedEvent), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+};
+
+export const listSubjects: Handler = (c) => ok(c.read((tx) => c.emulator.services.metering.listSubjects(tx)).map(toApiSubject));
+export const upsertSubject: Handler = async (c) => ok((await c.run((tx) => c.emulator.services.metering.upsertSubjects(tx, c.body as never))).map(toApiSubject));
+export const getSubject: Handler = (c) => ok(toApiSubject(c.read((tx) => c.emulator.services.metering.getSubject(tx, c.params.subjectIdOrKey!))));
+export const deleteSubject: Handler = async (c) => {
+  await c.run((tx) => c.emulator.services.metering.deleteSubject(tx, c.params.subjectIdOrKey!));
+  return noContent();
+};
+
+export const createPortalToken: Handler = async (c) => ok(toApiPortalToken(await c.run((tx) => c.emulator.services.metering.createPortalToken(tx, c.body as never))));
+export const listPortalTokens: Handler = (c) => {
+  const q = c.query as { limit?: number };
+  return ok(c.read((tx) => c.emulator.services.metering.listPortalTokens(tx, q)).map(toApiPortalToken));
+};
+export const invalidatePortalTokens: Handler = async (c) => {
+  await c.run((tx) => c.emulator.services.metering.invalidatePortalTokens(tx, (c.body ?? {}) as never));
+  return noContent();
+};
+
+export const queryPortalMeter: Handler = (c) => {
+  const token = portalToken(c);
+  const slug = c.params.meterSlug!;
+  const result = c.read((tx) => c.emulator.services.metering.queryPortalMeter(tx, token, slug, fromApiMeterQuery(c.query)));
+  return queryReply(c, slug, toApiMeterQueryResult(result), result);
+};
