@@ -199,8 +199,10 @@ export class PlanAddonService {
   private find(tx: UnitOfWork, planId: string, idOrAddonKey: string): PlanAddonRecord {
     const pas = tx.collection<PlanAddonRecord>(Col.planAddons);
     const addons = tx.collection<AddonRecord>(Col.addons);
+    // v1 `PlanAddon` has no id of its own on the wire: clients address it by the add-on's id or key
     const pa =
       pas.findOne((x) => x.id === idOrAddonKey && x.planId === planId && !x.deletedAt) ??
+      pas.findOne((x) => x.addonId === idOrAddonKey && x.planId === planId && !x.deletedAt) ??
       pas.findOne((x) => x.planId === planId && !x.deletedAt && addons.get(x.addonId)?.key === idOrAddonKey);
     if (!pa) throw notFound(E.planAddonNotFound, `add-on assignment ${idOrAddonKey} not found on plan ${planId}`);
     return pa;

@@ -223,6 +223,8 @@ describe('AddonService and PlanAddonService', () => {
     expect(err(() => w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default' })).kind).toBe('conflict');
     expect(w.planAddons.getPlanAddon(w.tx, { planIdOrKey: w.plan.id, planAddonIdOrAddonKey: 'extra' }).id).toBe(pa.id);
     expect(w.planAddons.listPlanAddons(w.tx, { planIdOrKey: w.plan.id }).totalCount).toBe(1);
+    // the v1 wire PlanAddon has no id: the add-on's id addresses the assignment too
+    expect(w.planAddons.getPlanAddon(w.tx, { planIdOrKey: w.plan.id, planAddonIdOrAddonKey: w.addon.id }).id).toBe(pa.id);
     const upd = w.planAddons.updatePlanAddon(w.tx, { planId: w.plan.id, planAddonId: pa.id, fromPlanPhase: 'default', maxQuantity: 5 });
     expect(upd.maxQuantity).toBe(5);
     w.planAddons.deletePlanAddon(w.tx, { planId: w.plan.id, planAddonId: pa.id });

@@ -263,16 +263,55 @@ export class MeteringService {
     return out;
   }
 
-  /** v2 / v3 cursor pages, newest first; the cursor is opaque base64 of the last item's (time, seq) */
+  /**
+   * v2 / v3 cursor pages, newest first; cursors are opaque base64 of an item's (time, seq).
+   * `cursor` (after) pages towards older events; `before` returns the `limit` events just newer
+   * than the cursor (v3 `page[before]`). `prevCursor` is set when newer matching events exist.
+   */
   listEventsCursor(tx: UnitOfWork, input: ListEventsCursorInput = {}): CursorPage<IngestedEvent> {
     const limit = input.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 1000');
+    if (input.cursor && input.before) throw validationError(C.invalidQueryParameter, 'after and before cannot be combined');
     let after: { t: number; s: number } | undefined;
     if (input.cursor) after = decodeCursor(input.cursor);
+    const before = input.before ? decodeCursor(input.before) : undefined;
     const f = input.filter ?? {};
     const decorate = this.eventDecorator(tx);
     const tl = this.deps.events(tx.namespace).index.sortedByTime();
+    const matches = (e: StoredEvent, t: number): IngestedEvent | undefined => {
+      if (!matchString(e.id, f.id) || !matchString(e.source, f.source) || !matchString(e.subject, f.subject) || !matchString(e.type, f.type)) return undefined;
+      if (!matchTime(t, f.time) || !matchTime(Date.parse(e.ingestedAt), f.ingestedAt)) return undefined;
+      const item = decorate(e);
+      if (f.customerId?.$in && !(item.customerId && f.customerId.$in.includes(item.customerId))) return undefined;
+      return item;
+    };
+    const cursorOf = (e: StoredEvent) => encodeCursor(Date.parse(e.time), e.seq);
+    if (before) {
+      // walk towards newer events, keep the `limit` closest to the cursor, answer newest first
+      const found: Array<{ e: StoredEvent; item: IngestedEvent }> = [];
+      let newer = false;
+      for (let p = tl.lowerBound(before.t); p < tl.sortedTimes.length; p++) {
+        const e = tl.events[tl.sortedOrd[p]!]!;
+        const t = tl.sortedTimes[p]!;
+        if (t === before.t && e.seq <= before.s) continue;
+        const item = matches(e, t);
+        if (!item) continue;
+        if (found.length === limit) {
+          newer = true;
+          break;
+        }
+        found.push({ e, item });
+      }
+      found.reverse();
+      const first = found[0], last = found[found.length - 1];
+      return {
+        items: found.map((x) => x.item),
+        ...(last ? { nextCursor: cursorOf(last.e) } : {}),
+        ...(newer && first ? { prevCursor: cursorOf(first.e) } : {}),
+      };
+    }
     const items: IngestedEvent[] = [];
+    let firstEv: StoredEvent | undefined;
     let last: StoredEvent | undefined;
     let more = false;
     const start = after ? upperBound(tl.sortedTimes, after.t) : tl.sortedTimes.length;
@@ -280,18 +319,22 @@ export class MeteringService {
       const e = tl.events[tl.sortedOrd[p]!]!;
       const t = tl.sortedTimes[p]!;
       if (after && t === after.t && e.seq >= after.s) continue;
-      if (!matchString(e.id, f.id) || !matchString(e.source, f.source) || !matchString(e.subject, f.subject) || !matchString(e.type, f.type)) continue;
-      if (!matchTime(t, f.time) || !matchTime(Date.parse(e.ingestedAt), f.ingestedAt)) continue;
-      const item = decorate(e);
-      if (f.customerId?.$in && !(item.customerId && f.customerId.$in.includes(item.customerId))) continue;
+      const item = matches(e, t);
+      if (!item) continue;
       if (items.length === limit) {
         more = true;
         break;
       }
       items.push(item);
+      firstEv ??= e;
       last = e;
     }
-    return { items, ...(more && last ? { nextCursor: encodeCursor(Date.parse(last.time), last.seq) } : {}) };
+    return {
+      items,
+      ...(more && last ? { nextCursor: cursorOf(last) } : {}),
+      // after a cursor, the events up to it are newer than this page
+      ...(after && firstEv ? { prevCursor: cursorOf(firstEv) } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- queries

@@ -176,7 +176,10 @@ export interface EventFilter {
 }
 
 export interface ListEventsCursorInput {
+  /** page after (older than) this cursor */
   cursor?: string;
+  /** page before (newer than) this cursor; cannot be combined with `cursor` */
+  before?: string;
   limit?: number;
   filter?: EventFilter;
 }
@@ -185,6 +188,8 @@ export interface CursorPage<T> {
   items: T[];
   /** opaque; absent on the last page */
   nextCursor?: string;
+  /** opaque, for `before`: present when newer matching items exist */
+  prevCursor?: string;
 }
 
 export interface MeterQueryParams {

@@ -3,6 +3,7 @@ import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 // the bucket's namespace, Zuplo's problem shape.
 import * as v1Metering from '../openmeter-v1/handlers/metering.ts';
 import type { OperationId } from './operations.gen.ts';
+import * as v1Catalog from '../openmeter-v1/handlers/catalog.ts';
 
 /** Every Zuplo Developer API operation (plus the CLI's routes), by operationId. */
 export const handlers: HandlerMap<OperationId> = {
@@ -81,10 +82,10 @@ export const handlers: HandlerMap<OperationId> = {
   ProjectsService_list: NOT_BUILT,
   ProjectsService_create: NOT_BUILT,
   V1_whoAmI: NOT_BUILT,
-  MeteringFeaturesService_list: NOT_BUILT,
-  MeteringFeaturesService_create: NOT_BUILT,
-  MeteringFeaturesService_get: NOT_BUILT,
-  MeteringFeaturesService_delete: NOT_BUILT,
+  MeteringFeaturesService_list: v1Catalog.listFeatures,
+  MeteringFeaturesService_create: v1Catalog.createFeature,
+  MeteringFeaturesService_get: v1Catalog.getFeature,
+  MeteringFeaturesService_delete: v1Catalog.deleteFeature,
   MeteringMetersService_list: v1Metering.listMeters,
   MeteringMetersService_create: v1Metering.createMeter,
   MeteringMetersService_get: v1Metering.getMeter,
@@ -93,11 +94,11 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringMetersService_listGroupByValues: v1Metering.listMeterGroupByValues,
   MeteringMetersService_query: v1Metering.queryMeter,
   MeteringMetersService_queryPost: v1Metering.queryMeterPost,
-  MeteringPlansService_list: NOT_BUILT,
-  MeteringPlansService_create: NOT_BUILT,
-  MeteringPlansService_get: NOT_BUILT,
-  MeteringPlansService_update: NOT_BUILT,
-  MeteringPlansService_delete: NOT_BUILT,
-  MeteringPlansService_archive: NOT_BUILT,
-  MeteringPlansService_publish: NOT_BUILT,
+  MeteringPlansService_list: v1Catalog.listPlans,
+  MeteringPlansService_create: v1Catalog.createPlan,
+  MeteringPlansService_get: v1Catalog.getPlan,
+  MeteringPlansService_update: v1Catalog.updatePlan,
+  MeteringPlansService_delete: v1Catalog.deletePlan,
+  MeteringPlansService_archive: v1Catalog.archivePlan,
+  MeteringPlansService_publish: v1Catalog.publishPlan,
 };

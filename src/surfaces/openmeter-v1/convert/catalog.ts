@@ -190,6 +190,21 @@ type WireRateCard = {
   discounts?: unknown;
 };
 
+/**
+ * The request validator fills in schema defaults, so a metered template always arrives with
+ * `issueAfterResetPriority: 1`; the real service (no defaulting) would see it absent, and a
+ * priority without `issueAfterReset` is a rule violation — so the default is dropped here.
+ */
+function fromApiEntitlementTemplate(t: unknown): EntitlementTemplate | undefined {
+  if (!t || typeof t !== 'object') return undefined;
+  const m = t as { type?: string; issueAfterReset?: number | null; issueAfterResetPriority?: number };
+  if (m.type === 'metered' && (m.issueAfterReset === undefined || m.issueAfterReset === null) && m.issueAfterResetPriority === 1) {
+    const { issueAfterResetPriority: _p, ...rest } = m;
+    return rest as EntitlementTemplate;
+  }
+  return t as EntitlementTemplate;
+}
+
 export function fromApiRateCard(rc: ApiRateCard): RateCard {
   const w = rc as WireRateCard;
   return defined({
@@ -199,7 +214,7 @@ export function fromApiRateCard(rc: ApiRateCard): RateCard {
     description: w.description,
     metadata: meta(w.metadata),
     featureKey: w.featureKey,
-    entitlementTemplate: w.entitlementTemplate as EntitlementTemplate | undefined,
+    entitlementTemplate: fromApiEntitlementTemplate(w.entitlementTemplate),
     taxConfig: w.taxConfig as TaxConfig | undefined,
     billingCadence: w.billingCadence,
     price: (w.price ?? null) as Price | null,
