@@ -1,5 +1,6 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
+import * as metering from './handlers/metering.ts';
 
 /**
  * Every operation of the surface, by operationId. A missing key fails `tsc`; NOT_BUILT answers
@@ -57,8 +58,8 @@ export const handlers: HandlerMap<OperationId> = {
   'get-organization-default-tax-codes': NOT_BUILT,
   'update-organization-default-tax-codes': NOT_BUILT,
   'query-entitlement-access': NOT_BUILT,
-  'list-metering-events': NOT_BUILT,
-  'ingest-metering-events': NOT_BUILT,
+  'list-metering-events': metering.listEvents,
+  'ingest-metering-events': metering.ingestEvents,
   'list-features': NOT_BUILT,
   'create-feature': NOT_BUILT,
   'get-feature': NOT_BUILT,
@@ -70,12 +71,12 @@ export const handlers: HandlerMap<OperationId> = {
   'delete-llm-cost-override': NOT_BUILT,
   'list-llm-cost-prices': NOT_BUILT,
   'get-llm-cost-price': NOT_BUILT,
-  'list-meters': NOT_BUILT,
-  'create-meter': NOT_BUILT,
-  'get-meter': NOT_BUILT,
-  'update-meter': NOT_BUILT,
-  'delete-meter': NOT_BUILT,
-  'query-meter': NOT_BUILT,
+  'list-meters': metering.listMeters,
+  'create-meter': metering.createMeter,
+  'get-meter': metering.getMeter,
+  'update-meter': metering.updateMeter,
+  'delete-meter': metering.deleteMeter,
+  'query-meter': metering.queryMeter,
   'list-plans': NOT_BUILT,
   'create-plan': NOT_BUILT,
   'get-plan': NOT_BUILT,

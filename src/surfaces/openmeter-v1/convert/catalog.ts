@@ -191,19 +191,60 @@ type WireRateCard = {
 };
 
 /**
- * The request validator fills in schema defaults, so a metered template always arrives with
+ * Prices and entitlement templates are `oneOf`s, and the request validator fills in the
+ * defaults of every branch it tries (a unit price arrives with `paymentTerm` and `multiplier`,
+ * a boolean template with `isSoftLimit`): keep only the members of the type actually named.
+ */
+const PRICE_FIELDS: Record<string, readonly string[]> = {
+  flat: ['type', 'amount', 'paymentTerm'],
+  unit: ['type', 'amount', 'minimumAmount', 'maximumAmount'],
+  tiered: ['type', 'mode', 'tiers', 'minimumAmount', 'maximumAmount'],
+  package: ['type', 'amount', 'quantityPerPackage', 'minimumAmount', 'maximumAmount'],
+  dynamic: ['type', 'multiplier', 'minimumAmount', 'maximumAmount'],
+};
+const TEMPLATE_FIELDS: Record<string, readonly string[]> = {
+  metered: ['type', 'metadata', 'isSoftLimit', 'issueAfterReset', 'issueAfterResetPriority', 'preserveOverageAtReset', 'usagePeriod'],
+  static: ['type', 'metadata', 'config'],
+  boolean: ['type', 'metadata'],
+};
+
+function pick(o: Record<string, unknown>, fields: readonly string[] | undefined): Record<string, unknown> {
+  if (!fields) return o;
+  return Object.fromEntries(fields.filter((f) => o[f] !== undefined).map((f) => [f, o[f]]));
+}
+
+function cleanTier(t: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (t.upToAmount !== undefined && t.upToAmount !== null) out.upToAmount = t.upToAmount;
+  out.flatPrice = t.flatPrice ? pick(t.flatPrice as Record<string, unknown>, ['type', 'amount']) : null;
+  out.unitPrice = t.unitPrice ? pick(t.unitPrice as Record<string, unknown>, ['type', 'amount']) : null;
+  return out;
+}
+
+function cleanPrice(p: unknown): Price | null {
+  if (!p || typeof p !== 'object') return null;
+  const o = p as Record<string, unknown>;
+  const out = pick(o, PRICE_FIELDS[String(o.type)]);
+  if (Array.isArray(out.tiers)) out.tiers = (out.tiers as Record<string, unknown>[]).map(cleanTier);
+  return out as unknown as Price;
+}
+
+/**
+ * Besides the branch defaults, a metered template always arrives with the spec's default
  * `issueAfterResetPriority: 1`; the real service (no defaulting) would see it absent, and a
- * priority without `issueAfterReset` is a rule violation — so the default is dropped here.
+ * priority without `issueAfterReset` is a rule violation — so that default is dropped.
  */
 function fromApiEntitlementTemplate(t: unknown): EntitlementTemplate | undefined {
   if (!t || typeof t !== 'object') return undefined;
-  const m = t as { type?: string; issueAfterReset?: number | null; issueAfterResetPriority?: number };
+  const m = pick(t as Record<string, unknown>, TEMPLATE_FIELDS[String((t as { type?: unknown }).type)]);
   if (m.type === 'metered' && (m.issueAfterReset === undefined || m.issueAfterReset === null) && m.issueAfterResetPriority === 1) {
-    const { issueAfterResetPriority: _p, ...rest } = m;
-    return rest as EntitlementTemplate;
+    delete m.issueAfterResetPriority;
   }
-  return t as EntitlementTemplate;
+  return m as unknown as EntitlementTemplate;
 }
+
+const toApiEntitlementTemplate = (t: EntitlementTemplate | undefined) =>
+  t ? pick(t as unknown as Record<string, unknown>, TEMPLATE_FIELDS[t.type]) : undefined;
 
 export function fromApiRateCard(rc: ApiRateCard): RateCard {
   const w = rc as WireRateCard;
@@ -217,7 +258,7 @@ export function fromApiRateCard(rc: ApiRateCard): RateCard {
     entitlementTemplate: fromApiEntitlementTemplate(w.entitlementTemplate),
     taxConfig: w.taxConfig as TaxConfig | undefined,
     billingCadence: w.billingCadence,
-    price: (w.price ?? null) as Price | null,
+    price: cleanPrice(w.price),
     discounts: w.discounts as Discounts | undefined,
   }) as RateCard;
 }
@@ -236,10 +277,10 @@ export function toApiRateCard(rc: RateCard): ApiRateCard {
     description: rc.description,
     metadata: rc.metadata,
     featureKey: rc.featureKey,
-    entitlementTemplate: rc.entitlementTemplate,
+    entitlementTemplate: toApiEntitlementTemplate(rc.entitlementTemplate),
     taxConfig: rc.taxConfig,
     billingCadence: rc.billingCadence ?? null,
-    price: rc.price ?? null,
+    price: cleanPrice(rc.price),
     discounts,
   }) as unknown as ApiRateCard;
 }
