@@ -13,7 +13,7 @@ const BATCH = 1000;
 const TARGET = 50_000;
 const DURATION_S = 10;
 const CONNECTIONS = 4;
-/** distinct bodies; more than the emulator could take in DURATION_S even at 2.4× the target */
+/** pre-serialised distinct bodies (~170 KiB each) */
 const POOL = 1200;
 const START = Date.parse('2025-01-01T00:00:00Z');
 const SPAN = 31 * 86_400_000;
@@ -44,7 +44,10 @@ function makeBodies(): string[] {
   return bodies;
 }
 
-/** One new body per request, in order; reports how many it handed out so reuse is visible. */
+/**
+ * One new body per request, in order. Past the end of the pool the ids get a round prefix
+ * (one native replaceAll), so even a faster-than-expected server never sees a duplicate.
+ */
 function bodyFeeder(bodies: string[]) {
   let next = 0;
   return {
@@ -60,7 +63,12 @@ function bodyFeeder(bodies: string[]) {
             method: 'POST',
             path: '/api/v1/events',
             headers: { 'content-type': CONTENT_TYPE },
-            setupRequest: (req) => ({ ...req, body: bodies[next++ % bodies.length]! }),
+            setupRequest: (req) => {
+              const n = next++;
+              const lap = Math.floor(n / bodies.length);
+              const body = bodies[n % bodies.length]!;
+              return { ...req, body: lap === 0 ? body : body.replaceAll('"id":"b', `"id":"r${lap}-b`) };
+            },
           },
         ],
       }),
@@ -101,9 +109,8 @@ async function measureEmulator(bodies: string[]): Promise<{ r: LoadResult; store
     const feeder = bodyFeeder(bodies);
     const r = await feeder.load(base);
     const sent = feeder.used();
-    if (sent > bodies.length) notes.push(`WARNING: ${sent} requests > ${bodies.length} distinct bodies, later batches were duplicates`);
     // What was stored: the COUNT meter over all time, summed over its rows.
-    const q = await fetch(`${base}/api/v1/meters/${METER}/query?from=2024-12-01T00:00:00Z&to=2025-03-01T00:00:00Z`);
+    const q = await fetch(`${base}/api/v1/meters/${METER}/query?from=${encodeURIComponent('2024-12-01T00:00:00Z')}&to=${encodeURIComponent('2025-03-01T00:00:00Z')}`);
     const qBody = (await q.json()) as { data?: Array<{ value: number }> };
     if (q.status !== 200) throw new Error(`meter query answered ${q.status}: ${JSON.stringify(qBody)}`);
     const stored = (qBody.data ?? []).reduce((a, d) => a + Number(d.value), 0);
@@ -120,7 +127,8 @@ export async function run(): Promise<BenchResult> {
   const figure = (emu.r.ok * BATCH) / emu.r.durationS;
   const baseline = (bare.ok * BATCH) / bare.durationS;
   const acknowledged = emu.r.ok * BATCH;
-  const storedOk = emu.stored === acknowledged;
+  // requests still in flight when autocannon stops may be stored without being counted as answered
+  const storedOk = emu.stored >= acknowledged && emu.stored <= emu.sent * BATCH;
   return {
     name: 'HTTP ingest: POST /api/v1/events, 1,000-event batches',
     figure: Math.round(figure),
@@ -133,7 +141,7 @@ export async function run(): Promise<BenchResult> {
       `${CONNECTIONS} connections, ${DURATION_S} s, ${(bodies[0]!.length / 1024).toFixed(0)} KiB bodies`,
       `emulator: ${emu.r.ok} batches 2xx, ${emu.r.non2xx} non-2xx, ${emu.r.errors} errors, p50 ${emu.r.latencyP50} ms, p99 ${emu.r.latencyP99} ms`,
       `bare: ${bare.ok} batches, p50 ${bare.latencyP50} ms`,
-      `stored (COUNT meter) ${emu.stored} of ${acknowledged} acknowledged${storedOk ? ' ✓' : ' MISMATCH'} (${emu.sent} requests sent incl. in-flight at stop)`,
+      `stored (COUNT meter) ${emu.stored} of ${acknowledged} acknowledged (≤ ${emu.sent * BATCH} sent)${storedOk ? ' ✓' : ' MISMATCH'}`,
       `first batch (validator compile) ${round(emu.firstBatchMs)} ms`,
       ...emu.notes,
     ].join('; '),

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, existsSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFile } from 'lowdb/node';
 import { Low } from 'lowdb';
@@ -31,6 +31,8 @@ export class NamespaceState {
   private journalBytes = 0;
   private snapshotBytes = 0;
   private compacting: Promise<void> | null = null;
+  /** journal lines committed since the running compaction took its snapshot */
+  private tail: string[] | null = null;
 
   constructor(
     readonly name: string,
@@ -87,6 +89,7 @@ export class NamespaceState {
     if (!this.journal) return Promise.resolve();
     const line = JSON.stringify(entry);
     this.journalBytes += line.length + 1;
+    this.tail?.push(line);
     const written = this.journal.append(line);
     if (!this.compacting && this.journalBytes > Math.max(COMPACT_MIN_BYTES, this.snapshotBytes)) {
       this.compacting = written.then(() => this.compact()).finally(() => (this.compacting = null));
@@ -100,25 +103,37 @@ export class NamespaceState {
     return { collections };
   }
 
-  /** Folds the journal into a fresh snapshot. Replaying a journal over a newer snapshot is
-   * harmless (every entry is a whole-record put or delete), so a crash between writing the
-   * snapshot and truncating the journal loses nothing. */
+  /** Folds the journal into a fresh snapshot, then cuts the journal down to the lines committed
+   * after the snapshot was taken (commits keep flowing meanwhile). Replaying a journal over a
+   * newer snapshot is harmless (every entry is a whole-record put or delete, and the journal ends
+   * with the newest ones), so a crash between writing the snapshot and replacing the journal
+   * loses nothing. */
   async compact(): Promise<void> {
     if (!this.dir || !this.journal) return;
     await this.journal.idle();
     if (this.journalBytes === 0) return;
-    const bytesAtSnapshot = this.journalBytes;
-    const data = this.toJSON();
-    const dbPath = join(this.dir, 'db.json');
-    const db = new Low<SnapshotFile>(new DataFile(dbPath, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), data);
-    await db.write();
-    this.snapshotBytes = statSync(dbPath).size;
-    await this.journal.idle();
-    // Commits that arrived while the snapshot was written are not in it: keep the journal then;
-    // the next compaction folds them.
-    if (this.journalBytes === bytesAtSnapshot && existsSync(join(this.dir, 'journal.jsonl'))) {
-      truncateSync(join(this.dir, 'journal.jsonl'), 0);
-      this.journalBytes = 0;
+    // Taken synchronously right after the tail starts: the snapshot holds exactly what was
+    // committed before the first tail line.
+    const tail: string[] = [];
+    this.tail = tail;
+    try {
+      const data = this.toJSON();
+      const dbPath = join(this.dir, 'db.json');
+      const db = new Low<SnapshotFile>(new DataFile(dbPath, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), data);
+      await db.write();
+      this.snapshotBytes = statSync(dbPath).size;
+      await this.journal.rewrite((queued) => {
+        this.tail = null;
+        // the last `queued` tail lines are still waiting in the writer and get appended after this
+        const written = tail.slice(0, tail.length - queued);
+        const text = written.length ? written.join('\n') + '\n' : '';
+        let queuedBytes = 0;
+        for (let i = written.length; i < tail.length; i++) queuedBytes += tail[i]!.length + 1;
+        this.journalBytes = text.length + queuedBytes;
+        return text;
+      });
+    } finally {
+      if (this.tail === tail) this.tail = null;
     }
   }
 

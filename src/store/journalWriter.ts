@@ -1,4 +1,9 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
+
+interface Waiter {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
 /**
  * Appends lines to one file, coalescing everything queued while a write is in flight into the
@@ -7,7 +12,8 @@ import { appendFile } from 'node:fs/promises';
  */
 export class JournalWriter {
   private pending: string[] = [];
-  private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  private waiters: Waiter[] = [];
+  private rewriteRequest: (Waiter & { content: (queued: number) => string }) | null = null;
   private inFlight: Promise<void> | null = null;
 
   constructor(private readonly filePath: string) {}
@@ -15,7 +21,19 @@ export class JournalWriter {
   append(line: string): Promise<void> {
     this.pending.push(line.endsWith('\n') ? line : line + '\n');
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.inFlight) this.inFlight = this.drain();
+    this.inFlight ??= this.drain();
+    return p;
+  }
+
+  /**
+   * Replaces the whole file (temp file + rename) with `content(queued)`, called once no write is
+   * in flight; `queued` is how many appended lines are not on disk yet — they are written after
+   * the new content. Serialised with appends, so no acknowledged line can fall in between.
+   */
+  rewrite(content: (queued: number) => string): Promise<void> {
+    if (this.rewriteRequest) return Promise.reject(new Error('a journal rewrite is already pending'));
+    const p = new Promise<void>((resolve, reject) => (this.rewriteRequest = { content, resolve, reject }));
+    this.inFlight ??= this.drain();
     return p;
   }
 
@@ -25,7 +43,20 @@ export class JournalWriter {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.length > 0 || this.rewriteRequest) {
+      const rw = this.rewriteRequest;
+      if (rw) {
+        this.rewriteRequest = null;
+        try {
+          const tmp = `${this.filePath}.tmp`;
+          await writeFile(tmp, rw.content(this.pending.length));
+          await rename(tmp, this.filePath);
+          rw.resolve();
+        } catch (e) {
+          rw.reject(e);
+        }
+        continue;
+      }
       const chunk = this.pending.join('');
       const waiters = this.waiters;
       this.pending = [];

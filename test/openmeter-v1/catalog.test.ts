@@ -219,7 +219,7 @@ describe('v1 plans', () => {
     expect((await request(app).post('/api/v1/plans').send(planBody()).expect(201)).body.version).toBe(3);
   });
 
-  it('schedules a future publish and reports unknown plans', async () => {
+  it('answers 404 for unknown plans', async () => {
     const app = await withCatalog();
     expectProblem(await request(app).get('/api/v1/plans/nope'), 404);
     expectProblem(await request(app).post('/api/v1/plans/01KDVDNA00G69QW7FVK8G5NVEK/publish'), 404);
@@ -257,11 +257,17 @@ describe('v1 plans', () => {
 
   it('stores an incomplete draft, lists its publish blockers and refuses to publish it', async () => {
     const app = await withCatalog();
-    const draft = await request(app).post('/api/v1/plans').send(planBody({ phases: [] })).expect(201);
-    expect(draft.body.validationErrors.map((e: { code: string }) => e.code)).toEqual(['plan_with_no_phases']);
-    expect(draft.body.validationErrors[0]).toHaveProperty('field');
+    const empty = planBody({ phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [] }] });
+    const draft = await request(app).post('/api/v1/plans').send(empty).expect(201);
+    expect(draft.body.validationErrors).toEqual([
+      expect.objectContaining({ code: 'plan_phase_has_no_rate_cards', field: expect.any(String), message: expect.any(String) }),
+    ]);
     const pub = await request(app).post(`/api/v1/plans/${draft.body.id}/publish`);
-    expectProblem(pub, 400, ['plan_with_no_phases']);
+    expectProblem(pub, 400, ['plan_phase_has_no_rate_cards']);
+    // fixing the draft clears its blockers
+    const { key: _k, currency: _c, ...fixed } = planBody();
+    expect((await request(app).put(`/api/v1/plans/${draft.body.id}`).send(fixed).expect(200)).body.validationErrors).toEqual([]);
+    await request(app).post(`/api/v1/plans/${draft.body.id}/publish`).expect(200);
 
     const twoOpen = await request(app)
       .post('/api/v1/plans')
@@ -297,7 +303,7 @@ describe('v1 plans', () => {
     expect(keys(await request(app).get('/api/v1/plans?currency=EUR').expect(200))).toEqual(['eur']);
     expect(keys(await request(app).get(`/api/v1/plans?id=${ids[2]}`).expect(200))).toEqual(['gamma']);
     expect(keys(await request(app).get('/api/v1/plans?orderBy=key&order=DESC').expect(200))).toEqual(['gamma', 'eur', 'beta', 'alpha']);
-    expect(keys(await request(app).get('/api/v1/plans?keyVersion[beta]=1').expect(200))).toEqual(['beta']);
+    expect(keys(await request(app).get('/api/v1/plans?keyVersion[beta]=1&keyVersion[beta]=2').expect(200))).toEqual(['beta']);
     expectProblem(await request(app).get('/api/v1/plans?pageSize=1001'), 400);
   });
 });
@@ -380,7 +386,7 @@ describe('v1 add-ons and plan add-ons', () => {
     // the next version carries the assignment, and it can be removed there
     const next = await request(app).post('/api/v1/plans/pro/next').expect(201);
     expect((await request(app).get(`/api/v1/plans/${next.body.id}/addons`).expect(200)).body.totalCount).toBe(1);
-    await request(app).delete(`/api/v1/plans/${next.body.id}/addons/extra_seats`).expect(204);
+    await request(app).delete(`/api/v1/plans/${next.body.id}/addons/${addon.body.id}`).expect(204);
     expect((await request(app).get(`/api/v1/plans/${next.body.id}/addons`).expect(200)).body.totalCount).toBe(0);
     expectProblem(await request(app).get(`/api/v1/plans/${next.body.id}/addons/extra_seats`), 404);
   });
