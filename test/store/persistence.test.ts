@@ -61,7 +61,7 @@ describe('JSON store', () => {
     const store = new Store({ dataDir });
     for (let i = 0; i < 50; i++) {
       const w = store.begin('ns');
-      w.collection('things').put({ id: `t${i}`, n: i });
+      w.collection<{ id: string; n: number }>('things').put({ id: `t${i}`, n: i });
       await w.commit();
     }
     await store.close();
