@@ -28,8 +28,9 @@ describe('Store compaction while commits keep arriving', () => {
       acks.push(w.commit());
     }
     const w = store.begin('ns');
-    w.collection('c').delete('r7');
-    w.collection('c').put({ ...big(8), n: -8 });
+    const c = w.collection<ReturnType<typeof big>>('c');
+    c.delete('r7');
+    c.put({ ...big(8), n: -8 });
     acks.push(w.commit());
     await Promise.all(acks);
     await store.flush();

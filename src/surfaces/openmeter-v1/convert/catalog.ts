@@ -43,7 +43,7 @@ export type ApiValidationError = S['ValidationError'];
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** v1 `metadata` may be null on input ("no metadata"). */
-const meta = (m: Metadata | null | undefined): Metadata | undefined => (m && Object.keys(m).length > 0 ? m : m ? {} : undefined);
+const meta = (m: Metadata | null | undefined): Metadata | undefined => m ?? undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Query parameters (already validated and coerced by the OpenAPI validator)
