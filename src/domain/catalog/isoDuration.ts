@@ -1,3 +1,5 @@
+import { parseDuration } from '../shared/recurrence.ts';
+
 /**
  * ISO-8601 durations as the product catalog uses them (cadences, phase durations, usage periods).
  * A duration is split into a calendar part (months) and a fixed part (seconds) because months
@@ -10,20 +12,12 @@ export interface IsoDuration {
   seconds: number;
 }
 
-const ISO_RE =
-  /^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
 /** Parses an ISO-8601 duration; undefined when the string is not one (or has no component). */
 export function parseIsoDuration(s: string): IsoDuration | undefined {
-  if (typeof s !== 'string' || s.endsWith('T')) return undefined;
-  const m = ISO_RE.exec(s);
-  if (!m || s === 'P') return undefined;
-  const n = (i: number): number => (m[i] === undefined ? 0 : Number(m[i]));
-  const [y, mo] = [n(1), n(2)];
-  // fractional years/months have no calendar meaning
-  if (!Number.isInteger(y) || !Number.isInteger(mo)) return undefined;
-  const seconds = n(3) * 7 * 86400 + n(4) * 86400 + n(5) * 3600 + n(6) * 60 + n(7);
-  return { months: y * 12 + mo, seconds };
+  if (typeof s !== 'string') return undefined;
+  const d = parseDuration(s);
+  if (!d) return undefined;
+  return { months: d.years * 12 + d.months, seconds: d.weeks * 7 * 86400 + d.days * 86400 + d.hours * 3600 + d.minutes * 60 + d.seconds };
 }
 
 export const isZeroDuration = (d: IsoDuration): boolean => d.months === 0 && d.seconds === 0;

@@ -1,3 +1,4 @@
+import type { FilterString } from '../shared/filters.ts';
 /**
  * Product-catalog domain model. Mirrors the OpenMeter v1 model (camelCase) so both the v1 and
  * the Konnect v3 surfaces can convert to and from it. Amounts are decimal strings, instants
@@ -11,22 +12,7 @@ export type Metadata = Record<string, string>;
 // Features
 
 /** A string filter on a meter group-by value (v1 `FilterString`). */
-export interface FilterString {
-  $eq?: string | null;
-  $ne?: string | null;
-  $in?: string[] | null;
-  $nin?: string[] | null;
-  $like?: string | null;
-  $nlike?: string | null;
-  $ilike?: string | null;
-  $nilike?: string | null;
-  $gt?: string | null;
-  $gte?: string | null;
-  $lt?: string | null;
-  $lte?: string | null;
-  $and?: FilterString[] | null;
-  $or?: FilterString[] | null;
-}
+export type { FilterString };
 
 export const FeatureUnitCostType = { manual: 'manual', llm: 'llm' } as const;
 export type FeatureUnitCostType = (typeof FeatureUnitCostType)[keyof typeof FeatureUnitCostType];

@@ -1,3 +1,6 @@
+import type { FilterString, FilterTime } from '../shared/filters.ts';
+
+export type { FilterString, FilterTime };
 /** Wire-neutral metering records (camelCase like OpenMeter v1; the surfaces convert). */
 
 export const MeterAggregation = {
@@ -138,32 +141,7 @@ export interface ListEventsInput {
   limit?: number;
 }
 
-/** OpenMeter FilterString (`$eq`, `$in`, `$like`, ... , `$and`, `$or`). */
-export interface FilterString {
-  $eq?: string | null;
-  $ne?: string | null;
-  $in?: string[] | null;
-  $nin?: string[] | null;
-  $like?: string | null;
-  $nlike?: string | null;
-  $ilike?: string | null;
-  $nilike?: string | null;
-  $gt?: string | null;
-  $gte?: string | null;
-  $lt?: string | null;
-  $lte?: string | null;
-  $and?: FilterString[] | null;
-  $or?: FilterString[] | null;
-}
 
-export interface FilterTime {
-  $gt?: string | null;
-  $gte?: string | null;
-  $lt?: string | null;
-  $lte?: string | null;
-  $and?: FilterTime[] | null;
-  $or?: FilterTime[] | null;
-}
 
 export interface EventFilter {
   id?: FilterString;

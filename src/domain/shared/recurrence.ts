@@ -13,7 +13,10 @@ export interface Duration {
   seconds: number;
 }
 
-const RE = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+// Years and months must be whole (a fraction of a month has no calendar meaning); the fixed
+// parts may be fractional.
+const F = String.raw`(\d+(?:\.\d+)?)`;
+const RE = new RegExp(String.raw`^P(?:(\d+)Y)?(?:(\d+)M)?(?:${F}W)?(?:${F}D)?(?:T(?:${F}H)?(?:${F}M)?(?:${F}S)?)?$`);
 
 export function parseDuration(text: string): Duration | undefined {
   const m = RE.exec(text);
