@@ -304,6 +304,9 @@ describe('v1 plans', () => {
     expect(keys(await request(app).get(`/api/v1/plans?id=${ids[2]}`).expect(200))).toEqual(['gamma']);
     expect(keys(await request(app).get('/api/v1/plans?orderBy=key&order=DESC').expect(200))).toEqual(['gamma', 'eur', 'beta', 'alpha']);
     expect(keys(await request(app).get('/api/v1/plans?keyVersion[beta]=1&keyVersion[beta]=2').expect(200))).toEqual(['beta']);
+    // one version is sent as a scalar by form encoders; it must mean the same list of one
+    expect(keys(await request(app).get('/api/v1/plans?keyVersion[beta]=1').expect(200))).toEqual(['beta']);
+    expect(keys(await request(app).get('/api/v1/plans?keyVersion[beta]=9').expect(200))).toEqual([]);
     expectProblem(await request(app).get('/api/v1/plans?pageSize=1001'), 400);
   });
 });

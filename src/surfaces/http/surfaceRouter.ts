@@ -4,6 +4,7 @@ import type { Emulator } from '../../runtime/Emulator.ts';
 import { NotBuiltError } from './classifyError.ts';
 import { sendProblem } from './problem.ts';
 import { operationSpec } from './operationSpec.ts';
+import { skipSpecSelfValidation } from './skipSpecSelfValidation.ts';
 import { NOT_BUILT, type Handler, type HandlerContext, type OperationInfo, type Reply, type SurfaceDefinition } from './types.ts';
 
 export interface SurfaceRouterOptions {
@@ -27,6 +28,8 @@ const DOC_FORMATS: Record<string, true> = Object.fromEntries(
 
 const cache = new Map<string, Router>();
 
+skipSpecSelfValidation();
+
 /**
  * Compiling a vendor document's validators costs seconds, and it does not depend on the
  * emulator instance: every emulator in a process shares one router per surface and option set,
@@ -45,8 +48,10 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
     const handler = (def.handlers as Record<string, Handler | typeof NOT_BUILT>)[op.operationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     let validators: RequestHandler[] | null = null;
+    const listMaps = deepObjectListParams(def.spec, op.path, op.method.toLowerCase());
     router[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
       (res.locals as Record<string, unknown>).operationId = op.operationId;
+      if (listMaps.length > 0) wrapSingleValues(req, listMaps);
       validators ??= OpenApiValidator.middleware({
         apiSpec: operationSpec(def.spec, op.path, op.method.toLowerCase()) as never,
         formats: DOC_FORMATS as never,
@@ -82,6 +87,41 @@ async function act(def: SurfaceDefinition, handler: Handler | typeof NOT_BUILT |
   } catch (err) {
     next(err);
   }
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * deepObject query parameters whose values are lists (`keyVersion[pro]=1&keyVersion[pro]=2`).
+ * A client naming one value sends a scalar (`keyVersion[pro]=1`); the validator does not coerce
+ * nested values to arrays, so they are wrapped before validation.
+ */
+function deepObjectListParams(spec: Json, path: string, method: string): string[] {
+  const item = (spec.paths as Record<string, Json>)[path]!;
+  const params = [...(((item[method] as Json).parameters as Json[]) ?? []), ...((item.parameters as Json[]) ?? [])];
+  const components = ((spec.components as Json)?.parameters ?? {}) as Record<string, Json>;
+  const out: string[] = [];
+  for (const raw of params) {
+    const p = typeof raw.$ref === 'string' ? components[(raw.$ref as string).split('/').pop()!] : raw;
+    const schema = p?.schema as Json | undefined;
+    const ap = schema?.additionalProperties as Json | undefined;
+    if (p?.in === 'query' && p.style === 'deepObject' && ap?.type === 'array') out.push(p.name as string);
+  }
+  return out;
+}
+
+function wrapSingleValues(req: Request, names: string[]): void {
+  const query = { ...(req.query as Json) };
+  let changed = false;
+  for (const name of names) {
+    const v = query[name];
+    if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
+    const wrapped: Json = {};
+    for (const [k, x] of Object.entries(v as Json)) wrapped[k] = Array.isArray(x) ? x : [x];
+    query[name] = wrapped;
+    changed = true;
+  }
+  if (changed) Object.defineProperty(req, 'query', { value: query, writable: true, configurable: true, enumerable: true });
 }
 
 function runChain(chain: RequestHandler[], req: Request, res: Response, done: (err?: unknown) => void): void {
