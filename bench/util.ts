@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -72,8 +73,17 @@ export async function waitForHttp(url: string, child: Child, timeoutMs = 60_000)
   throw new Error(`no answer from ${url} within ${timeoutMs} ms:\n${child.output()}`);
 }
 
+let built = false;
+/** `npm start` runs the esbuild bundle (dist/cli.js); the benchmarks measure that same artefact. */
+export function ensureBuilt(): void {
+  if (built) return;
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  built = true;
+}
+
 export function startEmulatorProcess(port: number, env: Record<string, string> = { NODE_ENV: 'production' }): Child {
-  return spawnChild(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--memory', '--port', String(port), '--quiet'], env);
+  ensureBuilt();
+  return spawnChild(process.execPath, ['--enable-source-maps', 'dist/cli.js', 'start', '--memory', '--port', String(port), '--quiet'], env);
 }
 
 /** A bare Express 5 app in its own process: the baseline for "what does Node + Express cost". */

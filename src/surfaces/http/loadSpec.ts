@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const specsDir = fileURLToPath(new URL('../../../specs/compiled/', import.meta.url));
+// From the sources (src/surfaces/http/) or from the build (dist/cli.js), whichever runs.
+const specsDir = ['../../../specs/compiled/', '../specs/compiled/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(dir))!;
 
 /** The specs are compiled to JSON at build time (`npm run specs:build`): parsing 1 MB of YAML at
  * every start would cost seconds. */
