@@ -1,9 +1,13 @@
+import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
 import { PlanService } from '../domain/catalog/PlanService.ts';
 import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { StoredEvent } from '../domain/metering/types.ts';
+import { AuditLogService } from '../domain/platform/AuditLogService.ts';
+import { EdgeService } from '../domain/platform/EdgeService.ts';
+import { PlatformService } from '../domain/platform/PlatformService.ts';
 import { createEventStore, type DurableEventStore } from '../store/eventLog.ts';
 import type { Emulator } from './Emulator.ts';
 
@@ -14,6 +18,13 @@ export interface Services {
   plans: PlanService;
   addons: AddonService;
   planAddons: PlanAddonService;
+  /** Zuplo API-key buckets, consumers, keys, managers */
+  apiKeys: ApiKeyService;
+  /** Zuplo control plane: accounts, projects, environments, deploys, variables */
+  platform: PlatformService;
+  /** Zuplo tunnels, custom domains, certificates, fleets */
+  edge: EdgeService;
+  auditLogs: AuditLogService;
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -39,6 +50,10 @@ export function createServices(emulator: Emulator): Services {
     plans: new PlanService(deps),
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
+    apiKeys: new ApiKeyService(deps),
+    platform: new PlatformService({ ...deps, defaultAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter' }),
+    edge: new EdgeService(deps),
+    auditLogs: new AuditLogService(deps),
     flush: async (ns) => {
       const s = eventStores.get(ns);
       if (s) await s.flush();

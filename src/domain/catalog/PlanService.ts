@@ -322,7 +322,8 @@ export class PlanService {
       currency,
       billingCadence: input.billingCadence,
       proRatingConfig: input.proRatingConfig ?? DEFAULT_PRO_RATING,
-      alignment: input.alignment,
+      // deprecated and always true in the engine (engine.md §3.1): store what is enforced
+      alignment: { billablesMustAlign: true },
       settlementMode: input.settlementMode,
       metadata: input.metadata,
       phases: (input.phases ?? []).map((ph) =>

@@ -92,6 +92,10 @@ describe('PlanService lifecycle', () => {
     const w = world();
     const p = w.plans.createPlan(w.tx, planInput({ phases: [phase({ rateCards: [] })] }));
     expect(p).toMatchObject({ version: 1, status: 'draft', proRatingConfig: { enabled: true, mode: 'prorate_prices' }, createdAt: T0.toISOString() });
+    // billablesMustAlign is deprecated and always enforced (engine.md §3.1): false is not kept
+    expect(p.alignment).toEqual({ billablesMustAlign: true });
+    const other = w.plans.createPlan(w.tx, planInput({ key: 'other', alignment: { billablesMustAlign: false } }));
+    expect(other.alignment).toEqual({ billablesMustAlign: true });
     expect(p.validationErrors.map((i) => i.code)).toEqual(['plan_phase_has_no_rate_cards']);
     const e = err(() => w.plans.publishPlan(w.tx, { id: p.id }));
     expect([e.kind, e.code]).toEqual(['validation', 'plan_phase_has_no_rate_cards']);

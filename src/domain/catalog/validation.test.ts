@@ -141,9 +141,25 @@ describe('normalizeRateCard', () => {
   it('fills the engine defaults and canonicalises decimals', () => {
     expect(normalizeRateCard(flatFee({ price: { type: 'flat', amount: '10.50' } })).price).toEqual({ type: 'flat', amount: '10.5', paymentTerm: 'in_advance' });
     expect(normalizeRateCard(usage({ price: { type: 'dynamic' } })).price).toEqual({ type: 'dynamic', multiplier: '1' });
-    expect(normalizeRateCard(usage({ entitlementTemplate: { type: 'metered' } })).entitlementTemplate).toEqual({ type: 'metered', usagePeriod: 'P1M' });
+    expect(normalizeRateCard(usage({ entitlementTemplate: { type: 'metered' } })).entitlementTemplate).toEqual({
+      type: 'metered',
+      isSoftLimit: false,
+      preserveOverageAtReset: false,
+      usagePeriod: 'P1M',
+    });
     const oneTime = normalizeRateCard({ type: 'flat_fee', key: 'x', name: 'x', price: null } as never);
     expect(oneTime.billingCadence).toBeNull();
+  });
+  it('fills the metered template defaults (engine.md §4.2) without overriding given values', () => {
+    // a default grant gets priority 1; without issueAfterReset there is no grant, so no priority
+    expect(normalizeRateCard(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: 10 } })).entitlementTemplate).toMatchObject({
+      issueAfterReset: 10,
+      issueAfterResetPriority: 1,
+    });
+    const given = normalizeRateCard(
+      usage({ entitlementTemplate: { type: 'metered', isSoftLimit: true, preserveOverageAtReset: true, issueAfterReset: 1, issueAfterResetPriority: 7, usagePeriod: 'P1D' } }),
+    ).entitlementTemplate;
+    expect(given).toEqual({ type: 'metered', isSoftLimit: true, preserveOverageAtReset: true, issueAfterReset: 1, issueAfterResetPriority: 7, usagePeriod: 'P1D' });
   });
   it('sorts tiers ascending with the open tier last', () => {
     const sorted = sortTiers([{ unitPrice: { type: 'unit', amount: '1' } }, { upToAmount: '100' }, { upToAmount: '5' }]);

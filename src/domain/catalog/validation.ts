@@ -549,8 +549,18 @@ export function normalizeRateCard(rc: RateCard): RateCard {
   if (out.discounts?.usage && isDecimalString(out.discounts.usage.quantity)) {
     out.discounts = { ...out.discounts, usage: { ...out.discounts.usage, quantity: canon(out.discounts.usage.quantity) } };
   }
-  if (out.entitlementTemplate?.type === 'metered' && !out.entitlementTemplate.usagePeriod && out.billingCadence) {
-    out.entitlementTemplate = { ...out.entitlementTemplate, usagePeriod: out.billingCadence };
+  if (out.entitlementTemplate?.type === 'metered') {
+    const t = out.entitlementTemplate;
+    // engine.md §4.2 / v1 RateCardMeteredEntitlement defaults, filled here so a template saved
+    // through any surface reads back the same (v3 has no preserve-overage or priority fields)
+    out.entitlementTemplate = stripUndefined({
+      ...t,
+      isSoftLimit: t.isSoftLimit ?? false,
+      preserveOverageAtReset: t.preserveOverageAtReset ?? false,
+      // the priority only means something for the default grant, i.e. with issueAfterReset
+      issueAfterResetPriority: t.issueAfterResetPriority ?? (t.issueAfterReset !== undefined && t.issueAfterReset !== null ? 1 : undefined),
+      usagePeriod: t.usagePeriod || (out.billingCadence ?? undefined),
+    });
   }
   if (out.type === 'flat_fee' && out.billingCadence === undefined) out.billingCadence = null;
   if (out.price === undefined) out.price = null;

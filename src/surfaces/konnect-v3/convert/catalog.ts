@@ -16,7 +16,8 @@ import type {
   PriceTier,
   RateCard,
 } from '../../../domain/catalog/types.ts';
-import { DomainError, ErrorKind, type ValidationIssue } from '../../../domain/shared/errors.ts';
+import { DomainError, ErrorKind, validationError, type ValidationIssue } from '../../../domain/shared/errors.ts';
+import { CatalogIssueCode } from '../../../domain/catalog/errors.ts';
 import type { components } from '../api.gen.ts';
 import { fromApiQueryFilter, toApiQueryFilter } from './metering.ts';
 
@@ -226,6 +227,14 @@ export function fromApiRateCard(r: ApiRateCard, featureKeyOf: FeatureKeyOf, fiel
       break;
     default:
       price = { type: 'tiered', mode: p.type as 'graduated' | 'volume', tiers: (p as S['BillingPriceGraduated']).tiers.map(fromApiTier), ...commitments };
+  }
+  // "In advance payment term can only be used for flat prices" (v3 BillingRateCard.payment_term);
+  // every other price is billed in arrears (engine.md §1.1), so dropping it would silently lie
+  if (r.payment_term === 'in_advance' && p.type !== 'flat') {
+    const message = `payment term in_advance can only be used with a flat price, not ${p.type}`;
+    throw validationError(CatalogIssueCode.pricePaymentTermInvalid, message, [
+      { code: CatalogIssueCode.pricePaymentTermInvalid, message, field: `${field}.payment_term`, severity: 'critical' },
+    ]);
   }
   const usageBased = p.type !== 'flat' && !(p.type === 'free' && (r.billing_cadence === undefined || ent?.type !== 'metered'));
   const discounts = r.discounts
