@@ -41,6 +41,23 @@ export async function runCliCommand(command: string, args: string[], flags: Reco
       }
       throw new Error('usage: localmeter snapshot [save [file]|load <file>]');
     }
+    case 'scenario': {
+      if (args.length === 0) throw new Error('usage: localmeter scenario <file.yaml>... [--update]');
+      const { readFileSync } = await import('node:fs');
+      const { parseScenario, runScenario } = await import('./scenario.ts');
+      const { checkSnapshot } = await import('./snapshots.ts');
+      let failed = false;
+      for (const file of args) {
+        const result = await runScenario(parseScenario(readFileSync(file, 'utf8')));
+        const check = checkSnapshot(result, 'snapshots', flags.update === true);
+        const problems = [...result.failures, ...check.differences];
+        console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${result.name}${check.written ? ` (snapshot written to ${check.file})` : ''}`);
+        for (const p of problems) console.log(`     ${p}`);
+        failed ||= problems.length > 0;
+      }
+      if (failed) process.exitCode = 1;
+      return;
+    }
     default:
       throw new Error(`unknown command: ${command} (try: localmeter help)`);
   }

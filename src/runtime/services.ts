@@ -3,11 +3,16 @@ import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
 import { PlanService } from '../domain/catalog/PlanService.ts';
+import { CustomerService } from '../domain/customers/CustomerService.ts';
 import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { StoredEvent } from '../domain/metering/types.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
 import { PlatformService } from '../domain/platform/PlatformService.ts';
+import { CurrencyService } from '../domain/reference/CurrencyService.ts';
+import { InfoService } from '../domain/reference/InfoService.ts';
+import { LlmCostService } from '../domain/reference/LlmCostService.ts';
+import { TaxCodeService } from '../domain/reference/TaxCodeService.ts';
 import { createEventStore, type DurableEventStore } from '../store/eventLog.ts';
 import type { Emulator } from './Emulator.ts';
 
@@ -18,6 +23,8 @@ export interface Services {
   plans: PlanService;
   addons: AddonService;
   planAddons: PlanAddonService;
+  /** customers; metering reads their usage attribution */
+  customers: CustomerService;
   /** Zuplo API-key buckets, consumers, keys, managers */
   apiKeys: ApiKeyService;
   /** Zuplo control plane: accounts, projects, environments, deploys, variables */
@@ -25,6 +32,11 @@ export interface Services {
   /** Zuplo tunnels, custom domains, certificates, fleets */
   edge: EdgeService;
   auditLogs: AuditLogService;
+  /** reference data: ISO + custom currencies and cost bases, tax codes, LLM prices, v1 info/debug */
+  currencies: CurrencyService;
+  taxCodes: TaxCodeService;
+  llmCosts: LlmCostService;
+  info: InfoService;
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -44,16 +56,22 @@ export function createServices(emulator: Emulator): Services {
   for (const ns of emulator.store.namespaceNames()) eventsOf(ns);
 
   const deps = { clock: emulator.clock, ids: emulator.ids };
+  const metering = new MeteringService({ ...deps, events: eventsOf });
   return {
-    metering: new MeteringService({ ...deps, events: eventsOf }),
+    metering,
     features: new FeatureService(deps),
     plans: new PlanService(deps),
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
+    customers: new CustomerService(deps),
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter' }),
     edge: new EdgeService(deps),
     auditLogs: new AuditLogService(deps),
+    currencies: new CurrencyService(deps),
+    taxCodes: new TaxCodeService(deps),
+    llmCosts: new LlmCostService(deps),
+    info: new InfoService({ ...deps, metering }),
     flush: async (ns) => {
       const s = eventStores.get(ns);
       if (s) await s.flush();

@@ -84,7 +84,7 @@ describe.each(PREFIXES)('konnect v3 features under %s', (P) => {
     const after = await request(app).get(`${P}/features`);
     expect(after.body.data.map((f: { key: string }) => f.key)).toEqual(['support']);
     const archived = await request(app).get(`${P}/features/${featureId}`);
-    expect(archived.body.deleted_at).toBe('2026-01-01T00:00:00.000Z');
+    expect(archived.body.deleted_at).toBe('2026-01-01T00:00:00Z');
 
     const bad = await request(app).get(`${P}/features/nope`);
     expect(bad.status).toBe(404);
@@ -128,7 +128,7 @@ describe.each(PREFIXES)('konnect v3 plans and add-ons under %s', (P) => {
     const pub = await request(app).post(`${P}/plans/${plan.id}/publish`);
     expect(pub.status).toBe(200);
     expect(pub.body.status).toBe('active');
-    expect(pub.body.effective_from).toBe('2026-01-01T00:00:00.000Z');
+    expect(pub.body.effective_from).toBe('2026-01-01T00:00:00Z');
 
     const list = await request(app).get(`${P}/plans?filter[status]=active`);
     expect(list.body.data.map((p: { id: string }) => p.id)).toEqual([plan.id]);

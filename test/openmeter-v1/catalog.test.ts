@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 
-const T0 = '2026-01-01T00:00:00.000Z';
+const T0 = '2026-01-01T00:00:00Z';
 const PROBLEM = 'application/problem+json';
 
 async function withCatalog(): Promise<Express> {
@@ -181,7 +181,7 @@ describe('v1 plans', () => {
 
     await advance(app, 'P10D');
     const pub2 = await request(app).post(`/api/v1/plans/${v2.body.id}/publish`).expect(200);
-    expect(pub2.body).toMatchObject({ status: 'active', effectiveFrom: '2026-01-11T00:00:00.000Z' });
+    expect(pub2.body).toMatchObject({ status: 'active', effectiveFrom: '2026-01-11T00:00:00Z' });
     const old = await request(app).get(`/api/v1/plans/${v1.body.id}`).expect(200);
     expect(old.body).toMatchObject({ status: 'archived', effectiveFrom: T0, effectiveTo: pub2.body.effectiveFrom });
     expect((await request(app).get('/api/v1/plans/pro').expect(200)).body.id).toBe(v2.body.id);
@@ -207,12 +207,12 @@ describe('v1 plans', () => {
     expectProblem(await request(app).delete(`/api/v1/plans/${v1.body.id}`), 400);
     await advance(app, 'PT1H');
     const arch = await request(app).post(`/api/v1/plans/${v1.body.id}/archive`).expect(200);
-    expect(arch.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-01T01:00:00.000Z' });
+    expect(arch.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-01T01:00:00Z' });
     expectProblem(await request(app).post(`/api/v1/plans/${v1.body.id}/archive`), 400);
 
     await request(app).delete(`/api/v1/plans/${next.body.id}`).expect(204);
     const gone = await request(app).get(`/api/v1/plans/${next.body.id}`).expect(200);
-    expect(gone.body.deletedAt).toBe('2026-01-01T01:00:00.000Z');
+    expect(gone.body.deletedAt).toBe('2026-01-01T01:00:00Z');
     expect((await request(app).get('/api/v1/plans').expect(200)).body.items.map((p: { version: number }) => p.version)).toEqual([1]);
     expect((await request(app).get('/api/v1/plans?includeDeleted=true').expect(200)).body.totalCount).toBe(2);
     // the number of a deleted version is not reused
@@ -339,7 +339,7 @@ describe('v1 add-ons and plan add-ons', () => {
     await advance(app, 'P1D');
     await request(app).post(`/api/v1/addons/${a2.body.id}/publish`).expect(200);
     const old = await request(app).get(`/api/v1/addons/${a1.body.id}`).expect(200);
-    expect(old.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-02T00:00:00.000Z' });
+    expect(old.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-02T00:00:00Z' });
 
     const listed = await request(app).get('/api/v1/addons?status=active').expect(200);
     expect(listed.body).toMatchObject({ totalCount: 1, page: 1, pageSize: 100 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 
 const AUTH = { Authorization: 'Bearer zpka_test_key' };
-const T0 = '2026-01-01T00:00:00.000Z';
+const T0 = '2026-01-01T00:00:00Z';
 
 const tokenCard = {
   type: 'usage_based',
@@ -119,7 +119,7 @@ describe('Zuplo metering: features and plans per bucket', () => {
     expect(pub.body).toMatchObject({ status: 'active', effectiveFrom: T0 });
     await request(app).post('/_emulator/clock/advance').send({ by: 'P1D' }).expect(200);
     const arch = await request(app).post(`/v3/metering/bucket_a/plans/${z.body.id}/archive`).set(AUTH).expect(200);
-    expect(arch.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-02T00:00:00.000Z' });
+    expect(arch.body).toMatchObject({ status: 'archived', effectiveTo: '2026-01-02T00:00:00Z' });
     await request(app).delete(`/v3/metering/bucket_a/plans/${z.body.id}`).set(AUTH).expect(204);
     expect((await request(app).get('/v3/metering/bucket_a/plans').set(AUTH).expect(200)).body.totalCount).toBe(0);
 
@@ -128,7 +128,7 @@ describe('Zuplo metering: features and plans per bucket', () => {
     expect(feats.body.map((f: { key: string }) => f.key)).toEqual(['tokens']);
     const f = await request(app).get('/v3/metering/bucket_a/features/tokens').set(AUTH).expect(200);
     await request(app).delete(`/v3/metering/bucket_a/features/${f.body.id}`).set(AUTH).expect(204);
-    expect((await request(app).get(`/v3/metering/bucket_a/features/${f.body.id}`).set(AUTH).expect(200)).body.archivedAt).toBe('2026-01-02T00:00:00.000Z');
+    expect((await request(app).get(`/v3/metering/bucket_a/features/${f.body.id}`).set(AUTH).expect(200)).body.archivedAt).toBe('2026-01-02T00:00:00Z');
     // the v1 feature with the same key is untouched
     expect((await request(app).get('/api/v1/features/tokens').expect(200)).body).not.toHaveProperty('archivedAt');
   });

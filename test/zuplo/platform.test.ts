@@ -11,7 +11,8 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     const who = await request(app).get('/v1/who-am-i').set(AUTH).expect(200);
     expect(who.body.account).toBe('localmeter');
     expect(who.body.sub).toMatch(/^apikey\|[0-9a-f]{24}$/);
-    await request(app).get('/v1/who-am-i').expect(401);
+    const other = await request(app).get('/v1/who-am-i').set({ Authorization: 'Bearer another' }).expect(200);
+    expect(other.body.sub).not.toBe(who.body.sub);
     expect((await request(app).get('/v1/accounts').set(AUTH).expect(200)).body.data).toEqual([expect.objectContaining({ name: 'localmeter' })]);
 
     const proj = await request(app).post('/v1/projects?accountName=localmeter').set(AUTH).send({ name: 'lime-fox' }).expect(200);
@@ -220,5 +221,9 @@ describe('Zuplo Developer API: audit logs, openapi, MCP', () => {
     const invalid = await request(app).post('/mcp/docs').send({ id: 5, method: 'initialize' }).expect(200);
     expect(invalid.body.error.code).toBe(-32600);
     await request(app).post('/mcp').send({ jsonrpc: '2.0', method: 'notifications/initialized' }).expect(202);
+    const malformed = await request(app).post('/mcp').set('Content-Type', 'application/json').send('{"jsonrpc": "2.0", "id": 6,').expect(400);
+    expect(malformed.body.error.code).toBe(-32700);
+    const notObject = await request(app).post('/mcp').set('Content-Type', 'application/json').send('"hello"').expect(400);
+    expect(notObject.body.error.code).toBe(-32600);
   });
 });

@@ -1,4 +1,5 @@
 import { Decimal } from 'decimal.js';
+import { FIAT_MINOR_UNITS } from '../reference/currencies.ts';
 
 /**
  * Every amount and quantity is a Decimal; strings at rest and on the wire. This module is the
@@ -7,14 +8,11 @@ import { Decimal } from 'decimal.js';
 export const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 60 });
 export type Dec = Decimal;
 
-const FIAT_PRECISION: Record<string, number> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0,
-  VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-};
-
-/** ISO 4217 minor units; 2 unless listed above. */
-export const currencyPrecision = (currency: string): number => FIAT_PRECISION[currency.toUpperCase()] ?? 2;
+/**
+ * ISO 4217 minor units come from the reference currency table (one source for rounding and for
+ * the currency listings); unknown codes (custom currencies, typos) round at 2.
+ */
+export const currencyPrecision = (currency: string): number => FIAT_MINOR_UNITS[currency.toUpperCase()] ?? 2;
 
 export const dec = (v: Decimal.Value | undefined | null): Decimal => new D(v ?? 0);
 

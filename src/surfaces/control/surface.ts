@@ -13,6 +13,7 @@ export function controlSurface(): SurfaceDefinition<OperationId> {
     operations,
     handlers,
     renderProblem: renderControlProblem,
+    timeFormat: () => 'js',
     namespaceOf: () => 'default',
   };
 }

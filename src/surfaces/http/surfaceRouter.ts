@@ -4,6 +4,7 @@ import type { Emulator } from '../../runtime/Emulator.ts';
 import { NotBuiltError } from './classifyError.ts';
 import { sendProblem } from './problem.ts';
 import { operationSpec } from './operationSpec.ts';
+import { toGoTimes } from './wireTime.ts';
 import { skipSpecSelfValidation } from './skipSpecSelfValidation.ts';
 import { NOT_BUILT, type Handler, type HandlerContext, type OperationInfo, type Reply, type SurfaceDefinition } from './types.ts';
 
@@ -83,6 +84,7 @@ async function act(def: SurfaceDefinition, handler: Handler | typeof NOT_BUILT |
   try {
     if (handler === undefined || handler === NOT_BUILT) throw new NotBuiltError(operationId);
     const reply = await handler(contextFor(def, req.app.locals.emulator as Emulator, req, res));
+    if (reply.body !== undefined && !reply.raw && def.timeFormat(operationId) === 'go') reply.body = toGoTimes(reply.body);
     writeReply(res, reply);
   } catch (err) {
     next(err);

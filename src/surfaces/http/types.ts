@@ -57,6 +57,8 @@ export interface SurfaceDefinition<Op extends string = string> {
   handlers: HandlerMap<Op>;
   renderProblem: ProblemRenderer;
   namespaceOf(req: Request): string;
+  /** how instants are written in JSON bodies of this operation: Go's RFC 3339 (OpenMeter) or JS ISO with ms */
+  timeFormat(operationId: string): 'go' | 'js';
 }
 
 export const ok = (body: unknown, status = 200): Reply => ({ status, body });

@@ -1,6 +1,7 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
 import * as catalog from './handlers/catalog.ts';
+import * as customers from './handlers/customers.ts';
 import * as metering from './handlers/metering.ts';
 
 /**
@@ -35,11 +36,11 @@ export const handlers: HandlerMap<OperationId> = {
   'get-custom-currency': NOT_BUILT,
   'list-cost-bases': NOT_BUILT,
   'create-cost-basis': NOT_BUILT,
-  'list-customers': NOT_BUILT,
-  'create-customer': NOT_BUILT,
-  'get-customer': NOT_BUILT,
-  'upsert-customer': NOT_BUILT,
-  'delete-customer': NOT_BUILT,
+  'list-customers': customers.listCustomers,
+  'create-customer': customers.createCustomer,
+  'get-customer': customers.getCustomer,
+  'upsert-customer': customers.upsertCustomer,
+  'delete-customer': customers.deleteCustomer,
   'get-customer-billing': NOT_BUILT,
   'update-customer-billing': NOT_BUILT,
   'update-customer-billing-app-data': NOT_BUILT,

@@ -15,6 +15,7 @@ export function konnectV3Surface(): SurfaceDefinition<OperationId> {
     operations,
     handlers,
     renderProblem: renderV3Problem,
+    timeFormat: () => 'go',
     namespaceOf: () => DEFAULT_NAMESPACE,
   };
 }

@@ -1,5 +1,6 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import * as catalog from './handlers/catalog.ts';
+import * as customers from './handlers/customers.ts';
 import * as metering from './handlers/metering.ts';
 import type { OperationId } from './operations.gen.ts';
 
@@ -46,11 +47,11 @@ export const handlers: HandlerMap<OperationId> = {
   getBillingProfile: NOT_BUILT,
   updateBillingProfile: NOT_BUILT,
   deleteBillingProfile: NOT_BUILT,
-  listCustomers: NOT_BUILT,
-  createCustomer: NOT_BUILT,
-  getCustomer: NOT_BUILT,
-  updateCustomer: NOT_BUILT,
-  deleteCustomer: NOT_BUILT,
+  listCustomers: customers.listCustomers,
+  createCustomer: customers.createCustomer,
+  getCustomer: customers.getCustomer,
+  updateCustomer: customers.updateCustomer,
+  deleteCustomer: customers.deleteCustomer,
   getCustomerAccess: NOT_BUILT,
   listCustomerAppData: NOT_BUILT,
   upsertCustomerAppData: NOT_BUILT,

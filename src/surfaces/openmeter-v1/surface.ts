@@ -16,6 +16,7 @@ export function openmeterV1Surface(): SurfaceDefinition<OperationId> {
     operations,
     handlers,
     renderProblem: renderV1Problem,
+    timeFormat: () => 'go',
     namespaceOf: () => DEFAULT_NAMESPACE,
   };
 }

@@ -9,6 +9,12 @@ const nowOf = (req: Request): Date => (req.app.locals.emulator as { clock: { now
 /** Zuplo problem: `https://httpproblems.com/http-status/<code>` types plus the gateway's `trace`. */
 export const renderZuploProblem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
+  // The MCP endpoints speak JSON-RPC 2.0: a body that is not JSON (-32700) or not a request object
+  // (-32600) is answered as a JSON-RPC error, not as a problem.
+  if (req.path.startsWith('/mcp') && c.status === 400) {
+    const parse = (err as { type?: string })?.type === 'entity.parse.failed';
+    return { status: 400, body: { jsonrpc: '2.0', id: null, error: { code: parse ? -32700 : -32600, message: parse ? 'Parse error' : 'Invalid Request' } } };
+  }
   const body: Record<string, unknown> = {
     type: `https://httpproblems.com/http-status/${c.status}`,
     title: reasonPhrase(c.status),

@@ -25,6 +25,7 @@ export function zuploSurface(): SurfaceDefinition<OperationId> {
     operations,
     handlers,
     renderProblem: renderZuploProblem,
+    timeFormat: (op) => (op.startsWith('Metering') ? 'go' : 'js'),
     namespaceOf: zuploNamespaceOf,
   };
 }

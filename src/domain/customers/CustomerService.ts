@@ -1,0 +1,182 @@
+import type { Clock } from '../shared/clock.ts';
+import { isUlid, type IdGenerator } from '../shared/ids.ts';
+import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
+import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { CustomerErrorCode as E } from './errors.ts';
+import {
+  CustomerCollections as Col,
+  CustomerOrderBy,
+  type Customer,
+  type CustomerInput,
+  type CustomerPage,
+  type CreateCustomerInput,
+  type ListCustomersInput,
+  type ReplaceCustomerInput,
+} from './types.ts';
+
+const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 100;
+
+const containsCi = (value: string | undefined, needle: string | undefined): boolean =>
+  needle === undefined || needle === '' || (value !== undefined && value.toLowerCase().includes(needle.toLowerCase()));
+
+/** subject keys in first-seen order without repeats (a repeated key is the same attribution) */
+const uniqueKeys = (keys: readonly string[] | undefined): string[] => [...new Set(keys ?? [])];
+
+export class CustomerService {
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
+
+  createCustomer(tx: UnitOfWork, input: CreateCustomerInput): Customer {
+    const subjectKeys = uniqueKeys(input.usageAttribution?.subjectKeys);
+    this.validate(input, subjectKeys);
+    this.assertUnique(tx, input.key, subjectKeys, undefined);
+    const now = this.deps.clock.now().toISOString();
+    const customer: Customer = {
+      id: this.deps.ids.next(),
+      ...this.fields(input, input.key, subjectKeys),
+      createdAt: now,
+      updatedAt: now,
+    };
+    tx.collection<Customer>(Col.customers).put(customer);
+    return customer;
+  }
+
+  /**
+   * By id (deleted customers included: the real service still answers them, with
+   * `deletedAt`), else by key among the live customers.
+   */
+  getCustomer(tx: UnitOfWork, input: { idOrKey: string }): Customer {
+    const customers = tx.collection<Customer>(Col.customers);
+    const c = (isUlid(input.idOrKey) ? customers.get(input.idOrKey) : undefined) ?? customers.findOne((x) => x.key === input.idOrKey && !x.deletedAt);
+    if (!c) throw notFound(E.notFound, `customer not found: ${input.idOrKey}`);
+    return c;
+  }
+
+  listCustomers(tx: UnitOfWork, input: ListCustomersInput = {}): CustomerPage {
+    const page = input.page ?? 1;
+    const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize ≤ 1000');
+    }
+    const orderBy = input.orderBy ?? CustomerOrderBy.name;
+    if (!Object.values(CustomerOrderBy).includes(orderBy)) throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);
+    const matches = tx
+      .collection<Customer>(Col.customers)
+      .find(
+        (c) =>
+          (input.includeDeleted || !c.deletedAt) &&
+          containsCi(c.key, input.key) &&
+          containsCi(c.name, input.name) &&
+          containsCi(c.primaryEmail, input.primaryEmail) &&
+          (input.subject === undefined || input.subject === '' || (c.usageAttribution?.subjectKeys ?? []).some((k) => containsCi(k, input.subject))) &&
+          // nobody has a subscription while subscriptions are not built
+          (input.planKey === undefined || input.planKey === ''),
+      );
+    const dir = input.order === 'DESC' ? -1 : 1;
+    const sorted = matches.sort((a, b) => {
+      const fa = a[orderBy];
+      const fb = b[orderBy];
+      if (fa !== fb) return fa < fb ? -dir : dir;
+      return a.id < b.id ? -dir : a.id > b.id ? dir : 0;
+    });
+    return { items: sorted.slice((page - 1) * pageSize, page * pageSize), totalCount: sorted.length, page, pageSize };
+  }
+
+  /** PUT semantics: every settable field is replaced (absent optional fields are cleared). */
+  replaceCustomer(tx: UnitOfWork, input: ReplaceCustomerInput): Customer {
+    const current = this.getLive(tx, input.idOrKey, 'update');
+    const key = input.keepKey ? current.key : input.key;
+    const subjectKeys = uniqueKeys(input.usageAttribution?.subjectKeys);
+    this.validate({ ...input, key }, subjectKeys);
+    this.assertUnique(tx, key, subjectKeys, current.id);
+    const next: Customer = {
+      id: current.id,
+      ...this.fields(input, key, subjectKeys),
+      ...(current.annotations ? { annotations: current.annotations } : {}),
+      createdAt: current.createdAt,
+      updatedAt: this.deps.clock.now().toISOString(),
+    };
+    tx.collection<Customer>(Col.customers).put(next);
+    return next;
+  }
+
+  /**
+   * Soft delete: the record stays (readable by id, listed with includeDeleted) but stops
+   * attributing usage, and its key and subject keys become free for another customer.
+   */
+  deleteCustomer(tx: UnitOfWork, input: { idOrKey: string }): Customer {
+    const current = this.getLive(tx, input.idOrKey, 'delete');
+    const now = this.deps.clock.now().toISOString();
+    const next: Customer = { ...current, deletedAt: now, updatedAt: now };
+    tx.collection<Customer>(Col.customers).put(next);
+    return next;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private getLive(tx: UnitOfWork, idOrKey: string, verb: string): Customer {
+    const c = this.getCustomer(tx, { idOrKey });
+    if (c.deletedAt) {
+      throw new DomainError(ErrorKind.preconditionFailed, E.deleted, `cannot ${verb} customer ${c.id}: customer is deleted`);
+    }
+    return c;
+  }
+
+  private fields(input: CustomerInput, key: string | undefined, subjectKeys: string[]): Omit<Customer, 'id' | 'createdAt' | 'updatedAt'> {
+    return {
+      ...(key !== undefined ? { key } : {}),
+      name: input.name,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      usageAttribution: { subjectKeys },
+      ...(input.primaryEmail !== undefined ? { primaryEmail: input.primaryEmail } : {}),
+      ...(input.currency !== undefined ? { currency: input.currency } : {}),
+      ...(input.billingAddress !== undefined ? { billingAddress: { ...input.billingAddress } } : {}),
+      ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
+    };
+  }
+
+  private validate(input: CustomerInput, subjectKeys: string[]): void {
+    const ic = new IssueCollector();
+    if (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 256) {
+      ic.add(E.invalid, 'name must be between 1 and 256 characters', 'name');
+    }
+    if (input.key !== undefined && (typeof input.key !== 'string' || input.key.length < 1 || input.key.length > 256)) {
+      ic.add(E.invalid, 'key must be between 1 and 256 characters', 'key');
+    }
+    if (input.description !== undefined && input.description.length > 1024) ic.add(E.invalid, 'description must be at most 1024 characters', 'description');
+    subjectKeys.forEach((k, i) => {
+      if (typeof k !== 'string' || k.length === 0) ic.add(E.invalid, 'subject keys must be non-empty strings', `usageAttribution.subjectKeys[${i}]`);
+    });
+    if (input.currency !== undefined && !/^[A-Z]{3}$/.test(input.currency)) ic.add(E.invalid, `invalid currency code: ${input.currency}`, 'currency');
+    const country = input.billingAddress?.country;
+    if (country !== undefined && !/^[A-Z]{2}$/.test(country)) ic.add(E.invalid, `invalid country code: ${country}`, 'billingAddress.country');
+    for (const [k, v] of Object.entries(input.metadata ?? {})) {
+      if (typeof v !== 'string') ic.add(E.invalid, `metadata.${k} must be a string`, `metadata.${k}`);
+    }
+    // vendor doc: "Either key or usageAttribution.subjectKeys must be provided."
+    if (ic.empty && input.key === undefined && subjectKeys.length === 0) {
+      ic.add(E.keyOrSubjectRequired, 'either key or usageAttribution.subjectKeys must be provided', 'key');
+    }
+    ic.throwIfAny(E.invalid);
+  }
+
+  /** key unique among live customers; one subject key belongs to at most one live customer */
+  private assertUnique(tx: UnitOfWork, key: string | undefined, subjectKeys: string[], selfId: string | undefined): void {
+    const others = tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt && c.id !== selfId);
+    if (key !== undefined) {
+      const dup = others.find((c) => c.key === key);
+      if (dup) throw conflict(E.keyConflict, `customer with key ${key} already exists`, { conflictingEntityId: dup.id });
+    }
+    if (subjectKeys.length === 0) return;
+    const wanted = new Set(subjectKeys);
+    for (const c of others) {
+      const taken = (c.usageAttribution?.subjectKeys ?? []).filter((k) => wanted.has(k));
+      if (taken.length > 0) {
+        throw conflict(E.subjectKeyConflict, `one or multiple subject keys of [${taken.join(', ')}] are already associated with an existing customer`, {
+          conflictingEntityId: c.id,
+          subjectKeys: taken,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Codes of reference-data errors. The real service's codes for these rules are not documented,
+ * so these are this emulator's own, named in the catalog's style.
+ */
+export const ReferenceErrorCode = {
+  currencyNotFound: 'currency_not_found',
+  currencyCodeConflict: 'currency_code_conflict',
+  currencyCodeInvalid: 'currency_code_invalid',
+  currencyPrecisionInvalid: 'currency_precision_invalid',
+  currencyNameRequired: 'currency_name_required',
+  currencySeparatorsInvalid: 'currency_separators_invalid',
+  costBasisFiatCodeInvalid: 'cost_basis_fiat_code_invalid',
+  costBasisRateInvalid: 'cost_basis_rate_invalid',
+  effectivePeriodInvalid: 'effective_period_invalid',
+  taxCodeNotFound: 'tax_code_not_found',
+  taxCodeDeleted: 'tax_code_deleted',
+  taxCodeKeyConflict: 'tax_code_key_conflict',
+  taxCodeKeyInvalid: 'tax_code_key_invalid',
+  taxCodeNameRequired: 'tax_code_name_required',
+  taxCodeAppMappingDuplicated: 'tax_code_app_mapping_duplicated',
+  taxCodeAppMappingInvalid: 'tax_code_app_mapping_invalid',
+  taxCodeInUseAsDefault: 'tax_code_in_use_as_default',
+  defaultTaxCodesNotFound: 'default_tax_codes_not_found',
+  defaultTaxCodesIncomplete: 'default_tax_codes_incomplete',
+  llmPriceNotFound: 'llm_price_not_found',
+  llmOverrideNotFound: 'llm_override_not_found',
+  llmOverrideInvalid: 'llm_override_invalid',
+  progressNotFound: 'progress_not_found',
+  progressInvalid: 'progress_invalid',
+} as const;
