@@ -3,6 +3,7 @@ import type { OperationId } from './operations.gen.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as metering from './handlers/metering.ts';
+import * as reference from './handlers/reference.ts';
 
 /**
  * Every operation of the surface, by operationId. A missing key fails `tsc`; NOT_BUILT answers
@@ -31,11 +32,11 @@ export const handlers: HandlerMap<OperationId> = {
   'approve-invoice': NOT_BUILT,
   'retry-invoice': NOT_BUILT,
   'snapshot-quantities-invoice': NOT_BUILT,
-  'list-currencies': NOT_BUILT,
-  'create-custom-currency': NOT_BUILT,
-  'get-custom-currency': NOT_BUILT,
-  'list-cost-bases': NOT_BUILT,
-  'create-cost-basis': NOT_BUILT,
+  'list-currencies': reference.listCurrencies,
+  'create-custom-currency': reference.createCustomCurrency,
+  'get-custom-currency': reference.getCustomCurrency,
+  'list-cost-bases': reference.listCostBases,
+  'create-cost-basis': reference.createCostBasis,
   'list-customers': customers.listCustomers,
   'create-customer': customers.createCustomer,
   'get-customer': customers.getCustomer,
@@ -57,8 +58,8 @@ export const handlers: HandlerMap<OperationId> = {
   'void-credit-grant': NOT_BUILT,
   'list-credit-transactions': NOT_BUILT,
   'list-customer-entitlement-access': NOT_BUILT,
-  'get-organization-default-tax-codes': NOT_BUILT,
-  'update-organization-default-tax-codes': NOT_BUILT,
+  'get-organization-default-tax-codes': reference.getOrganizationDefaultTaxCodes,
+  'update-organization-default-tax-codes': reference.updateOrganizationDefaultTaxCodes,
   'query-entitlement-access': NOT_BUILT,
   'list-metering-events': metering.listEvents,
   'ingest-metering-events': metering.ingestEvents,
@@ -68,11 +69,11 @@ export const handlers: HandlerMap<OperationId> = {
   'delete-feature': catalog.deleteFeature,
   'update-feature': catalog.updateFeature,
   'query-feature-cost': catalog.queryFeatureCost,
-  'list-llm-cost-overrides': NOT_BUILT,
-  'create-llm-cost-override': NOT_BUILT,
-  'delete-llm-cost-override': NOT_BUILT,
-  'list-llm-cost-prices': NOT_BUILT,
-  'get-llm-cost-price': NOT_BUILT,
+  'list-llm-cost-overrides': reference.listLlmCostOverrides,
+  'create-llm-cost-override': reference.createLlmCostOverride,
+  'delete-llm-cost-override': reference.deleteLlmCostOverride,
+  'list-llm-cost-prices': reference.listLlmCostPrices,
+  'get-llm-cost-price': reference.getLlmCostPrice,
   'list-meters': metering.listMeters,
   'create-meter': metering.createMeter,
   'get-meter': metering.getMeter,
@@ -105,9 +106,9 @@ export const handlers: HandlerMap<OperationId> = {
   'cancel-subscription': NOT_BUILT,
   'change-subscription': NOT_BUILT,
   'unschedule-cancelation': NOT_BUILT,
-  'list-tax-codes': NOT_BUILT,
-  'create-tax-code': NOT_BUILT,
-  'get-tax-code': NOT_BUILT,
-  'upsert-tax-code': NOT_BUILT,
-  'delete-tax-code': NOT_BUILT,
+  'list-tax-codes': reference.listTaxCodes,
+  'create-tax-code': reference.createTaxCode,
+  'get-tax-code': reference.getTaxCode,
+  'upsert-tax-code': reference.upsertTaxCode,
+  'delete-tax-code': reference.deleteTaxCode,
 };

@@ -2,6 +2,7 @@ import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as metering from './handlers/metering.ts';
+import * as reference from './handlers/reference.ts';
 import type { OperationId } from './operations.gen.ts';
 
 /**
@@ -61,7 +62,7 @@ export const handlers: HandlerMap<OperationId> = {
   upsertCustomerStripeAppData: NOT_BUILT,
   createCustomerStripePortalSession: NOT_BUILT,
   listCustomerSubscriptions: NOT_BUILT,
-  getDebugMetrics: NOT_BUILT,
+  getDebugMetrics: reference.getDebugMetrics,
   listEntitlements: NOT_BUILT,
   getEntitlementById: NOT_BUILT,
   listEvents: metering.listEvents,
@@ -72,8 +73,8 @@ export const handlers: HandlerMap<OperationId> = {
   deleteFeature: catalog.deleteFeature,
   listGrants: NOT_BUILT,
   voidGrant: NOT_BUILT,
-  listCurrencies: NOT_BUILT,
-  getProgress: NOT_BUILT,
+  listCurrencies: reference.listCurrencies,
+  getProgress: reference.getProgress,
   listMarketplaceListings: NOT_BUILT,
   getMarketplaceListing: NOT_BUILT,
   marketplaceAppInstall: NOT_BUILT,
