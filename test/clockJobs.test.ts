@@ -4,6 +4,12 @@ import type { UnitOfWork } from '../src/domain/shared/unitOfWork.ts';
 import { createTestEmulator } from '../src/harness/testEmulator.ts';
 import type { JobSource } from '../src/runtime/Scheduler.ts';
 
+interface Reminder {
+  id: string;
+  dueAt: string;
+  done?: boolean;
+}
+
 /** A job source like the billing engine's: records due at instants, done once run. */
 function reminders(): JobSource & { ran: Array<{ id: string; at: string }> } {
   const ran: Array<{ id: string; at: string }> = [];
@@ -12,7 +18,7 @@ function reminders(): JobSource & { ran: Array<{ id: string; at: string }> } {
     ran,
     dueJobs(tx: UnitOfWork, until: Date) {
       return tx
-        .collection<{ id: string; dueAt: string; done?: boolean }>('reminders')
+        .collection<Reminder>('reminders')
         .find((r) => !r.done && Date.parse(r.dueAt) <= until.getTime())
         .map((r) => ({
           name: 'sendReminderJob',
@@ -20,9 +26,9 @@ function reminders(): JobSource & { ran: Array<{ id: string; at: string }> } {
           dueAt: new Date(r.dueAt),
           run: (work: UnitOfWork) => {
             ran.push({ id: r.id, at: work.namespace });
-            work.collection('reminders').put({ ...r, done: true });
+            work.collection<Reminder>('reminders').put({ ...r, done: true });
             // a job may schedule another one: the advance must pick it up in the same drain
-            if (r.id === 'b') work.collection('reminders').put({ id: 'c', dueAt: '2026-01-20T00:00:00.000Z' });
+            if (r.id === 'b') work.collection<Reminder>('reminders').put({ id: 'c', dueAt: '2026-01-20T00:00:00.000Z' });
           },
         }));
     },
@@ -46,11 +52,11 @@ describe('advance drains due jobs in time order', () => {
         })),
     });
     await emulator.run('default', (tx) => {
-      tx.collection('reminders').put({ id: 'b', dueAt: '2026-01-10T00:00:00.000Z' });
-      tx.collection('reminders').put({ id: 'a', dueAt: '2026-01-05T00:00:00.000Z' });
-      tx.collection('reminders').put({ id: 'late', dueAt: '2026-03-01T00:00:00.000Z' });
+      tx.collection<Reminder>('reminders').put({ id: 'b', dueAt: '2026-01-10T00:00:00.000Z' });
+      tx.collection<Reminder>('reminders').put({ id: 'a', dueAt: '2026-01-05T00:00:00.000Z' });
+      tx.collection<Reminder>('reminders').put({ id: 'late', dueAt: '2026-03-01T00:00:00.000Z' });
     });
-    await emulator.run('zuplo-bucket:b1', (tx) => tx.collection('reminders').put({ id: 'other-ns', dueAt: '2026-01-07T00:00:00.000Z' }));
+    await emulator.run('zuplo-bucket:b1', (tx) => tx.collection<Reminder>('reminders').put({ id: 'other-ns', dueAt: '2026-01-07T00:00:00.000Z' }));
 
     const pending = await request(app).get('/_emulator/jobs').expect(200);
     expect(pending.body.data.map((j: { dueAt: string }) => j.dueAt)).toEqual([
