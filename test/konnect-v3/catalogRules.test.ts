@@ -60,6 +60,8 @@ function expectCode(res: request.Response, code: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(400);
   expect(res.body.type).toBe('https://kongapi.info/konnect/bad-request');
   expect((res.body.extensions?.validationErrors ?? []).map((e: { code: string }) => e.code)).toContain(code);
+  // the v3 BadRequestError shape: the same rule is listed in invalid_parameters
+  expect((res.body.invalid_parameters ?? []).map((p: { rule: string }) => p.rule)).toContain(code);
 }
 
 describe('catalog rule codes on konnect v3', () => {

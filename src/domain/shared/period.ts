@@ -8,3 +8,5 @@ export const contains = (p: Period, t: Date): boolean => t.getTime() >= p.from.g
 
 export const floorToSecond = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
 export const floorToMinute = (d: Date): Date => new Date(Math.floor(d.getTime() / 60000) * 60000);
+/** The next whole minute, or t itself when it already is one (credit balance queries). */
+export const ceilToMinute = (d: Date): Date => new Date(Math.ceil(d.getTime() / 60000) * 60000);

@@ -49,3 +49,59 @@ export const nthBoundary = (anchor: Date, d: Duration, n: number): Date => addDu
 export function isZero(d: Duration): boolean {
   return d.years + d.months + d.weeks + d.days + d.hours + d.minutes + d.seconds === 0;
 }
+
+// Average lengths only seed the boundary search below; the exact answer always comes from
+// nthBoundary, so clamping and leap years never drift.
+const APPROX_MONTH_MS = 30.436875 * 86_400_000;
+
+function approxMs(d: Duration): number {
+  return (d.years * 12 + d.months) * APPROX_MONTH_MS + (((d.weeks * 7 + d.days) * 24 + d.hours) * 3600 + d.minutes * 60 + d.seconds) * 1000;
+}
+
+/**
+ * The index n with `nthBoundary(anchor, d, n) <= t < nthBoundary(anchor, d, n + 1)` (n may be
+ * negative when t is before the anchor). A boundary equal to t belongs to the period it starts.
+ */
+export function boundaryIndexAt(anchor: Date, d: Duration, t: Date): number {
+  const len = approxMs(d);
+  if (!(len > 0)) throw new RangeError('boundaryIndexAt: zero-length interval');
+  let n = Math.floor((t.getTime() - anchor.getTime()) / len);
+  while (nthBoundary(anchor, d, n).getTime() > t.getTime()) n--;
+  while (nthBoundary(anchor, d, n + 1).getTime() <= t.getTime()) n++;
+  return n;
+}
+
+/** The recurrence period [from, to) containing t (GetPeriodAt: t on a boundary starts a new period). */
+export function recurrencePeriodAt(anchor: Date, d: Duration, t: Date): { from: Date; to: Date } {
+  const n = boundaryIndexAt(anchor, d, t);
+  return { from: nthBoundary(anchor, d, n), to: nthBoundary(anchor, d, n + 1) };
+}
+
+/** Boundaries b with `from < b < to` (both ends exclusive), ascending. */
+export function boundariesBetween(anchor: Date, d: Duration, from: Date, to: Date): Date[] {
+  const out: Date[] = [];
+  if (to.getTime() <= from.getTime()) return out;
+  for (let n = boundaryIndexAt(anchor, d, from) + 1; ; n++) {
+    const b = nthBoundary(anchor, d, n);
+    if (b.getTime() >= to.getTime()) return out;
+    out.push(b);
+  }
+}
+
+/**
+ * Go's `time.AddDate` in UTC: unlike addDuration it normalises overflow, so Jan 31 + 1 month is
+ * Mar 3 (Mar 2 in a leap year). Grant expirations use this, recurrences do not.
+ */
+export function addCalendar(from: Date, years: number, months: number, days: number): Date {
+  return new Date(
+    Date.UTC(
+      from.getUTCFullYear() + years,
+      from.getUTCMonth() + months,
+      from.getUTCDate() + days,
+      from.getUTCHours(),
+      from.getUTCMinutes(),
+      from.getUTCSeconds(),
+      from.getUTCMilliseconds(),
+    ),
+  );
+}

@@ -34,6 +34,9 @@ const RULE_BY_KEYWORD: Record<string, string> = {
   additionalProperties: 'is_not_allowed',
 };
 
+/** `phases[0].rateCards[1].featureKey` → `phases[0].rate_cards[1].feature_key`: v3 names fields in snake_case */
+const snakePath = (path: string): string => path.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+
 /** Konnect (AIP) problem: 400s carry `invalid_parameters`; a malformed path id is a 404. */
 export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
@@ -57,6 +60,12 @@ export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => 
   }
   if (c.domain && c.domain.issues.length > 0) {
     body.extensions = { validationErrors: c.domain.issues.map((i) => ({ severity: 'critical', ...i })) };
+  }
+  // The v3 document's BadRequestError requires `invalid_parameters`; rule violations found by
+  // the domain are listed there too, one per issue, with the rule code as the `rule`.
+  if (status === 400 && c.domain && body.invalid_parameters === undefined) {
+    const issues = c.domain.issues.length > 0 ? c.domain.issues : [{ code: c.domain.code, message: c.domain.message, field: undefined }];
+    body.invalid_parameters = issues.map((i) => ({ field: snakePath(i.field ?? ''), rule: i.code, reason: i.message, source: 'body' }));
   }
   if (c.domain && Object.keys(c.domain.extensions).length > 0) {
     body.extensions = { ...((body.extensions as object) ?? {}), ...c.domain.extensions };

@@ -1,0 +1,126 @@
+import type { Decimal } from 'decimal.js';
+import { validationError } from '../../shared/errors.ts';
+import { D } from '../../shared/money.ts';
+import { floorToMinute } from '../../shared/period.ts';
+import { isRecurrenceAt } from './burnDown.ts';
+import { burnOrder, grantStartMs, isActiveAt, type EngineSnapshot, type Grant } from './types.ts';
+
+/** Stable codes for reset / void rule violations. */
+export const CreditErrorCode = {
+  resetInFuture: 'reset_in_future',
+  resetBeforeCurrentPeriodStart: 'reset_before_current_period_start',
+  resetBeforeLastReset: 'reset_before_last_reset',
+  resetSameMinuteAsLastReset: 'reset_same_minute_as_last_reset',
+  voidInFuture: 'grant_void_in_future',
+  voidBeforeCurrentPeriodStart: 'grant_void_before_current_period_start',
+  grantAlreadyVoided: 'grant_already_voided',
+  grantEffectiveBeforeCurrentPeriodStart: 'grant_effective_at_before_current_period_start',
+  grantAmountNegative: 'grant_amount_negative',
+  grantPriorityOutOfRange: 'grant_priority_out_of_range',
+  grantRolloverNegative: 'grant_rollover_amount_negative',
+  historyFromBeforeMeasureUsageFrom: 'history_from_before_measure_usage_from',
+  historyRangeInvalid: 'history_range_invalid',
+  balanceBeforeMeasureUsageFrom: 'balance_before_measure_usage_from',
+} as const;
+
+/**
+ * Reset at T (`credit/engine/reset.go`): every grant active at T keeps
+ * `min(maxRollover, max(minRollover, balance))`, inactive grants are dropped (so a grant expiring
+ * exactly at T contributes 0). `snapshot` must be the engine state at T (events at T not applied).
+ *
+ * Grants that start or recur at T have nothing to roll over: the first phase after the reset
+ * refills them to their amount anyway. They are therefore also left out of the preserved-overage
+ * burn (paying overage from a balance that is about to be replaced would make it vanish); the
+ * leftover overage stays in the snapshot and the first phase burns it from them instead.
+ */
+export function resetAt(snapshot: EngineSnapshot, grants: readonly Grant[], at: Date, opts: { preserveOverage: boolean }): EngineSnapshot {
+  const T = floorToMinute(at);
+  if (snapshot.at.getTime() !== T.getTime()) {
+    throw new RangeError(`resetAt: snapshot is at ${snapshot.at.toISOString()}, reset at ${T.toISOString()}`);
+  }
+  const balances: Record<string, Decimal> = {};
+  const payers: Grant[] = [];
+  for (const g of grants) {
+    if (!isActiveAt(g, T) || grantStartMs(g) === T.getTime()) continue;
+    const bal = snapshot.balances[g.id] ?? new D(0);
+    balances[g.id] = D.min(g.maxRolloverAmount, D.max(g.minRolloverAmount, bal));
+    if (!isRecurrenceAt(g, T)) payers.push(g);
+  }
+  let overage = new D(0);
+  if (opts.preserveOverage) {
+    overage = snapshot.overage;
+    for (const g of payers.sort(burnOrder)) {
+      if (overage.lte(0)) break;
+      const take = D.min(balances[g.id]!, overage);
+      if (take.lte(0)) continue;
+      balances[g.id] = balances[g.id]!.minus(take);
+      overage = overage.minus(take);
+    }
+  }
+  return { at: T, balances, overage };
+}
+
+/**
+ * Validate a manual reset time (`metered/reset.go`) and return it floored to the minute.
+ * `currentPeriodStart` is the start of the usage period containing `now` (after the last reset).
+ */
+export function validateResetAt(input: { at: Date; now: Date; currentPeriodStart: Date; lastResetAt?: Date }): Date {
+  const at = floorToMinute(input.at);
+  if (at.getTime() > input.now.getTime()) throw validationError(CreditErrorCode.resetInFuture, `reset time ${at.toISOString()} is in the future`);
+  if (input.lastResetAt) {
+    const last = floorToMinute(input.lastResetAt);
+    if (at.getTime() === last.getTime()) {
+      throw validationError(CreditErrorCode.resetSameMinuteAsLastReset, `reset time ${at.toISOString()} is in the same minute as the last reset`);
+    }
+    if (at.getTime() < last.getTime()) {
+      throw validationError(CreditErrorCode.resetBeforeLastReset, `reset time ${at.toISOString()} is before the last reset ${last.toISOString()}`);
+    }
+  }
+  if (at.getTime() < floorToMinute(input.currentPeriodStart).getTime()) {
+    throw validationError(
+      CreditErrorCode.resetBeforeCurrentPeriodStart,
+      `reset time ${at.toISOString()} is before the current usage period start ${input.currentPeriodStart.toISOString()}`,
+    );
+  }
+  return at;
+}
+
+/** Validate voiding `grant` at `at` (default now, decided by the caller) and return the floored void time. */
+export function validateVoidAt(input: { grant: Pick<Grant, 'id' | 'voidedAt'>; at: Date; now: Date; currentPeriodStart: Date }): Date {
+  if (input.grant.voidedAt) throw validationError(CreditErrorCode.grantAlreadyVoided, `grant ${input.grant.id} is already voided`);
+  const at = floorToMinute(input.at);
+  if (at.getTime() > input.now.getTime()) throw validationError(CreditErrorCode.voidInFuture, `void time ${at.toISOString()} is in the future`);
+  if (at.getTime() < floorToMinute(input.currentPeriodStart).getTime()) {
+    throw validationError(
+      CreditErrorCode.voidBeforeCurrentPeriodStart,
+      `void time ${at.toISOString()} is before the current usage period start ${input.currentPeriodStart.toISOString()}`,
+    );
+  }
+  return at;
+}
+
+export interface IssueAfterResetSource {
+  measureUsageFrom: Date;
+  issueAfterReset?: Decimal | null;
+  issueAfterResetPriority?: number | null;
+}
+
+/**
+ * The default grant of `issueAfterReset = A` (§4.5): effective at the first period start, amount
+ * A, priority `issueAfterResetPriority ?? 1`, never expires, min = max rollover = A so every
+ * reset puts it back to A. Undefined when A is absent or 0. Identity comes from the caller.
+ */
+export function issueAfterResetGrant(entitlement: IssueAfterResetSource, identity: { id: string; createdAt: Date }): Grant | undefined {
+  const a = entitlement.issueAfterReset;
+  if (!a || new D(a).lte(0)) return undefined;
+  const amount = new D(a);
+  return {
+    id: identity.id,
+    createdAt: identity.createdAt,
+    amount,
+    priority: entitlement.issueAfterResetPriority ?? 1,
+    effectiveAt: floorToMinute(entitlement.measureUsageFrom),
+    maxRolloverAmount: amount,
+    minRolloverAmount: amount,
+  };
+}

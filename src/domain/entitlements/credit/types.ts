@@ -1,0 +1,142 @@
+import type { Decimal } from 'decimal.js';
+import { validationError } from '../../shared/errors.ts';
+import { floorToMinute } from '../../shared/period.ts';
+import { addCalendar, parseDuration, type Duration } from '../../shared/recurrence.ts';
+
+/**
+ * Engine-side grant: instants are Dates and amounts Decimals; the service converts from the
+ * stored record (ISO strings, decimal strings). Every instant is used floored to the minute.
+ */
+export interface Grant {
+  id: string;
+  amount: Decimal;
+  /** lower burns first; the API allows 1..255, the v1/v2 driver stores 0 when omitted */
+  priority: number;
+  /** first instant the grant is active */
+  effectiveAt: Date;
+  /** first instant the grant is no longer active (exclusive), from `expiresAtOf` */
+  expiresAt?: Date;
+  maxRolloverAmount: Decimal;
+  minRolloverAmount: Decimal;
+  /** at every `anchor + n × interval` inside the active window the balance is reset to `amount` */
+  recurrence?: { interval: string; anchor: Date };
+  /** first instant the grant is inactive because it was voided */
+  voidedAt?: Date;
+  /** first instant the grant is inactive because it was deleted */
+  deletedAt?: Date;
+  /** record creation time: the third burn-order key */
+  createdAt: Date;
+}
+
+export const ExpirationDuration = {
+  HOUR: 'HOUR',
+  DAY: 'DAY',
+  WEEK: 'WEEK',
+  MONTH: 'MONTH',
+  YEAR: 'YEAR',
+} as const;
+export type ExpirationDuration = (typeof ExpirationDuration)[keyof typeof ExpirationDuration];
+
+export interface GrantExpiration {
+  duration: ExpirationDuration;
+  count: number;
+}
+
+/**
+ * `credit/grant/expiration.go GetExpiration`: Go `AddDate`, which normalises overflow
+ * (Jan 31 + 1 MONTH = Mar 3), unlike recurrences which clamp to the month end.
+ */
+export function expiresAtOf(effectiveAt: Date, expiration: GrantExpiration): Date {
+  const { count } = expiration;
+  if (!Number.isInteger(count) || count < 0) throw validationError('grant_expiration_invalid', `expiration count must be a non-negative integer, got ${count}`);
+  switch (expiration.duration) {
+    case 'HOUR':
+      return new Date(effectiveAt.getTime() + count * 3_600_000);
+    case 'DAY':
+      return addCalendar(effectiveAt, 0, 0, count);
+    case 'WEEK':
+      return addCalendar(effectiveAt, 0, 0, count * 7);
+    case 'MONTH':
+      return addCalendar(effectiveAt, 0, count, 0);
+    case 'YEAR':
+      return addCalendar(effectiveAt, count, 0, 0);
+    default:
+      throw validationError('grant_expiration_invalid', `unknown expiration duration ${String(expiration.duration)}`);
+  }
+}
+
+/** The meter aggregate over [from, to) for the entitlement's customer (injected: the engine does no I/O). */
+export type UsageQuery = (from: Date, to: Date) => Decimal;
+
+/**
+ * State at `at` after burning all usage before `at` and BEFORE applying the grant events that
+ * happen at `at` (activation, expiry, recurrence). Keeping events out makes resuming idempotent
+ * and lets a reset roll over the pre-event balances; `viewAt` applies them for display.
+ */
+export interface EngineSnapshot {
+  at: Date;
+  /** only grants that were active during the run; missing active grants start at their amount */
+  balances: Record<string, Decimal>;
+  /** usage not covered by any grant, carried until a grant pays it off or a reset drops it */
+  overage: Decimal;
+}
+
+export interface GrantUsage {
+  grantId: string;
+  usage: Decimal;
+}
+
+/** One phase of the burn-down: no grant changes activity or recurs strictly inside [from, to). */
+export interface BurnSegment {
+  from: Date;
+  to: Date;
+  /** meter aggregate over [from, to) */
+  usage: Decimal;
+  /** overage carried into the phase (after phase-start events) */
+  overageAtStart: Decimal;
+  /** Σ active grant balances after phase-start events, before burning */
+  balanceAtStart: Decimal;
+  /** per grant balance after phase-start events */
+  balancesAtStart: Record<string, Decimal>;
+  /** how much each grant burned in this phase, in burn order (includes overage pay-off) */
+  grantUsages: GrantUsage[];
+  overageAtEnd: Decimal;
+  balanceAtEnd: Decimal;
+}
+
+export type MeterAggregationName = 'SUM' | 'COUNT' | 'AVG' | 'MIN' | 'MAX' | 'UNIQUE_COUNT' | 'LATEST';
+
+// ---- helpers shared by the engine files ----
+
+const ms = (d: Date | undefined): number | undefined => (d ? floorToMinute(d).getTime() : undefined);
+
+/** First minute the grant stops being active: min(expiresAt, deletedAt, voidedAt), floored. */
+export function grantEndMs(g: Grant): number | undefined {
+  const ends = [ms(g.expiresAt), ms(g.deletedAt), ms(g.voidedAt)].filter((x): x is number => x !== undefined);
+  return ends.length ? Math.min(...ends) : undefined;
+}
+
+export const grantStartMs = (g: Grant): number => floorToMinute(g.effectiveAt).getTime();
+
+/** effectiveAt ≤ t < min(expiresAt, deletedAt, voidedAt), all floored to the minute */
+export function isActiveAt(g: Grant, t: Date): boolean {
+  const end = grantEndMs(g);
+  return grantStartMs(g) <= t.getTime() && (end === undefined || t.getTime() < end);
+}
+
+export function recurrenceOf(g: Grant): { interval: Duration; anchor: Date } | undefined {
+  if (!g.recurrence) return undefined;
+  const interval = parseDuration(g.recurrence.interval);
+  if (!interval) throw validationError('grant_recurrence_invalid', `invalid recurrence interval ${g.recurrence.interval}`);
+  return { interval, anchor: floorToMinute(g.recurrence.anchor) };
+}
+
+/** Burn order: priority asc, expiresAt asc (no expiry last), createdAt asc, id. */
+export function burnOrder(a: Grant, b: Grant): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ea = a.expiresAt ? floorToMinute(a.expiresAt).getTime() : Infinity;
+  const eb = b.expiresAt ? floorToMinute(b.expiresAt).getTime() : Infinity;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  if (a.createdAt.getTime() !== b.createdAt.getTime()) return a.createdAt.getTime() - b.createdAt.getTime();
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
