@@ -2,7 +2,7 @@ import type { Addon, Feature, FilterString, Plan } from '../../../domain/catalog
 import { D, toDecimalString } from '../../../domain/shared/money.ts';
 import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
-import { noContent, ok, type Handler, type HandlerContext } from '../../http/types.ts';
+import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import { applyFilters, pageOf, parseFilters, parsePage, parseSort, sortItems } from '../aip.ts';
 import {
   fromApiAddonCreate,
@@ -103,11 +103,15 @@ export const queryFeatureCost: Handler = (c) => {
 
 // ---------------------------------------------------------------------------------- plans
 
-const planField = (p: Plan, k: string): string | number | undefined =>
+/** Plans and add-ons are both versioned catalog items: filtered, sorted and paged alike. */
+type Versioned = Pick<Plan, 'id' | 'key' | 'name' | 'version' | 'status' | 'currency' | 'createdAt' | 'updatedAt'>;
+
+const versionedField = (p: Versioned, k: string): string | number | undefined =>
   ({ id: p.id, key: p.key, name: p.name, version: p.version, status: p.status, currency: p.currency, created_at: p.createdAt, updated_at: p.updatedAt })[k];
 
-export const listPlans: Handler = (c) => {
+function listVersioned<T extends Versioned>(c: HandlerContext, all: T[], filterById: boolean, toApi: (x: T) => unknown): Reply {
   const filters = parseFilters(c.query.filter, {
+    ...(filterById ? { id: { kind: 'string', ops: ['eq', 'oeq', 'neq'] } } : {}),
     key: { kind: 'string' },
     name: { kind: 'string' },
     status: { kind: 'string', ops: ['eq', 'oeq', 'neq'] },
@@ -115,10 +119,12 @@ export const listPlans: Handler = (c) => {
   });
   const sort = parseSort(c.query.sort, [...COMMON_SORT, 'version'], DEFAULT_SORT);
   const page = parsePage(c.query.page);
-  const all = c.read((tx) => allItems((n) => c.emulator.services.plans.listPlans(tx, { page: n, pageSize: 1000 })));
-  const str = (p: Plan, k: string) => planField(p, k)?.toString();
-  return ok(pageOf(sortItems(applyFilters(all, filters, str), sort, planField, (p) => p.id), page, toApiPlan));
-};
+  const str = (x: T, k: string) => versionedField(x, k)?.toString();
+  return ok(pageOf(sortItems(applyFilters(all, filters, str), sort, versionedField, (x) => x.id), page, toApi));
+}
+
+export const listPlans: Handler = (c) =>
+  listVersioned(c, c.read((tx) => allItems((n) => c.emulator.services.plans.listPlans(tx, { page: n, pageSize: 1000 }))), false, toApiPlan);
 
 export const createPlan: Handler = async (c) =>
   ok(toApiPlan(await c.run((tx) => c.emulator.services.plans.createPlan(tx, fromApiPlanCreate(c.body as S['CreatePlanRequest'], featureKeys(c, tx))))), 201);
@@ -148,23 +154,8 @@ export const archivePlan: Handler = async (c) => ok(toApiPlan(await c.run((tx) =
 
 // ---------------------------------------------------------------------------------- add-ons
 
-const addonField = (a: Addon, k: string): string | number | undefined =>
-  ({ id: a.id, key: a.key, name: a.name, version: a.version, status: a.status, currency: a.currency, created_at: a.createdAt, updated_at: a.updatedAt })[k];
-
-export const listAddons: Handler = (c) => {
-  const filters = parseFilters(c.query.filter, {
-    id: { kind: 'string', ops: ['eq', 'oeq', 'neq'] },
-    key: { kind: 'string' },
-    name: { kind: 'string' },
-    status: { kind: 'string', ops: ['eq', 'oeq', 'neq'] },
-    currency: { kind: 'string', ops: ['eq', 'oeq', 'neq'] },
-  });
-  const sort = parseSort(c.query.sort, [...COMMON_SORT, 'version'], DEFAULT_SORT);
-  const page = parsePage(c.query.page);
-  const all = c.read((tx) => allItems((n) => c.emulator.services.addons.listAddons(tx, { page: n, pageSize: 1000 })));
-  const str = (a: Addon, k: string) => addonField(a, k)?.toString();
-  return ok(pageOf(sortItems(applyFilters(all, filters, str), sort, addonField, (a) => a.id), page, toApiAddon));
-};
+export const listAddons: Handler = (c) =>
+  listVersioned(c, c.read((tx) => allItems((n) => c.emulator.services.addons.listAddons(tx, { page: n, pageSize: 1000 }))), true, toApiAddon);
 
 export const createAddon: Handler = async (c) =>
   ok(toApiAddon(await c.run((tx) => c.emulator.services.addons.createAddon(tx, fromApiAddonCreate(c.body as S['CreateAddonRequest'], featureKeys(c, tx))))), 201);
