@@ -97,10 +97,11 @@ describe('split-line groups (progressive billing)', () => {
       ],
     };
     const [a, b] = rateSplitGroup(price, ['8', '7']);
-    expect(rows(a!, [{ ref: 'graduated-tiered-1-price-usage', qty: '8', amount: '8' }, { ref: 'graduated-tiered-1-flat-price', amount: '5' }])[0]).toEqual([
+    const [actual, expected] = rows(a!, [
       { ref: 'graduated-tiered-1-price-usage', qty: '8', amount: '8' }, // (0,8] 8 × 1
-      { ref: 'graduated-tiered-1-flat-price', amount: '5' },
+      { ref: 'graduated-tiered-1-flat-price', amount: '5' }, // tier-1 flat fee on the first child
     ]);
+    expect(actual).toEqual(expected);
     expect(b!.detailedLines.map((l) => [l.childUniqueReferenceId, l.quantity, l.totals.amount])).toEqual([
       ['graduated-tiered-1-price-usage', '2', '2'], // (8,10] 2 × 1
       ['graduated-tiered-2-price-usage', '5', '4'], // (10,15] 5 × 0.8
