@@ -7,7 +7,7 @@ import type { Pricer } from './pricer.ts';
 /** Packages needed for `qty`, rounded up; packages(0) = 0. */
 export const packagesFor = (qty: Dec, quantityPerPackage: Dec): Dec => {
   const whole = qty.div(quantityPerPackage).floor();
-  return qty.mod(quantityPerPackage).isZero() ? whole : whole;
+  return qty.mod(quantityPerPackage).isZero() ? whole : whole.add(1);
 };
 
 /**

@@ -24,9 +24,10 @@ export const rate = (price: Price, over: Partial<RatingInput> = {}): RatingResul
 export interface LineRow {
   ref: string;
   name?: string;
-  qty: string;
-  unit: string;
-  amount: string;
+  qty?: string;
+  unit?: string;
+  /** `amount` for regular lines, `chargesTotal` for commitment lines */
+  amount?: string;
   discounts?: string;
   total?: string;
 }
