@@ -49,9 +49,10 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
     const handler = (def.handlers as Record<string, Handler | typeof NOT_BUILT>)[op.operationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     let validators: RequestHandler[] | null = null;
-    const listMaps = deepObjectListParams(def.spec, op.path, op.method.toLowerCase());
+    let listMaps: string[] | null = null;
     router[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
       (res.locals as Record<string, unknown>).operationId = op.operationId;
+      listMaps ??= deepObjectListParams(def.spec, op.path, op.method.toLowerCase());
       if (listMaps.length > 0) wrapSingleValues(req, listMaps);
       validators ??= OpenApiValidator.middleware({
         apiSpec: operationSpec(def.spec, op.path, op.method.toLowerCase()) as never,
