@@ -254,3 +254,15 @@ describe.each(PREFIXES)('konnect v3 events under %s', (P) => {
     expect(badSort.status).toBe(400);
   });
 });
+
+describe('konnect v3 invalid_parameters field names', () => {
+  it('names query parameters as written and body fields with dots', async () => {
+    const { createTestEmulator } = await import('../../src/harness/testEmulator.ts');
+    const { default: request } = await import('supertest');
+    const { app } = createTestEmulator();
+    const q = await request(app).get('/v3/openmeter/meters?filter%5Bbogus%5D=1').expect(400);
+    expect(q.body.invalid_parameters[0]).toMatchObject({ field: 'filter[bogus]', source: 'query' });
+    const b = await request(app).post('/v3/openmeter/meters').send({ key: 'k', name: 'n', event_type: 'e', aggregation: 'count', dimensions: { a: { nested: true } } }).expect(400);
+    expect(b.body.invalid_parameters[0]).toMatchObject({ field: 'dimensions.a', source: 'body' });
+  });
+});

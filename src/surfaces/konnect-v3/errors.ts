@@ -37,6 +37,17 @@ const RULE_BY_KEYWORD: Record<string, string> = {
 /** `phases[0].rateCards[1].featureKey` → `phases[0].rate_cards[1].feature_key`: v3 names fields in snake_case */
 const snakePath = (path: string): string => path.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
 
+/**
+ * The validator reports `/body/usage_attribution/subject_keys/0` or `/query/filter/bogus`; Konnect
+ * names body fields with dots and query parameters the way they are written (`filter[bogus]`).
+ */
+function fieldName(path: string, location: string): string {
+  const parts = path.replace(/^[./]?(body|query|params|path|headers)[./]?/, '').split(/[./]/).filter(Boolean);
+  if (parts.length === 0) return location;
+  if (location === 'query') return parts[0]! + parts.slice(1).map((p) => `[${p}]`).join('');
+  return parts.join('.');
+}
+
 /** Konnect (AIP) problem: 400s carry `invalid_parameters`; a malformed path id is a 404. */
 export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
@@ -52,7 +63,7 @@ export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => 
   };
   if (status === 400 && c.schemaIssues && c.schemaIssues.length > 0) {
     body.invalid_parameters = c.schemaIssues.map((i) => ({
-      field: i.path.replace(/^\.(body|query|params|path|headers)\.?/, '').replace(/^\//, '') || i.location,
+      field: fieldName(i.path, i.location),
       rule: RULE_BY_KEYWORD[i.keyword ?? ''] ?? i.keyword ?? 'invalid',
       reason: i.message,
       source: i.location === 'path' ? 'path' : i.location,
