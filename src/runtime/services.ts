@@ -4,6 +4,7 @@ import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
 import { PlanService } from '../domain/catalog/PlanService.ts';
 import { CustomerService } from '../domain/customers/CustomerService.ts';
+import { EntitlementService } from '../domain/entitlements/EntitlementService.ts';
 import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { StoredEvent } from '../domain/metering/types.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
@@ -25,6 +26,8 @@ export interface Services {
   planAddons: PlanAddonService;
   /** customers; metering reads their usage attribution */
   customers: CustomerService;
+  /** entitlements of customers and their grants (balances replayed from the meter on read) */
+  entitlements: EntitlementService;
   /** Zuplo API-key buckets, consumers, keys, managers */
   apiKeys: ApiKeyService;
   /** Zuplo control plane: accounts, projects, environments, deploys, variables */
@@ -64,6 +67,7 @@ export function createServices(emulator: Emulator): Services {
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
     customers: new CustomerService(deps),
+    entitlements: new EntitlementService({ ...deps, metering }),
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter' }),
     edge: new EdgeService(deps),

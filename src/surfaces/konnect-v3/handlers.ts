@@ -2,6 +2,7 @@ import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
+import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
 
@@ -57,10 +58,10 @@ export const handlers: HandlerMap<OperationId> = {
   'update-credit-grant-external-settlement': NOT_BUILT,
   'void-credit-grant': NOT_BUILT,
   'list-credit-transactions': NOT_BUILT,
-  'list-customer-entitlement-access': NOT_BUILT,
+  'list-customer-entitlement-access': entitlements.listCustomerEntitlementAccess,
   'get-organization-default-tax-codes': reference.getOrganizationDefaultTaxCodes,
   'update-organization-default-tax-codes': reference.updateOrganizationDefaultTaxCodes,
-  'query-entitlement-access': NOT_BUILT,
+  'query-entitlement-access': entitlements.queryEntitlementAccess,
   'list-metering-events': metering.listEvents,
   'ingest-metering-events': metering.ingestEvents,
   'list-features': catalog.listFeatures,
