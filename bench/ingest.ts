@@ -4,7 +4,7 @@ import { freePort, isMain, load, round, startBareExpress, startEmulatorProcess, 
 
 /**
  * Target: HTTP ingestion of ≥ 50,000 events/s in 1,000-event `application/cloudevents-batch+json`
- * batches, emulator in its own process (NODE_ENV=production: response validation off).
+ * batches, emulator in its own process, as `npm start` runs it (response validation off).
  * Baseline: a bare Express 5 app that parses the same bodies with `express.json` and answers 204.
  * Every batch the emulator sees carries ids it has not seen before, so deduplication cannot
  * short-circuit the work.

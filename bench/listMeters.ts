@@ -5,7 +5,7 @@ import { freePort, isMain, load, ROOT, round, spawnChild, startBareExpress, star
 
 /**
  * `GET /api/v1/meters` with 10 meters defined, emulator with request validation on
- * (NODE_ENV=production turns only response validation off).
+ * (as `npm start` runs it: request validation on, response validation off).
  * Targets: ≥ 50% of a bare Express 5 app answering the same route with the same JSON, and
  * ≥ 4× Prism mocking the vendor v1 document.
  */

@@ -6,12 +6,12 @@ import { startEmulator } from './runtime/main.ts';
 const USAGE = `localmeter — a local OpenMeter / Konnect / Zuplo billing emulator
 
 usage:
-  localmeter start [--port 8787] [--host 127.0.0.1] [--data-dir ./.localmeter] [--memory] [--seed N] [--frozen] [--start ISO]
+  localmeter start [--port 8787] [--host 127.0.0.1] [--data-dir ./.localmeter] [--memory] [--seed N] [--frozen] [--start ISO] [--validate-responses]
   localmeter scenario <file.yaml> [--update]     replay a scenario and compare with its snapshot
   localmeter clock [get|freeze|unfreeze|advance <ISO-duration>|set <ISO>] [--url http://127.0.0.1:8787]
   localmeter reset [--url ...]
 
-environment: PORT, HOST, LOCALMETER_DATA_DIR, LOCALMETER_SEED, NODE_ENV (production turns response validation off)`;
+environment: PORT, HOST, LOCALMETER_DATA_DIR, LOCALMETER_SEED, LOCALMETER_VALIDATE_RESPONSES=1 (same as --validate-responses)`;
 
 async function main(argv: string[]): Promise<void> {
   const [command = 'start', ...rest] = argv;
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
       url: { type: 'string' },
       update: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'validate-responses': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
       seed: seedText === undefined ? undefined : Number(seedText),
       frozen: values.frozen ?? false,
       start: values.start ? new Date(values.start) : undefined,
-      validateResponses: process.env.NODE_ENV !== 'production',
+      // Validating responses is for developing localmeter (tests, `npm run dev`): a response that
+      // breaks the spec then fails loudly. A user's `npm start` should not turn it into a 500.
+      validateResponses: values['validate-responses'] ?? process.env.LOCALMETER_VALIDATE_RESPONSES === '1',
       quiet: values.quiet ?? false,
     });
     console.log(`localmeter listening on ${running.url}  (data: ${dataDir ?? 'memory'})`);
