@@ -1,6 +1,6 @@
 /**
- * Konnect v3 customers (`/openmeter/customers`). Billing, charges, credits and entitlement
- * access sub-resources are not built.
+ * Konnect v3 customers (`/openmeter/customers`). Entitlement access lives in
+ * handlers/entitlements.ts; billing, charges and credits wait for the billing engine.
  */
 import type { Customer } from '../../../domain/customers/types.ts';
 import { CustomerErrorCode } from '../../../domain/customers/errors.ts';

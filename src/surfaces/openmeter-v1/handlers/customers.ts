@@ -1,7 +1,6 @@
 /**
- * OpenMeter v1 customers (`/api/v1/customers`). The sub-resources that need billing apps,
- * entitlements or subscriptions (apps, stripe, entitlement values, access, subscriptions) are
- * not built.
+ * OpenMeter v1 customers (`/api/v1/customers`). Entitlement values and access live in
+ * handlers/entitlements.ts; app data, Stripe and subscriptions wait for the billing engine.
  */
 import type { components } from '../api.gen.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
