@@ -43,14 +43,58 @@ export function buildSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOp
   return router;
 }
 
+/** How many leading path segments pick a route group. */
+const GROUP_DEPTH = 3;
+
+/** `/api/v1/meters/{id}/query` → `/api/v1/meters`; a parameter segment becomes `*`. */
+function groupKeyOf(fullPath: string): string {
+  return fullPath
+    .split('/')
+    .filter(Boolean)
+    .slice(0, GROUP_DEPTH)
+    .map((seg) => (seg.startsWith('{') ? '*' : seg))
+    .join('/');
+}
+
+/** The group keys a request path could belong to, most literal first. */
+function candidateKeys(path: string, groups: Map<string, Router>): string[] {
+  const segs = path.split('/').filter(Boolean).slice(0, GROUP_DEPTH);
+  const out: Array<{ key: string; wild: number; mask: number }> = [];
+  for (let mask = 0; mask < 1 << segs.length; mask++) {
+    const key = segs.map((seg, i) => (mask & (1 << (segs.length - 1 - i)) ? '*' : seg)).join('/');
+    if (groups.has(key)) out.push({ key, wild: segs.filter((_, i) => mask & (1 << (segs.length - 1 - i))).length, mask });
+  }
+  return out.sort((a, b) => a.wild - b.wild || a.mask - b.mask).map((c) => c.key);
+}
+
+/**
+ * Express tries routes one by one; with 150 operations per surface that scan cost more than the
+ * rest of a request. Operations are grouped by their first path segments and a request only
+ * walks the groups its own segments can belong to.
+ */
 function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions): Router {
   const router = express.Router();
+  const groups = new Map<string, Router>();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    const keys = candidateKeys(req.path, groups);
+    let i = 0;
+    const tryNext = (err?: unknown): void => {
+      if (err !== undefined && err !== 'route' && err !== 'router') return next(err);
+      const g = keys[i++];
+      if (!g) return next();
+      groups.get(g)!(req, res, tryNext);
+    };
+    tryNext();
+  });
   for (const op of orderBySpecificity(def.operations)) {
+    const key = groupKeyOf(def.basePath + op.path);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = express.Router()));
     const handler = (def.handlers as Record<string, Handler | typeof NOT_BUILT>)[op.operationId];
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     let validators: RequestHandler[] | null = null;
     let listMaps: string[] | null = null;
-    router[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
+    group[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
       (res.locals as Record<string, unknown>).operationId = op.operationId;
       listMaps ??= deepObjectListParams(def.spec, op.path, op.method.toLowerCase());
       if (listMaps.length > 0) wrapSingleValues(req, listMaps);
