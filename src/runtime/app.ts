@@ -43,9 +43,23 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     next();
   });
 
-  app.use(express.json({ type: JSON_TYPES, limit: '50mb', strict: false }));
-  app.use(express.text({ type: ['text/plain', 'text/csv'], limit: '10mb' }));
-  app.use(express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }));
+  const parsers = [
+    express.json({ type: JSON_TYPES, limit: '50mb', strict: false }),
+    express.text({ type: ['text/plain', 'text/csv'], limit: '10mb' }),
+    express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }),
+  ];
+  // Most requests (every GET) carry no body; running three parsers on them cost ~15% of a read.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0')) return next();
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err) return next(err);
+      const parse = parsers[i++];
+      if (!parse) return next();
+      parse(req, res, step);
+    };
+    step();
+  });
 
   for (const s of surfaces) {
     // Only requests under the surface's prefixes reach its validator: route lookup there is a
