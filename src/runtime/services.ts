@@ -1,4 +1,6 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
+import { AppService } from '../domain/apps/AppService.ts';
+import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
@@ -40,6 +42,10 @@ export interface Services {
   taxCodes: TaxCodeService;
   llmCosts: LlmCostService;
   info: InfoService;
+  /** installed billing apps, marketplace listings, customer app data */
+  apps: AppService;
+  /** billing profiles, the default profile and customer overrides */
+  billingProfiles: BillingProfileService;
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -60,13 +66,15 @@ export function createServices(emulator: Emulator): Services {
 
   const deps = { clock: emulator.clock, ids: emulator.ids };
   const metering = new MeteringService({ ...deps, events: eventsOf });
+  const customers = new CustomerService(deps);
+  const apps = new AppService({ ...deps, customers });
   return {
     metering,
     features: new FeatureService(deps),
     plans: new PlanService(deps),
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
-    customers: new CustomerService(deps),
+    customers,
     entitlements: new EntitlementService({ ...deps, metering }),
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter' }),
@@ -76,6 +84,8 @@ export function createServices(emulator: Emulator): Services {
     taxCodes: new TaxCodeService(deps),
     llmCosts: new LlmCostService(deps),
     info: new InfoService({ ...deps, metering }),
+    apps,
+    billingProfiles: new BillingProfileService({ ...deps, apps, customers }),
     flush: async (ns) => {
       const s = eventStores.get(ns);
       if (s) await s.flush();

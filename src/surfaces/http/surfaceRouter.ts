@@ -75,12 +75,21 @@ function candidateKeys(path: string, groups: Map<string, Router>): string[] {
 function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions): Router {
   const router = express.Router();
   const groups = new Map<string, Router>();
+  // Paths repeat (the same few collections are hit over and over): remember their groups.
+  const keysByPrefix = new Map<string, string[]>();
   router.use((req: Request, res: Response, next: NextFunction) => {
-    const keys = candidateKeys(req.path, groups);
+    const prefix = req.path.split('/').filter(Boolean).slice(0, GROUP_DEPTH).join('/');
+    let keys = keysByPrefix.get(prefix);
+    if (!keys) {
+      keys = candidateKeys(req.path, groups);
+      if (keysByPrefix.size > 10_000) keysByPrefix.clear();
+      keysByPrefix.set(prefix, keys);
+    }
     let i = 0;
+    const candidates = keys;
     const tryNext = (err?: unknown): void => {
       if (err !== undefined && err !== 'route' && err !== 'router') return next(err);
-      const g = keys[i++];
+      const g = candidates[i++];
       if (!g) return next();
       groups.get(g)!(req, res, tryNext);
     };
