@@ -1,5 +1,6 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
+import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as entitlements from './handlers/entitlements.ts';
@@ -18,13 +19,13 @@ export const handlers: HandlerMap<OperationId> = {
   'delete-addon': catalog.deleteAddon,
   'archive-addon': catalog.archiveAddon,
   'publish-addon': catalog.publishAddon,
-  'list-app-catalog': NOT_BUILT,
-  'install-app': NOT_BUILT,
-  'get-app-catalog-item': NOT_BUILT,
-  'list-apps': NOT_BUILT,
-  'get-app': NOT_BUILT,
-  'update-app': NOT_BUILT,
-  'uninstall-app': NOT_BUILT,
+  'list-app-catalog': billingSetup.listAppCatalog,
+  'install-app': billingSetup.installApp,
+  'get-app-catalog-item': billingSetup.getAppCatalogItem,
+  'list-apps': billingSetup.listApps,
+  'get-app': billingSetup.getApp,
+  'update-app': billingSetup.updateApp,
+  'uninstall-app': billingSetup.uninstallApp,
   'list-invoices': NOT_BUILT,
   'get-invoice': NOT_BUILT,
   'update-invoice': NOT_BUILT,
@@ -93,11 +94,11 @@ export const handlers: HandlerMap<OperationId> = {
   'delete-plan-addon': catalog.deletePlanAddon,
   'archive-plan': catalog.archivePlan,
   'publish-plan': catalog.publishPlan,
-  'list-billing-profiles': NOT_BUILT,
-  'create-billing-profile': NOT_BUILT,
-  'get-billing-profile': NOT_BUILT,
-  'update-billing-profile': NOT_BUILT,
-  'delete-billing-profile': NOT_BUILT,
+  'list-billing-profiles': billingSetup.listBillingProfiles,
+  'create-billing-profile': billingSetup.createBillingProfile,
+  'get-billing-profile': billingSetup.getBillingProfile,
+  'update-billing-profile': billingSetup.updateBillingProfile,
+  'delete-billing-profile': billingSetup.deleteBillingProfile,
   'list-subscriptions': NOT_BUILT,
   'create-subscription': NOT_BUILT,
   'get-subscription': NOT_BUILT,

@@ -1,0 +1,310 @@
+import type { CustomerService } from '../customers/CustomerService.ts';
+import { BillingProfileCollections, type BillingProfile } from '../billing/profiles/types.ts';
+import { DEFAULT_PROFILE, defaultWorkflow } from '../billing/profiles/workflow.ts';
+import type { Clock } from '../shared/clock.ts';
+import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
+import type { IdGenerator } from '../shared/ids.ts';
+import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { AppErrorCode as E } from './errors.ts';
+import { MARKETPLACE_LISTINGS, listingOf } from './listings.ts';
+import {
+  AppCollections as Col,
+  AppStatus,
+  AppType,
+  InstallMethod,
+  type App,
+  type BillingBootstrap,
+  type CustomerAppData,
+  type CustomerAppDataItemInput,
+  type InstallAppInput,
+  type InstallStripeAppInput,
+  type MarketplaceListing,
+  type Page,
+  type PageInput,
+  type UpdateAppInput,
+} from './types.ts';
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+/** Only test-mode keys: the emulator never reaches Stripe, so a live key could never be verified. */
+const STRIPE_TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]{4,}$/;
+
+export function paginate<T>(all: T[], input: PageInput): Page<T> {
+  const page = input.page ?? 1;
+  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+    throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize ≤ 1000');
+  }
+  return { items: all.slice((page - 1) * pageSize, page * pageSize), totalCount: all.length, page, pageSize };
+}
+
+/** vendor: "Only shows the first 8 and last 3 characters." */
+export const maskApiKey = (key: string): string => key.slice(0, 8) + '*'.repeat(Math.max(key.length - 11, 0)) + key.slice(-3);
+
+export class AppService {
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; customers: CustomerService }) {}
+
+  listMarketplaceListings(_tx: UnitOfWork, input: PageInput = {}): Page<MarketplaceListing> {
+    return paginate([...MARKETPLACE_LISTINGS], input);
+  }
+
+  getMarketplaceListing(_tx: UnitOfWork, input: { type: string }): MarketplaceListing {
+    const l = listingOf(input.type);
+    if (!l) throw notFound(E.listingNotFound, `marketplace listing not found: ${input.type}`);
+    return l;
+  }
+
+  /**
+   * The real service gives every new organisation a sandbox app and a default billing profile
+   * using it; here that happens on the first call that needs apps or profiles in a namespace,
+   * once (an uninstalled sandbox app stays uninstalled).
+   */
+  ensureDefaultApp(tx: UnitOfWork): void {
+    const boot = this.bootstrap(tx);
+    if (boot.sandboxAppId !== undefined) return;
+    const app = this.insert(tx, { type: AppType.sandbox });
+    // The default profile comes with it (as for a new organisation), unless one exists already.
+    const profiles = tx.collection<BillingProfile>(BillingProfileCollections.profiles);
+    let defaultProfileId = profiles.findOne((p) => p.default && !p.deletedAt)?.id;
+    if (defaultProfileId === undefined) {
+      const now = this.now();
+      const profile: BillingProfile = {
+        id: this.deps.ids.next(),
+        name: DEFAULT_PROFILE.name,
+        description: DEFAULT_PROFILE.description,
+        supplier: structuredClone(DEFAULT_PROFILE.supplier) as BillingProfile['supplier'],
+        workflow: defaultWorkflow(),
+        apps: { tax: app.id, invoicing: app.id, payment: app.id },
+        default: true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      profiles.put(profile);
+      defaultProfileId = profile.id;
+    }
+    tx.collection<BillingBootstrap>(Col.bootstrap).put({ ...boot, sandboxAppId: app.id, defaultProfileId });
+  }
+
+  /** Install an app that needs no credentials (sandbox, custom invoicing). */
+  installApp(tx: UnitOfWork, input: InstallAppInput): App {
+    this.ensureDefaultApp(tx);
+    const listing = this.getMarketplaceListing(tx, { type: input.type });
+    if (!listing.installMethods.includes(InstallMethod.noCredentials)) {
+      throw validationError(E.installMethodNotSupported, `app type ${input.type} cannot be installed without credentials`);
+    }
+    return this.insert(tx, input);
+  }
+
+  /** Install Stripe with an API key. Never calls Stripe: any test-mode key shape is accepted. */
+  installStripeApp(tx: UnitOfWork, input: InstallStripeAppInput & { type?: string }): App {
+    this.ensureDefaultApp(tx);
+    const type = input.type ?? AppType.stripe;
+    const listing = this.getMarketplaceListing(tx, { type });
+    if (!listing.installMethods.includes(InstallMethod.apiKey)) {
+      throw validationError(E.installMethodNotSupported, `app type ${type} cannot be installed with an API key`);
+    }
+    this.assertStripeKey(input.apiKey, 'apiKey');
+    const id = this.deps.ids.next();
+    return this.insert(tx, {
+      type: AppType.stripe,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      id,
+      // deterministic per app: a stable account id without asking Stripe
+      stripeAccountId: `acct_${id.slice(-16).toLowerCase()}`,
+      livemode: false,
+      maskedApiKey: maskApiKey(input.apiKey),
+    });
+  }
+
+  listApps(tx: UnitOfWork, input: PageInput = {}): Page<App> {
+    this.ensureDefaultApp(tx);
+    return paginate(this.liveApps(tx), input);
+  }
+
+  /** live apps in install order */
+  liveApps(tx: UnitOfWork): App[] {
+    return tx
+      .collection<App>(Col.apps)
+      .find((a) => !a.deletedAt)
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  getApp(tx: UnitOfWork, input: { id: string }): App {
+    this.ensureDefaultApp(tx);
+    const app = tx.collection<App>(Col.apps).get(input.id);
+    if (!app || app.deletedAt) throw notFound(E.notFound, `app not found: ${input.id}`);
+    return app;
+  }
+
+  /** PUT: name, description and metadata are replaced; type-specific settings per type. */
+  updateApp(tx: UnitOfWork, input: UpdateAppInput): App {
+    const current = this.getApp(tx, { id: input.id });
+    if (input.type !== current.type) {
+      throw validationError(E.typeMismatch, `app ${current.id} is of type ${current.type}, not ${input.type}`, [
+        { code: E.typeMismatch, message: `type must be ${current.type}`, field: 'type', severity: 'critical' },
+      ]);
+    }
+    this.validateCommon(input);
+    const ic = new IssueCollector();
+    if (current.type === AppType.customInvoicing) {
+      if (typeof input.enableDraftSyncHook !== 'boolean') ic.add(E.invalid, 'enableDraftSyncHook is required', 'enableDraftSyncHook');
+      if (typeof input.enableIssuingSyncHook !== 'boolean') ic.add(E.invalid, 'enableIssuingSyncHook is required', 'enableIssuingSyncHook');
+    }
+    ic.throwIfAny(E.invalid);
+    if (current.type === AppType.stripe && input.secretApiKey !== undefined) this.assertStripeKey(input.secretApiKey, 'secretAPIKey');
+    const next: App = {
+      id: current.id,
+      type: current.type,
+      name: input.name,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
+      status: current.status,
+      createdAt: current.createdAt,
+      updatedAt: this.now(),
+      ...(current.type === AppType.customInvoicing
+        ? { enableDraftSyncHook: input.enableDraftSyncHook === true, enableIssuingSyncHook: input.enableIssuingSyncHook === true }
+        : {}),
+      ...(current.type === AppType.stripe
+        ? {
+            stripeAccountId: current.stripeAccountId!,
+            livemode: false,
+            maskedApiKey: input.secretApiKey !== undefined ? maskApiKey(input.secretApiKey) : current.maskedApiKey!,
+          }
+        : {}),
+    };
+    tx.collection<App>(Col.apps).put(next);
+    return next;
+  }
+
+  /** Soft delete; refused while a live billing profile references the app for any capability. */
+  uninstallApp(tx: UnitOfWork, input: { id: string }): App {
+    const current = this.getApp(tx, { id: input.id });
+    const users = tx
+      .collection<BillingProfile>(BillingProfileCollections.profiles)
+      .find((p) => !p.deletedAt && (p.apps.tax === current.id || p.apps.invoicing === current.id || p.apps.payment === current.id));
+    if (users.length > 0) {
+      throw conflict(E.inUse, `app ${current.id} is used by billing profile(s) ${users.map((p) => p.id).join(', ')}; delete or change them first`, {
+        billingProfileIds: users.map((p) => p.id),
+      });
+    }
+    const now = this.now();
+    const next: App = { ...current, deletedAt: now, updatedAt: now };
+    tx.collection<App>(Col.apps).put(next);
+    for (const d of tx.collection<CustomerAppData>(Col.customerAppData).find((x) => x.appId === current.id)) {
+      tx.collection<CustomerAppData>(Col.customerAppData).delete(d.id);
+    }
+    return next;
+  }
+
+  // ------------------------------------------------------------------------- customer app data
+
+  listCustomerAppData(tx: UnitOfWork, input: PageInput & { customerIdOrKey: string; type?: string }): Page<CustomerAppData & { app: App }> {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
+    const rows = tx
+      .collection<CustomerAppData>(Col.customerAppData)
+      .find((d) => d.customerId === customer.id && (input.type === undefined || d.type === input.type))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
+      .flatMap((d) => {
+        const app = tx.collection<App>(Col.apps).get(d.appId);
+        return app && !app.deletedAt ? [{ ...d, app }] : [];
+      });
+    return paginate(rows, input);
+  }
+
+  /** Upserts each item (one record per customer and app); returns the stored items with their apps. */
+  upsertCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; items: CustomerAppDataItemInput[] }): Array<CustomerAppData & { app: App }> {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
+    if (customer.deletedAt) throw new DomainError(ErrorKind.preconditionFailed, 'customer_deleted', `customer ${customer.id} is deleted`);
+    this.ensureDefaultApp(tx);
+    const ic = new IssueCollector();
+    const resolved = input.items.map((item, i) => {
+      const app = item.appId !== undefined ? tx.collection<App>(Col.apps).get(item.appId) : this.liveApps(tx).find((a) => a.type === item.type);
+      if (!app || app.deletedAt) {
+        ic.add(E.customerAppDataInvalid, item.appId ? `app not found: ${item.appId}` : `no installed app of type ${item.type}`, `[${i}].id`);
+        return undefined;
+      }
+      if (app.type !== item.type) ic.add(E.customerAppDataInvalid, `app ${app.id} is of type ${app.type}, not ${item.type}`, `[${i}].type`);
+      if (item.type === AppType.stripe && (typeof item.stripeCustomerId !== 'string' || item.stripeCustomerId === '')) {
+        ic.add(E.customerAppDataInvalid, 'stripeCustomerId is required', `[${i}].stripeCustomerId`);
+      }
+      return { item, app };
+    });
+    ic.throwIfAny(E.customerAppDataInvalid);
+    const col = tx.collection<CustomerAppData>(Col.customerAppData);
+    const now = this.now();
+    return resolved.map((r) => {
+      const { item, app } = r!;
+      const id = `${customer.id}/${app.id}`;
+      const prev = col.get(id);
+      const rec: CustomerAppData = {
+        id,
+        customerId: customer.id,
+        appId: app.id,
+        type: app.type,
+        ...(item.stripeCustomerId !== undefined ? { stripeCustomerId: item.stripeCustomerId } : {}),
+        ...(item.stripeDefaultPaymentMethodId !== undefined ? { stripeDefaultPaymentMethodId: item.stripeDefaultPaymentMethodId } : {}),
+        ...(item.metadata ? { metadata: { ...item.metadata } } : {}),
+        createdAt: prev?.createdAt ?? now,
+        updatedAt: now,
+      };
+      col.put(rec);
+      return { ...rec, app };
+    });
+  }
+
+  deleteCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; appId: string }): void {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
+    const col = tx.collection<CustomerAppData>(Col.customerAppData);
+    const id = `${customer.id}/${input.appId}`;
+    if (!col.get(id)) throw notFound(E.customerAppDataNotFound, `customer ${customer.id} has no data for app ${input.appId}`);
+    col.delete(id);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private bootstrap(tx: UnitOfWork): BillingBootstrap {
+    return tx.collection<BillingBootstrap>(Col.bootstrap).get('bootstrap') ?? { id: 'bootstrap' };
+  }
+
+  private insert(tx: UnitOfWork, input: InstallAppInput & { id?: string; stripeAccountId?: string; livemode?: boolean; maskedApiKey?: string }): App {
+    const listing = listingOf(input.type)!;
+    const withName = { ...input, name: input.name ?? listing.name };
+    this.validateCommon(withName);
+    const now = this.now();
+    const app: App = {
+      id: input.id ?? this.deps.ids.next(),
+      type: input.type,
+      name: withName.name,
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
+      status: AppStatus.ready,
+      createdAt: now,
+      updatedAt: now,
+      ...(input.type === AppType.customInvoicing
+        ? { enableDraftSyncHook: input.enableDraftSyncHook ?? false, enableIssuingSyncHook: input.enableIssuingSyncHook ?? false }
+        : {}),
+      ...(input.type === AppType.stripe ? { stripeAccountId: input.stripeAccountId!, livemode: input.livemode ?? false, maskedApiKey: input.maskedApiKey! } : {}),
+    };
+    tx.collection<App>(Col.apps).put(app);
+    return app;
+  }
+
+  private validateCommon(input: { name: string; description?: string; metadata?: Record<string, string> | null }): void {
+    const ic = new IssueCollector();
+    if (typeof input.name !== 'string' || input.name.length < 1 || input.name.length > 256) ic.add(E.invalid, 'name must be between 1 and 256 characters', 'name');
+    if (input.description !== undefined && input.description.length > 1024) ic.add(E.invalid, 'description must be at most 1024 characters', 'description');
+    ic.throwIfAny(E.invalid);
+  }
+
+  private assertStripeKey(key: string, field: string): void {
+    if (typeof key !== 'string' || !STRIPE_TEST_KEY.test(key)) {
+      throw validationError(E.invalidStripeApiKey, 'the emulator accepts Stripe test-mode keys only (sk_test_… or rk_test_…)', [
+        { code: E.invalidStripeApiKey, message: 'expected a sk_test_… or rk_test_… key', field, severity: 'critical' },
+      ]);
+    }
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}

@@ -1,0 +1,162 @@
+import { PaymentTerm, type Price } from '../../catalog/types.ts';
+import { D, roundMoney, toDecimalString } from '../../shared/money.ts';
+import { floorToSecond, type Period } from '../../shared/period.ts';
+import { addDuration, boundaryIndexAt, nthBoundary } from '../../shared/recurrence.ts';
+import {
+  activeToOf,
+  billingRecurrenceAt,
+  clipToPhase,
+  duration,
+  instant,
+  phaseAt,
+  resolvePhases,
+  type OpenPeriod,
+  type ResolvedPhase,
+} from './billingPeriods.ts';
+import { SubscriptionEndProrationMode, type SubscriptionItemSpec, type SubscriptionSpec, type TargetLine } from './types.ts';
+
+const ms = (t: Date): number => t.getTime();
+const maxDate = (a: Date, b: Date): Date => (ms(a) >= ms(b) ? a : b);
+const minDate = (a: Date, b: Date): Date => (ms(a) <= ms(b) ? a : b);
+const seconds = (p: Period): number => (ms(p.to) - ms(p.from)) / 1000;
+
+/** Flat prices default to in advance; every usage price is billed in arrears. */
+export function paymentTermOf(price: Price): PaymentTerm {
+  return price.type === 'flat' ? (price.paymentTerm ?? PaymentTerm.inAdvance) : PaymentTerm.inArrears;
+}
+
+/**
+ * Where generation stops: the end of the aligned billing period containing asOf. Outside the
+ * subscription the plain recurrence period is used (before the start it still lets the first
+ * in-advance fee appear once asOf is in the period just before activeFrom; after the end every
+ * line is already bounded by activeTo).
+ */
+export function generationHorizon(spec: SubscriptionSpec, asOf: Date): Date {
+  const recurrence = billingRecurrenceAt(spec, asOf);
+  const phase = phaseAt(spec, asOf);
+  return phase ? clipToPhase(recurrence, phase.period).to : recurrence.to;
+}
+
+/** The item version's active interval: the phase narrowed by its overrides (relative to the phase start). */
+function itemInterval(phase: ResolvedPhase, item: SubscriptionItemSpec, field: string): OpenPeriod {
+  let { from, to } = phase.period;
+  if (item.activeFromOverride !== undefined) {
+    from = maxDate(from, floorToSecond(addDuration(phase.period.from, duration(item.activeFromOverride, `${field}.activeFromOverride`, true))));
+  }
+  if (item.activeToOverride !== undefined) {
+    const end = floorToSecond(addDuration(phase.period.from, duration(item.activeToOverride, `${field}.activeToOverride`, true)));
+    to = to ? minDate(to, end) : end;
+  }
+  return to ? { from, to } : { from };
+}
+
+interface Candidate {
+  servicePeriod: Period;
+  fullServicePeriod: Period;
+  periodIndex?: number;
+}
+
+/**
+ * The subscription's wanted invoice lines as of `asOf` (engine.md §3.3–3.4): every item's
+ * periods up to the generation horizon, with identities that do not depend on asOf.
+ */
+export function targetLines(spec: SubscriptionSpec, asOf: Date): TargetLine[] {
+  const horizon = generationHorizon(spec, floorToSecond(asOf));
+  const anchor = instant(spec.billingAnchor, 'billingAnchor');
+  const lines: TargetLine[] = [];
+
+  resolvePhases(spec).forEach((phase) => {
+    phase.spec.items.forEach((item, itemIdx) => {
+      const price = item.rateCard.price;
+      // A rate card without a price (e.g. a free-trial phase) bills nothing.
+      if (!price) return;
+      const field = `phases[${phase.key}].items[${itemIdx}]`;
+      const active = itemInterval(phase, item, field);
+      const emit = (c: Candidate): boolean => {
+        const billingPeriod = clipToPhase(billingRecurrenceAt(spec, c.servicePeriod.from), phase.period);
+        const term = paymentTermOf(price);
+        const inAdvanceFlat = price.type === 'flat' && term === PaymentTerm.inAdvance;
+        const invoiceAt = inAdvanceFlat ? billingPeriod.from : maxDate(c.servicePeriod.to, billingPeriod.to);
+        if (ms(invoiceAt) > ms(horizon)) return false;
+        const line = buildLine(spec, phase, item, price, term, c, billingPeriod, invoiceAt);
+        if (line) lines.push(line);
+        return true;
+      };
+
+      const cadenceText = item.rateCard.billingCadence;
+      if (cadenceText === null) {
+        // One-time: a single line over the item's interval, zero-length while the interval is open.
+        const servicePeriod = { from: active.from, to: active.to ?? active.from };
+        emit({ servicePeriod, fullServicePeriod: servicePeriod });
+        return;
+      }
+      const cadence = duration(cadenceText, `${field}.rateCard.billingCadence`);
+      const first = boundaryIndexAt(anchor, cadence, active.from);
+      for (let n = first; ; n++) {
+        const full = { from: floorToSecond(nthBoundary(anchor, cadence, n)), to: floorToSecond(nthBoundary(anchor, cadence, n + 1)) };
+        if (active.to && ms(full.from) >= ms(active.to)) break;
+        const servicePeriod = { from: maxDate(full.from, active.from), to: active.to ? minDate(full.to, active.to) : full.to };
+        // A zero-length item (from == to) has no cadenced period at all.
+        if (ms(servicePeriod.to) <= ms(servicePeriod.from)) break;
+        if (!emit({ servicePeriod, fullServicePeriod: full, periodIndex: n - first })) break;
+      }
+    });
+  });
+  return lines;
+}
+
+function buildLine(
+  spec: SubscriptionSpec,
+  phase: ResolvedPhase,
+  item: SubscriptionItemSpec,
+  price: Price,
+  paymentTerm: PaymentTerm,
+  c: Candidate,
+  billingPeriod: Period,
+  invoiceAt: Date,
+): TargetLine | undefined {
+  const serviceEmpty = seconds(c.servicePeriod) <= 0;
+  // Empty service periods are dropped, except for flat prices (one-time fees of an open phase).
+  if (serviceEmpty && price.type !== 'flat') return undefined;
+  // In arrears with nothing elapsed to bill for: not billable (yet).
+  if (paymentTerm === PaymentTerm.inArrears && seconds(c.fullServicePeriod) <= 0) return undefined;
+
+  let amount: string | undefined;
+  if (price.type === 'flat') {
+    const value = flatAmount(spec, price.amount, c);
+    if (value.isZero()) return undefined;
+    amount = toDecimalString(value);
+  }
+  const base = `${spec.id}/${phase.key}/${item.key}/v[${item.version ?? 0}]`;
+  return {
+    childUniqueReferenceId: c.periodIndex === undefined ? base : `${base}/period[${c.periodIndex}]`,
+    name: item.rateCard.name,
+    phaseKey: phase.key,
+    itemKey: item.key,
+    price,
+    ...(item.rateCard.featureKey !== undefined ? { featureKey: item.rateCard.featureKey } : {}),
+    servicePeriod: c.servicePeriod,
+    fullServicePeriod: c.fullServicePeriod,
+    billingPeriod,
+    invoiceAt,
+    ...(amount !== undefined ? { amount } : {}),
+    paymentTerm,
+  };
+}
+
+/** §3.4: price × service/full seconds, rounded once at the currency precision. */
+function flatAmount(spec: SubscriptionSpec, priceAmount: string, c: Candidate) {
+  const end = activeToOf(spec);
+  const cutBySubscriptionEnd = end !== undefined && ms(end) <= ms(c.servicePeriod.to);
+  const billFull = spec.subscriptionEndProrationMode === SubscriptionEndProrationMode.billFullPeriod && cutBySubscriptionEnd;
+  const prorate =
+    spec.proRatingConfig.enabled &&
+    spec.proRatingConfig.mode === 'prorate_prices' &&
+    seconds(c.servicePeriod) > 0 &&
+    seconds(c.fullServicePeriod) > 0 &&
+    !billFull;
+  const value = prorate
+    ? new D(priceAmount).times(seconds(c.servicePeriod)).dividedBy(seconds(c.fullServicePeriod))
+    : new D(priceAmount);
+  return roundMoney(value, spec.currency);
+}

@@ -1,0 +1,182 @@
+/**
+ * OpenMeter v1 apps, marketplace, billing profiles, customer overrides and customer app data.
+ * Reads that may provision the namespace's sandbox app and default profile run as commands
+ * (`c.run`), so the provisioned records are kept and keep their ids.
+ */
+import type { App, AppType } from '../../../domain/apps/types.ts';
+import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
+import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
+import type { components } from '../api.gen.ts';
+import {
+  expands,
+  fromApiAppUpdate,
+  fromApiCustomerAppDataItem,
+  fromApiListOverridesQuery,
+  fromApiListProfilesQuery,
+  fromApiProfileCreate,
+  fromApiProfileUpdate,
+  toApiApp,
+  toApiCustomerAppData,
+  toApiListing,
+  toApiOverrideDetails,
+  toApiProfile,
+} from '../convert/billingSetup.ts';
+
+type S = components['schemas'];
+
+const pageQuery = (q: Record<string, unknown>) => ({
+  ...(typeof q.page === 'number' ? { page: q.page } : {}),
+  ...(typeof q.pageSize === 'number' ? { pageSize: q.pageSize } : {}),
+});
+
+/** every live app by id, for `expand=apps` */
+const appIndex = (c: HandlerContext, tx: UnitOfWork): Map<string, App> => new Map(c.emulator.services.apps.liveApps(tx).map((a) => [a.id, a]));
+
+// ------------------------------------------------------------------------------------------ apps
+
+export const listApps = async (c: HandlerContext): Promise<Reply> => {
+  const page = await c.run((tx) => c.emulator.services.apps.listApps(tx, pageQuery(c.query)));
+  return ok({ ...page, items: page.items.map(toApiApp) });
+};
+
+export const getApp = async (c: HandlerContext): Promise<Reply> => ok(toApiApp(await c.run((tx) => c.emulator.services.apps.getApp(tx, { id: c.params.id! }))));
+
+export const updateApp = async (c: HandlerContext): Promise<Reply> =>
+  ok(toApiApp(await c.run((tx) => c.emulator.services.apps.updateApp(tx, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate'])))));
+
+export const uninstallApp = async (c: HandlerContext): Promise<Reply> => {
+  await c.run((tx) => c.emulator.services.apps.uninstallApp(tx, { id: c.params.id! }));
+  return noContent();
+};
+
+export const listMarketplaceListings = (c: HandlerContext): Reply => {
+  const page = c.read((tx) => c.emulator.services.apps.listMarketplaceListings(tx, pageQuery(c.query)));
+  return ok({ ...page, items: page.items.map(toApiListing) });
+};
+
+export const getMarketplaceListing = (c: HandlerContext): Reply =>
+  ok(toApiListing(c.read((tx) => c.emulator.services.apps.getMarketplaceListing(tx, { type: c.params.type! }))));
+
+export const marketplaceAppInstall = async (c: HandlerContext): Promise<Reply> => {
+  const b = (c.body ?? {}) as S['MarketplaceInstallRequestPayload'];
+  const r = await c.run((tx) =>
+    c.emulator.services.billingProfiles.installApp(tx, {
+      app: { method: 'noCredentials', type: c.params.type as AppType, ...(b.name !== undefined ? { name: b.name } : {}) },
+      createBillingProfile: b.createBillingProfile !== false,
+    }),
+  );
+  return ok({ app: toApiApp(r.app), defaultForCapabilityTypes: r.defaultForCapabilityTypes });
+};
+
+export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Reply> => {
+  const b = c.body as { name?: string; createBillingProfile?: boolean; apiKey: string };
+  const r = await c.run((tx) =>
+    c.emulator.services.billingProfiles.installApp(tx, {
+      app: { method: 'apiKey', type: c.params.type!, apiKey: b.apiKey, ...(b.name !== undefined ? { name: b.name } : {}) },
+      createBillingProfile: b.createBillingProfile !== false,
+    }),
+  );
+  return ok({ app: toApiApp(r.app), defaultForCapabilityTypes: r.defaultForCapabilityTypes });
+};
+
+// ------------------------------------------------------------------------------------- profiles
+
+export const listBillingProfiles = async (c: HandlerContext): Promise<Reply> => {
+  const { page, apps } = await c.run((tx) => ({
+    page: c.emulator.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
+    apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
+  }));
+  return ok({ ...page, items: page.items.map((p) => toApiProfile(p, apps)) });
+};
+
+export const createBillingProfile = async (c: HandlerContext): Promise<Reply> =>
+  ok(toApiProfile(await c.run((tx) => c.emulator.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['BillingProfileCreate'])))), 201);
+
+export const getBillingProfile = async (c: HandlerContext): Promise<Reply> => {
+  const { profile, apps } = await c.run((tx) => ({
+    profile: c.emulator.services.billingProfiles.getProfile(tx, { id: c.params.id! }),
+    apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
+  }));
+  return ok(toApiProfile(profile, apps));
+};
+
+export const updateBillingProfile = async (c: HandlerContext): Promise<Reply> =>
+  ok(
+    toApiProfile(
+      await c.run((tx) =>
+        c.emulator.services.billingProfiles.updateProfile(tx, { ...fromApiProfileUpdate(c.body as S['BillingProfileReplaceUpdateWithWorkflow']), id: c.params.id! }),
+      ),
+    ),
+  );
+
+export const deleteBillingProfile = async (c: HandlerContext): Promise<Reply> => {
+  await c.run((tx) => c.emulator.services.billingProfiles.deleteProfile(tx, { id: c.params.id! }));
+  return noContent();
+};
+
+// --------------------------------------------------------------------------- customer overrides
+
+export const listBillingProfileCustomerOverrides = async (c: HandlerContext): Promise<Reply> => {
+  const { page, apps } = await c.run((tx) => ({
+    page: c.emulator.services.billingProfiles.listCustomerOverrides(tx, fromApiListOverridesQuery(c.query)),
+    apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
+  }));
+  const withCustomer = expands(c.query, 'customer');
+  return ok({
+    ...page,
+    items: page.items.map(({ customer, ...d }) => toApiOverrideDetails(d, { ...(apps ? { appsById: apps } : {}), ...(withCustomer ? { customer } : {}) })),
+  });
+};
+
+const overrideReply = (c: HandlerContext, fn: (tx: UnitOfWork) => Parameters<typeof toApiOverrideDetails>[0]) =>
+  c.run((tx) => {
+    const d = fn(tx);
+    return toApiOverrideDetails(d, {
+      ...(expands(c.query, 'apps') ? { appsById: appIndex(c, tx) } : {}),
+      ...(expands(c.query, 'customer') ? { customer: c.emulator.services.customers.getCustomer(tx, { idOrKey: d.customerId }) } : {}),
+    });
+  });
+
+export const getBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> =>
+  ok(await overrideReply(c, (tx) => c.emulator.services.billingProfiles.getCustomerBillingDetails(tx, { customerId: c.params.customerId! })));
+
+export const upsertBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> => {
+  const b = (c.body ?? {}) as S['BillingProfileCustomerOverrideCreate'];
+  return ok(
+    await overrideReply(c, (tx) =>
+      c.emulator.services.billingProfiles.upsertCustomerOverride(tx, {
+        customerId: c.params.customerId!,
+        ...(b.billingProfileId !== undefined ? { billingProfileId: b.billingProfileId } : {}),
+      }),
+    ),
+  );
+};
+
+export const deleteBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> => {
+  await c.run((tx) => c.emulator.services.billingProfiles.deleteCustomerOverride(tx, { customerId: c.params.customerId! }));
+  return noContent();
+};
+
+// ---------------------------------------------------------------------------- customer app data
+
+export const listCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
+  const page = await c.run((tx) =>
+    c.emulator.services.apps.listCustomerAppData(tx, {
+      ...pageQuery(c.query),
+      customerIdOrKey: c.params.customerIdOrKey!,
+      ...(typeof c.query.type === 'string' ? { type: c.query.type } : {}),
+    }),
+  );
+  return ok({ ...page, items: page.items.map(toApiCustomerAppData) });
+};
+
+export const upsertCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
+  const items = (c.body as S['CustomerAppDataCreateOrUpdateItem'][]).map(fromApiCustomerAppDataItem);
+  const out = await c.run((tx) => c.emulator.services.apps.upsertCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, items }));
+  return ok(out.map(toApiCustomerAppData));
+};
+
+export const deleteCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
+  await c.run((tx) => c.emulator.services.apps.deleteCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, appId: c.params.appId! }));
+  return noContent();
+};
