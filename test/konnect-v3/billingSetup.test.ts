@@ -45,7 +45,17 @@ describe('Konnect v3 apps and billing profiles', () => {
   // validator (express-openapi-validator mis-resolves the `BillingInstallAppRequest`
   // discriminator: a sandbox body is checked against the Stripe schema), so the app is installed
   // on v1 here and the v3 install is exercised with Stripe.
-  it.todo('installs external_invoicing through POST /app-catalog/install (blocked by the request validator)');
+  it('installs sandbox and external_invoicing through POST /app-catalog/install', async () => {
+    const { app } = createTestEmulator();
+    const sandbox = await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'sandbox', name: 'Sandbox 2', create_billing_profile: false }).expect(201);
+    expect(sandbox.body.app).toMatchObject({ name: 'Sandbox 2', definition: { type: 'sandbox' } });
+    const erp = await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'external_invoicing', name: 'ERP', create_billing_profile: true }).expect(201);
+    expect(erp.body.app).toMatchObject({ name: 'ERP', definition: { type: 'external_invoicing' } });
+    const apps = await request(app).get(`${prefix}/apps`).expect(200);
+    expect(apps.body.data.map((a: { name: string }) => a.name)).toEqual(expect.arrayContaining(['Sandbox 2', 'ERP']));
+    // a body that fits no branch of the union is still a 400
+    await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'sandbox', name: 'x', create_billing_profile: false, api_key: 'sk_test_x' }).expect(400);
+  });
 
   it('shows the catalog; a custom invoicing app reads as external_invoicing and updates', async () => {
     const { app } = createTestEmulator();

@@ -40,5 +40,25 @@ export function operationSpec(full: Json, path: string, method: string): Json {
   if (components.securitySchemes) picked.securitySchemes = components.securitySchemes;
   const doc: Json = { openapi: full.openapi, info: full.info, paths: { [path]: pathItem }, components: picked };
   if (full.servers) doc.servers = full.servers;
-  return doc;
+  return withoutDiscriminators(structuredClone(doc));
+}
+
+/**
+ * express-openapi-validator 5.6.2 mishandles `discriminator` on request bodies: required fields
+ * of one `oneOf` branch leak into the others (a sandbox app install is checked for Stripe's
+ * `api_key`). Every branch of the vendors' unions pins its `type` with an enum, so plain `oneOf`
+ * selects exactly one branch and the discriminator adds nothing but the bug.
+ */
+function withoutDiscriminators(node: unknown): Json {
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (Array.isArray(cur)) stack.push(...cur);
+    else if (cur && typeof cur === 'object') {
+      const o = cur as Json;
+      if ('discriminator' in o && Array.isArray(o.oneOf)) delete o.discriminator;
+      for (const v of Object.values(o)) if (v && typeof v === 'object') stack.push(v);
+    }
+  }
+  return node as Json;
 }

@@ -154,7 +154,7 @@ describe('targetLines: cancelation and proration (§3.4)', () => {
     expect(targetLines(s, at('2025-01-20T00:00:00Z')).map((l) => l.amount)).toEqual(['17', '31']);
   });
 
-  it.each([
+  it.each<[string, string, string | undefined, string | undefined, string]>([
     // currency, price, activeTo,              expected, arithmetic
     ['USD', '0.01', '2025-01-02T00:00:00Z', undefined, '0.01 × 1/31 = 0.00032 -> 0.00: line dropped'],
     ['USD', '0.20', '2025-01-02T00:00:00Z', '0.01', '0.20 × 1/31 = 0.00645 -> 0.01'],
@@ -163,7 +163,7 @@ describe('targetLines: cancelation and proration (§3.4)', () => {
     ['USD', '1000', '2025-01-11T00:00:00Z', '322.58', '1000 × 10/31 = 322.580… -> 322.58'],
     ['JPY', '10', '2025-01-02T00:00:00Z', undefined, '10 × 1/31 = 0.32 -> 0: dropped'],
     ['USD', '0.155', undefined, '0.16', 'no proration, still rounded half away from zero'],
-  ] as const)('%s %s ending %s -> %s (%s)', (currency, amount, activeTo, expected) => {
+  ])('%s %s ending %s -> %s (%s)', (currency, amount, activeTo, expected) => {
     const lines = targetLines(
       spec({ currency, ...(activeTo ? { activeTo } : {}), phases: [phase('default', 'P0D', [item(flat(amount))])] }),
       at('2025-01-01T12:00:00Z'),

@@ -1,5 +1,4 @@
-import type { PaymentTerm, Price, RateCard } from '../../catalog/types.ts';
-import type { ProRatingConfig } from '../../catalog/types.ts';
+import type { PaymentTerm, Price, ProRatingConfig, RateCard } from '../../catalog/types.ts';
 import type { Period } from '../../shared/period.ts';
 
 export const SubscriptionEndProrationMode = {
