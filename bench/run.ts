@@ -1,21 +1,41 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchResult } from './types.ts';
 import { ROOT } from './util.ts';
 
 /**
- * `npm run bench [-- --only <name>] [-- --write]`: runs the benchmarks one after the other (they
- * share the machine with their own baselines), prints each figure against its baseline and
+ * `npm run bench [-- --only <name>] [-- --write]`: runs the benchmarks one after the other, each
+ * in its own process (they share the machine with their own baselines), prints each figure against its baseline and
  * target, and with --write puts the table between the bench markers in README.md.
  */
-const BENCHES: Record<string, () => Promise<{ run: () => Promise<BenchResult | BenchResult[]> }>> = {
-  ingest: () => import('./ingest.ts'),
-  meterQuery: () => import('./meterQuery.ts'),
-  listMeters: () => import('./listMeters.ts'),
-  startup: () => import('./startup.ts'),
-  storeWrite: () => import('./storeWrite.ts'),
+const BENCHES: Record<string, string> = {
+  ingest: 'ingest.ts',
+  meterQuery: 'meterQuery.ts',
+  listMeters: 'listMeters.ts',
+  startup: 'startup.ts',
+  storeWrite: 'storeWrite.ts',
 };
+
+/**
+ * Each benchmark runs in a fresh process: one that held a million events a moment ago (the
+ * meter-query benchmark) slows the next one's measurements through GC and a busy core.
+ */
+function runIsolated(file: string): Promise<BenchResult | BenchResult[]> {
+  const out = join(mkdtempSync(join(tmpdir(), 'lm-bench-')), 'result.json');
+  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'bench', file)).href)}); const r = await m.run(); (await import('node:fs')).writeFileSync(process.env.LM_BENCH_OUT, JSON.stringify(r));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, LM_BENCH_OUT: out } });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench/${file} exited with ${code}`));
+      resolve(JSON.parse(readFileSync(out, 'utf8')) as BenchResult | BenchResult[]);
+    });
+  });
+}
 
 const START = '<!-- bench:start -->';
 const END = '<!-- bench:end -->';
@@ -56,7 +76,7 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     let results: BenchResult[];
     try {
-      const out = await (await BENCHES[n]!()).run();
+      const out = await runIsolated(BENCHES[n]!);
       results = Array.isArray(out) ? out : [out];
     } catch (e) {
       failed = true;
