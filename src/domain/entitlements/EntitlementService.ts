@@ -237,19 +237,23 @@ export class EntitlementService {
     return this.view(tx, e);
   }
 
-  listEntitlements(tx: UnitOfWork, input: ListEntitlementsInput = {}): Page<EntitlementView> {
+  /** The customers a list filter names by id, key or subject key; undefined = no filter. */
+  private customerIdsFilter(tx: UnitOfWork, idsOrKeys?: string[], subjects?: string[]): Set<string> | undefined {
+    if (!idsOrKeys?.length && !subjects?.length) return undefined;
     const customers = tx.collection<Customer>(CUSTOMERS);
-    let customerIds: Set<string> | undefined;
-    if (input.customers?.length || input.subjects?.length) {
-      customerIds = new Set();
-      for (const k of input.customers ?? []) {
-        const c = customers.get(k) ?? customers.findOne((x) => x.key === k && !x.deletedAt);
-        if (c) customerIds.add(c.id);
-      }
-      for (const s of input.subjects ?? []) {
-        for (const c of customers.find((x) => x.key === s || (x.usageAttribution?.subjectKeys ?? []).includes(s))) customerIds.add(c.id);
-      }
+    const ids = new Set<string>();
+    for (const k of idsOrKeys ?? []) {
+      const c = customers.get(k) ?? customers.findOne((x) => x.key === k && !x.deletedAt);
+      if (c) ids.add(c.id);
     }
+    for (const s of subjects ?? []) {
+      for (const c of customers.find((x) => x.key === s || (x.usageAttribution?.subjectKeys ?? []).includes(s))) ids.add(c.id);
+    }
+    return ids;
+  }
+
+  listEntitlements(tx: UnitOfWork, input: ListEntitlementsInput = {}): Page<EntitlementView> {
+    const customerIds = this.customerIdsFilter(tx, input.customers, input.subjects);
     const features = input.feature?.length ? new Set(input.feature) : undefined;
     const types = input.types?.length ? new Set(input.types) : undefined;
     const now = this.now().toISOString();
@@ -607,18 +611,7 @@ export class EntitlementService {
   }
 
   listGrants(tx: UnitOfWork, input: ListGrantsInput = {}): Page<GrantRecord> {
-    const customers = tx.collection<Customer>(CUSTOMERS);
-    let customerIds: Set<string> | undefined;
-    if (input.customers?.length || input.subjects?.length) {
-      customerIds = new Set();
-      for (const k of input.customers ?? []) {
-        const c = customers.get(k) ?? customers.findOne((x) => x.key === k && !x.deletedAt);
-        if (c) customerIds.add(c.id);
-      }
-      for (const s of input.subjects ?? []) {
-        for (const c of customers.find((x) => x.key === s || (x.usageAttribution?.subjectKeys ?? []).includes(s))) customerIds.add(c.id);
-      }
-    }
+    const customerIds = this.customerIdsFilter(tx, input.customers, input.subjects);
     const features = input.feature?.length ? new Set(input.feature) : undefined;
     const items = tx
       .collection<GrantRecord>(GRANTS)

@@ -4,6 +4,8 @@ import type { BillingParty, BillingProfile, BillingWorkflow, BillingWorkflowInpu
 import type { Address } from '../../../domain/customers/types.ts';
 import type { components } from '../api.gen.ts';
 
+import { fromApiAddress, toApiAddress } from './address.ts';
+
 type S = components['schemas'];
 
 /** v3 names the custom invoicing app `external_invoicing` */
@@ -71,30 +73,6 @@ export function fromApiAppUpdate(id: string, b: S['BillingUpdateAppRequest']): U
 }
 
 // ------------------------------------------------------------------------------------- profiles
-
-function fromApiAddress(a: S['Address']): Address {
-  const out: Address = {};
-  if (a.country !== undefined) out.country = a.country;
-  if (a.postal_code !== undefined) out.postalCode = a.postal_code;
-  if (a.state !== undefined) out.state = a.state;
-  if (a.city !== undefined) out.city = a.city;
-  if (a.line1 !== undefined) out.line1 = a.line1;
-  if (a.line2 !== undefined) out.line2 = a.line2;
-  if (a.phone_number !== undefined) out.phoneNumber = a.phone_number;
-  return out;
-}
-
-function toApiAddress(a: Address): S['Address'] {
-  const out: S['Address'] = {};
-  if (a.country !== undefined) out.country = a.country;
-  if (a.postalCode !== undefined) out.postal_code = a.postalCode;
-  if (a.state !== undefined) out.state = a.state;
-  if (a.city !== undefined) out.city = a.city;
-  if (a.line1 !== undefined) out.line1 = a.line1;
-  if (a.line2 !== undefined) out.line2 = a.line2;
-  if (a.phoneNumber !== undefined) out.phone_number = a.phoneNumber;
-  return out;
-}
 
 export function fromApiParty(p: S['BillingParty']): BillingParty {
   return {

@@ -1,35 +1,13 @@
 import type { Address, Customer, CustomerInput } from '../../../domain/customers/types.ts';
 import type { components } from '../api.gen.ts';
 
+import { fromApiAddress, toApiAddress } from './address.ts';
+
 type S = components['schemas'];
 
 /** the v3 `Labels` value rule; v1 metadata values outside it are not shown as labels */
 const LABEL_VALUE = /^[a-z0-9A-Z]{1}([a-z0-9A-Z-._]*[a-z0-9A-Z]+)?$/;
 const MAX_LABELS = 50;
-
-function fromApiAddress(a: S['Address']): Address {
-  const out: Address = {};
-  if (a.country !== undefined) out.country = a.country;
-  if (a.postal_code !== undefined) out.postalCode = a.postal_code;
-  if (a.state !== undefined) out.state = a.state;
-  if (a.city !== undefined) out.city = a.city;
-  if (a.line1 !== undefined) out.line1 = a.line1;
-  if (a.line2 !== undefined) out.line2 = a.line2;
-  if (a.phone_number !== undefined) out.phoneNumber = a.phone_number;
-  return out;
-}
-
-function toApiAddress(a: Address): S['Address'] {
-  const out: S['Address'] = {};
-  if (a.country !== undefined) out.country = a.country;
-  if (a.postalCode !== undefined) out.postal_code = a.postalCode;
-  if (a.state !== undefined) out.state = a.state;
-  if (a.city !== undefined) out.city = a.city;
-  if (a.line1 !== undefined) out.line1 = a.line1;
-  if (a.line2 !== undefined) out.line2 = a.line2;
-  if (a.phoneNumber !== undefined) out.phone_number = a.phoneNumber;
-  return out;
-}
 
 export function fromApiCustomerInput(b: S['CreateCustomerRequest'] | S['UpsertCustomerRequest']): CustomerInput {
   return {
