@@ -8,6 +8,7 @@ import { PlanService } from '../domain/catalog/PlanService.ts';
 import { CustomerService } from '../domain/customers/CustomerService.ts';
 import { EntitlementService } from '../domain/entitlements/EntitlementService.ts';
 import { MeteringService } from '../domain/metering/MeteringService.ts';
+import { NotificationService } from '../domain/notifications/NotificationService.ts';
 import type { StoredEvent } from '../domain/metering/types.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
@@ -46,6 +47,8 @@ export interface Services {
   apps: AppService;
   /** billing profiles, the default profile and customer overrides */
   billingProfiles: BillingProfileService;
+  /** v1 notification channels, rules and events (webhook POSTs happen in runtime/webhookDelivery.ts) */
+  notifications: NotificationService;
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -86,6 +89,7 @@ export function createServices(emulator: Emulator): Services {
     info: new InfoService({ ...deps, metering }),
     apps,
     billingProfiles: new BillingProfileService({ ...deps, apps, customers }),
+    notifications: new NotificationService(deps),
     flush: async (ns) => {
       const s = eventStores.get(ns);
       if (s) await s.flush();

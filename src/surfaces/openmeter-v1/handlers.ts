@@ -4,6 +4,7 @@ import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
+import * as notifications from './handlers/notifications.ts';
 import * as reference from './handlers/reference.ts';
 import type { OperationId } from './operations.gen.ts';
 
@@ -92,20 +93,20 @@ export const handlers: HandlerMap<OperationId> = {
   queryMeter: metering.queryMeter,
   queryMeterPost: metering.queryMeterPost,
   listMeterSubjects: metering.listMeterSubjects,
-  listNotificationChannels: NOT_BUILT,
-  createNotificationChannel: NOT_BUILT,
-  getNotificationChannel: NOT_BUILT,
-  updateNotificationChannel: NOT_BUILT,
-  deleteNotificationChannel: NOT_BUILT,
-  listNotificationEvents: NOT_BUILT,
-  getNotificationEvent: NOT_BUILT,
-  resendNotificationEvent: NOT_BUILT,
-  listNotificationRules: NOT_BUILT,
-  createNotificationRule: NOT_BUILT,
-  getNotificationRule: NOT_BUILT,
-  updateNotificationRule: NOT_BUILT,
-  deleteNotificationRule: NOT_BUILT,
-  testNotificationRule: NOT_BUILT,
+  listNotificationChannels: notifications.listNotificationChannels,
+  createNotificationChannel: notifications.createNotificationChannel,
+  getNotificationChannel: notifications.getNotificationChannel,
+  updateNotificationChannel: notifications.updateNotificationChannel,
+  deleteNotificationChannel: notifications.deleteNotificationChannel,
+  listNotificationEvents: notifications.listNotificationEvents,
+  getNotificationEvent: notifications.getNotificationEvent,
+  resendNotificationEvent: notifications.resendNotificationEvent,
+  listNotificationRules: notifications.listNotificationRules,
+  createNotificationRule: notifications.createNotificationRule,
+  getNotificationRule: notifications.getNotificationRule,
+  updateNotificationRule: notifications.updateNotificationRule,
+  deleteNotificationRule: notifications.deleteNotificationRule,
+  testNotificationRule: notifications.testNotificationRule,
   listPlans: catalog.listPlans,
   createPlan: catalog.createPlan,
   nextPlan: catalog.nextPlan,
