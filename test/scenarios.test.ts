@@ -27,6 +27,7 @@ describe('scenario harness', () => {
     const a = '01KAW2Y7W3D3HWV8QPRB0D5JZ1';
     const b = '01KAW2Y7W3D3HWV8QPRB0D5JZ2';
     expect(normaliseIds({ id: a, ref: `/plans/${b}`, again: a })).toEqual({ id: '<id:1>', ref: '/plans/<id:2>', again: '<id:1>' });
+    expect(normaliseIds({ balances: { [b]: 1, [a]: 2 } })).toEqual({ balances: { '<id:1>': 1, '<id:2>': 2 } });
   });
 
   it('fails when the recorded output changes', async () => {

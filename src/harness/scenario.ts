@@ -113,7 +113,8 @@ export function normaliseIds(value: unknown, seen = new Map<string, string>()): 
   }
   if (Array.isArray(value)) return value.map((v) => normaliseIds(v, seen));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normaliseIds(v, seen)]));
+    // ids appear as keys too (e.g. grant balances by grant id)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [normaliseIds(k, seen) as string, normaliseIds(v, seen)]));
   }
   return value;
 }
