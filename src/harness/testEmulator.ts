@@ -7,14 +7,20 @@ import { startEmulator, type RunningEmulator } from '../runtime/main.ts';
  * Test helpers exported to users: an in-memory emulator with response validation on (a response
  * that breaks the spec fails the test), a frozen clock and seeded ids.
  */
+/** In memory, seeded, frozen at 2026-01-01, responses checked against the spec, silent. */
+const TEST_DEFAULTS = {
+  dataDir: null,
+  seed: 42,
+  frozen: true,
+  validateResponses: true,
+  quiet: true,
+} as const;
+const testStart = () => new Date('2026-01-01T00:00:00Z');
+
 export function createTestEmulator(opts: Partial<EmulatorOptions> = {}): { emulator: Emulator; app: Express } {
   const emulator = new Emulator({
-    dataDir: null,
-    seed: 42,
-    start: new Date('2026-01-01T00:00:00Z'),
-    frozen: true,
-    validateResponses: true,
-    quiet: true,
+    ...TEST_DEFAULTS,
+    start: testStart(),
     ...opts,
   });
   const { app } = createApp(emulator, { validateResponses: opts.validateResponses ?? true });
@@ -26,12 +32,8 @@ export function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Promise<
   return startEmulator({
     port: 0,
     host: '127.0.0.1',
-    dataDir: null,
-    seed: 42,
-    start: new Date('2026-01-01T00:00:00Z'),
-    frozen: true,
-    validateResponses: true,
-    quiet: true,
+    ...TEST_DEFAULTS,
+    start: testStart(),
     ...opts,
   });
 }

@@ -24,21 +24,9 @@ import {
   toApiPlanAddon,
   wantsFeaturePage,
 } from '../convert/catalog.ts';
+import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 
 type S = components['schemas'];
-
-/**
- * Names of the query parameters the caller actually sent: the validator fills in defaults
- * (`page`, `pageSize`, `limit`, ...), and which paging style was asked for changes the answer.
- */
-function sentQueryKeys(c: HandlerContext): Set<string> {
-  const url = c.req.originalUrl ?? c.req.url ?? '';
-  const i = url.indexOf('?');
-  const keys = new Set<string>();
-  if (i < 0) return keys;
-  for (const k of new URLSearchParams(url.slice(i + 1)).keys()) keys.add(k.replace(/\[.*$/, ''));
-  return keys;
-}
 
 const svc = (c: HandlerContext) => c.emulator.services;
 

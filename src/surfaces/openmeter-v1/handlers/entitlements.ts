@@ -17,18 +17,9 @@ import {
   toApiHistory,
   wantsPage,
 } from '../convert/entitlements.ts';
+import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 
 const svc = (c: HandlerContext) => c.emulator.services.entitlements;
-
-/** query parameter names the caller really sent (the validator fills in defaults) */
-function sentQueryKeys(c: HandlerContext): Set<string> {
-  const url = c.req.originalUrl ?? c.req.url ?? '';
-  const i = url.indexOf('?');
-  const keys = new Set<string>();
-  if (i < 0) return keys;
-  for (const k of new URLSearchParams(url.slice(i + 1)).keys()) keys.add(k.replace(/\[.*$/, ''));
-  return keys;
-}
 
 const customerOf = (c: HandlerContext): CustomerRef => c.params.customerIdOrKey!;
 const subjectOf = (c: HandlerContext): CustomerRef => ({ subject: c.params.subjectIdOrKey! });
