@@ -4,7 +4,7 @@ import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { conflict, notFound, validationError, type ValidationIssue } from '../shared/errors.ts';
 import { catalogContext } from './catalogContext.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
-import { addonStatusAt } from './lifecycle.ts';
+import { addonStatusAt, matchesVersionedFilter } from './lifecycle.ts';
 import { paginate, sortBy } from './paging.ts';
 import { stripUndefined, throwIssues } from './PlanService.ts';
 import {
@@ -122,19 +122,7 @@ export class AddonService {
 
   listAddons(tx: UnitOfWork, input: ListAddonsInput = {}): Page<Addon> {
     const now = this.deps.clock.now();
-    const has = <T>(list: T[] | undefined, v: T) => !list || list.length === 0 || list.includes(v);
-    const kv = input.keyVersion && Object.keys(input.keyVersion).length > 0 ? input.keyVersion : undefined;
-    const items = tx
-      .collection<AddonRecord>(Col.addons)
-      .find(
-        (a) =>
-          (input.includeDeleted || !a.deletedAt) &&
-          has(input.id, a.id) &&
-          has(input.key, a.key) &&
-          has(input.currency, a.currency) &&
-          has(input.status, addonStatusAt(a, now)) &&
-          (!kv || (kv[a.key] ?? []).includes(a.version)),
-      );
+    const items = tx.collection<AddonRecord>(Col.addons).find((a) => matchesVersionedFilter(a, addonStatusAt(a, now), input));
     const page = paginate(sortBy(items, orderField(input.orderBy), input.order), input);
     return { ...page, items: page.items.map((a) => this.view(tx, a)) };
   }

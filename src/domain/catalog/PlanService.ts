@@ -4,7 +4,7 @@ import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { conflict, notFound, validationError, type ValidationIssue } from '../shared/errors.ts';
 import { catalogContext } from './catalogContext.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
-import { addonStatusAt, planStatusAt } from './lifecycle.ts';
+import { addonStatusAt, planStatusAt, matchesVersionedFilter } from './lifecycle.ts';
 import { paginate, sortBy } from './paging.ts';
 import { validatePlanAddonCompatibility } from './planAddonRules.ts';
 import {
@@ -140,19 +140,7 @@ export class PlanService {
 
   listPlans(tx: UnitOfWork, input: ListPlansInput = {}): Page<Plan> {
     const now = this.deps.clock.now();
-    const has = <T>(list: T[] | undefined, v: T) => !list || list.length === 0 || list.includes(v);
-    const kv = input.keyVersion && Object.keys(input.keyVersion).length > 0 ? input.keyVersion : undefined;
-    const items = tx
-      .collection<PlanRecord>(Col.plans)
-      .find(
-        (p) =>
-          (input.includeDeleted || !p.deletedAt) &&
-          has(input.id, p.id) &&
-          has(input.key, p.key) &&
-          has(input.currency, p.currency) &&
-          has(input.status, planStatusAt(p, now)) &&
-          (!kv || (kv[p.key] ?? []).includes(p.version)),
-      );
+    const items = tx.collection<PlanRecord>(Col.plans).find((p) => matchesVersionedFilter(p, planStatusAt(p, now), input));
     const page = paginate(sortBy(items, orderField(input.orderBy), input.order), input);
     return { ...page, items: page.items.map((p) => this.view(tx, p)) };
   }

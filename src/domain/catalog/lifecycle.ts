@@ -24,3 +24,35 @@ export function addonStatusAt(p: EffectivePeriod, now: Date): AddonStatus {
   const s = planStatusAt(p, now);
   return s === 'scheduled' ? 'draft' : s;
 }
+
+/** A versioned catalog item (plan or add-on) as list filters see it. */
+interface VersionedItem {
+  id: string;
+  key: string;
+  version: number;
+  currency: string;
+  deletedAt?: string;
+}
+
+export interface VersionedListFilter<S extends string> {
+  id?: string[];
+  key?: string[];
+  keyVersion?: Record<string, number[]>;
+  status?: S[];
+  currency?: string[];
+  includeDeleted?: boolean;
+}
+
+/** Plans and add-ons are listed by the same filters; an empty list means "any". */
+export function matchesVersionedFilter<S extends string>(item: VersionedItem, status: S, f: VersionedListFilter<S>): boolean {
+  const has = <T>(list: T[] | undefined, v: T) => !list || list.length === 0 || list.includes(v);
+  const kv = f.keyVersion && Object.keys(f.keyVersion).length > 0 ? f.keyVersion : undefined;
+  return (
+    (f.includeDeleted || !item.deletedAt) &&
+    has(f.id, item.id) &&
+    has(f.key, item.key) &&
+    has(f.currency, item.currency) &&
+    has(f.status, status) &&
+    (!kv || (kv[item.key] ?? []).includes(item.version))
+  );
+}
