@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.ts';
 import { conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
+import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { generateApiKey } from './apiKeyFormat.ts';
 import { ApiKeyErrorCode as E } from './errors.ts';
@@ -21,11 +22,9 @@ export type TagFilter = Record<string, string>;
 const matchesTags = (tags: Record<string, string>, filter: TagFilter = {}): boolean =>
   Object.entries(filter).every(([k, v]) => tags[k] === v);
 
-const page = <T>(all: T[], limit = MAX_PAGE, offset = 0): Page<T> => {
-  const l = Math.min(Math.max(1, limit), MAX_PAGE);
-  const o = Math.max(0, offset);
-  return { items: all.slice(o, o + l), limit: l, offset: o, total: all.length };
-};
+/** Zuplo clamps out-of-range limits and offsets instead of refusing them. */
+const page = <T>(all: T[], limit = MAX_PAGE, offset = 0): Page<T> =>
+  paginate(all, { limit: Math.min(Math.max(1, Math.trunc(limit) || 1), MAX_PAGE), offset: Math.max(0, Math.trunc(offset) || 0) });
 
 export const ProjectEnvironmentTypes = ['production', 'preview', 'working-copy'] as const;
 

@@ -45,12 +45,8 @@ export interface Manager {
   createdOn: string;
 }
 
-export interface Page<T> {
-  items: T[];
-  limit: number;
-  offset: number;
-  total: number;
-}
+import type { Page } from '../shared/paging.ts';
+export type { Page };
 
 export interface KeyInput {
   key?: string;

@@ -4,6 +4,7 @@ import { DEFAULT_PROFILE, defaultWorkflow } from '../billing/profiles/workflow.t
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
+import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { AppErrorCode as E } from './errors.ts';
 import { MARKETPLACE_LISTINGS, listingOf } from './listings.ts';
@@ -24,19 +25,8 @@ import {
   type UpdateAppInput,
 } from './types.ts';
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 /** Only test-mode keys: the emulator never reaches Stripe, so a live key could never be verified. */
 const STRIPE_TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]{4,}$/;
-
-export function paginate<T>(all: T[], input: PageInput): Page<T> {
-  const page = input.page ?? 1;
-  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize ≤ 1000');
-  }
-  return { items: all.slice((page - 1) * pageSize, page * pageSize), totalCount: all.length, page, pageSize };
-}
 
 /** vendor: "Only shows the first 8 and last 3 characters." */
 export const maskApiKey = (key: string): string => key.slice(0, 8) + '*'.repeat(Math.max(key.length - 11, 0)) + key.slice(-3);

@@ -1,3 +1,5 @@
+import type { Page, PageInput } from '../shared/paging.ts';
+export type { Page, PageInput };
 /** Wire spelling of OpenMeter v1 (v3 says `external_invoicing` for `custom_invoicing`). */
 export const AppType = { sandbox: 'sandbox', stripe: 'stripe', customInvoicing: 'custom_invoicing' } as const;
 export type AppType = (typeof AppType)[keyof typeof AppType];
@@ -80,18 +82,6 @@ export interface UpdateAppInput {
   enableIssuingSyncHook?: boolean;
   /** stripe: replaces the masked key (validated, never called out) */
   secretApiKey?: string;
-}
-
-export interface PageInput {
-  page?: number;
-  pageSize?: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  totalCount: number;
-  page: number;
-  pageSize: number;
 }
 
 /** Per-customer data an app keeps (v1 `CustomerAppData`), one record per customer and app. */

@@ -5,7 +5,7 @@ import { conflict, notFound, validationError, type ValidationIssue } from '../sh
 import { catalogContext } from './catalogContext.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
 import { addonStatusAt, matchesVersionedFilter } from './lifecycle.ts';
-import { paginate, sortBy } from './paging.ts';
+import { paginate, sortBy } from '../shared/paging.ts';
 import { stripUndefined, throwIssues } from './PlanService.ts';
 import {
   CatalogCollections as Col,

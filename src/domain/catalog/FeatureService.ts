@@ -5,7 +5,7 @@ import { IssueCollector, conflict, notFound, validationError } from '../shared/e
 import { isDecimalString } from '../shared/money.ts';
 import { CatalogErrorCode as E } from './errors.ts';
 import { planStatusAt } from './lifecycle.ts';
-import { paginate, sortBy } from './paging.ts';
+import { paginate, sortBy } from '../shared/paging.ts';
 import {
   CatalogCollections as Col,
   type Feature,

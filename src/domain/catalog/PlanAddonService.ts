@@ -5,7 +5,7 @@ import { conflict, notFound, validationError } from '../shared/errors.ts';
 import { AddonService } from './AddonService.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
 import { addonStatusAt, planStatusAt } from './lifecycle.ts';
-import { paginate, sortBy } from './paging.ts';
+import { paginate, sortBy } from '../shared/paging.ts';
 import { validatePlanAddonCompatibility } from './planAddonRules.ts';
 import { stripUndefined, throwIssues } from './PlanService.ts';
 import {

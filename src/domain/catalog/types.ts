@@ -1,3 +1,5 @@
+import type { Page, PageInput } from '../shared/paging.ts';
+export type { Page, PageInput };
 import type { FilterString } from '../shared/filters.ts';
 /**
  * Product-catalog domain model. Mirrors the OpenMeter v1 model (camelCase) so both the v1 and
@@ -324,22 +326,6 @@ export interface PlanAddon extends PlanAddonRecord {
 
 export const SortOrder = { asc: 'ASC', desc: 'DESC' } as const;
 export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder];
-
-export interface PageInput {
-  page?: number;
-  pageSize?: number;
-  /** limit/offset paging (features); wins over page/pageSize when given */
-  limit?: number;
-  offset?: number;
-  order?: SortOrder;
-}
-
-export interface Page<T> {
-  items: T[];
-  totalCount: number;
-  page: number;
-  pageSize: number;
-}
 
 /** collection names this domain owns */
 export const CatalogCollections = {

@@ -2,20 +2,18 @@ import type { Clock } from '../shared/clock.ts';
 import { isUlid, type IdGenerator } from '../shared/ids.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { assertPageInput, paginate, type Page } from '../shared/paging.ts';
 import { CustomerErrorCode as E } from './errors.ts';
 import {
   CustomerCollections as Col,
   CustomerOrderBy,
   type Customer,
   type CustomerInput,
-  type CustomerPage,
   type CreateCustomerInput,
   type ListCustomersInput,
   type ReplaceCustomerInput,
 } from './types.ts';
 
-const MAX_PAGE_SIZE = 1000;
-const DEFAULT_PAGE_SIZE = 100;
 
 const containsCi = (value: string | undefined, needle: string | undefined): boolean =>
   needle === undefined || needle === '' || (value !== undefined && value.toLowerCase().includes(needle.toLowerCase()));
@@ -52,12 +50,8 @@ export class CustomerService {
     return c;
   }
 
-  listCustomers(tx: UnitOfWork, input: ListCustomersInput = {}): CustomerPage {
-    const page = input.page ?? 1;
-    const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize ≤ 1000');
-    }
+  listCustomers(tx: UnitOfWork, input: ListCustomersInput = {}): Page<Customer> {
+    assertPageInput(input);
     const orderBy = input.orderBy ?? CustomerOrderBy.name;
     if (!Object.values(CustomerOrderBy).includes(orderBy)) throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);
     const matches = tx
@@ -79,7 +73,7 @@ export class CustomerService {
       if (fa !== fb) return fa < fb ? -dir : dir;
       return a.id < b.id ? -dir : a.id > b.id ? dir : 0;
     });
-    return { items: sorted.slice((page - 1) * pageSize, page * pageSize), totalCount: sorted.length, page, pageSize };
+    return paginate(sorted, input);
   }
 
   /** PUT semantics: every settable field is replaced (absent optional fields are cleared). */

@@ -77,11 +77,4 @@ export interface ListCustomersInput {
   planKey?: string;
 }
 
-export interface CustomerPage {
-  items: Customer[];
-  totalCount: number;
-  page: number;
-  pageSize: number;
-}
-
 export const CustomerCollections = { customers: 'customers' } as const;

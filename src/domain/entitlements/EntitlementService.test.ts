@@ -7,7 +7,7 @@ import { memoryEventStores } from '../metering/testSupport.ts';
 import { FixedClock } from '../shared/clock.ts';
 import { DomainError, ErrorKind } from '../shared/errors.ts';
 import { SequentialIds } from '../shared/ids.ts';
-import { CreditErrorCode } from './credit/reset.ts';
+import { CreditErrorCode } from '../credit/reset.ts';
 import { EntitlementService } from './EntitlementService.ts';
 import { EntitlementErrorCode as E } from './errors.ts';
 

@@ -9,11 +9,12 @@ import { isUlid } from '../shared/ids.ts';
 import { D, toDecimalString } from '../shared/money.ts';
 import { ceilToMinute, floorToMinute } from '../shared/period.ts';
 import { addDuration, isZero, parseDuration, recurrencePeriodAt } from '../shared/recurrence.ts';
-import { balanceAt, replay, type CreditEntitlement } from './credit/balance.ts';
-import { validateGrantCreate, rolloverDefaults } from './credit/grantRules.ts';
-import { balanceHistory, type HistoryWindowSize } from './credit/history.ts';
-import { issueAfterResetGrant, resetAt, validateResetAt, validateVoidAt } from './credit/reset.ts';
-import { expiresAtOf, type EngineSnapshot, type Grant, type UsageQuery } from './credit/types.ts';
+import { paginate, sortBy } from '../shared/paging.ts';
+import { balanceAt, replay, type CreditEntitlement } from '../credit/balance.ts';
+import { validateGrantCreate, rolloverDefaults } from '../credit/grantRules.ts';
+import { balanceHistory, type HistoryWindowSize } from '../credit/history.ts';
+import { issueAfterResetGrant, resetAt, validateResetAt, validateVoidAt } from '../credit/reset.ts';
+import { expiresAtOf, type EngineSnapshot, type Grant, type UsageQuery } from '../credit/types.ts';
 import { EntitlementErrorCode as E } from './errors.ts';
 import {
   AccessReasonCode,
@@ -56,30 +57,6 @@ const HOUR_MS = 3_600_000;
 const iso = (d: Date): string => d.toISOString();
 const str = (d: Decimal): string => toDecimalString(d);
 
-function paginate<T>(items: T[], input: PageInput): Page<T> {
-  const bad = (v: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER) => v !== undefined && (!Number.isInteger(v) || v < min || v > max);
-  if (bad(input.page, 1) || bad(input.pageSize, 1, 1000) || bad(input.limit, 1, 1000) || bad(input.offset, 0)) {
-    throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize/limit ≤ 1000, offset ≥ 0');
-  }
-  if (input.limit !== undefined || input.offset !== undefined) {
-    const limit = input.limit ?? 100;
-    const offset = input.offset ?? 0;
-    return { items: items.slice(offset, offset + limit), totalCount: items.length, page: Math.floor(offset / limit) + 1, pageSize: limit };
-  }
-  const page = input.page ?? 1;
-  const pageSize = input.pageSize ?? 100;
-  return { items: items.slice((page - 1) * pageSize, page * pageSize), totalCount: items.length, page, pageSize };
-}
-
-function sorted<T extends { id: string }>(items: T[], field: (t: T) => string, order: 'ASC' | 'DESC' = 'ASC'): T[] {
-  const dir = order === 'DESC' ? -1 : 1;
-  return [...items].sort((a, b) => {
-    const fa = field(a);
-    const fb = field(b);
-    if (fa !== fb) return fa < fb ? -dir : dir;
-    return a.id < b.id ? -dir : a.id > b.id ? dir : 0;
-  });
-}
 
 /**
  * Entitlements (boolean / static / metered) of customers and the grants of metered ones. Balances
@@ -268,7 +245,7 @@ export class EntitlementService {
           (!types || types.has(e.type)),
       );
     const orderBy = input.orderBy ?? 'createdAt';
-    const page = paginate(sorted(items, (e) => e[orderBy], input.order), input);
+    const page = paginate(sortBy(items, (e) => e[orderBy], input.order), input);
     return { ...page, items: page.items.map((e) => this.view(tx, e)) };
   }
 
@@ -623,7 +600,7 @@ export class EntitlementService {
           (!features || features.has(g.featureKey)),
       );
     const orderBy = input.orderBy ?? 'createdAt';
-    return paginate(sorted(items, (g) => g[orderBy], input.order), input);
+    return paginate(sortBy(items, (g) => g[orderBy], input.order), input);
   }
 
   listEntitlementGrants(tx: UnitOfWork, input: ListGrantsInput & { customer: CustomerRef; entitlement: string }): Page<GrantRecord> {

@@ -1,5 +1,7 @@
+import type { Page, PageInput } from '../shared/paging.ts';
+export type { Page, PageInput };
 import type { Customer } from '../customers/types.ts';
-import type { ExpirationDuration } from './credit/types.ts';
+import type { ExpirationDuration } from '../credit/types.ts';
 
 export const EntitlementType = { metered: 'metered', static: 'static', boolean: 'boolean' } as const;
 export type EntitlementType = (typeof EntitlementType)[keyof typeof EntitlementType];
@@ -107,13 +109,6 @@ export interface CreateGrantInput {
   annotations?: Record<string, unknown>;
 }
 
-export interface PageInput {
-  page?: number;
-  pageSize?: number;
-  limit?: number;
-  offset?: number;
-}
-
 export interface ListEntitlementsInput extends PageInput {
   /** feature keys or ids */
   feature?: string[];
@@ -137,13 +132,6 @@ export interface ListGrantsInput extends PageInput {
   includeDeleted?: boolean;
   order?: 'ASC' | 'DESC';
   orderBy?: 'id' | 'createdAt' | 'updatedAt';
-}
-
-export interface Page<T> {
-  items: T[];
-  totalCount: number;
-  page: number;
-  pageSize: number;
 }
 
 /** An entitlement with the values derived at read time. */

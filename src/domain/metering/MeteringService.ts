@@ -3,6 +3,7 @@ import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationE
 import type { IdGenerator } from '../shared/ids.ts';
 import { isUlid } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { paginate } from '../shared/paging.ts';
 import { MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
@@ -173,7 +174,7 @@ export class MeteringService {
         const av = String(a[orderBy] ?? ''), bv = String(b[orderBy] ?? '');
         return (av < bv ? -1 : av > bv ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * dir;
       });
-    return { items: all.slice((page - 1) * pageSize, page * pageSize), page, pageSize, totalCount: all.length };
+    return paginate(all, { page, pageSize });
   }
 
   /** soft delete: the key becomes free for a new meter */

@@ -1,3 +1,5 @@
+import type { Page } from '../shared/paging.ts';
+export type { Page };
 import type { FilterString, FilterTime } from '../shared/filters.ts';
 
 export type { FilterString, FilterTime };
@@ -69,13 +71,6 @@ export interface ListMetersInput {
   pageSize?: number;
   order?: 'ASC' | 'DESC';
   orderBy?: 'key' | 'name' | 'aggregation' | 'createdAt' | 'updatedAt';
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  totalCount: number;
 }
 
 /** CloudEvents 1.0 as received (already JSON-decoded, not yet validated). */

@@ -4,6 +4,7 @@ import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { paginate, sortBy } from '../shared/paging.ts';
 import { NotificationErrorCode as E } from './errors.ts';
 import { examplePayload } from './examplePayloads.ts';
 import {
@@ -48,7 +49,7 @@ export class NotificationService {
     const all = tx
       .collection<NotificationChannel>(Col.channels)
       .find((c) => (input.includeDeleted || !c.deletedAt) && (input.includeDisabled || !c.disabled));
-    return paginate(sortBy(all, input.orderBy ?? 'id', input.order), input);
+    return paginate(sortBy(all, fieldOf(input.orderBy ?? 'id'), input.order), input);
   }
 
   createChannel(tx: UnitOfWork, input: ChannelInput): NotificationChannel {
@@ -126,7 +127,7 @@ export class NotificationService {
         (!features || (r.features ?? []).some((f) => features.has(f.id) || features.has(f.key))) &&
         (!channels || r.channelIds.some((c) => channels.has(c))),
     );
-    return paginate(sortBy(all, input.orderBy ?? 'id', input.order), input);
+    return paginate(sortBy(all, fieldOf(input.orderBy ?? 'id'), input.order), input);
   }
 
   createRule(tx: UnitOfWork, input: RuleInput): NotificationRule {
@@ -205,7 +206,7 @@ export class NotificationService {
         (!subjects || matchesRef(subjects, data.subject))
       );
     });
-    return paginate(sortBy(all, input.orderBy ?? 'createdAt', input.order), input);
+    return paginate(sortBy(all, fieldOf(input.orderBy ?? 'createdAt'), input.order), input);
   }
 
   getEvent(tx: UnitOfWork, input: { id: string }): NotificationEvent {
@@ -370,20 +371,7 @@ function matchesRef(set: Set<string>, ref?: { id?: string; key?: string }): bool
   return !!ref && ((ref.id !== undefined && set.has(ref.id)) || (ref.key !== undefined && set.has(ref.key)));
 }
 
-function sortBy<T extends object>(items: T[], key: string, order?: 'ASC' | 'DESC'): T[] {
-  const sign = order === 'DESC' ? -1 : 1;
-  const val = (x: T) => String((x as Record<string, unknown>)[key] ?? '');
-  return [...items].sort((a, b) => {
-    const c = val(a) < val(b) ? -1 : val(a) > val(b) ? 1 : 0;
-    return sign * (c || ((a as { id?: string }).id! < (b as { id?: string }).id! ? -1 : 1));
-  });
-}
-
-function paginate<T>(items: T[], input: PageInput): Page<T> {
-  const page = input.page ?? 1;
-  const pageSize = input.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw validationError(E.invalidPagination, 'invalid pagination: page ≥ 1, 1 ≤ pageSize ≤ 1000');
-  }
-  return { items: items.slice((page - 1) * pageSize, page * pageSize), totalCount: items.length, page, pageSize };
-}
+const fieldOf =
+  (key: string) =>
+  (x: object): string =>
+    String((x as Record<string, unknown>)[key] ?? '');

@@ -1,3 +1,5 @@
+import type { Page, PageInput } from '../shared/paging.ts';
+export type { Page, PageInput };
 /** Wire spellings shared by every surface that shows notifications (OpenMeter v1). */
 export const NotificationEventType = {
   balanceThreshold: 'entitlements.balance.threshold',
@@ -153,19 +155,6 @@ export interface DeliveryOutcome {
   body: string;
   durationMs: number;
   url?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  totalCount: number;
-  page: number;
-  pageSize: number;
-}
-
-export interface PageInput {
-  page?: number;
-  pageSize?: number;
-  order?: 'ASC' | 'DESC';
 }
 
 export interface ListChannelsInput extends PageInput {

@@ -1,4 +1,5 @@
-import { AppService, paginate } from '../../apps/AppService.ts';
+import { AppService } from '../../apps/AppService.ts';
+import { paginate } from '../../shared/paging.ts';
 import { hasCapability } from '../../apps/listings.ts';
 import { AppType, CapabilityType, type App, type CapabilityType as Cap, type InstallAppInput, type InstallStripeAppInput, type Page } from '../../apps/types.ts';
 import type { CustomerService } from '../../customers/CustomerService.ts';

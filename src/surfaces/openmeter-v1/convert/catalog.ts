@@ -123,12 +123,6 @@ export function fromApiListPlanAddonsQuery(planIdOrKey: string, q: Record<string
   });
 }
 
-export const toApiPage = <T, U>(page: Page<T>, f: (t: T) => U) => ({
-  totalCount: page.totalCount,
-  page: page.page,
-  pageSize: page.pageSize,
-  items: page.items.map(f),
-});
 
 // ---------------------------------------------------------------------------------------------
 // Issues

@@ -3,6 +3,7 @@
  * Reads that may provision the namespace's sandbox app and default profile run as commands
  * (`c.run`), so the provisioned records are kept and keep their ids.
  */
+import { toApiPage } from '../convert/paging.ts';
 import type { App, AppType } from '../../../domain/apps/types.ts';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
@@ -36,7 +37,7 @@ const appIndex = (c: HandlerContext, tx: UnitOfWork): Map<string, App> => new Ma
 
 export const listApps = async (c: HandlerContext): Promise<Reply> => {
   const page = await c.run((tx) => c.emulator.services.apps.listApps(tx, pageQuery(c.query)));
-  return ok({ ...page, items: page.items.map(toApiApp) });
+  return ok(toApiPage(page, toApiApp));
 };
 
 export const getApp = async (c: HandlerContext): Promise<Reply> => ok(toApiApp(await c.run((tx) => c.emulator.services.apps.getApp(tx, { id: c.params.id! }))));
@@ -51,7 +52,7 @@ export const uninstallApp = async (c: HandlerContext): Promise<Reply> => {
 
 export const listMarketplaceListings = (c: HandlerContext): Reply => {
   const page = c.read((tx) => c.emulator.services.apps.listMarketplaceListings(tx, pageQuery(c.query)));
-  return ok({ ...page, items: page.items.map(toApiListing) });
+  return ok(toApiPage(page, toApiListing));
 };
 
 export const getMarketplaceListing = (c: HandlerContext): Reply =>
@@ -86,7 +87,7 @@ export const listBillingProfiles = async (c: HandlerContext): Promise<Reply> => 
     page: c.emulator.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
-  return ok({ ...page, items: page.items.map((p) => toApiProfile(p, apps)) });
+  return ok(toApiPage(page, (p) => toApiProfile(p, apps)));
 };
 
 export const createBillingProfile = async (c: HandlerContext): Promise<Reply> =>
@@ -122,10 +123,7 @@ export const listBillingProfileCustomerOverrides = async (c: HandlerContext): Pr
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
   const withCustomer = expands(c.query, 'customer');
-  return ok({
-    ...page,
-    items: page.items.map(({ customer, ...d }) => toApiOverrideDetails(d, { ...(apps ? { appsById: apps } : {}), ...(withCustomer ? { customer } : {}) })),
-  });
+  return ok(toApiPage(page, ({ customer, ...d }) => toApiOverrideDetails(d, { ...(apps ? { appsById: apps } : {}), ...(withCustomer ? { customer } : {}) })));
 };
 
 const overrideReply = (c: HandlerContext, fn: (tx: UnitOfWork) => Parameters<typeof toApiOverrideDetails>[0]) =>
@@ -167,7 +165,7 @@ export const listCustomerAppData = async (c: HandlerContext): Promise<Reply> => 
       ...(typeof c.query.type === 'string' ? { type: c.query.type } : {}),
     }),
   );
-  return ok({ ...page, items: page.items.map(toApiCustomerAppData) });
+  return ok(toApiPage(page, toApiCustomerAppData));
 };
 
 export const upsertCustomerAppData = async (c: HandlerContext): Promise<Reply> => {

@@ -3,6 +3,7 @@
  * `/v3/metering/{bucketId}/features|plans` operations reuse these handlers as they are (same
  * bodies; the bucket is the namespace).
  */
+import { toApiPage } from '../convert/paging.ts';
 import type { components } from '../api.gen.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
@@ -19,7 +20,6 @@ import {
   fromApiPlanUpdate,
   toApiAddon,
   toApiFeature,
-  toApiPage,
   toApiPlan,
   toApiPlanAddon,
   wantsFeaturePage,

@@ -2,6 +2,7 @@
  * OpenMeter v1 customers (`/api/v1/customers`). Entitlement values and access live in
  * handlers/entitlements.ts; app data, Stripe and subscriptions wait for the billing engine.
  */
+import { toApiPage } from '../convert/paging.ts';
 import type { components } from '../api.gen.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import { fromApiCustomerInput, fromApiListCustomersQuery, toApiCustomer, wantsSubscriptions } from '../convert/customers.ts';
@@ -11,7 +12,7 @@ type S = components['schemas'];
 export const listCustomers = (c: HandlerContext): Reply => {
   const page = c.read((tx) => c.emulator.services.customers.listCustomers(tx, fromApiListCustomersQuery(c.query)));
   const expandSubscriptions = wantsSubscriptions(c.query);
-  return ok({ ...page, items: page.items.map((x) => toApiCustomer(x, { expandSubscriptions })) });
+  return ok(toApiPage(page, (x) => toApiCustomer(x, { expandSubscriptions })));
 };
 
 export const createCustomer = async (c: HandlerContext): Promise<Reply> =>

@@ -3,6 +3,7 @@
  * the v1 customer value/access reads, the global lists and the deprecated subject routes, which
  * resolve the subject key to the customer that owns it.
  */
+import { toApiPage } from '../convert/paging.ts';
 import type { CustomerRef } from '../../../domain/entitlements/types.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
@@ -24,7 +25,7 @@ const svc = (c: HandlerContext) => c.emulator.services.entitlements;
 const customerOf = (c: HandlerContext): CustomerRef => c.params.customerIdOrKey!;
 const subjectOf = (c: HandlerContext): CustomerRef => ({ subject: c.params.subjectIdOrKey! });
 const entOf = (c: HandlerContext): string => c.params.entitlementIdOrFeatureKey ?? c.params.entitlementId!;
-const pageOf = <T>(p: { items: T[]; totalCount: number; page: number; pageSize: number }, f: (t: T) => unknown) => ({ ...p, items: p.items.map(f) });
+const pageOf = toApiPage;
 
 // ---------------------------------------------------------------- shared bodies
 

@@ -3,6 +3,7 @@
  * Test and resend commit the event first, then POST it (src/runtime/webhookDelivery.ts) and
  * record each outcome in a second command, so a slow receiver never holds a unit of work open.
  */
+import { toApiPage } from '../convert/paging.ts';
 import type { NotificationEvent } from '../../../domain/notifications/types.ts';
 import { deliverWebhook } from '../../../runtime/webhookDelivery.ts';
 import type { components } from '../api.gen.ts';
@@ -24,7 +25,7 @@ const svc = (c: HandlerContext) => c.emulator.services.notifications;
 
 export const listNotificationChannels = (c: HandlerContext): Reply => {
   const page = c.read((tx) => svc(c).listChannels(tx, fromApiListChannelsQuery(c.query)));
-  return ok({ ...page, items: page.items.map(toApiChannel) });
+  return ok(toApiPage(page, toApiChannel));
 };
 
 export const createNotificationChannel = async (c: HandlerContext): Promise<Reply> =>
@@ -49,7 +50,7 @@ export const deleteNotificationChannel = async (c: HandlerContext): Promise<Repl
 
 export const listNotificationRules = (c: HandlerContext): Reply => {
   const page = c.read((tx) => svc(c).listRules(tx, fromApiListRulesQuery(c.query)));
-  return ok({ ...page, items: page.items.map(toApiRule) });
+  return ok(toApiPage(page, toApiRule));
 };
 
 export const createNotificationRule = async (c: HandlerContext): Promise<Reply> =>
@@ -76,7 +77,7 @@ export const testNotificationRule = async (c: HandlerContext): Promise<Reply> =>
 
 export const listNotificationEvents = (c: HandlerContext): Reply => {
   const page = c.read((tx) => svc(c).listEvents(tx, fromApiListEventsQuery(c.query)));
-  return ok({ ...page, items: page.items.map(toApiEvent) });
+  return ok(toApiPage(page, toApiEvent));
 };
 
 export const getNotificationEvent = (c: HandlerContext): Reply => ok(toApiEvent(c.read((tx) => svc(c).getEvent(tx, { id: c.params.eventId! }))));

@@ -50,7 +50,7 @@ export function toApiConsumer(v: ConsumerView, shape: ConsumerShape): S['Zuplo.A
   };
 }
 
-export const toApiList = <T, U>(p: Page<T>, f: (x: T) => U) => ({ data: p.items.map(f), limit: p.limit, offset: p.offset, total: p.total });
+export const toApiList = <T, U>(p: Page<T>, f: (x: T) => U) => ({ data: p.items.map(f), limit: p.pageSize, offset: p.offset, total: p.totalCount });
 
 export const fromApiKeyInput = (b: { expiresOn?: string | null; key?: string; description?: string } | undefined): KeyInput => ({
   ...(b?.key !== undefined ? { key: b.key } : {}),

@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
-import { validationError } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
-import { floorToMinute } from '../../shared/period.ts';
+import { validationError } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
+import { floorToMinute } from '../shared/period.ts';
 import { isRecurrenceAt } from './burnDown.ts';
 import { burnOrder, grantStartMs, isActiveAt, type EngineSnapshot, type Grant } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDomainError } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
+import { isDomainError } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
 import { rolloverDefaults, validateGrantCreate } from './grantRules.ts';
 import { issueAfterResetGrant, resetAt, validateResetAt, validateVoidAt } from './reset.ts';
 import { at, grant, str, type GrantSpec } from './testSupport.ts';

@@ -1,5 +1,5 @@
 import type { Decimal } from 'decimal.js';
-import { D } from '../../shared/money.ts';
+import { D } from '../shared/money.ts';
 import type { Grant, UsageQuery } from './types.ts';
 
 /** Test-only helpers: a compact grant builder and an in-memory meter over explicit events. */

@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
-import { D } from '../../shared/money.ts';
-import { floorToMinute } from '../../shared/period.ts';
-import { boundariesBetween, boundaryIndexAt, nthBoundary } from '../../shared/recurrence.ts';
+import { D } from '../shared/money.ts';
+import { floorToMinute } from '../shared/period.ts';
+import { boundariesBetween, boundaryIndexAt, nthBoundary } from '../shared/recurrence.ts';
 import {
   burnOrder,
   grantEndMs,

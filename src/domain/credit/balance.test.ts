@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isDomainError } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
+import { isDomainError } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
 import { balanceAt, replay, type CreditEntitlement } from './balance.ts';
 import { resetAt } from './reset.ts';
 import { at, grant, meter, str, type GrantSpec, type UsageEvent } from './testSupport.ts';

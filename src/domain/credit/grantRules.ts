@@ -1,8 +1,8 @@
 import type { Decimal } from 'decimal.js';
-import { IssueCollector } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
-import { floorToMinute } from '../../shared/period.ts';
-import { isZero, parseDuration } from '../../shared/recurrence.ts';
+import { IssueCollector } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
+import { floorToMinute } from '../shared/period.ts';
+import { isZero, parseDuration } from '../shared/recurrence.ts';
 import { CreditErrorCode } from './reset.ts';
 
 export interface GrantCreateInput {

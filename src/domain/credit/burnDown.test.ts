@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { D } from '../../shared/money.ts';
+import { D } from '../shared/money.ts';
 import { phaseBoundaries, runEngine, viewAt } from './burnDown.ts';
 import { at, grant, meter, str, type GrantSpec, type UsageEvent } from './testSupport.ts';
 

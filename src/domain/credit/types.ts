@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
-import { validationError } from '../../shared/errors.ts';
-import { floorToMinute } from '../../shared/period.ts';
-import { addCalendar, parseDuration, type Duration } from '../../shared/recurrence.ts';
+import { validationError } from '../shared/errors.ts';
+import { floorToMinute } from '../shared/period.ts';
+import { addCalendar, parseDuration, type Duration } from '../shared/recurrence.ts';
 
 /**
  * Engine-side grant: instants are Dates and amounts Decimals; the service converts from the

@@ -1,8 +1,8 @@
 import type { Decimal } from 'decimal.js';
-import { validationError } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
-import { ceilToMinute, floorToMinute } from '../../shared/period.ts';
-import { boundariesBetween, isZero, parseDuration, recurrencePeriodAt, type Duration } from '../../shared/recurrence.ts';
+import { validationError } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
+import { ceilToMinute, floorToMinute } from '../shared/period.ts';
+import { boundariesBetween, isZero, parseDuration, recurrencePeriodAt, type Duration } from '../shared/recurrence.ts';
 import { runEngine, sumBalances, viewAt } from './burnDown.ts';
 import { CreditErrorCode, resetAt } from './reset.ts';
 import type { BurnSegment, EngineSnapshot, Grant, MeterAggregationName, UsageQuery } from './types.ts';

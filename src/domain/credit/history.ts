@@ -1,8 +1,8 @@
 import type { Decimal } from 'decimal.js';
-import { validationError } from '../../shared/errors.ts';
-import { D } from '../../shared/money.ts';
-import { ceilToMinute, floorToMinute } from '../../shared/period.ts';
-import { assertTimeZone, windowFor } from '../../metering/timeWindows.ts';
+import { validationError } from '../shared/errors.ts';
+import { D } from '../shared/money.ts';
+import { ceilToMinute, floorToMinute } from '../shared/period.ts';
+import { assertTimeZone, windowFor } from '../metering/timeWindows.ts';
 import { replay, type ReplayInput } from './balance.ts';
 import { CreditErrorCode } from './reset.ts';
 import type { BurnSegment } from './types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDomainError } from '../../shared/errors.ts';
+import { isDomainError } from '../shared/errors.ts';
 import type { CreditEntitlement } from './balance.ts';
 import { balanceHistory, type HistoryInput } from './history.ts';
 import { at, grant, meter, type GrantSpec, type UsageEvent } from './testSupport.ts';
