@@ -217,6 +217,7 @@ function contextFor(def: SurfaceDefinition, emulator: Emulator, req: Request, re
     req,
     res,
     emulator,
+    services: emulator.services,
     namespace,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,

@@ -17,6 +17,8 @@ export interface HandlerContext {
   req: Request;
   res: Response;
   emulator: Emulator;
+  /** the domain services of this emulator instance */
+  services: Emulator['services'];
   /** tenant of this request (OpenMeter organisation, Zuplo bucket, ...) */
   namespace: string;
   params: Record<string, string>;

@@ -22,17 +22,17 @@ const ALL = { page: 1, pageSize: 1000 };
 
 export const listAppCatalog: Handler = (c) => {
   const page = parsePage(c.query.page);
-  const items = c.read((tx) => c.emulator.services.apps.listMarketplaceListings(tx, ALL)).items;
+  const items = c.read((tx) => c.services.apps.listMarketplaceListings(tx, ALL)).items;
   return ok(pageOf(items, page, toApiCatalogItem));
 };
 
 export const getAppCatalogItem: Handler = (c) =>
-  ok(toApiCatalogItem(c.read((tx) => c.emulator.services.apps.getMarketplaceListing(tx, { type: fromApiAppType(c.params.appType!) }))));
+  ok(toApiCatalogItem(c.read((tx) => c.services.apps.getMarketplaceListing(tx, { type: fromApiAppType(c.params.appType!) }))));
 
 export const installApp: Handler = async (c) => {
   const b = c.body as S['BillingInstallAppRequest'];
   const r = await c.run((tx) =>
-    c.emulator.services.billingProfiles.installApp(tx, {
+    c.services.billingProfiles.installApp(tx, {
       app:
         b.type === 'stripe'
           ? { method: 'apiKey', type: 'stripe', apiKey: b.api_key, name: b.name }
@@ -45,17 +45,17 @@ export const installApp: Handler = async (c) => {
 
 export const listApps: Handler = async (c) => {
   const page = parsePage(c.query.page);
-  const items = await c.run((tx) => c.emulator.services.apps.listApps(tx, ALL).items);
+  const items = await c.run((tx) => c.services.apps.listApps(tx, ALL).items);
   return ok(pageOf(items, page, toApiApp));
 };
 
-export const getApp: Handler = async (c) => ok(toApiApp(await c.run((tx) => c.emulator.services.apps.getApp(tx, { id: c.params.appId! }))));
+export const getApp: Handler = async (c) => ok(toApiApp(await c.run((tx) => c.services.apps.getApp(tx, { id: c.params.appId! }))));
 
 export const updateApp: Handler = async (c) =>
-  ok(toApiApp(await c.run((tx) => c.emulator.services.apps.updateApp(tx, fromApiAppUpdate(c.params.appId!, c.body as S['BillingUpdateAppRequest'])))));
+  ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.appId!, c.body as S['BillingUpdateAppRequest'])))));
 
 export const uninstallApp: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.apps.uninstallApp(tx, { id: c.params.appId! }));
+  await c.run((tx) => c.services.apps.uninstallApp(tx, { id: c.params.appId! }));
   return noContent();
 };
 
@@ -63,24 +63,24 @@ export const uninstallApp: Handler = async (c) => {
 
 export const listBillingProfiles: Handler = async (c) => {
   const page = parsePage(c.query.page);
-  const items = await c.run((tx) => c.emulator.services.billingProfiles.listProfiles(tx, ALL).items);
+  const items = await c.run((tx) => c.services.billingProfiles.listProfiles(tx, ALL).items);
   return ok(pageOf(items, page, toApiProfile));
 };
 
 export const createBillingProfile: Handler = async (c) =>
-  ok(toApiProfile(await c.run((tx) => c.emulator.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['CreateBillingProfileRequest'])))), 201);
+  ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['CreateBillingProfileRequest'])))), 201);
 
 export const getBillingProfile: Handler = async (c) =>
-  ok(toApiProfile(await c.run((tx) => c.emulator.services.billingProfiles.getProfile(tx, { id: c.params.id! }))));
+  ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.getProfile(tx, { id: c.params.id! }))));
 
 export const updateBillingProfile: Handler = async (c) =>
   ok(
     toApiProfile(
-      await c.run((tx) => c.emulator.services.billingProfiles.updateProfile(tx, { ...fromApiProfileUpdate(c.body as S['UpsertBillingProfileRequest']), id: c.params.id! })),
+      await c.run((tx) => c.services.billingProfiles.updateProfile(tx, { ...fromApiProfileUpdate(c.body as S['UpsertBillingProfileRequest']), id: c.params.id! })),
     ),
   );
 
 export const deleteBillingProfile: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.billingProfiles.deleteProfile(tx, { id: c.params.id! }));
+  await c.run((tx) => c.services.billingProfiles.deleteProfile(tx, { id: c.params.id! }));
   return noContent();
 };

@@ -29,7 +29,7 @@ type S = components['schemas'];
 function featureKeys(c: HandlerContext, tx: UnitOfWork): FeatureKeyOf {
   return (id, field) => {
     try {
-      return c.emulator.services.features.getFeature(tx, { idOrKey: id }).key;
+      return c.services.features.getFeature(tx, { idOrKey: id }).key;
     } catch (e) {
       if (e instanceof DomainError && e.kind === ErrorKind.notFound) {
         const message = `feature ${id} not found`;
@@ -52,24 +52,24 @@ export const listFeatures: Handler = (c) => {
   const filters = parseFilters(c.query.filter, { meter_id: { kind: 'string', ops: ['eq', 'oeq', 'neq'] }, key: { kind: 'string' }, name: { kind: 'string' } });
   const sort = parseSort(c.query.sort, COMMON_SORT, DEFAULT_SORT);
   const page = parsePage(c.query.page);
-  const all = c.read((tx) => allItems((n) => c.emulator.services.features.listFeatures(tx, { page: n, pageSize: 1000 })));
+  const all = c.read((tx) => allItems((n) => c.services.features.listFeatures(tx, { page: n, pageSize: 1000 })));
   return ok(pageOf(sortItems(applyFilters(all, filters, featureField), sort, featureField, (f) => f.id), page, toApiFeature));
 };
 
 export const createFeature: Handler = async (c) =>
-  ok(toApiFeature(await c.run((tx) => c.emulator.services.features.createFeature(tx, fromApiFeatureCreate(c.body as S['CreateFeatureRequest'])))), 201);
+  ok(toApiFeature(await c.run((tx) => c.services.features.createFeature(tx, fromApiFeatureCreate(c.body as S['CreateFeatureRequest'])))), 201);
 
-export const getFeature: Handler = (c) => ok(toApiFeature(c.read((tx) => c.emulator.services.features.getFeature(tx, { idOrKey: c.params.featureId! }))));
+export const getFeature: Handler = (c) => ok(toApiFeature(c.read((tx) => c.services.features.getFeature(tx, { idOrKey: c.params.featureId! }))));
 
 export const updateFeature: Handler = async (c) => {
   const b = (c.body ?? {}) as S['UpdateFeatureRequest'];
   const unitCost = b.unit_cost === undefined ? undefined : b.unit_cost === null ? null : fromApiUnitCost(b.unit_cost as S['BillingFeatureUnitCost']);
-  return ok(toApiFeature(await c.run((tx) => c.emulator.services.features.updateFeature(tx, { idOrKey: c.params.featureId!, ...(unitCost !== undefined ? { unitCost } : {}) }))));
+  return ok(toApiFeature(await c.run((tx) => c.services.features.updateFeature(tx, { idOrKey: c.params.featureId!, ...(unitCost !== undefined ? { unitCost } : {}) }))));
 };
 
 /** v3 DELETE = v1 archive: the key is free again, the record stays readable with deleted_at */
 export const deleteFeature: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.features.archiveFeature(tx, { idOrKey: c.params.featureId! }));
+  await c.run((tx) => c.services.features.archiveFeature(tx, { idOrKey: c.params.featureId! }));
   return noContent();
 };
 
@@ -81,13 +81,13 @@ export const queryFeatureCost: Handler = (c) => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
   const groupBy = body.group_by_dimensions ?? [];
   const { feature, result } = c.read((tx) => {
-    const feature = c.emulator.services.features.getFeature(tx, { idOrKey: c.params.featureId! });
+    const feature = c.services.features.getFeature(tx, { idOrKey: c.params.featureId! });
     if (!feature.meterId) {
       const message = `feature ${feature.key} has no meter: its cost cannot be queried`;
       throw validationError('feature_has_no_meter', message, [{ code: 'feature_has_no_meter', message, field: 'meter', severity: 'critical' }]);
     }
     const own: Record<string, FilterString> = feature.advancedMeterGroupByFilters ?? {};
-    return { feature, result: c.emulator.services.metering.queryMeter(tx, feature.meterId, fromApiMeterQuery(body, own)) };
+    return { feature, result: c.services.metering.queryMeter(tx, feature.meterId, fromApiMeterQuery(body, own)) };
   });
   const uc = feature.unitCost;
   return ok({
@@ -124,87 +124,87 @@ function listVersioned<T extends Versioned>(c: HandlerContext, all: T[], filterB
 }
 
 export const listPlans: Handler = (c) =>
-  listVersioned(c, c.read((tx) => allItems((n) => c.emulator.services.plans.listPlans(tx, { page: n, pageSize: 1000 }))), false, toApiPlan);
+  listVersioned(c, c.read((tx) => allItems((n) => c.services.plans.listPlans(tx, { page: n, pageSize: 1000 }))), false, toApiPlan);
 
 export const createPlan: Handler = async (c) =>
-  ok(toApiPlan(await c.run((tx) => c.emulator.services.plans.createPlan(tx, fromApiPlanCreate(c.body as S['CreatePlanRequest'], featureKeys(c, tx))))), 201);
+  ok(toApiPlan(await c.run((tx) => c.services.plans.createPlan(tx, fromApiPlanCreate(c.body as S['CreatePlanRequest'], featureKeys(c, tx))))), 201);
 
-export const getPlan: Handler = (c) => ok(toApiPlan(c.read((tx) => c.emulator.services.plans.getPlan(tx, { idOrKey: c.params.planId! }))));
+export const getPlan: Handler = (c) => ok(toApiPlan(c.read((tx) => c.services.plans.getPlan(tx, { idOrKey: c.params.planId! }))));
 
 export const updatePlan: Handler = async (c) => {
   const id = c.params.planId!;
   return ok(
     toApiPlan(
       await c.run((tx) => {
-        const cur = c.emulator.services.plans.getPlan(tx, { idOrKey: id });
-        return c.emulator.services.plans.updatePlan(tx, fromApiPlanUpdate(cur.id, c.body as S['UpsertPlanRequest'], cur, featureKeys(c, tx)));
+        const cur = c.services.plans.getPlan(tx, { idOrKey: id });
+        return c.services.plans.updatePlan(tx, fromApiPlanUpdate(cur.id, c.body as S['UpsertPlanRequest'], cur, featureKeys(c, tx)));
       }),
     ),
   );
 };
 
 export const deletePlan: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.plans.deletePlan(tx, { id: c.params.planId! }));
+  await c.run((tx) => c.services.plans.deletePlan(tx, { id: c.params.planId! }));
   return noContent();
 };
 
-export const publishPlan: Handler = async (c) => ok(toApiPlan(await c.run((tx) => c.emulator.services.plans.publishPlan(tx, { id: c.params.planId! }))));
+export const publishPlan: Handler = async (c) => ok(toApiPlan(await c.run((tx) => c.services.plans.publishPlan(tx, { id: c.params.planId! }))));
 
-export const archivePlan: Handler = async (c) => ok(toApiPlan(await c.run((tx) => c.emulator.services.plans.archivePlan(tx, { id: c.params.planId! }))));
+export const archivePlan: Handler = async (c) => ok(toApiPlan(await c.run((tx) => c.services.plans.archivePlan(tx, { id: c.params.planId! }))));
 
 // ---------------------------------------------------------------------------------- add-ons
 
 export const listAddons: Handler = (c) =>
-  listVersioned(c, c.read((tx) => allItems((n) => c.emulator.services.addons.listAddons(tx, { page: n, pageSize: 1000 }))), true, toApiAddon);
+  listVersioned(c, c.read((tx) => allItems((n) => c.services.addons.listAddons(tx, { page: n, pageSize: 1000 }))), true, toApiAddon);
 
 export const createAddon: Handler = async (c) =>
-  ok(toApiAddon(await c.run((tx) => c.emulator.services.addons.createAddon(tx, fromApiAddonCreate(c.body as S['CreateAddonRequest'], featureKeys(c, tx))))), 201);
+  ok(toApiAddon(await c.run((tx) => c.services.addons.createAddon(tx, fromApiAddonCreate(c.body as S['CreateAddonRequest'], featureKeys(c, tx))))), 201);
 
-export const getAddon: Handler = (c) => ok(toApiAddon(c.read((tx) => c.emulator.services.addons.getAddon(tx, { idOrKey: c.params.addonId! }))));
+export const getAddon: Handler = (c) => ok(toApiAddon(c.read((tx) => c.services.addons.getAddon(tx, { idOrKey: c.params.addonId! }))));
 
 export const updateAddon: Handler = async (c) => {
   const id = c.params.addonId!;
   return ok(
     toApiAddon(
       await c.run((tx) => {
-        const cur = c.emulator.services.addons.getAddon(tx, { idOrKey: id });
-        return c.emulator.services.addons.updateAddon(tx, fromApiAddonUpdate(cur.id, c.body as S['UpsertAddonRequest'], cur, featureKeys(c, tx)));
+        const cur = c.services.addons.getAddon(tx, { idOrKey: id });
+        return c.services.addons.updateAddon(tx, fromApiAddonUpdate(cur.id, c.body as S['UpsertAddonRequest'], cur, featureKeys(c, tx)));
       }),
     ),
   );
 };
 
 export const deleteAddon: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.addons.deleteAddon(tx, { id: c.params.addonId! }));
+  await c.run((tx) => c.services.addons.deleteAddon(tx, { id: c.params.addonId! }));
   return noContent();
 };
 
-export const publishAddon: Handler = async (c) => ok(toApiAddon(await c.run((tx) => c.emulator.services.addons.publishAddon(tx, { id: c.params.addonId! }))));
+export const publishAddon: Handler = async (c) => ok(toApiAddon(await c.run((tx) => c.services.addons.publishAddon(tx, { id: c.params.addonId! }))));
 
-export const archiveAddon: Handler = async (c) => ok(toApiAddon(await c.run((tx) => c.emulator.services.addons.archiveAddon(tx, { id: c.params.addonId! }))));
+export const archiveAddon: Handler = async (c) => ok(toApiAddon(await c.run((tx) => c.services.addons.archiveAddon(tx, { id: c.params.addonId! }))));
 
 // ---------------------------------------------------------------------------------- plan add-ons
 
 export const listPlanAddons: Handler = (c) => {
   const page = parsePage(c.query.page);
-  const res = c.read((tx) => c.emulator.services.planAddons.listPlanAddons(tx, { planIdOrKey: c.params.planId!, page: page.number, pageSize: page.size }));
+  const res = c.read((tx) => c.services.planAddons.listPlanAddons(tx, { planIdOrKey: c.params.planId!, page: page.number, pageSize: page.size }));
   return ok({ data: res.items.map(toApiPlanAddon), meta: { page: { number: page.number, size: page.size, total: res.totalCount } } });
 };
 
 export const createPlanAddon: Handler = async (c) =>
-  ok(toApiPlanAddon(await c.run((tx) => c.emulator.services.planAddons.createPlanAddon(tx, fromApiPlanAddonCreate(c.params.planId!, c.body as S['CreatePlanAddonRequest'])))), 201);
+  ok(toApiPlanAddon(await c.run((tx) => c.services.planAddons.createPlanAddon(tx, fromApiPlanAddonCreate(c.params.planId!, c.body as S['CreatePlanAddonRequest'])))), 201);
 
 export const getPlanAddon: Handler = (c) =>
-  ok(toApiPlanAddon(c.read((tx) => c.emulator.services.planAddons.getPlanAddon(tx, { planIdOrKey: c.params.planId!, planAddonIdOrAddonKey: c.params.planAddonId! }))));
+  ok(toApiPlanAddon(c.read((tx) => c.services.planAddons.getPlanAddon(tx, { planIdOrKey: c.params.planId!, planAddonIdOrAddonKey: c.params.planAddonId! }))));
 
 export const updatePlanAddon: Handler = async (c) =>
   ok(
     toApiPlanAddon(
-      await c.run((tx) => c.emulator.services.planAddons.updatePlanAddon(tx, fromApiPlanAddonUpdate(c.params.planId!, c.params.planAddonId!, c.body as S['UpsertPlanAddonRequest']))),
+      await c.run((tx) => c.services.planAddons.updatePlanAddon(tx, fromApiPlanAddonUpdate(c.params.planId!, c.params.planAddonId!, c.body as S['UpsertPlanAddonRequest']))),
     ),
   );
 
 export const deletePlanAddon: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.planAddons.deletePlanAddon(tx, { planId: c.params.planId!, planAddonId: c.params.planAddonId! }));
+  await c.run((tx) => c.services.planAddons.deletePlanAddon(tx, { planId: c.params.planId!, planAddonId: c.params.planAddonId! }));
   return noContent();
 };

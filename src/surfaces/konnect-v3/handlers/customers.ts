@@ -47,7 +47,7 @@ export const listCustomers: Handler = (c) => {
   });
   const sort = parseSort(c.query.sort, SORT_FIELDS, DEFAULT_SORT);
   const page = parsePage(c.query.page);
-  const all = c.read((tx) => allItems((n) => c.emulator.services.customers.listCustomers(tx, { page: n, pageSize: 1000 })));
+  const all = c.read((tx) => allItems((n) => c.services.customers.listCustomers(tx, { page: n, pageSize: 1000 })));
   const subjectFilters = filters.filter((f) => f.field === SUBJECT);
   const rows = applyFilters(
     all.filter((x) => subjectFilters.every((f) => matchSubjectKeys(x.usageAttribution?.subjectKeys ?? [], f))),
@@ -58,18 +58,18 @@ export const listCustomers: Handler = (c) => {
 };
 
 export const createCustomer: Handler = async (c) =>
-  ok(toApiCustomer(await c.run((tx) => c.emulator.services.customers.createCustomer(tx, fromApiCustomerInput(c.body as S['CreateCustomerRequest'])))), 201);
+  ok(toApiCustomer(await c.run((tx) => c.services.customers.createCustomer(tx, fromApiCustomerInput(c.body as S['CreateCustomerRequest'])))), 201);
 
-export const getCustomer: Handler = (c) => ok(toApiCustomer(c.read((tx) => c.emulator.services.customers.getCustomer(tx, { idOrKey: c.params.customerId! }))));
+export const getCustomer: Handler = (c) => ok(toApiCustomer(c.read((tx) => c.services.customers.getCustomer(tx, { idOrKey: c.params.customerId! }))));
 
 /** The path names an existing customer; the key is immutable on v3 (the body has none). */
 export const upsertCustomer: Handler = async (c) => {
   const input = { ...fromApiCustomerInput(c.body as S['UpsertCustomerRequest']), idOrKey: c.params.customerId!, keepKey: true };
-  const updated = await c.run((tx) => c.emulator.services.customers.replaceCustomer(tx, input)).catch((e: unknown) => deletedAs(ErrorKind.gone, e));
+  const updated = await c.run((tx) => c.services.customers.replaceCustomer(tx, input)).catch((e: unknown) => deletedAs(ErrorKind.gone, e));
   return ok(toApiCustomer(updated));
 };
 
 export const deleteCustomer: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.customers.deleteCustomer(tx, { idOrKey: c.params.customerId! })).catch((e: unknown) => deletedAs(ErrorKind.notFound, e));
+  await c.run((tx) => c.services.customers.deleteCustomer(tx, { idOrKey: c.params.customerId! })).catch((e: unknown) => deletedAs(ErrorKind.notFound, e));
   return noContent();
 };

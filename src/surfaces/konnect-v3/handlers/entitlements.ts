@@ -6,14 +6,14 @@ import { toApiAccessQuery, toApiEntitlementAccess } from '../convert/entitlement
 type S = components['schemas'];
 
 export const listCustomerEntitlementAccess = (c: HandlerContext): Reply => {
-  const access = c.read((tx) => c.emulator.services.entitlements.getCustomerAccess(tx, { customer: c.params.customerId! }));
+  const access = c.read((tx) => c.services.entitlements.getCustomerAccess(tx, { customer: c.params.customerId! }));
   return ok({ data: Object.entries(access).map(([k, v]) => toApiEntitlementAccess(k, v)) });
 };
 
 export const queryEntitlementAccess = (c: HandlerContext): Reply => {
   const b = c.body as S['EntitlementAccessQueryRequest'];
   const out = c.read((tx) =>
-    c.emulator.services.entitlements.queryAccess(tx, { customerKeys: b.customer.keys, ...(b.feature ? { featureKeys: b.feature.keys } : {}) }),
+    c.services.entitlements.queryAccess(tx, { customerKeys: b.customer.keys, ...(b.feature ? { featureKeys: b.feature.keys } : {}) }),
   );
   return ok(toApiAccessQuery(out));
 };

@@ -34,21 +34,21 @@ export const listMeters: Handler = (c) => {
   const filters = parseFilters(c.query.filter, { key: { kind: 'string' }, name: { kind: 'string' } });
   const sort = parseSort(c.query.sort, METER_SORT, [{ field: 'created_at', desc: false }]);
   const page = parsePage(c.query.page);
-  const all = c.read((tx) => allItems((n) => c.emulator.services.metering.listMeters(tx, { page: n, pageSize: 1000 })));
+  const all = c.read((tx) => allItems((n) => c.services.metering.listMeters(tx, { page: n, pageSize: 1000 })));
   const rows = sortItems(applyFilters(all, filters, meterField), sort, meterField, (m) => m.id);
   return ok(pageOf(rows, page, toApiMeter));
 };
 
 export const createMeter: Handler = async (c) =>
-  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
+  ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
 
-export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.emulator.services.metering.getMeter(tx, c.params.meterId!))));
+export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, c.params.meterId!))));
 
 export const updateMeter: Handler = async (c) =>
-  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.updateMeter(tx, c.params.meterId!, fromApiMeterUpdate(c.body as never)))));
+  ok(toApiMeter(await c.run((tx) => c.services.metering.updateMeter(tx, c.params.meterId!, fromApiMeterUpdate(c.body as never)))));
 
 export const deleteMeter: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.metering.deleteMeter(tx, c.params.meterId!));
+  await c.run((tx) => c.services.metering.deleteMeter(tx, c.params.meterId!));
   return noContent();
 };
 
@@ -56,8 +56,8 @@ export const queryMeter: Handler = (c): Reply => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
   const groupBy = body.group_by_dimensions ?? [];
   const { meter, result, customers } = c.read((tx) => {
-    const meter = c.emulator.services.metering.getMeter(tx, c.params.meterId!);
-    const result = c.emulator.services.metering.queryMeter(tx, meter.id, fromApiMeterQuery(body));
+    const meter = c.services.metering.getMeter(tx, c.params.meterId!);
+    const result = c.services.metering.queryMeter(tx, meter.id, fromApiMeterQuery(body));
     // CSV names customers; there is no customer service on this surface yet, so read the records
     const customers = wantsCsv(c) && groupBy.includes('customer_id') ? tx.collection<CustomerAttributionRecord>('customers').find(() => true) : [];
     return { meter, result, customers };
@@ -95,7 +95,7 @@ export const listEvents: Handler = (c) => {
   const page = parseCursorPage(c.query.page, { size: 100, maxSize: 1000 });
   const filter = toEventFilter(conds);
   const res = c.read((tx) =>
-    c.emulator.services.metering.listEventsCursor(tx, {
+    c.services.metering.listEventsCursor(tx, {
       limit: page.size,
       ...(page.after ? { cursor: page.after } : {}),
       ...(page.before ? { before: page.before } : {}),
@@ -115,6 +115,6 @@ export const ingestEvents: Handler = async (c) => {
   if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
   if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
   const list = (Array.isArray(body) ? body : [body]) as CloudEventInput[];
-  await c.run((tx) => c.emulator.services.metering.ingestEvents(tx, list));
+  await c.run((tx) => c.services.metering.ingestEvents(tx, list));
   return { status: 202 };
 };

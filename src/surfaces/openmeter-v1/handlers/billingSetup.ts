@@ -31,37 +31,37 @@ const pageQuery = (q: Record<string, unknown>) => ({
 });
 
 /** every live app by id, for `expand=apps` */
-const appIndex = (c: HandlerContext, tx: UnitOfWork): Map<string, App> => new Map(c.emulator.services.apps.liveApps(tx).map((a) => [a.id, a]));
+const appIndex = (c: HandlerContext, tx: UnitOfWork): Map<string, App> => new Map(c.services.apps.liveApps(tx).map((a) => [a.id, a]));
 
 // ------------------------------------------------------------------------------------------ apps
 
 export const listApps = async (c: HandlerContext): Promise<Reply> => {
-  const page = await c.run((tx) => c.emulator.services.apps.listApps(tx, pageQuery(c.query)));
+  const page = await c.run((tx) => c.services.apps.listApps(tx, pageQuery(c.query)));
   return ok(toApiPage(page, toApiApp));
 };
 
-export const getApp = async (c: HandlerContext): Promise<Reply> => ok(toApiApp(await c.run((tx) => c.emulator.services.apps.getApp(tx, { id: c.params.id! }))));
+export const getApp = async (c: HandlerContext): Promise<Reply> => ok(toApiApp(await c.run((tx) => c.services.apps.getApp(tx, { id: c.params.id! }))));
 
 export const updateApp = async (c: HandlerContext): Promise<Reply> =>
-  ok(toApiApp(await c.run((tx) => c.emulator.services.apps.updateApp(tx, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate'])))));
+  ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate'])))));
 
 export const uninstallApp = async (c: HandlerContext): Promise<Reply> => {
-  await c.run((tx) => c.emulator.services.apps.uninstallApp(tx, { id: c.params.id! }));
+  await c.run((tx) => c.services.apps.uninstallApp(tx, { id: c.params.id! }));
   return noContent();
 };
 
 export const listMarketplaceListings = (c: HandlerContext): Reply => {
-  const page = c.read((tx) => c.emulator.services.apps.listMarketplaceListings(tx, pageQuery(c.query)));
+  const page = c.read((tx) => c.services.apps.listMarketplaceListings(tx, pageQuery(c.query)));
   return ok(toApiPage(page, toApiListing));
 };
 
 export const getMarketplaceListing = (c: HandlerContext): Reply =>
-  ok(toApiListing(c.read((tx) => c.emulator.services.apps.getMarketplaceListing(tx, { type: c.params.type! }))));
+  ok(toApiListing(c.read((tx) => c.services.apps.getMarketplaceListing(tx, { type: c.params.type! }))));
 
 export const marketplaceAppInstall = async (c: HandlerContext): Promise<Reply> => {
   const b = (c.body ?? {}) as S['MarketplaceInstallRequestPayload'];
   const r = await c.run((tx) =>
-    c.emulator.services.billingProfiles.installApp(tx, {
+    c.services.billingProfiles.installApp(tx, {
       app: { method: 'noCredentials', type: c.params.type as AppType, ...(b.name !== undefined ? { name: b.name } : {}) },
       createBillingProfile: b.createBillingProfile !== false,
     }),
@@ -72,7 +72,7 @@ export const marketplaceAppInstall = async (c: HandlerContext): Promise<Reply> =
 export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Reply> => {
   const b = c.body as { name?: string; createBillingProfile?: boolean; apiKey: string };
   const r = await c.run((tx) =>
-    c.emulator.services.billingProfiles.installApp(tx, {
+    c.services.billingProfiles.installApp(tx, {
       app: { method: 'apiKey', type: c.params.type!, apiKey: b.apiKey, ...(b.name !== undefined ? { name: b.name } : {}) },
       createBillingProfile: b.createBillingProfile !== false,
     }),
@@ -84,18 +84,18 @@ export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Re
 
 export const listBillingProfiles = async (c: HandlerContext): Promise<Reply> => {
   const { page, apps } = await c.run((tx) => ({
-    page: c.emulator.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
+    page: c.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
   return ok(toApiPage(page, (p) => toApiProfile(p, apps)));
 };
 
 export const createBillingProfile = async (c: HandlerContext): Promise<Reply> =>
-  ok(toApiProfile(await c.run((tx) => c.emulator.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['BillingProfileCreate'])))), 201);
+  ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['BillingProfileCreate'])))), 201);
 
 export const getBillingProfile = async (c: HandlerContext): Promise<Reply> => {
   const { profile, apps } = await c.run((tx) => ({
-    profile: c.emulator.services.billingProfiles.getProfile(tx, { id: c.params.id! }),
+    profile: c.services.billingProfiles.getProfile(tx, { id: c.params.id! }),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
   return ok(toApiProfile(profile, apps));
@@ -105,13 +105,13 @@ export const updateBillingProfile = async (c: HandlerContext): Promise<Reply> =>
   ok(
     toApiProfile(
       await c.run((tx) =>
-        c.emulator.services.billingProfiles.updateProfile(tx, { ...fromApiProfileUpdate(c.body as S['BillingProfileReplaceUpdateWithWorkflow']), id: c.params.id! }),
+        c.services.billingProfiles.updateProfile(tx, { ...fromApiProfileUpdate(c.body as S['BillingProfileReplaceUpdateWithWorkflow']), id: c.params.id! }),
       ),
     ),
   );
 
 export const deleteBillingProfile = async (c: HandlerContext): Promise<Reply> => {
-  await c.run((tx) => c.emulator.services.billingProfiles.deleteProfile(tx, { id: c.params.id! }));
+  await c.run((tx) => c.services.billingProfiles.deleteProfile(tx, { id: c.params.id! }));
   return noContent();
 };
 
@@ -119,7 +119,7 @@ export const deleteBillingProfile = async (c: HandlerContext): Promise<Reply> =>
 
 export const listBillingProfileCustomerOverrides = async (c: HandlerContext): Promise<Reply> => {
   const { page, apps } = await c.run((tx) => ({
-    page: c.emulator.services.billingProfiles.listCustomerOverrides(tx, fromApiListOverridesQuery(c.query)),
+    page: c.services.billingProfiles.listCustomerOverrides(tx, fromApiListOverridesQuery(c.query)),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
   const withCustomer = expands(c.query, 'customer');
@@ -131,18 +131,18 @@ const overrideReply = (c: HandlerContext, fn: (tx: UnitOfWork) => Parameters<typ
     const d = fn(tx);
     return toApiOverrideDetails(d, {
       ...(expands(c.query, 'apps') ? { appsById: appIndex(c, tx) } : {}),
-      ...(expands(c.query, 'customer') ? { customer: c.emulator.services.customers.getCustomer(tx, { idOrKey: d.customerId }) } : {}),
+      ...(expands(c.query, 'customer') ? { customer: c.services.customers.getCustomer(tx, { idOrKey: d.customerId }) } : {}),
     });
   });
 
 export const getBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> =>
-  ok(await overrideReply(c, (tx) => c.emulator.services.billingProfiles.getCustomerBillingDetails(tx, { customerId: c.params.customerId! })));
+  ok(await overrideReply(c, (tx) => c.services.billingProfiles.getCustomerBillingDetails(tx, { customerId: c.params.customerId! })));
 
 export const upsertBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> => {
   const b = (c.body ?? {}) as S['BillingProfileCustomerOverrideCreate'];
   return ok(
     await overrideReply(c, (tx) =>
-      c.emulator.services.billingProfiles.upsertCustomerOverride(tx, {
+      c.services.billingProfiles.upsertCustomerOverride(tx, {
         customerId: c.params.customerId!,
         ...(b.billingProfileId !== undefined ? { billingProfileId: b.billingProfileId } : {}),
       }),
@@ -151,7 +151,7 @@ export const upsertBillingProfileCustomerOverride = async (c: HandlerContext): P
 };
 
 export const deleteBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> => {
-  await c.run((tx) => c.emulator.services.billingProfiles.deleteCustomerOverride(tx, { customerId: c.params.customerId! }));
+  await c.run((tx) => c.services.billingProfiles.deleteCustomerOverride(tx, { customerId: c.params.customerId! }));
   return noContent();
 };
 
@@ -159,7 +159,7 @@ export const deleteBillingProfileCustomerOverride = async (c: HandlerContext): P
 
 export const listCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
   const page = await c.run((tx) =>
-    c.emulator.services.apps.listCustomerAppData(tx, {
+    c.services.apps.listCustomerAppData(tx, {
       ...pageQuery(c.query),
       customerIdOrKey: c.params.customerIdOrKey!,
       ...(typeof c.query.type === 'string' ? { type: c.query.type } : {}),
@@ -170,11 +170,11 @@ export const listCustomerAppData = async (c: HandlerContext): Promise<Reply> => 
 
 export const upsertCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
   const items = (c.body as S['CustomerAppDataCreateOrUpdateItem'][]).map(fromApiCustomerAppDataItem);
-  const out = await c.run((tx) => c.emulator.services.apps.upsertCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, items }));
+  const out = await c.run((tx) => c.services.apps.upsertCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, items }));
   return ok(out.map(toApiCustomerAppData));
 };
 
 export const deleteCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
-  await c.run((tx) => c.emulator.services.apps.deleteCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, appId: c.params.appId! }));
+  await c.run((tx) => c.services.apps.deleteCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, appId: c.params.appId! }));
   return noContent();
 };

@@ -28,7 +28,7 @@ import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 
 type S = components['schemas'];
 
-const svc = (c: HandlerContext) => c.emulator.services;
+const svc = (c: HandlerContext) => c.services;
 
 // ---------------------------------------------------------------------------------------------
 // Features

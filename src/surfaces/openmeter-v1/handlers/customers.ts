@@ -10,18 +10,18 @@ import { fromApiCustomerInput, fromApiListCustomersQuery, toApiCustomer, wantsSu
 type S = components['schemas'];
 
 export const listCustomers = (c: HandlerContext): Reply => {
-  const page = c.read((tx) => c.emulator.services.customers.listCustomers(tx, fromApiListCustomersQuery(c.query)));
+  const page = c.read((tx) => c.services.customers.listCustomers(tx, fromApiListCustomersQuery(c.query)));
   const expandSubscriptions = wantsSubscriptions(c.query);
   return ok(toApiPage(page, (x) => toApiCustomer(x, { expandSubscriptions })));
 };
 
 export const createCustomer = async (c: HandlerContext): Promise<Reply> =>
-  ok(toApiCustomer(await c.run((tx) => c.emulator.services.customers.createCustomer(tx, fromApiCustomerInput(c.body as S['CustomerCreate'])))), 201);
+  ok(toApiCustomer(await c.run((tx) => c.services.customers.createCustomer(tx, fromApiCustomerInput(c.body as S['CustomerCreate'])))), 201);
 
 export const getCustomer = (c: HandlerContext): Reply =>
   ok(
     toApiCustomer(
-      c.read((tx) => c.emulator.services.customers.getCustomer(tx, { idOrKey: c.params.customerIdOrKey! })),
+      c.read((tx) => c.services.customers.getCustomer(tx, { idOrKey: c.params.customerIdOrKey! })),
       { expandSubscriptions: wantsSubscriptions(c.query) },
     ),
   );
@@ -30,7 +30,7 @@ export const updateCustomer = async (c: HandlerContext): Promise<Reply> =>
   ok(
     toApiCustomer(
       await c.run((tx) =>
-        c.emulator.services.customers.replaceCustomer(tx, {
+        c.services.customers.replaceCustomer(tx, {
           ...fromApiCustomerInput(c.body as S['CustomerReplaceUpdate']),
           idOrKey: c.params.customerIdOrKey!,
         }),
@@ -39,6 +39,6 @@ export const updateCustomer = async (c: HandlerContext): Promise<Reply> =>
   );
 
 export const deleteCustomer = async (c: HandlerContext): Promise<Reply> => {
-  await c.run((tx) => c.emulator.services.customers.deleteCustomer(tx, { idOrKey: c.params.customerIdOrKey! }));
+  await c.run((tx) => c.services.customers.deleteCustomer(tx, { idOrKey: c.params.customerIdOrKey! }));
   return noContent();
 };

@@ -20,7 +20,7 @@ import {
 } from '../convert/entitlements.ts';
 import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 
-const svc = (c: HandlerContext) => c.emulator.services.entitlements;
+const svc = (c: HandlerContext) => c.services.entitlements;
 
 const customerOf = (c: HandlerContext): CustomerRef => c.params.customerIdOrKey!;
 const subjectOf = (c: HandlerContext): CustomerRef => ({ subject: c.params.subjectIdOrKey! });

@@ -26,8 +26,8 @@ function queryReply(c: HandlerContext, meterKey: string, result: ReturnType<type
 
 const runQuery = (c: HandlerContext, q: Record<string, unknown>): Reply => {
   const { meter, result } = c.read((tx) => {
-    const m = c.emulator.services.metering.getMeter(tx, meterIdOrSlug(c));
-    return { meter: m, result: c.emulator.services.metering.queryMeter(tx, m.id, fromApiMeterQuery(q)) };
+    const m = c.services.metering.getMeter(tx, meterIdOrSlug(c));
+    return { meter: m, result: c.services.metering.queryMeter(tx, m.id, fromApiMeterQuery(q)) };
   });
   return queryReply(c, meter.key, toApiMeterQueryResult(result), result);
 };
@@ -52,20 +52,20 @@ function portalToken(c: HandlerContext): string {
 
 export const listMeters: Handler = (c) => {
   const q = c.query as { page?: number; pageSize?: number; order?: 'ASC' | 'DESC'; orderBy?: 'key' | 'name' | 'aggregation' | 'createdAt' | 'updatedAt'; includeDeleted?: boolean };
-  const page = c.read((tx) => c.emulator.services.metering.listMeters(tx, q));
+  const page = c.read((tx) => c.services.metering.listMeters(tx, q));
   return ok(page.items.map(toApiMeter));
 };
 
 export const createMeter: Handler = async (c) =>
-  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
+  ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
 
-export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.emulator.services.metering.getMeter(tx, meterIdOrSlug(c)))));
+export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, meterIdOrSlug(c)))));
 
 export const updateMeter: Handler = async (c) =>
-  ok(toApiMeter(await c.run((tx) => c.emulator.services.metering.updateMeter(tx, meterIdOrSlug(c), c.body as never))));
+  ok(toApiMeter(await c.run((tx) => c.services.metering.updateMeter(tx, meterIdOrSlug(c), c.body as never))));
 
 export const deleteMeter: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.metering.deleteMeter(tx, meterIdOrSlug(c)));
+  await c.run((tx) => c.services.metering.deleteMeter(tx, meterIdOrSlug(c)));
   return noContent();
 };
 
@@ -74,17 +74,17 @@ export const queryMeterPost: Handler = (c) => runQuery(c, (c.body ?? {}) as Reco
 
 export const listMeterGroupByValues: Handler = (c) => {
   const q = c.query as { from?: string; to?: string };
-  return ok(c.read((tx) => c.emulator.services.metering.listGroupByValues(tx, meterIdOrSlug(c), c.params.groupByKey!, q)));
+  return ok(c.read((tx) => c.services.metering.listGroupByValues(tx, meterIdOrSlug(c), c.params.groupByKey!, q)));
 };
 
 export const listMeterSubjects: Handler = (c) => {
   const q = c.query as { from?: string; to?: string };
-  return ok(c.read((tx) => c.emulator.services.metering.listMeterSubjects(tx, meterIdOrSlug(c), q)));
+  return ok(c.read((tx) => c.services.metering.listMeterSubjects(tx, meterIdOrSlug(c), q)));
 };
 
 export const ingestEvents: Handler = async (c) => {
   const events = eventsOf(c);
-  await c.run((tx) => c.emulator.services.metering.ingestEvents(tx, events));
+  await c.run((tx) => c.services.metering.ingestEvents(tx, events));
   return noContent();
 };
 
@@ -92,7 +92,7 @@ export const listEvents: Handler = (c) => {
   const q = c.query as Record<string, unknown>;
   const customerId = q.customerId === undefined ? undefined : Array.isArray(q.customerId) ? (q.customerId as string[]) : [String(q.customerId)];
   const items = c.read((tx) =>
-    c.emulator.services.metering.listEvents(tx, {
+    c.services.metering.listEvents(tx, {
       from: q.from as string | undefined,
       to: q.to as string | undefined,
       ingestedAtFrom: q.ingestedAtFrom as string | undefined,
@@ -108,31 +108,31 @@ export const listEvents: Handler = (c) => {
 
 export const listEventsV2: Handler = (c) => {
   const q = c.query as { cursor?: string; limit?: number; filter?: Record<string, unknown> };
-  const page = c.read((tx) => c.emulator.services.metering.listEventsCursor(tx, { cursor: q.cursor, limit: q.limit, filter: q.filter as never }));
+  const page = c.read((tx) => c.services.metering.listEventsCursor(tx, { cursor: q.cursor, limit: q.limit, filter: q.filter as never }));
   return ok({ items: page.items.map(toApiIngestedEvent), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
 };
 
-export const listSubjects: Handler = (c) => ok(c.read((tx) => c.emulator.services.metering.listSubjects(tx)).map(toApiSubject));
-export const upsertSubject: Handler = async (c) => ok((await c.run((tx) => c.emulator.services.metering.upsertSubjects(tx, c.body as never))).map(toApiSubject));
-export const getSubject: Handler = (c) => ok(toApiSubject(c.read((tx) => c.emulator.services.metering.getSubject(tx, c.params.subjectIdOrKey!))));
+export const listSubjects: Handler = (c) => ok(c.read((tx) => c.services.metering.listSubjects(tx)).map(toApiSubject));
+export const upsertSubject: Handler = async (c) => ok((await c.run((tx) => c.services.metering.upsertSubjects(tx, c.body as never))).map(toApiSubject));
+export const getSubject: Handler = (c) => ok(toApiSubject(c.read((tx) => c.services.metering.getSubject(tx, c.params.subjectIdOrKey!))));
 export const deleteSubject: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.metering.deleteSubject(tx, c.params.subjectIdOrKey!));
+  await c.run((tx) => c.services.metering.deleteSubject(tx, c.params.subjectIdOrKey!));
   return noContent();
 };
 
-export const createPortalToken: Handler = async (c) => ok(toApiPortalToken(await c.run((tx) => c.emulator.services.metering.createPortalToken(tx, c.body as never))));
+export const createPortalToken: Handler = async (c) => ok(toApiPortalToken(await c.run((tx) => c.services.metering.createPortalToken(tx, c.body as never))));
 export const listPortalTokens: Handler = (c) => {
   const q = c.query as { limit?: number };
-  return ok(c.read((tx) => c.emulator.services.metering.listPortalTokens(tx, q)).map(toApiPortalToken));
+  return ok(c.read((tx) => c.services.metering.listPortalTokens(tx, q)).map(toApiPortalToken));
 };
 export const invalidatePortalTokens: Handler = async (c) => {
-  await c.run((tx) => c.emulator.services.metering.invalidatePortalTokens(tx, (c.body ?? {}) as never));
+  await c.run((tx) => c.services.metering.invalidatePortalTokens(tx, (c.body ?? {}) as never));
   return noContent();
 };
 
 export const queryPortalMeter: Handler = (c) => {
   const token = portalToken(c);
   const slug = c.params.meterSlug!;
-  const result = c.read((tx) => c.emulator.services.metering.queryPortalMeter(tx, token, slug, fromApiMeterQuery(c.query)));
+  const result = c.read((tx) => c.services.metering.queryPortalMeter(tx, token, slug, fromApiMeterQuery(c.query)));
   return queryReply(c, slug, toApiMeterQueryResult(result), result);
 };

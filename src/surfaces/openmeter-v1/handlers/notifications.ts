@@ -21,7 +21,7 @@ import {
 } from '../convert/notifications.ts';
 
 type S = components['schemas'];
-const svc = (c: HandlerContext) => c.emulator.services.notifications;
+const svc = (c: HandlerContext) => c.services.notifications;
 
 export const listNotificationChannels = (c: HandlerContext): Reply => {
   const page = c.read((tx) => svc(c).listChannels(tx, fromApiListChannelsQuery(c.query)));

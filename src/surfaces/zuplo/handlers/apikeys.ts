@@ -4,7 +4,7 @@ import { noContent, ok, type HandlerContext, type Reply } from '../../http/types
 import { fromApiConsumerCreate, fromApiKeyInput, toApiBucket, toApiConsumer, toApiKey, toApiList, toApiManager, type ConsumerShape } from '../convert/apikeys.ts';
 import { accountOf, audited, readPlatform, tagsOf } from './common.ts';
 
-const svc = (c: HandlerContext) => c.emulator.services.apiKeys;
+const svc = (c: HandlerContext) => c.services.apiKeys;
 const keyFormatOf = (c: HandlerContext): KeyFormat => (c.query['key-format'] as KeyFormat | undefined) ?? KeyFormat.visible;
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const p = (c: HandlerContext) => c.params as Record<string, string>;
@@ -24,7 +24,7 @@ function shapeOf(c: HandlerContext): ConsumerShape {
  */
 function withProjectBuckets(c: HandlerContext, tx: UnitOfWork): void {
   const account = accountOf(c);
-  const projects = readPlatform(c, (ptx) => c.emulator.services.platform.listProjects(ptx, account));
+  const projects = readPlatform(c, (ptx) => c.services.platform.listProjects(ptx, account));
   for (const project of projects) svc(c).ensureProjectBuckets(tx, { accountName: account, projectName: project.name });
 }
 

@@ -19,7 +19,7 @@ export const accountNamespace = (accountName: string): string => `zuplo-account:
 /** the account the request acts for: the path's, else the query's, else the configured one */
 export function accountOf(c: HandlerContext): string {
   const q = c.query.accountName;
-  return c.params.accountName ?? (typeof q === 'string' && q ? q : c.emulator.services.platform.account().name);
+  return c.params.accountName ?? (typeof q === 'string' && q ? q : c.services.platform.account().name);
 }
 
 /** `tag.<name>=<value>` query parameters (Zuplo's open-ended filters) */
@@ -66,7 +66,7 @@ export async function audited<T>(
 ): Promise<T> {
   const context = auditContextOf(c);
   const write = (success: boolean, result: T | undefined, error: string | null) =>
-    runPlatform(c, (tx) => c.emulator.services.auditLogs.record(tx, accountName, { action, resources: [resource(result)], success, error, context }));
+    runPlatform(c, (tx) => c.services.auditLogs.record(tx, accountName, { action, resources: [resource(result)], success, error, context }));
   let result: T;
   try {
     result = await mutate();

@@ -3,7 +3,7 @@ import { noContent, ok, type HandlerContext, type Reply } from '../../http/types
 import { toApiAuditLog, toApiCaCertificate, toApiCustomDomain, toApiCustomDomainResult, toApiMtlsCertificate, toApiOperation, toApiTunnel } from '../convert/platform.ts';
 import { audited, readPlatform, runPlatform } from './common.ts';
 
-const svc = (c: HandlerContext) => c.emulator.services.edge;
+const svc = (c: HandlerContext) => c.services.edge;
 const p = (c: HandlerContext) => c.params as Record<string, string>;
 const acct = (c: HandlerContext) => p(c).accountName!;
 
@@ -159,7 +159,7 @@ export async function deleteProxyConfiguration(c: HandlerContext): Promise<Reply
 export function listAuditLogs(c: HandlerContext): Reply {
   const q = c.query;
   const r = readPlatform(c, (tx) =>
-    c.emulator.services.auditLogs.query(tx, acct(c), {
+    c.services.auditLogs.query(tx, acct(c), {
       ...(typeof q.limit === 'number' ? { limit: q.limit } : {}),
       ...(typeof q.offset === 'number' ? { offset: q.offset } : {}),
       ...(typeof q.action === 'string' ? { action: q.action } : {}),

@@ -26,7 +26,7 @@ const API_TOOLS: Tool[] = [
     name: 'list_meters',
     description: 'List the meters of a metering bucket',
     inputSchema: { type: 'object', properties: { bucketId: { type: 'string' } }, required: ['bucketId'] },
-    call: (c, a) => c.emulator.read(`zuplo-bucket:${str(a, 'bucketId')}`, (tx) => c.emulator.services.metering.listMeters(tx, { pageSize: 1000 }).items.map((m) => ({ id: m.id, slug: m.key, name: m.name, aggregation: m.aggregation, eventType: m.eventType }))),
+    call: (c, a) => c.emulator.read(`zuplo-bucket:${str(a, 'bucketId')}`, (tx) => c.services.metering.listMeters(tx, { pageSize: 1000 }).items.map((m) => ({ id: m.id, slug: m.key, name: m.name, aggregation: m.aggregation, eventType: m.eventType }))),
   },
   {
     name: 'query_meter',
@@ -38,7 +38,7 @@ const API_TOOLS: Tool[] = [
     },
     call: (c, a) =>
       c.emulator.read(`zuplo-bucket:${str(a, 'bucketId')}`, (tx) =>
-        c.emulator.services.metering.queryMeter(tx, str(a, 'meter'), {
+        c.services.metering.queryMeter(tx, str(a, 'meter'), {
           ...(typeof a.from === 'string' ? { from: a.from } : {}),
           ...(typeof a.to === 'string' ? { to: a.to } : {}),
           ...(typeof a.windowSize === 'string' ? { windowSize: a.windowSize } : {}),
@@ -51,8 +51,8 @@ const API_TOOLS: Tool[] = [
     description: 'Find the consumer and bucket an API key belongs to (and whether it is valid now)',
     inputSchema: { type: 'object', properties: { key: { type: 'string' }, accountName: { type: 'string' } }, required: ['key'] },
     call: (c, a) => {
-      const account = typeof a.accountName === 'string' && a.accountName ? a.accountName : c.emulator.services.platform.account().name;
-      const hit = c.emulator.read(accountNamespace(account), (tx) => c.emulator.services.apiKeys.authenticateKey(tx, str(a, 'key')));
+      const account = typeof a.accountName === 'string' && a.accountName ? a.accountName : c.services.platform.account().name;
+      const hit = c.emulator.read(accountNamespace(account), (tx) => c.services.apiKeys.authenticateKey(tx, str(a, 'key')));
       return hit ? { valid: true, bucket: hit.bucket.name, bucketId: hit.bucket.id, consumer: hit.consumer.name, consumerId: hit.consumer.id, keyId: hit.apiKey.id, expiresOn: hit.apiKey.expiresOn } : { valid: false };
     },
   },

@@ -6,7 +6,7 @@ import { ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import { toApiDeployment, toApiEnvironment, toApiVariable } from '../convert/platform.ts';
 import { accountOf, audited, bearerOf, httpError, jsonBodyOf, originOf, readPlatform, runPlatform, subOf } from './common.ts';
 
-const svc = (c: HandlerContext) => c.emulator.services.platform;
+const svc = (c: HandlerContext) => c.services.platform;
 const p = (c: HandlerContext) => c.params as Record<string, string>;
 
 // ---- identity
