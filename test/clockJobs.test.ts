@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { UnitOfWork } from '../src/domain/shared/unitOfWork.ts';
 import { createTestEmulator } from '../src/harness/testEmulator.ts';
-import type { JobSource } from '../src/runtime/Scheduler.ts';
+import type { JobSource } from '../src/domain/shared/jobs.ts';
 
 interface Reminder {
   id: string;

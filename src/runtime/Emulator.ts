@@ -5,7 +5,7 @@ import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { Store } from '../store/Store.ts';
 import { ControllableClock } from './ControllableClock.ts';
 import { createIdGenerator } from './seededIds.ts';
-import type { DueJob, JobRecord, JobSource } from './Scheduler.ts';
+import type { DueJob, JobRecord, JobSource } from '../domain/shared/jobs.ts';
 import { RequestJournal } from './RequestJournal.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -96,7 +96,7 @@ export class Emulator {
     const all: DueJob[] = [];
     for (const ns of this.store.namespaceNames()) {
       const tx = this.store.begin(ns);
-      for (const src of this.jobSources) all.push(...src.dueJobs(tx, until));
+      for (const src of [...this.services.jobSources, ...this.jobSources]) all.push(...src.dueJobs(tx, until));
     }
     return all.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
   }

@@ -18,6 +18,7 @@ import { InfoService } from '../domain/reference/InfoService.ts';
 import { LlmCostService } from '../domain/reference/LlmCostService.ts';
 import { TaxCodeService } from '../domain/reference/TaxCodeService.ts';
 import { createEventStore, type DurableEventStore } from '../store/eventLog.ts';
+import type { JobSource } from '../domain/shared/jobs.ts';
 import type { Emulator } from './Emulator.ts';
 
 /** The domain services of one emulator instance, wired to its clock, ids and store. */
@@ -49,6 +50,8 @@ export interface Services {
   billingProfiles: BillingProfileService;
   /** v1 notification channels, rules and events (webhook POSTs happen in runtime/webhookDelivery.ts) */
   notifications: NotificationService;
+  /** the time-driven work of every domain; `advance` drains their due jobs in time order */
+  jobSources: JobSource[];
   /** resolves when everything a command in `ns` appended outside the record store is durable */
   flush(ns: string): Promise<void>;
   flushAll(): Promise<void>;
@@ -90,6 +93,7 @@ export function createServices(emulator: Emulator): Services {
     apps,
     billingProfiles: new BillingProfileService({ ...deps, apps, customers }),
     notifications: new NotificationService(deps),
+    jobSources: [],
     flush: async (ns) => {
       const s = eventStores.get(ns);
       if (s) await s.flush();
