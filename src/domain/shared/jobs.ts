@@ -1,4 +1,4 @@
-import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
+import type { UnitOfWork } from './unitOfWork.ts';
 
 /** A piece of work that becomes due at an instant (invoice collection, entitlement reset, ...). */
 export interface DueJob {
