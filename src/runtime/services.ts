@@ -71,17 +71,18 @@ export function createServices(emulator: Emulator): Services {
   for (const ns of emulator.store.namespaceNames()) eventsOf(ns);
 
   const deps = { clock: emulator.clock, ids: emulator.ids };
-  const metering = new MeteringService({ ...deps, events: eventsOf });
   const customers = new CustomerService(deps);
+  const metering = new MeteringService({ ...deps, events: eventsOf, customers });
+  const features = new FeatureService({ ...deps, meters: metering });
   const apps = new AppService({ ...deps, customers });
   return {
     metering,
-    features: new FeatureService(deps),
+    features,
     plans: new PlanService(deps),
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
     customers,
-    entitlements: new EntitlementService({ ...deps, metering }),
+    entitlements: new EntitlementService({ ...deps, metering, customers, features }),
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter' }),
     edge: new EdgeService(deps),
@@ -92,7 +93,7 @@ export function createServices(emulator: Emulator): Services {
     info: new InfoService({ ...deps, metering }),
     apps,
     billingProfiles: new BillingProfileService({ ...deps, apps, customers }),
-    notifications: new NotificationService(deps),
+    notifications: new NotificationService({ ...deps, features }),
     jobSources: [],
     flush: async (ns) => {
       const s = eventStores.get(ns);

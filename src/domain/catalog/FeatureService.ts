@@ -6,6 +6,7 @@ import { isDecimalString } from '../shared/money.ts';
 import { CatalogErrorCode as E } from './errors.ts';
 import { planStatusAt } from './lifecycle.ts';
 import { paginate, sortBy } from '../shared/paging.ts';
+import type { MeterDirectory } from './ports.ts';
 import {
   CatalogCollections as Col,
   type Feature,
@@ -72,7 +73,7 @@ function filterIsWellFormed(f: FilterString): boolean {
 }
 
 export class FeatureService {
-  constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; meters: MeterDirectory }) {}
 
   createFeature(tx: UnitOfWork, input: CreateFeatureInput): Feature {
     const ic = new IssueCollector();
@@ -122,10 +123,15 @@ export class FeatureService {
 
   /** By id (archived included), else by key (the live feature with that key). */
   getFeature(tx: UnitOfWork, input: { idOrKey: string }): Feature {
-    const features = tx.collection<Feature>(Col.features);
-    const f = features.get(input.idOrKey) ?? features.findOne((x) => x.key === input.idOrKey && !x.archivedAt);
+    const f = this.findFeature(tx, input.idOrKey);
     if (!f) throw notFound(E.featureNotFound, `feature ${input.idOrKey} not found`);
     return f;
+  }
+
+  /** `getFeature` without the error, for other domains with their own not-found answer. */
+  findFeature(tx: UnitOfWork, idOrKey: string): Feature | undefined {
+    const features = tx.collection<Feature>(Col.features);
+    return features.get(idOrKey) ?? features.findOne((x) => x.key === idOrKey && !x.archivedAt);
   }
 
   listFeatures(tx: UnitOfWork, input: ListFeaturesInput = {}): Page<Feature> {
@@ -170,10 +176,7 @@ export class FeatureService {
   // -------------------------------------------------------------------------------------------
 
   private findMeter(tx: UnitOfWork, ref: { meterSlug?: string; meterId?: string }): MeterRef | undefined {
-    const meters = tx.collection<MeterRef>(Col.meters);
-    return meters.findOne(
-      (m) => !m.deletedAt && (ref.meterSlug === undefined || m.key === ref.meterSlug) && (ref.meterId === undefined || m.id === ref.meterId),
-    );
+    return this.deps.meters.findLiveMeter(tx, { ...(ref.meterSlug !== undefined ? { key: ref.meterSlug } : {}), ...(ref.meterId !== undefined ? { id: ref.meterId } : {}) });
   }
 
   private resolveMeter(tx: UnitOfWork, input: CreateFeatureInput): MeterRef | undefined {

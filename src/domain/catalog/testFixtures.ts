@@ -3,18 +3,25 @@ import { FixedClock } from '../shared/clock.ts';
 import { SequentialIds } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
-import { CatalogCollections, type MeterRef, type PlanPhase, type RateCard } from './types.ts';
+import type { MeterDirectory } from './ports.ts';
+import { type MeterRef, type PlanPhase, type RateCard } from './types.ts';
 import type { CreatePlanInput } from './PlanService.ts';
 
 export const T0 = new Date('2025-01-01T00:00:00.000Z');
 
-export function setup(): { tx: UnitOfWork; clock: FixedClock; deps: { clock: FixedClock; ids: SequentialIds } } {
+/** Two fixed meters, standing in for the metering domain the catalog only looks meters up in. */
+const METERS: MeterRef[] = [
+  { id: '01J00000000000000000000M01', key: 'tokens', eventType: 'tokens', aggregation: 'SUM', groupBy: { model: '$.model', type: '$.type' } },
+  { id: '01J00000000000000000000M02', key: 'latency', eventType: 'req', aggregation: 'AVG', groupBy: {} },
+];
+const meters: MeterDirectory = {
+  findLiveMeter: (_tx, ref) => METERS.find((m) => (ref.key === undefined || m.key === ref.key) && (ref.id === undefined || m.id === ref.id)),
+};
+
+export function setup(): { tx: UnitOfWork; clock: FixedClock; deps: { clock: FixedClock; ids: SequentialIds; meters: MeterDirectory } } {
   const tx = createMemoryUnitOfWork();
   const clock = new FixedClock(T0);
-  const meters = tx.collection<MeterRef>(CatalogCollections.meters);
-  meters.put({ id: '01J00000000000000000000M01', key: 'tokens', eventType: 'tokens', aggregation: 'SUM', groupBy: { model: '$.model', type: '$.type' } });
-  meters.put({ id: '01J00000000000000000000M02', key: 'latency', eventType: 'req', aggregation: 'AVG', groupBy: {} });
-  return { tx, clock, deps: { clock, ids: new SequentialIds() } };
+  return { tx, clock, deps: { clock, ids: new SequentialIds(), meters } };
 }
 
 export const flatFee = (over: Partial<RateCard> = {}): RateCard =>

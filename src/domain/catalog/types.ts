@@ -51,7 +51,7 @@ export interface Feature {
   archivedAt?: string;
 }
 
-/** What FeatureService reads from the `meters` collection (owned by metering). */
+/** What the catalog knows of a meter (metering owns meters; see ports.ts). */
 export interface MeterRef {
   id: string;
   key: string;
@@ -334,5 +334,4 @@ export const CatalogCollections = {
   addons: 'addons',
   planAddons: 'planAddons',
   /** read only; owned by metering */
-  meters: 'meters',
 } as const;

@@ -3,6 +3,7 @@ import { isUlid, type IdGenerator } from '../shared/ids.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { assertPageInput, paginate, type Page } from '../shared/paging.ts';
+import { attributionIndex, customerByIdOrKey } from './customerLookup.ts';
 import { CustomerErrorCode as E } from './errors.ts';
 import {
   CustomerCollections as Col,
@@ -44,10 +45,28 @@ export class CustomerService {
    * `deletedAt`), else by key among the live customers.
    */
   getCustomer(tx: UnitOfWork, input: { idOrKey: string }): Customer {
-    const customers = tx.collection<Customer>(Col.customers);
-    const c = (isUlid(input.idOrKey) ? customers.get(input.idOrKey) : undefined) ?? customers.findOne((x) => x.key === input.idOrKey && !x.deletedAt);
+    const c = this.findCustomer(tx, input.idOrKey);
     if (!c) throw notFound(E.notFound, `customer not found: ${input.idOrKey}`);
     return c;
+  }
+
+  /** `getCustomer` without the error, for callers with their own not-found answer. */
+  findCustomer(tx: UnitOfWork, idOrKey: string): Customer | undefined {
+    return customerByIdOrKey(tx.collection<Customer>(Col.customers), idOrKey);
+  }
+
+  /** The live customer a usage key (event subject, legacy subject route) is attributed to. */
+  customerByUsageKey(tx: UnitOfWork, usageKey: string): Customer | undefined {
+    return this.usageAttribution(tx)(usageKey);
+  }
+
+  /**
+   * A resolver for many usage keys in one unit of work (a meter query, an events page): the
+   * index is built once, on first use.
+   */
+  usageAttribution(tx: UnitOfWork): (usageKey: string) => Customer | undefined {
+    let index: ((k: string) => Customer | undefined) | undefined;
+    return (k) => (index ??= attributionIndex(tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt)))(k);
   }
 
   listCustomers(tx: UnitOfWork, input: ListCustomersInput = {}): Page<Customer> {

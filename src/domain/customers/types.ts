@@ -1,5 +1,3 @@
-import type { CustomerAttributionRecord } from '../metering/types.ts';
-
 /** Postal address, camelCase (v1 `Address`; v3 spells the same fields in snake_case). */
 export interface Address {
   country?: string;
@@ -11,12 +9,8 @@ export interface Address {
   phoneNumber?: string;
 }
 
-/**
- * A customer as stored in the `customers` collection. Metering reads the
- * `CustomerAttributionRecord` slice of it (id, key, usageAttribution.subjectKeys, deletedAt) to
- * attribute events, so those fields keep exactly that shape.
- */
-export interface Customer extends CustomerAttributionRecord {
+/** A customer as stored in the `customers` collection (owned by this domain alone). */
+export interface Customer {
   id: string;
   key?: string;
   name: string;

@@ -17,15 +17,16 @@ function setup(start = T0) {
   const clock = new FixedClock(start);
   const ids = new SequentialIds();
   const deps = { clock, ids };
-  const metering = new MeteringService({ ...deps, events: memoryEventStores() });
-  const svc = new EntitlementService({ ...deps, metering });
+  const customers = new CustomerService(deps);
+  const metering = new MeteringService({ ...deps, events: memoryEventStores(), customers });
+  const features = new FeatureService({ ...deps, meters: metering });
+  const svc = new EntitlementService({ ...deps, metering, customers, features });
   const tx = createMemoryUnitOfWork();
   metering.createMeter(tx, { key: 'tokens_total', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens', groupBy: { model: '$.model' } });
-  const features = new FeatureService(deps);
   features.createFeature(tx, { key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' });
   features.createFeature(tx, { key: 'gpt_tokens', name: 'GPT tokens', meterSlug: 'tokens_total', meterGroupByFilters: { model: 'gpt' } });
   features.createFeature(tx, { key: 'sso', name: 'SSO' });
-  const customer = new CustomerService(deps).createCustomer(tx, { name: 'Acme', key: 'acme', usageAttribution: { subjectKeys: ['acme_prod', 'acme_dev'] } });
+  const customer = customers.createCustomer(tx, { name: 'Acme', key: 'acme', usageAttribution: { subjectKeys: ['acme_prod', 'acme_dev'] } });
   let n = 0;
   const use = (time: string, tokens: number, subject = 'acme_prod', model = 'gpt') =>
     metering.ingestEvents(tx, [{ specversion: '1.0', id: `e${++n}`, source: 't', type: 'tokens', subject, time, data: { tokens, model } }]);

@@ -10,6 +10,7 @@ import { D, toDecimalString } from '../shared/money.ts';
 import { ceilToMinute, floorToMinute } from '../shared/period.ts';
 import { addDuration, isZero, parseDuration, recurrencePeriodAt } from '../shared/recurrence.ts';
 import { paginate, sortBy } from '../shared/paging.ts';
+import type { CustomerDirectory, FeatureDirectory } from './ports.ts';
 import { balanceAt, replay, type CreditEntitlement } from '../credit/balance.ts';
 import { validateGrantCreate, rolloverDefaults } from '../credit/grantRules.ts';
 import { balanceHistory, type HistoryWindowSize } from '../credit/history.ts';
@@ -42,12 +43,12 @@ export interface EntitlementServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   metering: MeteringService;
+  customers: CustomerDirectory;
+  features: FeatureDirectory;
 }
 
 const ENTITLEMENTS = 'entitlements';
 const GRANTS = 'grants';
-const CUSTOMERS = 'customers';
-const FEATURES = 'features';
 
 /** v1 interval enum → ISO duration; ISO input passes through. */
 const INTERVALS: Record<string, string> = { DAY: 'P1D', WEEK: 'P1W', MONTH: 'P1M', YEAR: 'P1Y' };
@@ -75,30 +76,30 @@ export class EntitlementService {
   /** By id (deleted included), else by key among live customers; or by subject key. */
   resolveCustomer(tx: UnitOfWork, ref: CustomerRef): Customer {
     if (typeof ref !== 'string') return this.resolveSubject(tx, ref.subject);
-    const idOrKey = ref;
-    const customers = tx.collection<Customer>(CUSTOMERS);
-    const c = (isUlid(idOrKey) ? customers.get(idOrKey) : undefined) ?? customers.findOne((x) => x.key === idOrKey && !x.deletedAt);
-    if (!c) throw notFound(E.customerNotFound, `customer not found: ${idOrKey}`);
+    const c = this.deps.customers.findCustomer(tx, ref);
+    if (!c) throw notFound(E.customerNotFound, `customer not found: ${ref}`);
     return c;
   }
 
-  /** Legacy subject routes: the live customer whose key or subject keys contain `subjectKey`. */
+  /** Legacy subject routes: the customer the subject's usage is attributed to. */
   resolveSubject(tx: UnitOfWork, subjectKey: string): Customer {
-    const c = tx
-      .collection<Customer>(CUSTOMERS)
-      .findOne((x) => !x.deletedAt && (x.key === subjectKey || (x.usageAttribution?.subjectKeys ?? []).includes(subjectKey)));
+    const c = this.deps.customers.customerByUsageKey(tx, subjectKey);
     if (!c) throw notFound(E.subjectNotFound, `no customer found for subject ${subjectKey}`);
     return c;
   }
 
   private resolveFeature(tx: UnitOfWork, featureKey?: string, featureId?: string): Feature {
-    const features = tx.collection<Feature>(FEATURES);
     if (!featureKey && !featureId) throw validationError(E.featureRequired, 'featureKey or featureId is required');
-    const f = featureId ? features.get(featureId) : features.findOne((x) => x.key === featureKey && !x.archivedAt);
+    const f = this.deps.features.findFeature(tx, (featureId ?? featureKey)!);
     if (!f) throw notFound(E.featureNotFound, `feature not found: ${featureId ?? featureKey}`);
     if (featureId && featureKey && f.key !== featureKey) throw validationError(E.featureNotFound, `feature ${featureId} does not have key ${featureKey}`);
     if (f.archivedAt) throw validationError(E.featureArchived, `feature ${f.key} is archived`);
     return f;
+  }
+
+  private isLiveFeature(tx: UnitOfWork, key: string): boolean {
+    const f = this.deps.features.findFeature(tx, key);
+    return !!f && !f.archivedAt;
   }
 
   /** The active entitlement of the customer by id, or by feature key (the live one). */
@@ -217,14 +218,14 @@ export class EntitlementService {
   /** The customers a list filter names by id, key or subject key; undefined = no filter. */
   private customerIdsFilter(tx: UnitOfWork, idsOrKeys?: string[], subjects?: string[]): Set<string> | undefined {
     if (!idsOrKeys?.length && !subjects?.length) return undefined;
-    const customers = tx.collection<Customer>(CUSTOMERS);
     const ids = new Set<string>();
     for (const k of idsOrKeys ?? []) {
-      const c = customers.get(k) ?? customers.findOne((x) => x.key === k && !x.deletedAt);
+      const c = this.deps.customers.findCustomer(tx, k);
       if (c) ids.add(c.id);
     }
     for (const s of subjects ?? []) {
-      for (const c of customers.find((x) => x.key === s || (x.usageAttribution?.subjectKeys ?? []).includes(s))) ids.add(c.id);
+      const c = this.deps.customers.customerByUsageKey(tx, s);
+      if (c) ids.add(c.id);
     }
     return ids;
   }
@@ -315,7 +316,7 @@ export class EntitlementService {
 
   /** The meter aggregate of the customer (key + subject keys) with the feature's group-by filters. */
   private usageQuery(tx: UnitOfWork, e: EntitlementRecord): { usage: UsageQuery; aggregation: string } {
-    const feature = tx.collection<Feature>(FEATURES).get(e.featureId);
+    const feature = this.deps.features.findFeature(tx, e.featureId);
     const meterRef = feature?.meterSlug ?? feature?.meterId;
     if (!feature || !meterRef) throw validationError(E.featureHasNoMeter, `feature ${e.featureKey} has no meter`);
     const meter = this.deps.metering.getMeter(tx, meterRef);
@@ -362,7 +363,7 @@ export class EntitlementService {
   }
 
   private view(tx: UnitOfWork, e: EntitlementRecord, customer?: Customer): EntitlementView {
-    const c = customer ?? tx.collection<Customer>(CUSTOMERS).get(e.customerId);
+    const c = customer ?? this.deps.customers.findCustomer(tx, e.customerId);
     const subjectKey = c?.usageAttribution?.subjectKeys?.[0] ?? c?.key ?? e.customerId;
     const v: EntitlementView = { ...e, subjectKey, ...(c?.key ? { customerKey: c.key } : {}) };
     if (e.usagePeriod) {
@@ -412,7 +413,7 @@ export class EntitlementService {
         : col.findOne((x) => x.customerId === customer.id && x.featureKey === input.entitlement && !x.deletedAt);
     // the real service answers a feature with no entitlement as "no access", not 404
     if (!e) {
-      if (tx.collection<Feature>(FEATURES).findOne((f) => f.key === input.entitlement || f.id === input.entitlement)) return { hasAccess: false };
+      if (this.deps.features.findFeature(tx, input.entitlement)) return { hasAccess: false };
       throw notFound(E.entitlementNotFound, `entitlement not found: ${input.entitlement}`);
     }
     return this.valueOf(tx, e, input.at ?? this.now());
@@ -437,14 +438,9 @@ export class EntitlementService {
     const at = input.at ?? this.now();
     const byCustomer = new Map<string, AccessQueryResult>();
     const missingCustomers: string[] = [];
-    const features = tx.collection<Feature>(FEATURES);
     for (const key of input.customerKeys) {
-      let c: Customer | undefined;
-      try {
-        c = this.resolveCustomer(tx, key);
-      } catch {
-        c = tx.collection<Customer>(CUSTOMERS).findOne((x) => !x.deletedAt && (x.usageAttribution?.subjectKeys ?? []).includes(key));
-      }
+      // a customer id or key first, else whoever the key's usage is attributed to
+      const c = this.deps.customers.findCustomer(tx, key) ?? this.deps.customers.customerByUsageKey(tx, key);
       if (!c || c.deletedAt) {
         missingCustomers.push(key);
         continue;
@@ -460,7 +456,7 @@ export class EntitlementService {
         const v = access[fk];
         if (v?.hasAccess) out[fk] = { hasAccess: true };
         else if (v) out[fk] = { hasAccess: false, reason: { code: AccessReasonCode.usageLimitReached, message: `usage limit of ${fk} reached` } };
-        else if (features.findOne((f) => f.key === fk && !f.archivedAt)) {
+        else if (this.isLiveFeature(tx, fk)) {
           out[fk] = { hasAccess: false, reason: { code: AccessReasonCode.featureUnavailable, message: `${fk} is not available to the customer` } };
         } else out[fk] = { hasAccess: false, reason: { code: AccessReasonCode.featureNotFound, message: `feature ${fk} not found` } };
       }

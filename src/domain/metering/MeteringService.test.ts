@@ -6,12 +6,14 @@ import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
 import { MeteringService } from './MeteringService.ts';
 import { memoryEventStores } from './testSupport.ts';
-import type { CustomerAttributionRecord } from './types.ts';
+import { CustomerService } from '../customers/CustomerService.ts';
 
 const NOW = '2025-03-10T12:00:00.000Z';
 let clock: FixedClock;
 let svc: MeteringService;
+let customers: CustomerService;
 let tx: UnitOfWork;
+let acmeId: string;
 
 const ce = (id: string, data: unknown, over: Record<string, unknown> = {}) => ({
   specversion: '1.0',
@@ -36,7 +38,9 @@ const codeOf = (fn: () => unknown): string => {
 
 beforeEach(() => {
   clock = new FixedClock(new Date(NOW));
-  svc = new MeteringService({ clock, ids: new SequentialIds(), events: memoryEventStores() });
+  const ids = new SequentialIds();
+  customers = new CustomerService({ clock, ids });
+  svc = new MeteringService({ clock, ids, events: memoryEventStores(), customers });
   tx = createMemoryUnitOfWork('ns1');
 });
 
@@ -81,7 +85,7 @@ describe('meters', () => {
 describe('events', () => {
   beforeEach(() => {
     svc.createMeter(tx, { key: 'tokens', eventType: 'prompt', aggregation: 'SUM', valueProperty: '$.tokens' });
-    tx.collection<CustomerAttributionRecord>('customers').put({ id: '01J0000000000000000000CUS1', key: 'acme', name: 'Acme', usageAttribution: { subjectKeys: ['alice'] } });
+    acmeId = customers.createCustomer(tx, { key: 'acme', name: 'Acme', usageAttribution: { subjectKeys: ['alice'] } }).id;
   });
 
   it('rejects malformed payloads as validation errors', () => {
@@ -95,8 +99,8 @@ describe('events', () => {
     const r1 = svc.ingestEvents(tx, [ce('1', { tokens: 1 }, { time: '2025-03-10T11:00:00+02:00' }), ce('1', { tokens: 1 }), ce('1', { tokens: 5 }, { source: 'other', time: undefined, subject: 'acme' })]);
     expect(r1.duplicates).toBe(1);
     expect(r1.ingested.map((e) => [e.time, e.customerId, e.seq])).toEqual([
-      ['2025-03-10T09:00:00.000Z', '01J0000000000000000000CUS1', 0],
-      [NOW, '01J0000000000000000000CUS1', 1],
+      ['2025-03-10T09:00:00.000Z', acmeId, 0],
+      [NOW, acmeId, 1],
     ]);
     expect(svc.ingestEvents(tx, [ce('1', { tokens: 1 })]).duplicates).toBe(1);
     expect(svc.queryMeter(tx, 'tokens').data.map((d) => d.value)).toEqual(['6']);
@@ -115,7 +119,7 @@ describe('events', () => {
       ['2', ['invalid event: value cannot be parsed as float64: lots', 'no customer found for event subject: nobody']],
       ['1', undefined],
     ]);
-    expect(list[2]!.customerId).toBe('01J0000000000000000000CUS1');
+    expect(list[2]!.customerId).toBe(acmeId);
     expect(svc.listEvents(tx, { hasError: false, from: '2025-01-01T00:00:00Z' }).map((e) => e.event.id)).toEqual(['1', '4']);
     expect(svc.listEvents(tx, { limit: 1 }).map((e) => e.event.id)).toEqual(['3']);
     expect(svc.listEvents(tx, { subject: 'nob' }).map((e) => e.event.id)).toEqual(['2']);

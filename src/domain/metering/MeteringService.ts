@@ -8,12 +8,11 @@ import { MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
 import { formatInstant, queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
-import type { EventStoreProvider } from './ports.ts';
+import type { CustomerAttribution, EventStoreProvider } from './ports.ts';
 import {
   MeterAggregation,
   type CloudEventInput,
   type CursorPage,
-  type CustomerAttributionRecord,
   type IngestedEvent,
   type ListEventsCursorInput,
   type ListEventsInput,
@@ -35,12 +34,12 @@ export interface MeteringServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   events: EventStoreProvider;
+  customers: CustomerAttribution;
 }
 
 const METERS = 'meters';
 const SUBJECTS = 'subjects';
 const PORTAL_TOKENS = 'portalTokens';
-const CUSTOMERS = 'customers';
 
 const KEY_RE = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 const GROUP_KEY_RE = /^[a-zA-Z_][0-9a-zA-Z_]*$/;
@@ -156,6 +155,11 @@ export class MeteringService {
     const meter = byId && !byId.deletedAt ? byId : meters.findOne((m) => !m.deletedAt && m.key === idOrSlug);
     if (!meter) throw notFound(C.meterNotFound, `meter not found: ${idOrSlug}`);
     return meter;
+  }
+
+  /** The live meter with this key and/or id (the catalog's MeterDirectory port). */
+  findLiveMeter(tx: UnitOfWork, ref: { key?: string; id?: string }): Meter | undefined {
+    return tx.collection<Meter>(METERS).findOne((m) => !m.deletedAt && (ref.key === undefined || m.key === ref.key) && (ref.id === undefined || m.id === ref.id));
   }
 
   listMeters(tx: UnitOfWork, input: ListMetersInput = {}): Page<Meter> {
@@ -514,19 +518,10 @@ export class MeteringService {
 
   // ---------------------------------------------------------------- helpers
 
-  /** subject key -> customer id from the customers collection (key or usageAttribution.subjectKeys) */
+  /** subject key -> customer id, by the customers domain's attribution rule */
   private customerResolver(tx: UnitOfWork): (subject: string) => string | undefined {
-    let map: Map<string, string> | undefined;
-    return (subject) => {
-      if (!map) {
-        map = new Map();
-        const customers = tx.collection<CustomerAttributionRecord>(CUSTOMERS).find((c) => !c.deletedAt);
-        // explicit subject keys win over a customer whose key happens to equal the subject
-        for (const c of customers) if (c.key) map.set(c.key, c.id);
-        for (const c of customers) for (const k of c.usageAttribution?.subjectKeys ?? []) map.set(k, c.id);
-      }
-      return map.get(subject);
-    };
+    const attribution = this.deps.customers.usageAttribution(tx);
+    return (subject) => attribution(subject)?.id;
   }
 
   /** builds the list-events view of a stored event, with validation errors computed now */

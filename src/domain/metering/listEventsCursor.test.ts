@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { FixedClock } from '../shared/clock.ts';
 import { SequentialIds } from '../shared/ids.ts';
 import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
+import { CustomerService } from '../customers/CustomerService.ts';
 import { MeteringService } from './MeteringService.ts';
 import { memoryEventStores } from './testSupport.ts';
 
 describe('listEventsCursor before/after', () => {
   it('walks forward with cursor and back with before, without gaps or duplicates', () => {
-    const svc = new MeteringService({ clock: new FixedClock(new Date('2025-03-10T12:00:00Z')), ids: new SequentialIds(), events: memoryEventStores() });
+    const clock = new FixedClock(new Date('2025-03-10T12:00:00Z'));
+    const ids = new SequentialIds();
+    const svc = new MeteringService({ clock, ids, events: memoryEventStores(), customers: new CustomerService({ clock, ids }) });
     const tx = createMemoryUnitOfWork('ns');
     // 7 events, two share a timestamp (ties broken by ingestion order)
     const times = ['01', '02', '03', '03', '04', '05', '06'];

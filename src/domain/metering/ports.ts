@@ -1,3 +1,4 @@
+import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import type { EventIndex } from './eventIndex.ts';
 import type { StoredEvent } from './types.ts';
 
@@ -18,3 +19,20 @@ export interface EventStore {
 
 /** Resolves the event store of a namespace (an organisation or a Zuplo bucket). */
 export type EventStoreProvider = (namespace: string) => EventStore;
+
+/**
+ * Who a subject's usage belongs to. The customers domain owns that rule (key over subject
+ * keys) and implements this port; metering never reads customer records itself.
+ */
+export interface CustomerAttribution {
+  /** a resolver for many subjects in one unit of work */
+  usageAttribution(tx: UnitOfWork): (subject: string) => AttributedCustomer | undefined;
+  /** any customer by id, deleted ones included (CSV columns name them) */
+  findCustomer(tx: UnitOfWork, idOrKey: string): AttributedCustomer | undefined;
+}
+
+export interface AttributedCustomer {
+  id: string;
+  key?: string;
+  name: string;
+}

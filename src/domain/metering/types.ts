@@ -247,12 +247,3 @@ export interface PortalTokenRecord {
   token: string;
   invalidatedAt?: string;
 }
-
-/** The slice of the customers collection metering reads for usage attribution. */
-export interface CustomerAttributionRecord {
-  id: string;
-  key?: string | null;
-  name?: string;
-  usageAttribution?: { subjectKeys?: string[] };
-  deletedAt?: string | null;
-}

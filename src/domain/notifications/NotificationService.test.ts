@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
-import { CatalogCollections, type Feature } from '../catalog/types.ts';
+import { FeatureService } from '../catalog/FeatureService.ts';
 import { FixedClock } from '../shared/clock.ts';
 import { DomainError } from '../shared/errors.ts';
 import { SequentialIds } from '../shared/ids.ts';
@@ -12,10 +12,14 @@ const T0 = new Date('2026-03-01T10:00:00.000Z');
 
 function setup() {
   const clock = new FixedClock(T0);
-  const svc = new NotificationService({ clock, ids: new SequentialIds() });
+  const ids = new SequentialIds();
+  // the catalog proper, without meters: these features are static
+  const features = new FeatureService({ clock, ids, meters: { findLiveMeter: () => undefined } });
+  const svc = new NotificationService({ clock, ids, features });
   const tx = createMemoryUnitOfWork('ns');
   const channel = svc.createChannel(tx, { name: 'hook', url: 'http://localhost:4000/hook' });
-  return { clock, svc, tx, channel };
+  const addTokens = () => features.createFeature(tx, { key: 'tokens', name: 'Tokens' }).id;
+  return { clock, svc, tx, channel, addTokens };
 }
 
 function codeOf(fn: () => unknown): string {
@@ -74,17 +78,17 @@ describe('NotificationService rules', () => {
     ['unknown feature', (ch) => ({ ...base([ch]), features: ['nope'] }), `validation:${E.unknownFeature}`],
     ['valid', (ch) => ({ ...base([ch]), features: ['tokens'] }), 'no error'],
   ])('validates a rule: %s', (_n, make, expected) => {
-    const { svc, tx, channel } = setup();
-    tx.collection<Feature>(CatalogCollections.features).put({ id: '01J00000000000000000FEAT01', key: 'tokens', name: 'Tokens', createdAt: T0.toISOString(), updatedAt: T0.toISOString() });
+    const { svc, tx, channel, addTokens } = setup();
+    addTokens();
     expect(codeOf(() => svc.createRule(tx, make(channel.id)))).toBe(expected);
   });
 
   it('resolves features by key, dedupes channels, and forbids a type change', () => {
-    const { svc, tx, channel } = setup();
-    tx.collection<Feature>(CatalogCollections.features).put({ id: '01J00000000000000000FEAT01', key: 'tokens', name: 'Tokens', createdAt: '', updatedAt: '' });
-    const r = svc.createRule(tx, { ...base([channel.id, channel.id]), features: ['tokens', '01J00000000000000000FEAT01'] });
+    const { svc, tx, channel, addTokens } = setup();
+    const tokensId = addTokens();
+    const r = svc.createRule(tx, { ...base([channel.id, channel.id]), features: ['tokens', tokensId] });
     expect(r.channelIds).toEqual([channel.id]);
-    expect(r.features).toEqual([{ id: '01J00000000000000000FEAT01', key: 'tokens' }]);
+    expect(r.features).toEqual([{ id: tokensId, key: 'tokens' }]);
     expect(codeOf(() => svc.updateRule(tx, { id: r.id, type: 'entitlements.reset', name: 'x', channels: [channel.id] }))).toBe(`validation:${E.ruleInvalid}`);
   });
 });

@@ -1,5 +1,4 @@
-import type { Feature } from '../catalog/types.ts';
-import { CatalogCollections } from '../catalog/types.ts';
+import type { FeatureDirectory } from './ports.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -41,7 +40,7 @@ const THRESHOLD_TYPES: readonly string[] = Object.values(ThresholdType);
  * writes each outcome back with `recordDelivery`.
  */
 export class NotificationService {
-  constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; features: FeatureDirectory }) {}
 
   // ── channels ───────────────────────────────────────────────────────────
 
@@ -323,10 +322,9 @@ export class NotificationService {
     let features: FeatureRef[] | undefined;
     if (input.features?.length) {
       if (!isEntitlementRule) issues.add(E.ruleInvalid, `features are not supported for rule type ${input.type}`, 'features');
-      const col = tx.collection<Feature>(CatalogCollections.features);
       features = [];
       input.features.forEach((idOrKey, i) => {
-        const f = col.get(idOrKey) ?? col.findOne((x) => x.key === idOrKey && !x.archivedAt);
+        const f = this.deps.features.findFeature(tx, idOrKey);
         if (!f) issues.add(E.unknownFeature, `feature not found: ${idOrKey}`, `features[${i}]`);
         else if (!features!.some((x) => x.id === f.id)) features!.push({ id: f.id, key: f.key });
       });

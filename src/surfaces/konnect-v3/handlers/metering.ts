@@ -1,4 +1,4 @@
-import type { CloudEventInput, CustomerAttributionRecord, Meter } from '../../../domain/metering/types.ts';
+import type { CloudEventInput, Meter } from '../../../domain/metering/types.ts';
 import { validationError } from '../../../domain/shared/errors.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import { applyFilters, pageOf, parseCursorPage, parseFilters, parsePage, parseSort, sortItems, AipQueryError } from '../aip.ts';
@@ -55,18 +55,18 @@ export const deleteMeter: Handler = async (c) => {
 export const queryMeter: Handler = (c): Reply => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
   const groupBy = body.group_by_dimensions ?? [];
-  const { meter, result, customers } = c.read((tx) => {
+  const { meter, result, csv } = c.read((tx) => {
     const meter = c.services.metering.getMeter(tx, c.params.meterId!);
     const result = c.services.metering.queryMeter(tx, meter.id, fromApiMeterQuery(body));
-    // CSV names customers; there is no customer service on this surface yet, so read the records
-    const customers = wantsCsv(c) && groupBy.includes('customer_id') ? tx.collection<CustomerAttributionRecord>('customers').find(() => true) : [];
-    return { meter, result, customers };
+    // CSV names the customers of its rows
+    const customerOf = (id: string) => c.services.customers.findCustomer(tx, id);
+    const csv = wantsCsv(c) ? toCsvMeterQueryResult(result, groupBy, groupBy.includes('customer_id') ? customerOf : () => undefined) : undefined;
+    return { meter, result, csv };
   });
-  if (wantsCsv(c)) {
-    const byId = new Map(customers.map((x) => [x.id, x]));
+  if (csv !== undefined) {
     return {
       status: 200,
-      body: toCsvMeterQueryResult(result, groupBy, (id) => byId.get(id)),
+      body: csv,
       contentType: 'text/csv',
       raw: true,
       headers: { 'Content-Disposition': `attachment; filename="${meter.key}.csv"` },
