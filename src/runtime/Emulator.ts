@@ -1,12 +1,14 @@
-import { join } from 'node:path';
 import { validationError } from '../domain/shared/errors.ts';
 import type { IdGenerator } from '../domain/shared/ids.ts';
+import type { DueJob, JobRecord } from '../domain/shared/jobs.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
-import { Store } from '../store/Store.ts';
+import { EventStores } from '../store/eventStores.ts';
+import { Store, type Work } from '../store/Store.ts';
+import type { Command, ControlPort, EmulatorPort } from '../surfaces/http/emulatorPort.ts';
 import { ControllableClock } from './ControllableClock.ts';
-import { createIdGenerator } from './seededIds.ts';
-import type { DueJob, JobRecord, JobSource } from '../domain/shared/jobs.ts';
+import { EffectDispatcher } from './effects.ts';
 import { RequestJournal } from './RequestJournal.ts';
+import { createIdGenerator } from './seededIds.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface EmulatorOptions {
@@ -30,48 +32,86 @@ export interface Logger {
 
 /**
  * The composition root: one clock, one id generator, one store and the domain services over
- * them. Everything a surface does goes through `run` / `read`.
+ * them. Everything a surface does goes through `run` / `read`; effects queued by a command are
+ * performed after it commits; `advanceTo` drains due jobs in time order.
  */
-export class Emulator {
+export class Emulator implements EmulatorPort {
   readonly clock: ControllableClock;
   readonly ids: IdGenerator;
   readonly store: Store;
+  readonly events: EventStores;
   readonly services: Services;
   readonly journal = new RequestJournal(1000);
-  readonly jobSources: JobSource[] = [];
+  /** job sources added from outside the domain (tests); the services register their own */
+  readonly jobSources: Services['jobSources'] = [];
   readonly log: Logger;
-  readonly startedAtHr = process.hrtime.bigint();
+  readonly control: ControlPort;
+  private readonly startedAtHr = process.hrtime.bigint();
+  private readonly effects: EffectDispatcher;
+  /** namespaces whose creation hooks ran in this process */
+  private readonly provisioned = new Set<string>();
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = new ControllableClock({ start: options.start, frozen: options.frozen });
     this.ids = createIdGenerator(this.clock, options.seed);
     this.store = new Store({ dataDir: options.dataDir });
+    this.events = new EventStores(this.store);
     const quiet = options.quiet ?? false;
     this.log = {
       info: (...a) => (quiet ? undefined : console.log(...a)),
       error: (...a) => (quiet ? undefined : console.error(...a)),
     };
-    this.services = createServices(this);
+    this.services = createServices({
+      clock: this.clock,
+      ids: this.ids,
+      events: this.events.of,
+      zuploAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter',
+    });
+    this.effects = new EffectDispatcher({
+      services: this.services,
+      clock: this.clock,
+      run: (ns, fn) => this.run(ns, fn as Command<ReturnType<typeof fn>>),
+      read: (ns, fn) => this.read(ns, fn),
+    });
+    this.control = this.controlPort();
   }
 
-  /** file for a namespace's append-only data (events), or null in memory mode */
-  namespaceFile(ns: string, file: string): string | null {
-    const dir = this.store.namespaceDir(ns);
-    if (!dir) return null;
-    this.store.namespace(ns); // makes sure the directory exists
-    return join(dir, file);
-  }
-
-  /** Runs one command: commits once if `fn` returns, discards the draft if it throws. */
-  async run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T> {
+  /**
+   * Runs one command: commits once if `fn` returns, discards the draft if it throws, then
+   * performs the effects the command queued. `fn` must be synchronous: a promise would commit
+   * before its first `await` and lose whatever it wrote afterwards.
+   */
+  async run<T>(ns: string, fn: Command<T>): Promise<T> {
+    this.provision(ns);
     const work = this.store.begin(ns);
-    const result = fn(work);
-    await Promise.all([work.commit(), this.services.flush(ns)]);
+    const result = fn(work) as T;
+    if (isThenable(result)) throw new TypeError('a command must be synchronous: it returned a promise, which would commit before its writes');
+    await this.commit(ns, work);
     return result;
   }
 
   read<T>(ns: string, fn: (tx: UnitOfWork) => T): T {
+    this.provision(ns);
     return fn(this.store.begin(ns));
+  }
+
+  private async commit(ns: string, work: Work): Promise<void> {
+    const effects = work.takeEffects();
+    await Promise.all([work.commit(), this.events.flush(ns)]);
+    if (effects.length > 0) await this.effects.dispatch(ns, effects);
+  }
+
+  /**
+   * A namespace's creation hooks run in its first unit of work (once per process; they are
+   * idempotent over stored state, so a restart finds everything in place and writes nothing).
+   */
+  private provision(ns: string): void {
+    if (this.provisioned.has(ns)) return;
+    this.provisioned.add(ns);
+    const work = this.store.begin(ns);
+    for (const hook of this.services.namespaceHooks) hook.onNamespaceCreated(work);
+    // in memory at once; durable with the next flush, like any commit
+    void work.commit().catch((err: unknown) => this.log.error(`[localmeter] provisioning ${ns} was not written:`, err));
   }
 
   /** Moves the clock to `target`, running every job that falls due on the way, in time order. */
@@ -82,7 +122,7 @@ export class Emulator {
       return ran;
     }
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const next = this.nextDueJob(target);
+      const next = this.pendingJobs(target)[0];
       if (!next) break;
       if (next.dueAt.getTime() > this.clock.now().getTime()) this.clock.set(next.dueAt);
       await this.run(next.namespace, (tx) => next.run(tx));
@@ -94,15 +134,12 @@ export class Emulator {
 
   pendingJobs(until: Date): DueJob[] {
     const all: DueJob[] = [];
+    const sources = [...this.services.jobSources, ...this.jobSources];
     for (const ns of this.store.namespaceNames()) {
       const tx = this.store.begin(ns);
-      for (const src of [...this.services.jobSources, ...this.jobSources]) all.push(...src.dueJobs(tx, until));
+      for (const src of sources) all.push(...src.dueJobs(tx, until));
     }
     return all.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
-  }
-
-  private nextDueJob(until: Date): DueJob | undefined {
-    return this.pendingJobs(until)[0];
   }
 
   /** Everything, as one JSON document: records of every namespace, events, and the clock. */
@@ -111,7 +148,7 @@ export class Emulator {
       format: 'localmeter-snapshot@1',
       clock: { now: this.clock.now().toISOString(), frozen: this.clock.frozen },
       namespaces: this.store.exportAll(),
-      events: this.services.exportEvents(),
+      events: this.events.exportAll(),
     };
   }
 
@@ -120,9 +157,10 @@ export class Emulator {
       throw validationError('invalid_snapshot', 'not a localmeter snapshot (expected format "localmeter-snapshot@1")');
     }
     await this.flush();
-    this.services.reset();
+    this.events.reset();
+    this.provisioned.clear();
     await this.store.importAll((snap.namespaces ?? {}) as Parameters<Store['importAll']>[0]);
-    await this.services.importEvents((snap.events ?? {}) as Record<string, unknown[]>);
+    await this.events.importAll((snap.events ?? {}) as Record<string, unknown[]>);
     const clock = snap.clock as { now?: string; frozen?: boolean } | undefined;
     if (clock?.now) this.clock.set(new Date(clock.now));
     if (clock?.frozen === true) this.clock.freeze();
@@ -131,16 +169,40 @@ export class Emulator {
 
   async reset(ns?: string): Promise<void> {
     await this.flush();
-    this.services.reset(ns);
+    this.events.reset(ns);
     this.store.reset(ns);
+    if (ns) this.provisioned.delete(ns);
+    else this.provisioned.clear();
   }
 
   async flush(): Promise<void> {
-    await Promise.all([this.store.flush(), this.services.flushAll()]);
+    await Promise.all([this.store.flush(), this.events.flushAll()]);
   }
 
   async close(): Promise<void> {
-    await this.services.flushAll();
+    await this.events.flushAll();
     await this.store.close();
   }
+
+  private controlPort(): ControlPort {
+    return {
+      clock: () => ({ now: this.clock.now(), frozen: this.clock.frozen }),
+      setClock: (now) => this.clock.set(now),
+      freezeClock: () => this.clock.freeze(),
+      unfreezeClock: () => this.clock.unfreeze(),
+      advanceTo: (target) => this.advanceTo(target),
+      pendingJobs: (until) => this.pendingJobs(until),
+      reset: (ns) => this.reset(ns),
+      exportSnapshot: async () => {
+        await this.flush();
+        return this.exportSnapshot();
+      },
+      importSnapshot: (snap) => this.importSnapshot(snap),
+      requests: (filter) => this.journal.list(filter),
+      clearRequests: () => this.journal.clear(),
+      uptimeSeconds: () => Number(process.hrtime.bigint() - this.startedAtHr) / 1e9,
+    };
+  }
 }
+
+const isThenable = (v: unknown): boolean => typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';

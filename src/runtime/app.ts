@@ -21,7 +21,7 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   app.set('query parser', 'extended');
   app.set('etag', false);
   app.locals.emulator = emulator;
-  const surfaces = loadSurfaces(emulator);
+  const surfaces = loadSurfaces();
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const t0 = process.hrtime.bigint();

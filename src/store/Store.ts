@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, existsSync, readdirSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import { DataFile } from 'lowdb/node';
 import { Low } from 'lowdb';
+import type { Effect } from '../domain/shared/effects.ts';
 import type { Collection, Entity, UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { mapCollection } from './memoryUnitOfWork.ts';
 import { JournalWriter } from './journalWriter.ts';
@@ -159,6 +160,7 @@ export class NamespaceState {
  */
 export class Work implements UnitOfWork {
   private readonly draft = new Map<string, Map<string, Entity | null>>();
+  private effects: Effect[] = [];
   constructor(
     readonly namespace: string,
     private readonly state: NamespaceState,
@@ -212,6 +214,17 @@ export class Work implements UnitOfWork {
   get dirty(): boolean {
     for (const m of this.draft.values()) if (m.size > 0) return true;
     return false;
+  }
+
+  afterCommit(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  /** the effects queued by the command, handed over once (after its commit) */
+  takeEffects(): Effect[] {
+    const out = this.effects;
+    this.effects = [];
+    return out;
   }
 
   commit(): Promise<void> {

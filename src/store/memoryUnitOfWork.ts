@@ -1,10 +1,17 @@
+import type { Effect } from '../domain/shared/effects.ts';
 import type { Collection, Entity, UnitOfWork } from '../domain/shared/unitOfWork.ts';
 
-/** A throw-away UnitOfWork over plain maps, for unit tests of domain services. */
-export function createMemoryUnitOfWork(namespace = 'default'): UnitOfWork {
+/**
+ * A throw-away UnitOfWork over plain maps, for unit tests of domain services. Queued effects
+ * are kept in `effects` for the test to inspect; nothing performs them.
+ */
+export function createMemoryUnitOfWork(namespace = 'default'): UnitOfWork & { effects: Effect[] } {
   const collections = new Map<string, Map<string, Entity>>();
+  const effects: Effect[] = [];
   return {
     namespace,
+    effects,
+    afterCommit: (e) => void effects.push(e),
     collection<T extends Entity>(name: string): Collection<T> {
       let m = collections.get(name);
       if (!m) collections.set(name, (m = new Map()));

@@ -1,4 +1,3 @@
-import type { Emulator } from '../runtime/Emulator.ts';
 import type { SurfaceDefinition } from './http/types.ts';
 import { controlSurface } from './control/surface.ts';
 import { konnectV3Surface } from './konnect-v3/surface.ts';
@@ -6,6 +5,6 @@ import { openmeterV1Surface } from './openmeter-v1/surface.ts';
 import { zuploSurface } from './zuplo/surface.ts';
 
 /** Every wire contract the emulator serves, in routing order. */
-export function loadSurfaces(_emulator: Emulator): SurfaceDefinition[] {
+export function loadSurfaces(): SurfaceDefinition[] {
   return [openmeterV1Surface(), konnectV3Surface(), zuploSurface(), controlSurface()] as SurfaceDefinition[];
 }

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryUnitOfWork } from '../../store/memoryUnitOfWork.ts';
-import { BillingProfileService } from '../billing/profiles/BillingProfileService.ts';
-import { CustomerService } from '../customers/CustomerService.ts';
-import { FixedClock } from '../shared/clock.ts';
+import { createServiceWorld } from '../../runtime/serviceWorld.ts';
 import { DomainError, ErrorKind } from '../shared/errors.ts';
-import { SequentialIds } from '../shared/ids.ts';
-import { AppService, maskApiKey } from './AppService.ts';
+import { maskApiKey } from './AppService.ts';
 import { AppErrorCode as E } from './errors.ts';
 
+/** the real wiring (billing's uninstall veto and namespace hook included), namespace provisioned */
 function setup() {
-  const deps = { clock: new FixedClock(new Date('2026-01-01T00:00:00Z')), ids: new SequentialIds() };
-  const customers = new CustomerService(deps);
-  const apps = new AppService({ ...deps, customers });
-  const profiles = new BillingProfileService({ ...deps, apps, customers });
-  return { apps, profiles, customers, tx: createMemoryUnitOfWork() };
+  const { services, tx } = createServiceWorld();
+  return { apps: services.apps, profiles: services.billingProfiles, customers: services.customers, tx };
 }
 
 function domainError(fn: () => unknown): DomainError {
@@ -27,7 +21,7 @@ function domainError(fn: () => unknown): DomainError {
 }
 
 describe('AppService', () => {
-  it('provisions one sandbox app and a default profile on first use, once', () => {
+  it('a new namespace has one sandbox app and a default profile, provisioned once', () => {
     const { apps, profiles, tx } = setup();
     const first = apps.listApps(tx);
     expect(first.items.map((a) => [a.type, a.name, a.status])).toEqual([['sandbox', 'Sandbox', 'ready']]);

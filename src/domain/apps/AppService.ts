@@ -1,6 +1,4 @@
 import type { CustomerService } from '../customers/CustomerService.ts';
-import { BillingProfileCollections, type BillingProfile } from '../billing/profiles/types.ts';
-import { DEFAULT_PROFILE, defaultWorkflow } from '../billing/profiles/workflow.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -32,6 +30,8 @@ const STRIPE_TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]{4,}$/;
 export const maskApiKey = (key: string): string => key.slice(0, 8) + '*'.repeat(Math.max(key.length - 11, 0)) + key.slice(-3);
 
 export class AppService {
+  private readonly uninstallGuards: Array<(tx: UnitOfWork, app: App) => void> = [];
+
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator; customers: CustomerService }) {}
 
   listMarketplaceListings(_tx: UnitOfWork, input: PageInput = {}): Page<MarketplaceListing> {
@@ -45,39 +45,27 @@ export class AppService {
   }
 
   /**
-   * The real service gives every new organisation a sandbox app and a default billing profile
-   * using it; here that happens on the first call that needs apps or profiles in a namespace,
-   * once (an uninstalled sandbox app stays uninstalled).
+   * The sandbox app every new namespace gets (billing's namespace hook asks for it, with the
+   * default profile). Provisioned once: an uninstalled sandbox app stays uninstalled.
    */
-  ensureDefaultApp(tx: UnitOfWork): void {
+  ensureSandboxApp(tx: UnitOfWork): string {
     const boot = this.bootstrap(tx);
-    if (boot.sandboxAppId !== undefined) return;
+    if (boot.sandboxAppId !== undefined) return boot.sandboxAppId;
     const app = this.insert(tx, { type: AppType.sandbox });
-    // The default profile comes with it (as for a new organisation), unless one exists already.
-    const profiles = tx.collection<BillingProfile>(BillingProfileCollections.profiles);
-    let defaultProfileId = profiles.findOne((p) => p.default && !p.deletedAt)?.id;
-    if (defaultProfileId === undefined) {
-      const now = this.now();
-      const profile: BillingProfile = {
-        id: this.deps.ids.next(),
-        name: DEFAULT_PROFILE.name,
-        description: DEFAULT_PROFILE.description,
-        supplier: structuredClone(DEFAULT_PROFILE.supplier) as BillingProfile['supplier'],
-        workflow: defaultWorkflow(),
-        apps: { tax: app.id, invoicing: app.id, payment: app.id },
-        default: true,
-        createdAt: now,
-        updatedAt: now,
-      };
-      profiles.put(profile);
-      defaultProfileId = profile.id;
-    }
-    tx.collection<BillingBootstrap>(Col.bootstrap).put({ ...boot, sandboxAppId: app.id, defaultProfileId });
+    tx.collection<BillingBootstrap>(Col.bootstrap).put({ ...boot, sandboxAppId: app.id });
+    return app.id;
+  }
+
+  /**
+   * Another domain's veto on uninstalling an app (billing refuses while a profile uses it, as
+   * the real service's billing/validators/appuninstall does). Registered in the wiring.
+   */
+  onUninstall(guard: (tx: UnitOfWork, app: App) => void): void {
+    this.uninstallGuards.push(guard);
   }
 
   /** Install an app that needs no credentials (sandbox, custom invoicing). */
   installApp(tx: UnitOfWork, input: InstallAppInput): App {
-    this.ensureDefaultApp(tx);
     const listing = this.getMarketplaceListing(tx, { type: input.type });
     if (!listing.installMethods.includes(InstallMethod.noCredentials)) {
       throw validationError(E.installMethodNotSupported, `app type ${input.type} cannot be installed without credentials`);
@@ -87,7 +75,6 @@ export class AppService {
 
   /** Install Stripe with an API key. Never calls Stripe: any test-mode key shape is accepted. */
   installStripeApp(tx: UnitOfWork, input: InstallStripeAppInput & { type?: string }): App {
-    this.ensureDefaultApp(tx);
     const type = input.type ?? AppType.stripe;
     const listing = this.getMarketplaceListing(tx, { type });
     if (!listing.installMethods.includes(InstallMethod.apiKey)) {
@@ -107,7 +94,6 @@ export class AppService {
   }
 
   listApps(tx: UnitOfWork, input: PageInput = {}): Page<App> {
-    this.ensureDefaultApp(tx);
     return paginate(this.liveApps(tx), input);
   }
 
@@ -120,7 +106,6 @@ export class AppService {
   }
 
   getApp(tx: UnitOfWork, input: { id: string }): App {
-    this.ensureDefaultApp(tx);
     const app = tx.collection<App>(Col.apps).get(input.id);
     if (!app || app.deletedAt) throw notFound(E.notFound, `app not found: ${input.id}`);
     return app;
@@ -166,17 +151,10 @@ export class AppService {
     return next;
   }
 
-  /** Soft delete; refused while a live billing profile references the app for any capability. */
+  /** Soft delete, unless another domain vetoes it (a billing profile still uses the app). */
   uninstallApp(tx: UnitOfWork, input: { id: string }): App {
     const current = this.getApp(tx, { id: input.id });
-    const users = tx
-      .collection<BillingProfile>(BillingProfileCollections.profiles)
-      .find((p) => !p.deletedAt && (p.apps.tax === current.id || p.apps.invoicing === current.id || p.apps.payment === current.id));
-    if (users.length > 0) {
-      throw conflict(E.inUse, `app ${current.id} is used by billing profile(s) ${users.map((p) => p.id).join(', ')}; delete or change them first`, {
-        billingProfileIds: users.map((p) => p.id),
-      });
-    }
+    for (const guard of this.uninstallGuards) guard(tx, current);
     const now = this.now();
     const next: App = { ...current, deletedAt: now, updatedAt: now };
     tx.collection<App>(Col.apps).put(next);
@@ -205,7 +183,6 @@ export class AppService {
   upsertCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; items: CustomerAppDataItemInput[] }): Array<CustomerAppData & { app: App }> {
     const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
     if (customer.deletedAt) throw new DomainError(ErrorKind.preconditionFailed, 'customer_deleted', `customer ${customer.id} is deleted`);
-    this.ensureDefaultApp(tx);
     const ic = new IssueCollector();
     const resolved = input.items.map((item, i) => {
       const app = item.appId !== undefined ? tx.collection<App>(Col.apps).get(item.appId) : this.liveApps(tx).find((a) => a.type === item.type);

@@ -109,12 +109,10 @@ export interface CustomerAppDataItemInput {
 
 export const AppCollections = { apps: 'apps', customerAppData: 'customerAppData', bootstrap: 'billingBootstrap' } as const;
 
-/**
- * Marks what was provisioned for a namespace on first use, so an uninstalled default app or a
- * replaced default profile is not provisioned again.
- */
+/** Marks the sandbox app provisioned for a namespace, so an uninstalled one is not provisioned again. */
 export interface BillingBootstrap {
   id: 'bootstrap';
   sandboxAppId?: string;
+  /** written by earlier versions; billing keeps its own marker now */
   defaultProfileId?: string;
 }

@@ -55,6 +55,11 @@ export class CustomerService {
     return customerByIdOrKey(tx.collection<Customer>(Col.customers), idOrKey);
   }
 
+  /** every live customer, in creation order (for other domains' cross-customer views) */
+  liveCustomers(tx: UnitOfWork): Customer[] {
+    return tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt);
+  }
+
   /** The live customer a usage key (event subject, legacy subject route) is attributed to. */
   customerByUsageKey(tx: UnitOfWork, usageKey: string): Customer | undefined {
     return this.usageAttribution(tx)(usageKey);

@@ -1,3 +1,4 @@
+import { EffectType } from '../shared/effects.ts';
 import type { FeatureDirectory } from './ports.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, validationError } from '../shared/errors.ts';
@@ -183,6 +184,7 @@ export class NotificationService {
       annotations: { 'notification.rule.test': true },
     };
     tx.collection<NotificationEvent>(Col.events).put(event);
+    if (event.deliveryStatus.length > 0) tx.afterCommit({ type: EffectType.deliverNotification, eventId: event.id });
     return event;
   }
 
@@ -232,6 +234,7 @@ export class NotificationService {
       ),
     };
     tx.collection<NotificationEvent>(Col.events).put(next);
+    tx.afterCommit({ type: EffectType.deliverNotification, eventId: next.id });
     return next;
   }
 

@@ -3,6 +3,7 @@ import { hexOf, uuidOf } from '../apikeys/ids.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
+import { EffectType } from '../shared/effects.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { PlatformErrorCode as E } from './errors.ts';
 import { DeployStatus, EnvironmentType, type BuildLog, type DeploymentUpload, type Environment, type Project, type Variable } from './types.ts';
@@ -67,6 +68,8 @@ export class PlatformService {
     if (col.findOne((p) => p.name === name)) throw conflict(E.projectNameTaken, `project name '${name}' is already taken`);
     const p: Project = { id: this.deps.ids.next(), accountName, name, createdOn: this.now() };
     col.put(p);
+    // every project has its production / preview / working-copy key buckets, in the account's namespace
+    tx.afterCommit({ type: EffectType.provisionProjectBuckets, accountName, projectName: name });
     return p;
   }
 

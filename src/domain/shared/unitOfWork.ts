@@ -1,3 +1,5 @@
+import type { Effect } from './effects.ts';
+
 /**
  * Ports the store implements. Domain services receive a UnitOfWork per command: reads see the
  * command's own uncommitted writes; the runtime commits once when the command returns and
@@ -23,4 +25,6 @@ export interface UnitOfWork {
   /** the tenant this command runs in: an OpenMeter organisation or a Zuplo bucket */
   readonly namespace: string;
   collection<T extends Entity>(name: string): Collection<T>;
+  /** queue an outbound effect, performed by the runtime after this unit of work commits */
+  afterCommit(effect: Effect): void;
 }

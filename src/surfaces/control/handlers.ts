@@ -4,7 +4,10 @@ import { coverageReport } from '../coverage.ts';
 import { noContent, ok, type HandlerContext, type HandlerMap, type Reply } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
 
-const clockBody = (c: HandlerContext) => ({ now: c.emulator.clock.now().toISOString(), frozen: c.emulator.clock.frozen });
+const clockBody = (c: HandlerContext) => {
+  const { now, frozen } = c.control.clock();
+  return { now: now.toISOString(), frozen };
+};
 
 const VERSION = '0.1.0';
 
@@ -15,34 +18,34 @@ export const handlers: HandlerMap<OperationId> = {
     return ok({
       status: 'ok',
       version: VERSION,
-      uptimeSeconds: Number(process.hrtime.bigint() - c.emulator.startedAtHr) / 1e9,
+      uptimeSeconds: c.control.uptimeSeconds(),
       surfaces: cov.map((r) => ({ name: r.name, prefix: r.prefix, operations: r.total, implemented: r.implemented })),
     });
   },
   getClock: (c) => ok(clockBody(c)),
   setClock: async (c) => {
     const body = c.body as { now?: string; frozen?: boolean };
-    if (body.frozen === true) c.emulator.clock.freeze();
+    if (body.frozen === true) c.control.freezeClock();
     if (body.now !== undefined) {
       const target = new Date(body.now);
       // Setting the clock forward is an advance: due work must not be skipped silently.
-      if (target.getTime() > c.emulator.clock.now().getTime()) await c.emulator.advanceTo(target);
-      else c.emulator.clock.set(target);
+      if (target.getTime() > c.control.clock().now.getTime()) await c.control.advanceTo(target);
+      else c.control.setClock(target);
     }
-    if (body.frozen === false) c.emulator.clock.unfreeze();
+    if (body.frozen === false) c.control.unfreezeClock();
     return ok(clockBody(c));
   },
   freezeClock: (c) => {
-    c.emulator.clock.freeze();
+    c.control.freezeClock();
     return ok(clockBody(c));
   },
   unfreezeClock: (c) => {
-    c.emulator.clock.unfreeze();
+    c.control.unfreezeClock();
     return ok(clockBody(c));
   },
   advanceClock: async (c): Promise<Reply> => {
     const body = c.body as { by?: string; to?: string };
-    const now = c.emulator.clock.now();
+    const now = c.control.clock().now;
     let target: Date;
     if (body.by !== undefined) {
       const d = parseDuration(body.by);
@@ -52,34 +55,33 @@ export const handlers: HandlerMap<OperationId> = {
       target = new Date(body.to!);
       if (target.getTime() < now.getTime()) throw validationError('clock_cannot_go_back', `advance target ${body.to} is before the current time ${now.toISOString()}; use PUT /_emulator/clock to go back`);
     }
-    const jobsRun = await c.emulator.advanceTo(target);
+    const jobsRun = await c.control.advanceTo(target);
     return ok({ ...clockBody(c), jobsRun });
   },
   resetState: async (c) => {
     const body = (c.body ?? {}) as { namespace?: string };
-    await c.emulator.reset(body.namespace);
+    await c.control.reset(body.namespace);
     return noContent();
   },
   listRequests: (c) => {
     const q = c.query as { limit?: number; surface?: string; status?: number };
-    return ok({ data: c.emulator.journal.list(q).map((i) => ({ ...i, id: String(i.id) })) });
+    return ok({ data: c.control.requests(q).map((i) => ({ ...i, id: String(i.id) })) });
   },
   clearRequests: (c) => {
-    c.emulator.journal.clear();
+    c.control.clearRequests();
     return noContent();
   },
   exportSnapshot: async (c) => {
-    await c.emulator.flush();
-    return ok(c.emulator.exportSnapshot());
+    return ok(await c.control.exportSnapshot());
   },
   importSnapshot: async (c) => {
-    await c.emulator.importSnapshot(c.body as Record<string, unknown>);
+    await c.control.importSnapshot(c.body as Record<string, unknown>);
     return noContent();
   },
   getCoverage: () => ok({ surfaces: coverageReport().map(({ name, implemented, total, missing }) => ({ name, implemented, total, missing })) }),
   listJobs: (c) => {
     // Everything scheduled, however far ahead: a horizon of 100 years stands in for "all".
-    const horizon = new Date(c.emulator.clock.now().getTime() + 100 * 365 * 86400_000);
-    return ok({ data: c.emulator.pendingJobs(horizon).map((j) => ({ name: j.name, dueAt: j.dueAt.toISOString(), namespace: j.namespace })) });
+    const horizon = new Date(c.control.clock().now.getTime() + 100 * 365 * 86400_000);
+    return ok({ data: c.control.pendingJobs(horizon).map((j) => ({ name: j.name, dueAt: j.dueAt.toISOString(), namespace: j.namespace })) });
   },
 };

@@ -1,3 +1,4 @@
+import { DEFAULT_NAMESPACE } from '../http/namespaces.ts';
 import { loadSpec } from '../http/loadSpec.ts';
 import type { SurfaceDefinition } from '../http/types.ts';
 import { renderControlProblem } from './errors.ts';
@@ -14,6 +15,6 @@ export function controlSurface(): SurfaceDefinition<OperationId> {
     handlers,
     renderProblem: renderControlProblem,
     timeFormat: () => 'js',
-    namespaceOf: () => 'default',
+    namespaceOf: () => DEFAULT_NAMESPACE,
   };
 }

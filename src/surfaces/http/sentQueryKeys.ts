@@ -6,7 +6,7 @@ import type { HandlerContext } from './types.ts';
  * (a bare array or a page envelope), so handlers look at the raw URL.
  */
 export function sentQueryKeys(c: HandlerContext): Set<string> {
-  const url = c.req.originalUrl ?? c.req.url ?? '';
+  const url = c.request.url;
   const i = url.indexOf('?');
   const keys = new Set<string>();
   if (i < 0) return keys;

@@ -1,12 +1,13 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
-import type { Emulator } from '../../runtime/Emulator.ts';
+import type { EmulatorPort } from './emulatorPort.ts';
+import { requestIdOf } from './requestId.ts';
 import { NotBuiltError } from './classifyError.ts';
 import { sendProblem } from './problem.ts';
 import { operationSpec } from './operationSpec.ts';
 import { toGoTimes } from './wireTime.ts';
 import { skipSpecSelfValidation } from './skipSpecSelfValidation.ts';
-import { NOT_BUILT, type Handler, type HandlerContext, type OperationInfo, type Reply, type SurfaceDefinition } from './types.ts';
+import { NOT_BUILT, type Handler, type HandlerContext, type OperationInfo, type Reply, type RequestFacts, type SurfaceDefinition } from './types.ts';
 
 export interface SurfaceRouterOptions {
   /** validate responses against the spec (development and tests); a violation becomes a 500 */
@@ -128,7 +129,7 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
 
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const { status, body, headers } = def.renderProblem(err, req);
-    if (status >= 500 && !(err instanceof NotBuiltError)) (req.app.locals.emulator as Emulator).log.error(`[${def.name}] ${req.method} ${req.originalUrl}:`, err);
+    if (status >= 500 && !(err instanceof NotBuiltError)) (req.app.locals.emulator as EmulatorPort).log.error(`[${def.name}] ${req.method} ${req.originalUrl}:`, err);
     sendProblem(res, status, body, headers);
   });
   return router;
@@ -137,7 +138,7 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
 async function act(def: SurfaceDefinition, handler: Handler | typeof NOT_BUILT | undefined, operationId: string, req: Request, res: Response, next: NextFunction): Promise<void> {
   try {
     if (handler === undefined || handler === NOT_BUILT) throw new NotBuiltError(operationId);
-    const reply = await handler(contextFor(def, req.app.locals.emulator as Emulator, req, res));
+    const reply = await handler(contextFor(def, req.app.locals.emulator as EmulatorPort, req));
     if (reply.body !== undefined && !reply.raw && def.timeFormat(operationId) === 'go') reply.body = toGoTimes(reply.body);
     writeReply(res, reply);
   } catch (err) {
@@ -211,19 +212,38 @@ function orderBySpecificity<T extends OperationInfo>(ops: readonly T[]): T[] {
   });
 }
 
-function contextFor(def: SurfaceDefinition, emulator: Emulator, req: Request, res: Response): HandlerContext {
+function contextFor(def: SurfaceDefinition, emulator: EmulatorPort, req: Request): HandlerContext {
   const namespace = def.namespaceOf(req);
   return {
-    req,
-    res,
-    emulator,
     services: emulator.services,
     namespace,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
     body: req.body,
+    request: requestFactsOf(req),
     run: (fn) => emulator.run(namespace, fn),
     read: (fn) => emulator.read(namespace, fn),
+    runIn: (ns, fn) => emulator.run(ns, fn),
+    readIn: (ns, fn) => emulator.read(ns, fn),
+    control: emulator.control,
+  };
+}
+
+function requestFactsOf(req: Request): RequestFacts {
+  return {
+    header: (name) => req.get(name),
+    method: req.method,
+    url: req.originalUrl ?? req.url ?? '',
+    ip: req.ip,
+    origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`,
+    get requestId() {
+      return requestIdOf(req);
+    },
+    rawBody: async () => {
+      const chunks: Buffer[] = [];
+      if (req.readable) for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      return Buffer.concat(chunks);
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { UnitOfWork } from '../../domain/shared/unitOfWork.ts';
-import type { Emulator } from '../../runtime/Emulator.ts';
+import type { Command, ControlPort, DomainServices } from './emulatorPort.ts';
 
 /** What a handler answers; the surface router writes it (and validates it in dev/test). */
 export interface Reply {
@@ -13,21 +13,42 @@ export interface Reply {
   raw?: boolean;
 }
 
+/** What a handler may know of the HTTP request beyond its validated params, query and body. */
+export interface RequestFacts {
+  header(name: string): string | undefined;
+  readonly method: string;
+  /** the URL as the client sent it (path and query string) */
+  readonly url: string;
+  readonly ip: string | undefined;
+  /** `protocol://host` as the client reached the emulator (links that point back here) */
+  readonly origin: string;
+  /** a stable handle for this request (problem `instance`, audit entries) */
+  readonly requestId: string;
+  /** the body as sent, for routes whose clients send no Content-Type (no parser ran) */
+  rawBody(): Promise<Buffer>;
+}
+
+/**
+ * A handler sees the domain services, one unit of work at a time, and the request — never the
+ * composition root, the store or the clock.
+ */
 export interface HandlerContext {
-  req: Request;
-  res: Response;
-  emulator: Emulator;
-  /** the domain services of this emulator instance */
-  services: Emulator['services'];
+  services: DomainServices;
   /** tenant of this request (OpenMeter organisation, Zuplo bucket, ...) */
   namespace: string;
   params: Record<string, string>;
   query: Record<string, unknown>;
   body: unknown;
+  request: RequestFacts;
   /** one command = one unit of work: commits once if `fn` returns, discards if it throws */
-  run<T>(fn: (tx: UnitOfWork) => T): Promise<T>;
+  run<T>(fn: Command<T>): Promise<T>;
   /** read-only access (nothing written is kept) */
   read<T>(fn: (tx: UnitOfWork) => T): T;
+  /** the same, in another namespace (Zuplo's routes span the platform and an account) */
+  runIn<T>(namespace: string, fn: Command<T>): Promise<T>;
+  readIn<T>(namespace: string, fn: (tx: UnitOfWork) => T): T;
+  /** the emulator's control plane; only the control surface touches it (lint-enforced) */
+  control: ControlPort;
 }
 
 export type Handler = (ctx: HandlerContext) => Reply | Promise<Reply>;

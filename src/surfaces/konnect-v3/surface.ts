@@ -1,6 +1,6 @@
+import { DEFAULT_NAMESPACE } from '../http/namespaces.ts';
 import { loadSpec } from '../http/loadSpec.ts';
 import type { SurfaceDefinition } from '../http/types.ts';
-import { DEFAULT_NAMESPACE } from '../openmeter-v1/surface.ts';
 import { renderV3Problem } from './errors.ts';
 import { handlers } from './handlers.ts';
 import { operations, type OperationId } from './operations.gen.ts';

@@ -1,3 +1,4 @@
+import { DEFAULT_NAMESPACE } from '../http/namespaces.ts';
 import { loadSpec } from '../http/loadSpec.ts';
 import type { SurfaceDefinition } from '../http/types.ts';
 import { renderV1Problem } from './errors.ts';
@@ -5,7 +6,6 @@ import { handlers } from './handlers.ts';
 import { operations, type OperationId } from './operations.gen.ts';
 
 /** The default OpenMeter organisation. Konnect shares it, so an object is the same on both. */
-export const DEFAULT_NAMESPACE = 'default';
 
 export function openmeterV1Surface(): SurfaceDefinition<OperationId> {
   return {

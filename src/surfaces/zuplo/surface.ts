@@ -1,3 +1,4 @@
+import { accountNamespace, bucketNamespace } from '../http/namespaces.ts';
 import type { Request } from 'express';
 import { loadSpec } from '../http/loadSpec.ts';
 import type { SurfaceDefinition } from '../http/types.ts';
@@ -11,8 +12,8 @@ import { operations, type OperationId } from './operations.gen.ts';
  */
 export function zuploNamespaceOf(req: Request): string {
   const p = req.params as Record<string, string | undefined>;
-  if (p.bucketId) return `zuplo-bucket:${p.bucketId}`;
-  if (p.accountName) return `zuplo-account:${p.accountName}`;
+  if (p.bucketId) return bucketNamespace(p.bucketId);
+  if (p.accountName) return accountNamespace(p.accountName);
   return 'zuplo';
 }
 

@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryUnitOfWork } from '../../../store/memoryUnitOfWork.ts';
-import { AppService } from '../../apps/AppService.ts';
-import { CustomerService } from '../../customers/CustomerService.ts';
-import { FixedClock } from '../../shared/clock.ts';
+import { createServiceWorld } from '../../../runtime/serviceWorld.ts';
 import { DomainError, ErrorKind } from '../../shared/errors.ts';
-import { SequentialIds } from '../../shared/ids.ts';
-import { BillingProfileService } from './BillingProfileService.ts';
 import { BillingProfileErrorCode as E } from './errors.ts';
 import type { CreateBillingProfileInput } from './types.ts';
 import { fillWorkflow } from './workflow.ts';
 
 function setup() {
-  const clock = new FixedClock(new Date('2026-01-01T00:00:00Z'));
-  const deps = { clock, ids: new SequentialIds() };
-  const customers = new CustomerService(deps);
-  const apps = new AppService({ ...deps, customers });
-  const profiles = new BillingProfileService({ ...deps, apps, customers });
-  const tx = createMemoryUnitOfWork();
+  const { services, tx, clock } = createServiceWorld();
+  const { apps, billingProfiles: profiles, customers } = services;
   const sandboxId = apps.listApps(tx).items[0]!.id;
   const input = (over: Partial<CreateBillingProfileInput> = {}): CreateBillingProfileInput => ({
     name: 'P',

@@ -5,7 +5,9 @@ import { AppType, CapabilityType, type App, type CapabilityType as Cap, type Ins
 import type { CustomerService } from '../../customers/CustomerService.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { IssueCollector, notFound, validationError } from '../../shared/errors.ts';
+import { IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
+import type { NamespaceHook } from '../../shared/namespaces.ts';
+import { AppErrorCode } from '../../apps/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import { BillingProfileErrorCode as E } from './errors.ts';
@@ -22,7 +24,14 @@ import {
   type ListCustomerOverridesInput,
   type UpdateBillingProfileInput,
 } from './types.ts';
-import { fillWorkflow, validateSupplier, validateWorkflow } from './workflow.ts';
+import { DEFAULT_PROFILE, defaultWorkflow, fillWorkflow, validateSupplier, validateWorkflow } from './workflow.ts';
+
+/** billing's record that a namespace was provisioned (its default profile) */
+interface ProvisioningMarker {
+  id: string;
+  defaultProfileId: string;
+}
+const PROVISIONING_MARKER = 'namespace';
 
 const APP_CAPABILITY: Record<keyof BillingProfileApps, Cap> = {
   tax: CapabilityType.calculateTax,
@@ -45,7 +54,6 @@ export class BillingProfileService {
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator; apps: AppService; customers: CustomerService }) {}
 
   createProfile(tx: UnitOfWork, input: CreateBillingProfileInput): BillingProfile {
-    this.deps.apps.ensureDefaultApp(tx);
     const workflow = fillWorkflow(input.workflow);
     const ic = new IssueCollector();
     this.validateCommon(input, ic);
@@ -69,14 +77,12 @@ export class BillingProfileService {
 
   /** By id, deleted profiles included (with `deletedAt`). */
   getProfile(tx: UnitOfWork, input: { id: string }): BillingProfile {
-    this.deps.apps.ensureDefaultApp(tx);
     const p = tx.collection<BillingProfile>(Col.profiles).get(input.id);
     if (!p) throw notFound(E.notFound, `billing profile not found: ${input.id}`);
     return p;
   }
 
   listProfiles(tx: UnitOfWork, input: ListBillingProfilesInput = {}): Page<BillingProfile> {
-    this.deps.apps.ensureDefaultApp(tx);
     const orderBy = input.orderBy ?? BillingProfileOrderBy.createdAt;
     if (!Object.values(BillingProfileOrderBy).includes(orderBy)) throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);
     const dir = input.order === 'DESC' ? -1 : 1;
@@ -90,9 +96,54 @@ export class BillingProfileService {
     return paginate(rows, input);
   }
 
-  /** The namespace's default profile (provisioned on first use). */
+  /**
+   * What a new namespace gets, as a new organisation does in the real service: the sandbox app
+   * and a default profile using it for every capability. Idempotent over stored state; a
+   * profile made default later (or replaced) is not provisioned again.
+   */
+  readonly namespaceHook: NamespaceHook = {
+    name: 'provisionDefaultBillingProfile',
+    onNamespaceCreated: (tx) => this.ensureDefaultProfile(tx),
+  };
+
+  ensureDefaultProfile(tx: UnitOfWork): void {
+    const markers = tx.collection<ProvisioningMarker>(Col.provisioning);
+    if (markers.get(PROVISIONING_MARKER)) return;
+    const appId = this.deps.apps.ensureSandboxApp(tx);
+    const profiles = tx.collection<BillingProfile>(Col.profiles);
+    let profile = profiles.findOne((p) => p.default && !p.deletedAt);
+    if (!profile) {
+      const now = this.now();
+      profile = {
+        id: this.deps.ids.next(),
+        name: DEFAULT_PROFILE.name,
+        description: DEFAULT_PROFILE.description,
+        supplier: structuredClone(DEFAULT_PROFILE.supplier) as BillingProfile['supplier'],
+        workflow: defaultWorkflow(),
+        apps: { tax: appId, invoicing: appId, payment: appId },
+        default: true,
+        createdAt: now,
+        updatedAt: now,
+      };
+      profiles.put(profile);
+    }
+    markers.put({ id: PROVISIONING_MARKER, defaultProfileId: profile.id });
+  }
+
+  /** The uninstall veto: an app a live profile uses for any capability stays installed. */
+  readonly appUninstallGuard = (tx: UnitOfWork, app: App): void => {
+    const users = tx
+      .collection<BillingProfile>(Col.profiles)
+      .find((p) => !p.deletedAt && (p.apps.tax === app.id || p.apps.invoicing === app.id || p.apps.payment === app.id));
+    if (users.length > 0) {
+      throw conflict(AppErrorCode.inUse, `app ${app.id} is used by billing profile(s) ${users.map((p) => p.id).join(', ')}; delete or change them first`, {
+        billingProfileIds: users.map((p) => p.id),
+      });
+    }
+  };
+
+  /** The namespace's default profile (provisioned when the namespace was created). */
   getDefaultProfile(tx: UnitOfWork): BillingProfile {
-    this.deps.apps.ensureDefaultApp(tx);
     const p = tx.collection<BillingProfile>(Col.profiles).findOne((x) => x.default && !x.deletedAt);
     if (!p) throw notFound(E.notFound, 'there is no default billing profile');
     return p;
@@ -179,7 +230,6 @@ export class BillingProfileService {
   upsertCustomerOverride(tx: UnitOfWork, input: { customerId: string; billingProfileId?: string }): CustomerBillingDetails {
     const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerId });
     if (customer.deletedAt) throw validationError('customer_deleted', `customer ${customer.id} is deleted`);
-    this.deps.apps.ensureDefaultApp(tx);
     if (input.billingProfileId !== undefined) {
       const p = tx.collection<BillingProfile>(Col.profiles).get(input.billingProfileId);
       if (!p || p.deletedAt) throw notFound(E.notFound, `billing profile not found: ${input.billingProfileId}`);
@@ -205,10 +255,9 @@ export class BillingProfileService {
   }
 
   listCustomerOverrides(tx: UnitOfWork, input: ListCustomerOverridesInput = {}): Page<CustomerBillingDetails & { customer: Customer }> {
-    this.deps.apps.ensureDefaultApp(tx);
     const overrides = tx.collection<BillingCustomerOverride>(Col.overrides);
     const all = input.includeAllCustomers === true || input.customersWithoutPinnedProfile === true;
-    const customers = tx.collection<Customer>('customers').find((c) => !c.deletedAt && (all || overrides.get(c.id) !== undefined));
+    const customers = this.deps.customers.liveCustomers(tx).filter((c) => all || overrides.get(c.id) !== undefined);
     const rows = customers
       .filter(
         (c) =>

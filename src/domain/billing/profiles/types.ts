@@ -138,4 +138,4 @@ export interface ListCustomerOverridesInput {
   orderBy?: OverrideOrderBy;
 }
 
-export const BillingProfileCollections = { profiles: 'billingProfiles', overrides: 'billingCustomerOverrides' } as const;
+export const BillingProfileCollections = { profiles: 'billingProfiles', overrides: 'billingCustomerOverrides', provisioning: 'billingProvisioning' } as const;

@@ -1,6 +1,6 @@
 /**
- * Konnect v3 apps, app catalog and billing profiles. Reads that may provision the namespace's
- * sandbox app and default profile run as commands (`c.run`) so the provisioned records are kept.
+ * Konnect v3 apps, app catalog and billing profiles. The sandbox app and default profile exist
+ * from the namespace's creation (billing's namespace hook), so reads are plain reads.
  */
 import { noContent, ok, type Handler } from '../../http/types.ts';
 import { pageOf, parsePage } from '../aip.ts';
@@ -45,11 +45,11 @@ export const installApp: Handler = async (c) => {
 
 export const listApps: Handler = async (c) => {
   const page = parsePage(c.query.page);
-  const items = await c.run((tx) => c.services.apps.listApps(tx, ALL).items);
+  const items = c.read((tx) => c.services.apps.listApps(tx, ALL).items);
   return ok(pageOf(items, page, toApiApp));
 };
 
-export const getApp: Handler = async (c) => ok(toApiApp(await c.run((tx) => c.services.apps.getApp(tx, { id: c.params.appId! }))));
+export const getApp: Handler = (c) => ok(toApiApp(c.read((tx) => c.services.apps.getApp(tx, { id: c.params.appId! }))));
 
 export const updateApp: Handler = async (c) =>
   ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.appId!, c.body as S['BillingUpdateAppRequest'])))));
@@ -63,7 +63,7 @@ export const uninstallApp: Handler = async (c) => {
 
 export const listBillingProfiles: Handler = async (c) => {
   const page = parsePage(c.query.page);
-  const items = await c.run((tx) => c.services.billingProfiles.listProfiles(tx, ALL).items);
+  const items = c.read((tx) => c.services.billingProfiles.listProfiles(tx, ALL).items);
   return ok(pageOf(items, page, toApiProfile));
 };
 
@@ -71,7 +71,7 @@ export const createBillingProfile: Handler = async (c) =>
   ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['CreateBillingProfileRequest'])))), 201);
 
 export const getBillingProfile: Handler = async (c) =>
-  ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.getProfile(tx, { id: c.params.id! }))));
+  ok(toApiProfile(c.read((tx) => c.services.billingProfiles.getProfile(tx, { id: c.params.id! }))));
 
 export const updateBillingProfile: Handler = async (c) =>
   ok(

@@ -14,7 +14,7 @@ import {
   type ApiMeterQueryRequest,
 } from '../convert/metering.ts';
 
-export const wantsCsv = (c: HandlerContext): boolean => (c.req.get('accept') ?? '').toLowerCase().includes('text/csv');
+export const wantsCsv = (c: HandlerContext): boolean => (c.request.header('accept') ?? '').toLowerCase().includes('text/csv');
 
 /** every page of a domain list (the AIP filters and sorts apply to the whole collection) */
 export function allItems<T>(list: (page: number) => { items: T[]; totalCount: number }): T[] {
@@ -111,7 +111,7 @@ export const listEvents: Handler = (c) => {
 /** one event or an array, in three content types; 202 with no body */
 export const ingestEvents: Handler = async (c) => {
   const body = c.body;
-  const type = (c.req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
   if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
   const list = (Array.isArray(body) ? body : [body]) as CloudEventInput[];

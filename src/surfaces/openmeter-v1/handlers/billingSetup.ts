@@ -1,7 +1,7 @@
 /**
  * OpenMeter v1 apps, marketplace, billing profiles, customer overrides and customer app data.
- * Reads that may provision the namespace's sandbox app and default profile run as commands
- * (`c.run`), so the provisioned records are kept and keep their ids.
+ * The sandbox app and default profile exist from the namespace's creation (billing's namespace
+ * hook), so reads are plain reads.
  */
 import { toApiPage } from '../convert/paging.ts';
 import type { App, AppType } from '../../../domain/apps/types.ts';
@@ -36,11 +36,11 @@ const appIndex = (c: HandlerContext, tx: UnitOfWork): Map<string, App> => new Ma
 // ------------------------------------------------------------------------------------------ apps
 
 export const listApps = async (c: HandlerContext): Promise<Reply> => {
-  const page = await c.run((tx) => c.services.apps.listApps(tx, pageQuery(c.query)));
+  const page = c.read((tx) => c.services.apps.listApps(tx, pageQuery(c.query)));
   return ok(toApiPage(page, toApiApp));
 };
 
-export const getApp = async (c: HandlerContext): Promise<Reply> => ok(toApiApp(await c.run((tx) => c.services.apps.getApp(tx, { id: c.params.id! }))));
+export const getApp = (c: HandlerContext): Reply => ok(toApiApp(c.read((tx) => c.services.apps.getApp(tx, { id: c.params.id! }))));
 
 export const updateApp = async (c: HandlerContext): Promise<Reply> =>
   ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate'])))));
@@ -82,8 +82,8 @@ export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Re
 
 // ------------------------------------------------------------------------------------- profiles
 
-export const listBillingProfiles = async (c: HandlerContext): Promise<Reply> => {
-  const { page, apps } = await c.run((tx) => ({
+export const listBillingProfiles = (c: HandlerContext): Reply => {
+  const { page, apps } = c.read((tx) => ({
     page: c.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
@@ -93,8 +93,8 @@ export const listBillingProfiles = async (c: HandlerContext): Promise<Reply> => 
 export const createBillingProfile = async (c: HandlerContext): Promise<Reply> =>
   ok(toApiProfile(await c.run((tx) => c.services.billingProfiles.createProfile(tx, fromApiProfileCreate(c.body as S['BillingProfileCreate'])))), 201);
 
-export const getBillingProfile = async (c: HandlerContext): Promise<Reply> => {
-  const { profile, apps } = await c.run((tx) => ({
+export const getBillingProfile = (c: HandlerContext): Reply => {
+  const { profile, apps } = c.read((tx) => ({
     profile: c.services.billingProfiles.getProfile(tx, { id: c.params.id! }),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
@@ -126,17 +126,16 @@ export const listBillingProfileCustomerOverrides = async (c: HandlerContext): Pr
   return ok(toApiPage(page, ({ customer, ...d }) => toApiOverrideDetails(d, { ...(apps ? { appsById: apps } : {}), ...(withCustomer ? { customer } : {}) })));
 };
 
-const overrideReply = (c: HandlerContext, fn: (tx: UnitOfWork) => Parameters<typeof toApiOverrideDetails>[0]) =>
-  c.run((tx) => {
-    const d = fn(tx);
-    return toApiOverrideDetails(d, {
-      ...(expands(c.query, 'apps') ? { appsById: appIndex(c, tx) } : {}),
-      ...(expands(c.query, 'customer') ? { customer: c.services.customers.getCustomer(tx, { idOrKey: d.customerId }) } : {}),
-    });
+const overrideDetails = (c: HandlerContext, tx: UnitOfWork, d: Parameters<typeof toApiOverrideDetails>[0]) =>
+  toApiOverrideDetails(d, {
+    ...(expands(c.query, 'apps') ? { appsById: appIndex(c, tx) } : {}),
+    ...(expands(c.query, 'customer') ? { customer: c.services.customers.getCustomer(tx, { idOrKey: d.customerId }) } : {}),
   });
 
-export const getBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> =>
-  ok(await overrideReply(c, (tx) => c.services.billingProfiles.getCustomerBillingDetails(tx, { customerId: c.params.customerId! })));
+const overrideReply = (c: HandlerContext, fn: (tx: UnitOfWork) => Parameters<typeof toApiOverrideDetails>[0]) => c.run((tx) => overrideDetails(c, tx, fn(tx)));
+
+export const getBillingProfileCustomerOverride = (c: HandlerContext): Reply =>
+  ok(c.read((tx) => overrideDetails(c, tx, c.services.billingProfiles.getCustomerBillingDetails(tx, { customerId: c.params.customerId! }))));
 
 export const upsertBillingProfileCustomerOverride = async (c: HandlerContext): Promise<Reply> => {
   const b = (c.body ?? {}) as S['BillingProfileCustomerOverrideCreate'];
@@ -157,8 +156,8 @@ export const deleteBillingProfileCustomerOverride = async (c: HandlerContext): P
 
 // ---------------------------------------------------------------------------- customer app data
 
-export const listCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
-  const page = await c.run((tx) =>
+export const listCustomerAppData = (c: HandlerContext): Reply => {
+  const page = c.read((tx) =>
     c.services.apps.listCustomerAppData(tx, {
       ...pageQuery(c.query),
       customerIdOrKey: c.params.customerIdOrKey!,

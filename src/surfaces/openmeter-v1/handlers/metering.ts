@@ -12,7 +12,7 @@ import {
   toCsvMeterQueryResult,
 } from '../convert/metering.ts';
 
-const wantsCsv = (c: HandlerContext): boolean => (c.req.get('accept') ?? '').toLowerCase().includes('text/csv');
+const wantsCsv = (c: HandlerContext): boolean => (c.request.header('accept') ?? '').toLowerCase().includes('text/csv');
 
 const meterIdOrSlug = (c: HandlerContext): string => c.params.meterIdOrSlug!;
 
@@ -35,7 +35,7 @@ const runQuery = (c: HandlerContext, q: Record<string, unknown>): Reply => {
 /** `POST /api/v1/events` takes one event or an array, in three content types. */
 function eventsOf(c: HandlerContext): CloudEventInput[] {
   const body = c.body;
-  const type = (c.req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
   if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
   const list = Array.isArray(body) ? body : [body];
@@ -44,7 +44,7 @@ function eventsOf(c: HandlerContext): CloudEventInput[] {
 }
 
 function portalToken(c: HandlerContext): string {
-  const auth = c.req.get('authorization') ?? '';
+  const auth = c.request.header('authorization') ?? '';
   const m = /^Bearer\s+(.+)$/i.exec(auth);
   if (!m) throw new DomainError(ErrorKind.unauthorized, 'portal_token_missing', 'a portal token is required (Authorization: Bearer <token>)');
   return m[1]!.trim();

@@ -4,11 +4,8 @@
  * record each outcome in a second command, so a slow receiver never holds a unit of work open.
  */
 import { toApiPage } from '../convert/paging.ts';
-import type { NotificationEvent } from '../../../domain/notifications/types.ts';
-import { deliverWebhook } from '../../../runtime/webhookDelivery.ts';
 import type { components } from '../api.gen.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
-import { toGoTimes } from '../../http/wireTime.ts';
 import {
   fromApiChannelInput,
   fromApiListChannelsQuery,
@@ -70,9 +67,10 @@ export const deleteNotificationRule = async (c: HandlerContext): Promise<Reply> 
   return noContent();
 };
 
+/** The event is delivered after the command commits (an effect); the answer shows the outcome. */
 export const testNotificationRule = async (c: HandlerContext): Promise<Reply> => {
   const event = await c.run((tx) => svc(c).testRule(tx, { id: c.params.ruleId! }));
-  return ok(toApiEvent(await deliverPending(c, event)), 201);
+  return ok(toApiEvent(c.read((tx) => svc(c).getEvent(tx, { id: event.id }))), 201);
 };
 
 export const listNotificationEvents = (c: HandlerContext): Reply => {
@@ -84,16 +82,6 @@ export const getNotificationEvent = (c: HandlerContext): Reply => ok(toApiEvent(
 
 export const resendNotificationEvent = async (c: HandlerContext): Promise<Reply> => {
   const body = (c.body ?? {}) as S['NotificationEventResendRequest'];
-  const event = await c.run((tx) => svc(c).resendEvent(tx, { id: c.params.eventId!, ...(body.channels ? { channels: body.channels } : {}) }));
-  await deliverPending(c, event);
+  await c.run((tx) => svc(c).resendEvent(tx, { id: c.params.eventId!, ...(body.channels ? { channels: body.channels } : {}) }));
   return { status: 202 };
 };
-
-/** POSTs every pending delivery of the event in parallel and records each outcome. */
-async function deliverPending(c: HandlerContext, event: NotificationEvent): Promise<NotificationEvent> {
-  const pending = c.read((tx) => svc(c).pendingDeliveries(tx, { eventId: event.id }));
-  const outcomes = await Promise.all(pending.map((d) => deliverWebhook(d, { clock: c.emulator.clock, encode: toGoTimes })));
-  let latest = event;
-  for (const o of outcomes) latest = await c.run((tx) => svc(c).recordDelivery(tx, o));
-  return latest;
-}

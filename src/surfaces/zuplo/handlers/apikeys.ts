@@ -1,8 +1,7 @@
 import { KeyFormat } from '../../../domain/apikeys/apiKeyFormat.ts';
-import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import { fromApiConsumerCreate, fromApiKeyInput, toApiBucket, toApiConsumer, toApiKey, toApiList, toApiManager, type ConsumerShape } from '../convert/apikeys.ts';
-import { accountOf, audited, readPlatform, tagsOf } from './common.ts';
+import { audited, tagsOf } from './common.ts';
 
 const svc = (c: HandlerContext) => c.services.apiKeys;
 const keyFormatOf = (c: HandlerContext): KeyFormat => (c.query['key-format'] as KeyFormat | undefined) ?? KeyFormat.visible;
@@ -18,22 +17,9 @@ function shapeOf(c: HandlerContext): ConsumerShape {
   };
 }
 
-/**
- * Every project has its production/preview/working-copy buckets; they are created the first time
- * the account's buckets are looked at, so projects made by any route get them.
- */
-function withProjectBuckets(c: HandlerContext, tx: UnitOfWork): void {
-  const account = accountOf(c);
-  const projects = readPlatform(c, (ptx) => c.services.platform.listProjects(ptx, account));
-  for (const project of projects) svc(c).ensureProjectBuckets(tx, { accountName: account, projectName: project.name });
-}
-
 // ---- buckets
-export async function listBuckets(c: HandlerContext): Promise<Reply> {
-  const list = await c.run((tx) => {
-    withProjectBuckets(c, tx);
-    return svc(c).listBuckets(tx, tagsOf(c));
-  });
+export function listBuckets(c: HandlerContext): Reply {
+  const list = c.read((tx) => svc(c).listBuckets(tx, tagsOf(c)));
   return ok({ data: list.map(toApiBucket), limit: 1000, offset: 0, total: list.length });
 }
 
@@ -43,11 +29,8 @@ export async function createBucket(c: HandlerContext): Promise<Reply> {
   return ok(toApiBucket(b));
 }
 
-export async function getBucket(c: HandlerContext): Promise<Reply> {
-  const b = await c.run((tx) => {
-    withProjectBuckets(c, tx);
-    return svc(c).getBucket(tx, p(c).bucketName!);
-  });
+export function getBucket(c: HandlerContext): Reply {
+  const b = c.read((tx) => svc(c).getBucket(tx, p(c).bucketName!));
   return ok(toApiBucket(b));
 }
 

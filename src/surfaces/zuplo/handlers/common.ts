@@ -2,19 +2,13 @@ import { createHash } from 'node:crypto';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { DomainError } from '../../../domain/shared/errors.ts';
 import type { AuditContext } from '../../../domain/platform/types.ts';
-import { requestIdOf } from '../../http/requestId.ts';
+import type { Command } from '../../http/emulatorPort.ts';
+import { PLATFORM_NAMESPACE } from '../../http/namespaces.ts';
 import type { HandlerContext } from '../../http/types.ts';
 
-/**
- * Zuplo's control plane (projects, environments, deploys, tunnels, ...) lives in one namespace:
- * several of its routes name a deployment or environment but no account.
- */
-export const PLATFORM_NS = 'zuplo';
-
-export const runPlatform = <T>(c: HandlerContext, fn: (tx: UnitOfWork) => T): Promise<T> => c.emulator.run(PLATFORM_NS, fn);
-export const readPlatform = <T>(c: HandlerContext, fn: (tx: UnitOfWork) => T): T => c.emulator.read(PLATFORM_NS, fn);
-
-export const accountNamespace = (accountName: string): string => `zuplo-account:${accountName}`;
+/** Zuplo's control plane lives in one namespace: several of its routes name no account. */
+export const runPlatform = <T>(c: HandlerContext, fn: Command<T>): Promise<T> => c.runIn(PLATFORM_NAMESPACE, fn);
+export const readPlatform = <T>(c: HandlerContext, fn: (tx: UnitOfWork) => T): T => c.readIn(PLATFORM_NAMESPACE, fn);
 
 /** the account the request acts for: the path's, else the query's, else the configured one */
 export function accountOf(c: HandlerContext): string {
@@ -25,14 +19,14 @@ export function accountOf(c: HandlerContext): string {
 /** `tag.<name>=<value>` query parameters (Zuplo's open-ended filters) */
 export function tagsOf(c: HandlerContext): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.req.query as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(c.query)) {
     if (k.startsWith('tag.') && k.length > 4) out[k.slice(4)] = Array.isArray(v) ? String(v[0]) : String(v);
   }
   return out;
 }
 
 export function bearerOf(c: HandlerContext): string | undefined {
-  const h = c.req.headers.authorization;
+  const h = c.request.header('authorization');
   const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
   return m?.[1];
 }
@@ -43,11 +37,11 @@ export const subOf = (token: string | undefined): string =>
 
 export function auditContextOf(c: HandlerContext): AuditContext {
   return {
-    requestId: requestIdOf(c.req),
-    ipAddress: c.req.ip ?? null,
-    userAgent: c.req.get('user-agent') ?? null,
-    url: c.req.originalUrl,
-    method: c.req.method,
+    requestId: c.request.requestId,
+    ipAddress: c.request.ip ?? null,
+    userAgent: c.request.header('user-agent') ?? null,
+    url: c.request.url,
+    method: c.request.method,
     actorSub: subOf(bearerOf(c)),
     actorEmail: null,
   };
@@ -88,11 +82,7 @@ export async function jsonBodyOf(c: HandlerContext): Promise<Record<string, unkn
   const b = c.body;
   if (b && typeof b === 'object' && !Buffer.isBuffer(b) && Object.keys(b).length > 0) return b as Record<string, unknown>;
   let text = typeof b === 'string' ? b : Buffer.isBuffer(b) ? b.toString('utf8') : '';
-  if (!text && c.req.readable) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of c.req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    text = Buffer.concat(chunks).toString('utf8');
-  }
+  if (!text) text = (await c.request.rawBody()).toString('utf8');
   if (!text.trim()) return {};
   try {
     const parsed = JSON.parse(text) as unknown;
@@ -104,4 +94,4 @@ export async function jsonBodyOf(c: HandlerContext): Promise<Record<string, unkn
 }
 
 /** the emulator's own origin, as the client reached it (upload URLs point back here) */
-export const originOf = (c: HandlerContext): string => `${c.req.protocol}://${c.req.get('host') ?? 'localhost'}`;
+export const originOf = (c: HandlerContext): string => c.request.origin;

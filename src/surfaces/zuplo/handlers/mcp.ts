@@ -1,6 +1,6 @@
 import { DomainError } from '../../../domain/shared/errors.ts';
 import { ok, type HandlerContext, type Reply } from '../../http/types.ts';
-import { accountNamespace } from './common.ts';
+import { accountNamespace, bucketNamespace } from '../../http/namespaces.ts';
 
 /**
  * Zuplo's MCP servers (`/mcp` for the API, `/mcp/docs` for the docs) over JSON-RPC 2.0 and plain
@@ -26,7 +26,7 @@ const API_TOOLS: Tool[] = [
     name: 'list_meters',
     description: 'List the meters of a metering bucket',
     inputSchema: { type: 'object', properties: { bucketId: { type: 'string' } }, required: ['bucketId'] },
-    call: (c, a) => c.emulator.read(`zuplo-bucket:${str(a, 'bucketId')}`, (tx) => c.services.metering.listMeters(tx, { pageSize: 1000 }).items.map((m) => ({ id: m.id, slug: m.key, name: m.name, aggregation: m.aggregation, eventType: m.eventType }))),
+    call: (c, a) => c.readIn(bucketNamespace(str(a, 'bucketId')), (tx) => c.services.metering.listMeters(tx, { pageSize: 1000 }).items.map((m) => ({ id: m.id, slug: m.key, name: m.name, aggregation: m.aggregation, eventType: m.eventType }))),
   },
   {
     name: 'query_meter',
@@ -37,7 +37,7 @@ const API_TOOLS: Tool[] = [
       required: ['bucketId', 'meter'],
     },
     call: (c, a) =>
-      c.emulator.read(`zuplo-bucket:${str(a, 'bucketId')}`, (tx) =>
+      c.readIn(bucketNamespace(str(a, 'bucketId')), (tx) =>
         c.services.metering.queryMeter(tx, str(a, 'meter'), {
           ...(typeof a.from === 'string' ? { from: a.from } : {}),
           ...(typeof a.to === 'string' ? { to: a.to } : {}),
@@ -52,7 +52,7 @@ const API_TOOLS: Tool[] = [
     inputSchema: { type: 'object', properties: { key: { type: 'string' }, accountName: { type: 'string' } }, required: ['key'] },
     call: (c, a) => {
       const account = typeof a.accountName === 'string' && a.accountName ? a.accountName : c.services.platform.account().name;
-      const hit = c.emulator.read(accountNamespace(account), (tx) => c.services.apiKeys.authenticateKey(tx, str(a, 'key')));
+      const hit = c.readIn(accountNamespace(account), (tx) => c.services.apiKeys.authenticateKey(tx, str(a, 'key')));
       return hit ? { valid: true, bucket: hit.bucket.name, bucketId: hit.bucket.id, consumer: hit.consumer.name, consumerId: hit.consumer.id, keyId: hit.apiKey.id, expiresOn: hit.apiKey.expiresOn } : { valid: false };
     },
   },

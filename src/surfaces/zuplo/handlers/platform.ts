@@ -99,11 +99,7 @@ export async function upload(c: HandlerContext): Promise<Reply> {
   let data: Buffer;
   if (Buffer.isBuffer(c.body)) data = c.body;
   else if (typeof c.body === 'string') data = Buffer.from(c.body);
-  else {
-    const chunks: Buffer[] = [];
-    if (c.req.readable) for await (const chunk of c.req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    data = Buffer.concat(chunks);
-  }
+  else data = await c.request.rawBody();
   await runPlatform(c, (tx) => svc(c).completeUpload(tx, id, { sizeBytes: data.length, sha256: sha256Hex(data) }));
   return { status: 200 };
 }

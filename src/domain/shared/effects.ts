@@ -1,0 +1,20 @@
+/**
+ * Something a command wants done in the outside world (a webhook POST, a Stripe call) or in
+ * another namespace (a project's key buckets) once it has committed. Commands never perform
+ * I/O: they queue effects on their unit of work (`tx.afterCommit`), the runtime performs them
+ * after the commit, and a command that throws takes its effects with it.
+ *
+ * An effect is plain data, named `<domain>.<verb>`; the runtime's dispatcher knows how to carry
+ * each type out and records outcomes through ordinary commands.
+ */
+export interface Effect {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+export const EffectType = {
+  /** POST the pending deliveries of a notification event to their channels */
+  deliverNotification: 'notifications.deliver',
+  /** give a new Zuplo project its production / preview / working-copy key buckets */
+  provisionProjectBuckets: 'platform.provisionProjectBuckets',
+} as const;

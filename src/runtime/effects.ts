@@ -1,0 +1,56 @@
+import { EffectType, type Effect } from '../domain/shared/effects.ts';
+import type { Clock } from '../domain/shared/clock.ts';
+import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
+import { accountNamespace } from '../surfaces/http/namespaces.ts';
+import { toGoTimes } from '../surfaces/http/wireTime.ts';
+import type { Services } from './services.ts';
+import { deliverWebhook } from './webhookDelivery.ts';
+
+/** How the dispatcher reaches back into the emulator: more commands, in any namespace. */
+export interface EffectContext {
+  services: Services;
+  clock: Clock;
+  run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
+  read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
+}
+
+type EffectHandler = (ctx: EffectContext, namespace: string, effect: Effect) => Promise<void>;
+
+/**
+ * Performs the effects a command queued, after that command committed: outbound calls
+ * (webhooks today; Stripe next) and follow-up commands in other namespaces. Outcomes are
+ * recorded by ordinary commands, whose own effects are performed in turn. A failure to carry
+ * one out is the effect's own business (a webhook records FAILED); it never undoes the command.
+ */
+export class EffectDispatcher {
+  private readonly handlers = new Map<string, EffectHandler>([
+    [EffectType.deliverNotification, deliverNotification],
+    [EffectType.provisionProjectBuckets, provisionProjectBuckets],
+  ]);
+
+  constructor(private readonly ctx: EffectContext) {}
+
+  async dispatch(namespace: string, effects: readonly Effect[]): Promise<void> {
+    for (const e of effects) {
+      const handle = this.handlers.get(e.type);
+      if (!handle) throw new Error(`no dispatcher for effect ${e.type}`);
+      await handle(this.ctx, namespace, e);
+    }
+  }
+}
+
+/** POSTs every pending delivery of the event in parallel and records each outcome. */
+const deliverNotification: EffectHandler = async (ctx, ns, effect) => {
+  const eventId = effect.eventId as string;
+  const pending = ctx.read(ns, (tx) => ctx.services.notifications.pendingDeliveries(tx, { eventId }));
+  // OpenMeter writes Go RFC 3339 instants in webhook payloads as on its API
+  const outcomes = await Promise.all(pending.map((d) => deliverWebhook(d, { clock: ctx.clock, encode: toGoTimes })));
+  for (const o of outcomes) await ctx.run(ns, (tx) => ctx.services.notifications.recordDelivery(tx, o));
+};
+
+/** A project's production / preview / working-copy buckets live in its account's namespace. */
+const provisionProjectBuckets: EffectHandler = async (ctx, _ns, effect) => {
+  const accountName = effect.accountName as string;
+  const projectName = effect.projectName as string;
+  await ctx.run(accountNamespace(accountName), (tx) => ctx.services.apiKeys.ensureProjectBuckets(tx, { accountName, projectName }));
+};

@@ -1,0 +1,92 @@
+import type { ApiKeyService } from '../../domain/apikeys/ApiKeyService.ts';
+import type { AppService } from '../../domain/apps/AppService.ts';
+import type { BillingProfileService } from '../../domain/billing/profiles/BillingProfileService.ts';
+import type { AddonService } from '../../domain/catalog/AddonService.ts';
+import type { FeatureService } from '../../domain/catalog/FeatureService.ts';
+import type { PlanAddonService } from '../../domain/catalog/PlanAddonService.ts';
+import type { PlanService } from '../../domain/catalog/PlanService.ts';
+import type { CustomerService } from '../../domain/customers/CustomerService.ts';
+import type { EntitlementService } from '../../domain/entitlements/EntitlementService.ts';
+import type { MeteringService } from '../../domain/metering/MeteringService.ts';
+import type { NotificationService } from '../../domain/notifications/NotificationService.ts';
+import type { AuditLogService } from '../../domain/platform/AuditLogService.ts';
+import type { EdgeService } from '../../domain/platform/EdgeService.ts';
+import type { PlatformService } from '../../domain/platform/PlatformService.ts';
+import type { CurrencyService } from '../../domain/reference/CurrencyService.ts';
+import type { InfoService } from '../../domain/reference/InfoService.ts';
+import type { LlmCostService } from '../../domain/reference/LlmCostService.ts';
+import type { TaxCodeService } from '../../domain/reference/TaxCodeService.ts';
+import type { DueJob, JobRecord } from '../../domain/shared/jobs.ts';
+import type { UnitOfWork } from '../../domain/shared/unitOfWork.ts';
+
+/** The domain services of one emulator instance: what handlers call. */
+export interface DomainServices {
+  metering: MeteringService;
+  features: FeatureService;
+  plans: PlanService;
+  addons: AddonService;
+  planAddons: PlanAddonService;
+  customers: CustomerService;
+  /** entitlements of customers and their grants (balances replayed from the meter on read) */
+  entitlements: EntitlementService;
+  /** Zuplo API-key buckets, consumers, keys, managers */
+  apiKeys: ApiKeyService;
+  /** Zuplo control plane: accounts, projects, environments, deploys, variables */
+  platform: PlatformService;
+  /** Zuplo tunnels, custom domains, certificates, fleets */
+  edge: EdgeService;
+  auditLogs: AuditLogService;
+  /** reference data: ISO + custom currencies and cost bases, tax codes, LLM prices, v1 info/debug */
+  currencies: CurrencyService;
+  taxCodes: TaxCodeService;
+  llmCosts: LlmCostService;
+  info: InfoService;
+  /** installed billing apps, marketplace listings, customer app data */
+  apps: AppService;
+  /** billing profiles, the default profile and customer overrides */
+  billingProfiles: BillingProfileService;
+  /** notification channels, rules and events (deliveries are effects the runtime performs) */
+  notifications: NotificationService;
+}
+
+/** A function that runs as one command; a Promise-returning one would commit before its first await. */
+export type Command<T> = (tx: UnitOfWork) => T extends PromiseLike<unknown> ? never : T;
+
+/** What the surfaces need from the composition root (runtime/Emulator implements it). */
+export interface EmulatorPort {
+  readonly services: DomainServices;
+  /** one command = one unit of work in `ns`: commits once if `fn` returns, then performs its effects */
+  run<T>(ns: string, fn: Command<T>): Promise<T>;
+  /** read-only access to `ns` (nothing written is kept) */
+  read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
+  readonly log: { info(...args: unknown[]): void; error(...args: unknown[]): void };
+  readonly control: ControlPort;
+}
+
+export interface JournalEntryView {
+  id: number;
+  at: string;
+  method: string;
+  path: string;
+  surface: string;
+  operationId?: string;
+  status: number;
+  durationMs: number;
+}
+
+/** The emulator's own control plane (`/_emulator`): only the control surface uses it. */
+export interface ControlPort {
+  clock(): { now: Date; frozen: boolean };
+  setClock(now: Date): void;
+  freezeClock(): void;
+  unfreezeClock(): void;
+  /** moves the clock to `target`, running every job due on the way, in time order */
+  advanceTo(target: Date): Promise<JobRecord[]>;
+  pendingJobs(until: Date): DueJob[];
+  reset(namespace?: string): Promise<void>;
+  exportSnapshot(): Promise<Record<string, unknown>>;
+  importSnapshot(snapshot: Record<string, unknown>): Promise<void>;
+  requests(filter: { limit?: number; surface?: string; status?: number }): JournalEntryView[];
+  clearRequests(): void;
+  uptimeSeconds(): number;
+}
