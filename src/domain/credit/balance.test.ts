@@ -314,5 +314,15 @@ describe('balanceAt', () => {
     ]);
     expect(tail[1]!.grantUsages.map((u) => [u.grantId, u.usage.toString()])).toEqual([['later', '8']]);
     expect([str(r.snapshot.balances), r.snapshot.overage.toString()]).toEqual([{ g: '0', later: '42' }, '0']); // 50 − 8
+    // the value at that instant shows it (the events at T are not applied a second time)
+    const b = balanceAt({
+      entitlement: ent({ preserveOverageAtReset: true }),
+      grants: [grant({ id: 'g', amount: 10, effectiveAt: M, maxRollover: 0 }), grant({ id: 'later', amount: 50, effectiveAt: '2025-02-28T15:00:00Z' })],
+      at: at('2025-02-28T15:00:00Z'),
+      usage: meter([{ time: '2025-02-10T00:00:00Z', value: 18 }]),
+      meterAggregation: 'SUM',
+    });
+    // balance 42, overage 0; total = 8 burnt in [T, T] + 42 = 50
+    expect([b.balance, b.overage, b.totalAvailableGrantAmount, b.usage].map(String)).toEqual(['42', '0', '50', '0']);
   });
 });

@@ -53,6 +53,11 @@ export interface ReplayResult {
    * `grantUsage` when the replay crossed no reset (it resumed inside the period it belongs to)
    */
   carriedGrantUsage: Decimal;
+  /**
+   * true when `until` is a reset and the replay ended with the empty period [until, until]: the
+   * snapshot then already has the events at `until` applied (and leftover overage burnt by them)
+   */
+  eventsApplied: boolean;
 }
 
 function usageInterval(e: CreditEntitlement): Duration {
@@ -102,7 +107,7 @@ export function replay(input: ReplayInput): ReplayResult {
   const run = runEngine({ grants, from: cur, until, usage, meterAggregation, zeroLengthPhase: endsOnReset });
   segments.push(...run.segments);
   const carriedGrantUsage = resets.length === 0 ? (input.startingSnapshot?.grantUsage ?? new D(0)) : new D(0);
-  return { snapshot: run.snapshot, segments, resets, periodStart, carriedGrantUsage };
+  return { snapshot: run.snapshot, segments, resets, periodStart, carriedGrantUsage, eventsApplied: endsOnReset };
 }
 
 export interface BalanceInput extends Omit<ReplayInput, 'until'> {
@@ -133,7 +138,9 @@ export function balanceAt(input: BalanceInput): EntitlementBalance {
     throw validationError(CreditErrorCode.balanceBeforeMeasureUsageFrom, `balance at ${at.toISOString()} is before measureUsageFrom ${measureFrom.toISOString()}`);
   }
   const r = replay({ ...input, until: at });
-  const view = viewAt(r.snapshot, input.grants);
+  // at a reset instant the closing empty phase has applied the events already; applying them again
+  // would refill a grant starting then and undo what it paid of the leftover overage
+  const view = r.eventsApplied ? { balances: r.snapshot.balances, overage: r.snapshot.overage } : viewAt(r.snapshot, input.grants);
   const inPeriod = r.segments.filter((s) => s.from.getTime() >= r.periodStart.getTime());
   const usage = inPeriod.reduce<Decimal>((a, s) => a.plus(s.usage), new D(0));
   // the rollover segment at the period start is in `inPeriod`: overage paid at the reset is grant
