@@ -140,8 +140,9 @@ const cases: Case[] = [
       { time: '2025-03-01T00:00:00Z', value: 3 },
     ],
     at: '2025-03-02T00:00:00Z',
-    // overage 15 kept; rollover 20, pays 15 -> 5; March: 5 - 3 = 2
-    want: { balance: '2', usage: '3', overage: '0', total: '5', hasAccess: true },
+    // overage 35 - 20 = 15 kept; rollover 20, pays 15 -> 5; March: 5 - 3 = 2
+    // total = 15 paid at the reset (grant usage of the new period, engine/reset.go) + 3 burnt + 2 left = 20
+    want: { balance: '2', usage: '3', overage: '0', total: '20', hasAccess: true },
   },
   {
     name: 'soft limit keeps access at zero balance',
@@ -258,5 +259,70 @@ describe('balanceAt', () => {
     expect(r.balance.toString()).toBe('0');
     expect(r.overage.toString()).toBe('0');
     expect(r.balance.eq(new D(0))).toBe(true);
+  });
+
+  // `credit/engine/run.go`: the segment ending at a reset, then [T, T] rollover, then the new period
+  it('puts a zero-length rollover segment into the history at every reset', () => {
+    const r = replay({
+      entitlement: ent({ preserveOverageAtReset: true }),
+      grants: [grant({ id: 'g', amount: 20, effectiveAt: M, minRollover: 20 })],
+      until: at('2025-03-10T00:00:00Z'),
+      usage: meter([{ time: '2025-02-10T00:00:00Z', value: 35 }]),
+      meterAggregation: 'SUM',
+    });
+    expect(r.segments.map((s) => [s.from.toISOString().slice(0, 10), s.to.toISOString().slice(0, 10), s.usage.toString(), s.rollover ?? false])).toEqual([
+      ['2025-01-31', '2025-02-28', '35', false], // 20 − 35: overage 15
+      ['2025-02-28', '2025-02-28', '0', true], // rollover max(20, 0) = 20 pays the 15
+      ['2025-02-28', '2025-03-10', '0', false],
+    ]);
+    expect(r.segments[1]!.grantUsages.map((u) => u.usage.toString())).toEqual(['15']);
+    expect([r.segments[1]!.balanceAtStart, r.segments[1]!.balanceAtEnd, r.segments[2]!.balanceAtStart].map(String)).toEqual(['20', '5', '5']); // 20 − 15
+  });
+
+  it('resuming from a reset snapshot keeps the overage the reset paid as grant usage', () => {
+    const grants = [grant({ id: 'g', amount: 20, effectiveAt: M, minRollover: 20 })];
+    const usage = meter([
+      { time: '2025-02-05T00:00:00Z', value: 26 },
+      { time: '2025-02-12T00:00:00Z', value: 4 },
+    ]);
+    const L = at('2025-02-10T12:00:00Z');
+    const before = replay({ entitlement: ent(), grants, until: L, usage, meterAggregation: 'SUM' });
+    const saved = resetAt(before.snapshot, grants, L, { preserveOverage: true });
+    // 20 − 26: overage 6; rollover max(20, 0) = 20 pays 6 → 14
+    expect([saved.grantUsage?.toString(), saved.overage.toString(), str(saved.balances)]).toEqual(['6', '0', { g: '14' }]);
+    const query = { entitlement: ent({ lastResetAt: L, preserveOverageAtReset: true }), grants, at: at('2025-02-20T00:00:00Z'), usage, meterAggregation: 'SUM' };
+    const resumed = balanceAt({ ...query, startingSnapshot: saved });
+    const full = balanceAt(query);
+    // 14 − 4 = 10; total = 6 paid at the reset + 4 + 10 = 20
+    expect([resumed.balance, resumed.totalAvailableGrantAmount, full.balance, full.totalAvailableGrantAmount].map(String)).toEqual(['10', '20', '10', '20']);
+  });
+
+  it('a query exactly at a reset ends with a zero-length phase that burns what the reset left over', () => {
+    // the real engine runs the empty period [T, T] after a reset at its `until`
+    const r = replay({
+      entitlement: ent({ preserveOverageAtReset: true }),
+      grants: [grant({ id: 'g', amount: 10, effectiveAt: M, maxRollover: 0 }), grant({ id: 'later', amount: 50, effectiveAt: '2025-02-28T15:00:00Z' })],
+      until: at('2025-02-28T15:00:00Z'),
+      usage: meter([{ time: '2025-02-10T00:00:00Z', value: 18 }]),
+      meterAggregation: 'SUM',
+    });
+    const tail = r.segments.slice(-2);
+    // 10 − 18: overage 8; rollover g min(0, 0) = 0 cannot pay; `later` starts at T and pays 8 in [T, T]
+    expect(tail.map((s) => [s.from.toISOString(), s.to.toISOString(), s.rollover ?? false])).toEqual([
+      ['2025-02-28T15:00:00.000Z', '2025-02-28T15:00:00.000Z', true],
+      ['2025-02-28T15:00:00.000Z', '2025-02-28T15:00:00.000Z', false],
+    ]);
+    expect(tail[1]!.grantUsages.map((u) => [u.grantId, u.usage.toString()])).toEqual([['later', '8']]);
+    expect([str(r.snapshot.balances), r.snapshot.overage.toString()]).toEqual([{ g: '0', later: '42' }, '0']); // 50 − 8
+    // the value at that instant shows it (the events at T are not applied a second time)
+    const b = balanceAt({
+      entitlement: ent({ preserveOverageAtReset: true }),
+      grants: [grant({ id: 'g', amount: 10, effectiveAt: M, maxRollover: 0 }), grant({ id: 'later', amount: 50, effectiveAt: '2025-02-28T15:00:00Z' })],
+      at: at('2025-02-28T15:00:00Z'),
+      usage: meter([{ time: '2025-02-10T00:00:00Z', value: 18 }]),
+      meterAggregation: 'SUM',
+    });
+    // balance 42, overage 0; total = 8 burnt in [T, T] + 42 = 50
+    expect([b.balance, b.overage, b.totalAvailableGrantAmount, b.usage].map(String)).toEqual(['42', '0', '50', '0']);
   });
 });

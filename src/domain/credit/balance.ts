@@ -4,7 +4,7 @@ import { D } from '../shared/money.ts';
 import { ceilToMinute, floorToMinute } from '../shared/period.ts';
 import { boundariesBetween, isZero, parseDuration, recurrencePeriodAt, type Duration } from '../shared/recurrence.ts';
 import { runEngine, sumBalances, viewAt } from './burnDown.ts';
-import { CreditErrorCode, resetAt } from './reset.ts';
+import { CreditErrorCode, rolloverAt } from './reset.ts';
 import type { BurnSegment, EngineSnapshot, Grant, MeterAggregationName, UsageQuery } from './types.ts';
 
 /** The slice of a metered entitlement the credit engine reads. */
@@ -39,12 +39,25 @@ export interface ReplayInput {
 export interface ReplayResult {
   /** engine state at `until`, events at `until` not applied */
   snapshot: EngineSnapshot;
-  /** every burn segment from the starting point to `until`, contiguous */
+  /**
+   * every burn segment from the starting point to `until`, contiguous; each reset T adds a
+   * zero-length rollover segment [T, T] after the segment that ends at T
+   */
   segments: BurnSegment[];
   /** instants of the resets (manual and automatic) applied during the replay, ascending */
   resets: Date[];
   /** start of the usage period containing `until` (the last reset, or measureUsageFrom) */
   periodStart: Date;
+  /**
+   * grant usage of the current period that no returned segment shows: the starting snapshot's
+   * `grantUsage` when the replay crossed no reset (it resumed inside the period it belongs to)
+   */
+  carriedGrantUsage: Decimal;
+  /**
+   * true when `until` is a reset and the replay ended with the empty period [until, until]: the
+   * snapshot then already has the events at `until` applied (and leftover overage burnt by them)
+   */
+  eventsApplied: boolean;
 }
 
 function usageInterval(e: CreditEntitlement): Duration {
@@ -84,14 +97,17 @@ export function replay(input: ReplayInput): ReplayResult {
   for (const t of [...resetTimes].sort((a, b) => a - b)) {
     const T = new Date(t);
     const run = runEngine({ grants, from: cur, until: T, usage, meterAggregation });
-    segments.push(...run.segments);
-    cur = resetAt(run.snapshot, grants, T, { preserveOverage: e.preserveOverageAtReset });
+    const reset = rolloverAt(run.snapshot, grants, T, { preserveOverage: e.preserveOverageAtReset });
+    segments.push(...run.segments, reset.segment);
+    cur = reset.snapshot;
     resets.push(T);
     periodStart = T;
   }
-  const run = runEngine({ grants, from: cur, until, usage, meterAggregation });
+  const endsOnReset = resets.length > 0 && resets[resets.length - 1]!.getTime() === until.getTime();
+  const run = runEngine({ grants, from: cur, until, usage, meterAggregation, zeroLengthPhase: endsOnReset });
   segments.push(...run.segments);
-  return { snapshot: run.snapshot, segments, resets, periodStart };
+  const carriedGrantUsage = resets.length === 0 ? (input.startingSnapshot?.grantUsage ?? new D(0)) : new D(0);
+  return { snapshot: run.snapshot, segments, resets, periodStart, carriedGrantUsage, eventsApplied: endsOnReset };
 }
 
 export interface BalanceInput extends Omit<ReplayInput, 'until'> {
@@ -107,7 +123,7 @@ export interface EntitlementBalance {
   usage: Decimal;
   /** usage not covered by grants */
   overage: Decimal;
-  /** Σ grant burns since the last reset + balance */
+  /** Σ grant burns since the last reset (the overage a reset paid included) + balance */
   totalAvailableGrantAmount: Decimal;
   hasAccess: boolean;
   startOfPeriod: Date;
@@ -122,10 +138,14 @@ export function balanceAt(input: BalanceInput): EntitlementBalance {
     throw validationError(CreditErrorCode.balanceBeforeMeasureUsageFrom, `balance at ${at.toISOString()} is before measureUsageFrom ${measureFrom.toISOString()}`);
   }
   const r = replay({ ...input, until: at });
-  const view = viewAt(r.snapshot, input.grants);
+  // at a reset instant the closing empty phase has applied the events already; applying them again
+  // would refill a grant starting then and undo what it paid of the leftover overage
+  const view = r.eventsApplied ? { balances: r.snapshot.balances, overage: r.snapshot.overage } : viewAt(r.snapshot, input.grants);
   const inPeriod = r.segments.filter((s) => s.from.getTime() >= r.periodStart.getTime());
   const usage = inPeriod.reduce<Decimal>((a, s) => a.plus(s.usage), new D(0));
-  const grantUsage = inPeriod.reduce<Decimal>((a, s) => s.grantUsages.reduce<Decimal>((b, g) => b.plus(g.usage), a), new D(0));
+  // the rollover segment at the period start is in `inPeriod`: overage paid at the reset is grant
+  // usage of the new period (engine/history.go getUsageSnapshotAtStartOfSegment)
+  const grantUsage = inPeriod.reduce<Decimal>((a, s) => s.grantUsages.reduce<Decimal>((b, g) => b.plus(g.usage), a), r.carriedGrantUsage);
   const balance = sumBalances(view.balances);
   return {
     at,

@@ -28,6 +28,12 @@ export interface RunEngineInput {
   until: Date;
   usage: UsageQuery;
   meterAggregation: MeterAggregationName | string;
+  /**
+   * When `until` equals the snapshot instant, still run one zero-length phase [until, until]: the
+   * real engine does so for the period after a reset that falls exactly on its `until` (the phase
+   * applies the events at that instant and burns any carried overage through them).
+   */
+  zeroLengthPhase?: boolean;
 }
 
 export interface RunEngineResult {
@@ -124,12 +130,13 @@ export function runEngine(input: RunEngineInput): RunEngineResult {
   }
   const latest = isLatest(input.meterAggregation);
   const cuts = [from.at, ...phaseBoundaries(grants, from.at, until), until];
+  const empty = input.zeroLengthPhase === true && until.getTime() === from.at.getTime();
   const segments: BurnSegment[] = [];
   let state: PhaseState = { balances: { ...from.balances }, overage: from.overage };
   for (let i = 0; i + 1 < cuts.length; i++) {
     const pFrom = cuts[i]!;
     const pTo = cuts[i + 1]!;
-    if (pTo.getTime() <= pFrom.getTime()) continue;
+    if (pTo.getTime() <= pFrom.getTime() && !empty) continue;
     const opened = openPhase(state, grants, pFrom, latest);
     const u = usage(pFrom, pTo);
     const burned = burnThrough(opened.balances, grants, u.plus(opened.overage));

@@ -31,7 +31,11 @@ export interface BalanceHistory {
   from: Date;
   to: Date;
   windows: HistoryWindow[];
-  /** burn-down segments overlapping [from, to) */
+  /**
+   * burn-down segments of [from, to): the first starts at `from` (the engine is re-run from the
+   * state at `from`, as GetBalanceForPeriod does), a reset inside adds its zero-length rollover
+   * segment
+   */
   segments: BurnSegment[];
 }
 
@@ -56,13 +60,16 @@ export function balanceHistory(input: HistoryInput): BalanceHistory {
   if (to.getTime() < measureFrom.getTime()) {
     throw validationError(CreditErrorCode.historyRangeInvalid, `to must not be before measureUsageFrom ${measureFrom.toISOString()}`);
   }
-  const r = replay({ ...input, until: to });
-  const from = input.from ? floorToMinute(input.from) : r.periodStart;
+  const from = input.from ? floorToMinute(input.from) : replay({ ...input, until: to }).periodStart;
   if (from.getTime() >= to.getTime()) throw validationError(CreditErrorCode.historyRangeInvalid, 'from must be before to');
-  const first = r.segments[0];
-  if (!first || first.from.getTime() > from.getTime()) {
+  if (input.startingSnapshot && input.startingSnapshot.at.getTime() > from.getTime()) {
     throw new RangeError('balanceHistory: the starting snapshot is after `from`');
   }
+  // `credit/balance.go GetBalanceForPeriod`: the balance at `from` (a reset at `from` applied)
+  // becomes a synthetic starting snapshot, so the history is cut at `from` rather than starting
+  // at the segment (or the entitlement start) that contains it
+  const atFrom = replay({ ...input, until: from });
+  const r = replay({ ...input, startingSnapshot: atFrom.snapshot, until: to });
 
   const windows: HistoryWindow[] = [];
   let si = 0;
@@ -85,6 +92,5 @@ export function balanceHistory(input: HistoryInput): BalanceHistory {
     });
     t = wEnd;
   }
-  const segments = r.segments.filter((s) => s.to.getTime() > from.getTime() && s.from.getTime() < to.getTime());
-  return { from, to, windows, segments };
+  return { from, to, windows, segments: r.segments };
 }

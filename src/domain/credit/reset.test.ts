@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../shared/errors.ts';
 import { D } from '../shared/money.ts';
 import { rolloverDefaults, validateGrantCreate } from './grantRules.ts';
-import { issueAfterResetGrant, resetAt, validateResetAt, validateVoidAt } from './reset.ts';
+import { issueAfterResetGrant, resetAt, rolloverAt, validateResetAt, validateVoidAt } from './reset.ts';
 import { at, grant, str, type GrantSpec } from './testSupport.ts';
 import { expiresAtOf, type GrantExpiration } from './types.ts';
 
@@ -113,6 +113,75 @@ describe('resetAt', () => {
 
   it('requires the snapshot to be at the reset minute', () => {
     expect(() => resetAt({ at: at(E), balances: {}, overage: new D(0) }, [], at(T), { preserveOverage: false })).toThrow(RangeError);
+  });
+});
+
+// `credit/engine/reset.go`: every reset adds a zero-length segment [T, T] to the history
+describe('rolloverAt: the zero-length rollover segment', () => {
+  const cases: {
+    name: string;
+    grants: GrantSpec[];
+    balances: Record<string, number>;
+    overage?: number;
+    preserveOverage?: boolean;
+    want: { atStart: Record<string, string>; usages: [string, string][]; overageAtStart: string; overageAtEnd: string; balanceAtStart: string; balanceAtEnd: string; grantUsage?: string };
+  }[] = [
+    {
+      name: 'no overage: the segment only shows the rolled-over balances',
+      grants: [{ id: 'v2', amount: 100, effectiveAt: E }, { id: 'v1', amount: 100, effectiveAt: E, maxRollover: 0 }],
+      balances: { v2: 60, v1: 60 },
+      // v2 min(100, 60) = 60; v1 min(0, 60) = 0; Σ 60
+      want: { atStart: { v2: '60', v1: '0' }, usages: [], overageAtStart: '0', overageAtEnd: '0', balanceAtStart: '60', balanceAtEnd: '60' },
+    },
+    {
+      name: 'preserved overage paid at the reset is the segment\'s grant usage',
+      grants: [{ id: 'p2', amount: 100, priority: 2, effectiveAt: E }, { id: 'p1', amount: 100, priority: 1, effectiveAt: E, minRollover: 30 }],
+      balances: { p1: 0, p2: 20 },
+      overage: 40,
+      preserveOverage: true,
+      // rollover p1 max(30, 0) = 30, p2 20: Σ 50; p1 pays 30, p2 pays 10; 50 − 40 = 10 left
+      want: { atStart: { p1: '30', p2: '20' }, usages: [['p1', '30'], ['p2', '10']], overageAtStart: '40', overageAtEnd: '0', balanceAtStart: '50', balanceAtEnd: '10', grantUsage: '40' },
+    },
+    {
+      name: 'overage the rolled-over balances cannot pay stays on the segment',
+      grants: [{ id: 'g', amount: 100, effectiveAt: E, minRollover: 5 }],
+      balances: { g: 0 },
+      overage: 12,
+      preserveOverage: true,
+      // rollover max(5, 0) = 5 pays 5; 12 − 5 = 7 overage left
+      want: { atStart: { g: '5' }, usages: [['g', '5']], overageAtStart: '12', overageAtEnd: '7', balanceAtStart: '5', balanceAtEnd: '0', grantUsage: '5' },
+    },
+    {
+      name: 'overage not preserved: the segment starts without it',
+      grants: [{ id: 'g', amount: 100, effectiveAt: E, minRollover: 5 }],
+      balances: { g: 0 },
+      overage: 12,
+      want: { atStart: { g: '5' }, usages: [], overageAtStart: '0', overageAtEnd: '0', balanceAtStart: '5', balanceAtEnd: '5' },
+    },
+    {
+      name: 'a grant that stops at T keeps its ending balance on the segment (the real map keeps it), not in the snapshot',
+      grants: [{ id: 'ends', amount: 100, effectiveAt: E, expiresAt: T }, { id: 'g', amount: 10, effectiveAt: E }],
+      balances: { ends: 70, g: 4 },
+      // segment Σ 70 + 4 = 74; the next period only has g 4
+      want: { atStart: { ends: '70', g: '4' }, usages: [], overageAtStart: '0', overageAtEnd: '0', balanceAtStart: '74', balanceAtEnd: '74' },
+    },
+  ];
+  it.each(cases)('$name', (c) => {
+    const snap = { at: at(T), balances: Object.fromEntries(Object.entries(c.balances).map(([k, v]) => [k, new D(v)])), overage: new D(c.overage ?? 0) };
+    const { snapshot, segment } = rolloverAt(snap, c.grants.map(grant), at(T), { preserveOverage: c.preserveOverage ?? false });
+    expect(segment.rollover).toBe(true);
+    expect([segment.from.toISOString(), segment.to.toISOString(), segment.usage.toString()]).toEqual([at(T).toISOString(), at(T).toISOString(), '0']);
+    expect(str(segment.balancesAtStart)).toEqual(c.want.atStart);
+    expect(segment.grantUsages.map((u) => [u.grantId, u.usage.toString()])).toEqual(c.want.usages);
+    expect([segment.overageAtStart, segment.overageAtEnd, segment.balanceAtStart, segment.balanceAtEnd].map(String)).toEqual([
+      c.want.overageAtStart,
+      c.want.overageAtEnd,
+      c.want.balanceAtStart,
+      c.want.balanceAtEnd,
+    ]);
+    expect(snapshot.grantUsage?.toString()).toBe(c.want.grantUsage);
+    expect(snapshot.overage.toString()).toBe(c.want.overageAtEnd);
+    expect(snapshot.balances).not.toHaveProperty('ends');
   });
 });
 

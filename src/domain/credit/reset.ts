@@ -2,8 +2,8 @@ import type { Decimal } from 'decimal.js';
 import { validationError } from '../shared/errors.ts';
 import { D } from '../shared/money.ts';
 import { floorToMinute } from '../shared/period.ts';
-import { isRecurrenceAt } from './burnDown.ts';
-import { burnOrder, grantStartMs, isActiveAt, type EngineSnapshot, type Grant } from './types.ts';
+import { isRecurrenceAt, sumBalances } from './burnDown.ts';
+import { burnOrder, grantStartMs, isActiveAt, type BurnSegment, type EngineSnapshot, type Grant, type GrantUsage } from './types.ts';
 
 /** Stable codes for reset / void rule violations. */
 export const CreditErrorCode = {
@@ -27,37 +27,71 @@ export const CreditErrorCode = {
  * Reset at T (`credit/engine/reset.go`): every grant active at T keeps
  * `min(maxRollover, max(minRollover, balance))`, inactive grants are dropped (so a grant expiring
  * exactly at T contributes 0). `snapshot` must be the engine state at T (events at T not applied).
+ * With preserveOverage the ending overage is burnt from the rolled-over balances in burn order.
+ *
+ * Besides the new snapshot it returns the zero-length rollover segment [T, T] the real engine
+ * puts into the history at every reset: it starts at the rolled-over balances (a grant that stops
+ * at T still shows its ending balance there, as the real map keeps it) and its grant usages are the
+ * overage paid, which count as grant usage of the new period (`grantUsage` on the snapshot).
  *
  * Grants that start or recur at T have nothing to roll over: the first phase after the reset
  * refills them to their amount anyway. They are therefore also left out of the preserved-overage
  * burn (paying overage from a balance that is about to be replaced would make it vanish); the
  * leftover overage stays in the snapshot and the first phase burns it from them instead.
  */
-export function resetAt(snapshot: EngineSnapshot, grants: readonly Grant[], at: Date, opts: { preserveOverage: boolean }): EngineSnapshot {
+export function rolloverAt(
+  snapshot: EngineSnapshot,
+  grants: readonly Grant[],
+  at: Date,
+  opts: { preserveOverage: boolean },
+): { snapshot: EngineSnapshot; segment: BurnSegment } {
   const T = floorToMinute(at);
   if (snapshot.at.getTime() !== T.getTime()) {
     throw new RangeError(`resetAt: snapshot is at ${snapshot.at.toISOString()}, reset at ${T.toISOString()}`);
   }
+  const rolledOver: Record<string, Decimal> = { ...snapshot.balances };
   const balances: Record<string, Decimal> = {};
   const payers: Grant[] = [];
   for (const g of grants) {
     if (!isActiveAt(g, T) || grantStartMs(g) === T.getTime()) continue;
     const bal = snapshot.balances[g.id] ?? new D(0);
     balances[g.id] = D.min(g.maxRolloverAmount, D.max(g.minRolloverAmount, bal));
+    rolledOver[g.id] = balances[g.id]!;
     if (!isRecurrenceAt(g, T)) payers.push(g);
   }
-  let overage = new D(0);
-  if (opts.preserveOverage) {
-    overage = snapshot.overage;
-    for (const g of payers.sort(burnOrder)) {
-      if (overage.lte(0)) break;
-      const take = D.min(balances[g.id]!, overage);
-      if (take.lte(0)) continue;
-      balances[g.id] = balances[g.id]!.minus(take);
-      overage = overage.minus(take);
-    }
+  const overageAtStart = opts.preserveOverage ? snapshot.overage : new D(0);
+  let overage = overageAtStart;
+  const grantUsages: GrantUsage[] = [];
+  for (const g of payers.sort(burnOrder)) {
+    if (overage.lte(0)) break;
+    const take = D.min(balances[g.id]!, overage);
+    if (take.lte(0)) continue;
+    balances[g.id] = balances[g.id]!.minus(take);
+    overage = overage.minus(take);
+    grantUsages.push({ grantId: g.id, usage: take });
   }
-  return { at: T, balances, overage };
+  const paid = grantUsages.reduce<Decimal>((a, u) => a.plus(u.usage), new D(0));
+  const atStart = sumBalances(rolledOver);
+  return {
+    snapshot: { at: T, balances, overage, ...(paid.isZero() ? {} : { grantUsage: paid }) },
+    segment: {
+      from: T,
+      to: T,
+      usage: new D(0),
+      overageAtStart,
+      balanceAtStart: atStart,
+      balancesAtStart: rolledOver,
+      grantUsages,
+      overageAtEnd: overage,
+      balanceAtEnd: atStart.minus(paid),
+      rollover: true,
+    },
+  };
+}
+
+/** The snapshot half of `rolloverAt`. */
+export function resetAt(snapshot: EngineSnapshot, grants: readonly Grant[], at: Date, opts: { preserveOverage: boolean }): EngineSnapshot {
+  return rolloverAt(snapshot, grants, at, opts).snapshot;
 }
 
 /**

@@ -79,6 +79,12 @@ export interface EngineSnapshot {
   balances: Record<string, Decimal>;
   /** usage not covered by any grant, carried until a grant pays it off or a reset drops it */
   overage: Decimal;
+  /**
+   * Burnt from grants in the current usage period before `at` and not visible in segments after
+   * it: on a reset snapshot, the preserved overage the reset paid (the real UsageSnapshot's
+   * TotalGrantUsage). Counts towards totalAvailableGrantAmount when reads resume from it.
+   */
+  grantUsage?: Decimal;
 }
 
 export interface GrantUsage {
@@ -86,7 +92,12 @@ export interface GrantUsage {
   usage: Decimal;
 }
 
-/** One phase of the burn-down: no grant changes activity or recurs strictly inside [from, to). */
+/**
+ * One phase of the burn-down: no grant changes activity or recurs strictly inside [from, to). A
+ * `rollover` segment is the zero-length transition [T, T] of a reset (`credit/engine/reset.go`):
+ * it starts at the rolled-over balances and its grant usages are the preserved overage the reset
+ * paid; it has no metered usage.
+ */
 export interface BurnSegment {
   from: Date;
   to: Date;
@@ -102,6 +113,8 @@ export interface BurnSegment {
   grantUsages: GrantUsage[];
   overageAtEnd: Decimal;
   balanceAtEnd: Decimal;
+  /** the zero-length reset transition */
+  rollover?: true;
 }
 
 export type MeterAggregationName = 'SUM' | 'COUNT' | 'AVG' | 'MIN' | 'MAX' | 'UNIQUE_COUNT' | 'LATEST';

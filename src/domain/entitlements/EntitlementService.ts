@@ -311,7 +311,7 @@ export class EntitlementService {
     if (!s) return undefined;
     const balances: Record<string, Decimal> = {};
     for (const [k, v] of Object.entries(s.balances)) balances[k] = new D(v);
-    return { at: new Date(s.at), balances, overage: new D(s.overage) };
+    return { at: new Date(s.at), balances, overage: new D(s.overage), ...(s.grantUsage ? { grantUsage: new D(s.grantUsage) } : {}) };
   }
 
   /** The meter aggregate of the customer (key + subject keys) with the feature's group-by filters. */
@@ -527,7 +527,7 @@ export class EntitlementService {
     tx.collection<EntitlementRecord>(ENTITLEMENTS).put({
       ...e,
       lastManualResetAt: iso(at),
-      resetSnapshot: { at: iso(snap.at), balances, overage: str(snap.overage) },
+      resetSnapshot: { at: iso(snap.at), balances, overage: str(snap.overage), ...(snap.grantUsage ? { grantUsage: str(snap.grantUsage) } : {}) },
       usagePeriod: input.retainAnchor ? e.usagePeriod! : { interval: e.usagePeriod!.interval, anchor: iso(at) },
       updatedAt: iso(now),
     });

@@ -17,6 +17,8 @@ export interface SnapshotRecord {
   at: string;
   balances: Record<string, string>;
   overage: string;
+  /** overage the reset paid from rolled-over grants: grant usage of the new period */
+  grantUsage?: string;
 }
 
 /**

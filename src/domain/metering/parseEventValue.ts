@@ -87,9 +87,13 @@ export type ParseOutcome =
 export function parseEventValue(aggregation: MeterAggregation, valueProperty: string | undefined, data: unknown): ParseOutcome {
   if (aggregation === 'COUNT') return { ok: true };
   if (data === null || data === undefined) return { ok: false, error: 'null and missing value property' };
-  if (typeof data !== 'object') return { ok: false, error: `failed to parse event data: data is not a JSON object` };
-  const segs = valueProperty ? compileJsonPath(valueProperty) : null;
-  const raw = segs ? lookup(data, segs) : MISSING;
+  if (valueProperty === undefined) return { ok: false, error: 'non count meter value property is missing' };
+  // Data that is JSON but not an object (a number, a string) decodes fine in parse.go; it is the
+  // JSONPath lookup that fails on it. `failed to parse event data: …` is only for undecodable
+  // text, which cannot be stored here: event data is kept decoded, and a body that is not JSON is
+  // refused at ingest (400 "request body has an error: failed to decode request body: …").
+  const segs = compileJsonPath(valueProperty);
+  const raw = segs && typeof data === 'object' ? lookup(data, segs) : MISSING;
   if (raw === MISSING) return { ok: false, error: `missing value property: "${valueProperty ?? ''}"` };
   if (raw === null) return { ok: false, error: 'value cannot be null' };
   if (aggregation === 'UNIQUE_COUNT') return { ok: true, text: stringifyValue(raw) };

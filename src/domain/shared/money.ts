@@ -28,3 +28,19 @@ export const toDecimalString = (v: Decimal.Value): string => {
 };
 
 export const isDecimalString = (s: unknown): s is string => typeof s === 'string' && /^-?[0-9]+(\.[0-9]+)?$/.test(s);
+
+/**
+ * Decimal division as OpenMeter's decimals do it (shopspring `Div`, which alpacadecimal keeps):
+ * the quotient is rounded half away from zero at 16 decimal places.
+ */
+export const divideDecimal = (a: Decimal.Value, b: Decimal.Value): Decimal =>
+  new D(a).div(b).toDecimalPlaces(16, Decimal.ROUND_HALF_UP);
+
+export const QuantityRounding = { ceiling: 'ceiling', floor: 'floor', halfUp: 'half_up' } as const;
+export type QuantityRounding = (typeof QuantityRounding)[keyof typeof QuantityRounding];
+
+/** Quantity rounding at `places` decimals: RoundCeil / RoundFloor / Round (half away from zero). */
+export const roundQuantity = (v: Decimal.Value, places: number, mode: QuantityRounding): Decimal => {
+  const rm = mode === 'ceiling' ? Decimal.ROUND_CEIL : mode === 'floor' ? Decimal.ROUND_FLOOR : Decimal.ROUND_HALF_UP;
+  return new D(v).toDecimalPlaces(places, rm);
+};

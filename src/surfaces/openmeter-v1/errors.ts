@@ -3,6 +3,20 @@ import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
 import { requestIdOf } from '../http/requestId.ts';
 import type { ProblemRenderer } from '../http/types.ts';
+import { jsonDecodeError } from '../../domain/shared/jsonDecodeError.ts';
+
+/**
+ * A body that is not JSON never reaches a v1 handler: the request validator decodes it with Go's
+ * json.Decoder and answers 400 with the first line of kin-openapi's RequestError
+ * (`openmeter/server/server.go` OapiRequestValidatorWithOptions; `router.go` registers the same
+ * decoder for the cloudevents media types). Undefined when Go would have accepted the text.
+ */
+function undecodableBodyDetail(err: unknown): string | undefined {
+  const e = err as { type?: unknown; body?: unknown } | null;
+  if (e?.type !== 'entity.parse.failed' || typeof e.body !== 'string') return undefined;
+  const reason = jsonDecodeError(e.body);
+  return reason === undefined ? undefined : `request body has an error: failed to decode request body: ${reason}`;
+}
 
 /** OpenMeter v1 problem: `{type: about:blank, title, status, detail, instance, extensions}`. */
 export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => {
@@ -19,7 +33,7 @@ export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => 
     type: 'about:blank',
     title: reasonPhrase(c.status),
     status: c.status,
-    detail: c.detail,
+    detail: undecodableBodyDetail(err) ?? c.detail,
     instance: `urn:request:${requestIdOf(req)}`,
   };
   if (Object.keys(extensions).length > 0) body.extensions = extensions;

@@ -9,21 +9,34 @@ import { usageDiscountMutator } from './mutators/usageDiscountMutator.ts';
 import { percentageDiscountMutator } from './mutators/percentageDiscountMutator.ts';
 import { maximumSpendMutator } from './mutators/maximumSpendMutator.ts';
 import { minimumSpendMutator } from './mutators/minimumSpendMutator.ts';
+import { creditsMutator } from './mutators/creditsMutator.ts';
+import { forbidUnitConfigMutator, unitConfigMutator } from './mutators/unitConfigMutator.ts';
+import type { Price } from '../../catalog/types.ts';
 import type { RatingInput, RatingResult } from './types.ts';
 
+export interface Pipeline {
+  pre: readonly PreMutator[];
+  post: readonly PostMutator[];
+}
+
 /**
- * The pipelines of engine.md §1.2. Order matters: percentage before maximum spend (the cap sees
- * discounted lines), maximum before minimum spend (the top-up is never capped). Unit config and
- * credits are not implemented (see README).
+ * The pipelines of engine.md §1.2 (`rating/service/pricer.go getPricerFor`). Order matters: the
+ * unit conversion runs before the usage discount (free units are in converted units); percentage
+ * before maximum spend (the cap sees discounted lines); maximum before minimum spend (the top-up
+ * is never capped); credits last, so they pay what the line finally charges.
  */
-export const FLAT_PIPELINE: { pre: readonly PreMutator[]; post: readonly PostMutator[] } = {
-  pre: [],
-  post: [percentageDiscountMutator],
-};
-export const USAGE_PIPELINE: { pre: readonly PreMutator[]; post: readonly PostMutator[] } = {
-  pre: [usageDiscountMutator],
-  post: [percentageDiscountMutator, maximumSpendMutator, minimumSpendMutator],
-};
+export function pipelineFor(price: Price, opts: { ignoreMinimumCommitment?: boolean; unitConfigEnabled?: boolean } = {}): Pipeline {
+  if (price.type === 'flat') return { pre: [], post: [percentageDiscountMutator, creditsMutator] };
+  return {
+    pre: [opts.unitConfigEnabled ? unitConfigMutator : forbidUnitConfigMutator, usageDiscountMutator],
+    post: [
+      percentageDiscountMutator,
+      maximumSpendMutator,
+      ...(opts.ignoreMinimumCommitment ? [] : [minimumSpendMutator]),
+      creditsMutator,
+    ],
+  };
+}
 
 const validate = (input: RatingInput): void => {
   const issues = new IssueCollector();
@@ -45,6 +58,10 @@ const validate = (input: RatingInput): void => {
       issues.add(CatalogIssueCode.usageDiscountWithFlatPrice, 'usage discount is not allowed on a flat price', 'discounts.usage');
     }
   }
+  (input.creditsApplied ?? []).forEach((c, i) => {
+    if (!isDecimalString(c.amount)) issues.add(RatingErrorCode.invalidDecimal, `creditsApplied[${i}].amount is not a decimal string`, `creditsApplied[${i}].amount`);
+    else if (!dec(c.amount).gt(0)) issues.add(RatingErrorCode.creditAmountNotPositive, 'amount must be positive', `creditsApplied[${i}].amount`);
+  });
   issues.throwIfAny();
 };
 
@@ -66,8 +83,13 @@ export const rateLine = (input: RatingInput): RatingResult => {
     fullServicePeriod: input.splitGroupPeriod ?? input.period,
     ...(percentageCorrelationId ? { percentageCorrelationId } : {}),
     ...(usageCorrelationId ? { usageCorrelationId } : {}),
+    ...(input.unitConfig ? { unitConfig: input.unitConfig } : {}),
+    creditsApplied: input.creditsApplied ?? [],
   };
-  const pipeline = input.price.type === 'flat' ? FLAT_PIPELINE : USAGE_PIPELINE;
+  const pipeline = pipelineFor(input.price, {
+    ...(input.ignoreMinimumCommitment !== undefined ? { ignoreMinimumCommitment: input.ignoreMinimumCommitment } : {}),
+    ...(input.unitConfigEnabled !== undefined ? { unitConfigEnabled: input.unitConfigEnabled } : {}),
+  });
 
   const metered: UsageState = { quantity: dec(input.quantity), preLinePeriodQuantity: dec(input.preLinePeriodQuantity) };
   const usage = pipeline.pre.reduce((u, m) => m.mutate(ctx, u), metered);

@@ -29,6 +29,7 @@ export interface LineRow {
   /** `amount` for regular lines, `chargesTotal` for commitment lines */
   amount?: string;
   discounts?: string;
+  credits?: string;
   total?: string;
 }
 
@@ -39,6 +40,7 @@ export const row = (l: DetailedLine): Required<LineRow> => ({
   unit: l.perUnitAmount,
   amount: l.category === 'commitment' ? l.totals.chargesTotal : l.totals.amount,
   discounts: l.totals.discountsTotal,
+  credits: l.totals.creditsTotal,
   total: l.totals.total,
 });
 

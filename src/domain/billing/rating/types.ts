@@ -1,4 +1,4 @@
-import type { Discounts, PaymentTerm, Price } from '../../catalog/types.ts';
+import type { Discounts, PaymentTerm, Price, UnitConfig } from '../../catalog/types.ts';
 
 /** A line's service period: ISO-8601 instants, half-open `[from, to)`. */
 export interface RatingPeriod {
@@ -40,8 +40,12 @@ export interface AmountDiscount {
   correlationId?: string;
 }
 
-/** Credits are applied by the v3 charges path only; the engine never fills this yet. */
+/**
+ * A credit allocation: on the input, what the charges / ledger side allocated to the line; on a
+ * detailed line, the part of it that line absorbed (same description and realization id).
+ */
 export interface CreditApplied {
+  /** decimal string > 0 */
   amount: string;
   description?: string;
   creditRealizationId?: string;
@@ -88,6 +92,24 @@ export interface RatingInput {
    * they are stable across children. Fallback: the id stored on `discounts`.
    */
   correlationIds?: { percentage?: string; usage?: string };
+  /**
+   * Credits allocated to this line, consumed greedily after discounts and commitments (engine.md
+   * §1.2; `mutator/credits.go`). Left-over credit is `invoice_line_credits_not_consumed_fully`.
+   */
+  creditsApplied?: CreditApplied[];
+  /**
+   * Leave the minimum-spend line out (`WithMinimumCommitmentIgnored`): the charges path rates
+   * every run whose period ends before the service period end this way, so a partial snapshot
+   * never tops up to the commitment.
+   */
+  ignoreMinimumCommitment?: boolean;
+  /** the rate card's unit conversion, applied to both quantities before the usage discount */
+  unitConfig?: UnitConfig;
+  /**
+   * The deploy flag `unitConfig.enabled` (default false). Off, a line that carries a unitConfig is
+   * refused rather than billed on the raw quantity.
+   */
+  unitConfigEnabled?: boolean;
 }
 
 /** The usage discount actually consumed by this line (engine.md §1.7). */
@@ -105,7 +127,7 @@ export interface RatingResult {
   totals: Totals;
   /** present only when the usage discount consumed part of this line's own quantity */
   usageDiscount?: UsageDiscountApplied;
-  /** the quantity shown on the line (`usageBased.quantity`): metered minus usage discount */
+  /** the quantity shown on the line (`usageBased.quantity`): metered, converted by the unit config, minus the usage discount */
   ratedQuantity: string;
   /** raw metered quantity of the line period */
   meteredQuantity: string;

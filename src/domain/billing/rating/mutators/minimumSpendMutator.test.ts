@@ -84,4 +84,25 @@ describe('minimumSpendMutator', () => {
     expect(m?.perUnitAmount).toBe('85'); // 100 − (5 + 10) = 85
     expect(r.detailedLines.find((l) => l.childUniqueReferenceId === 'unit-price-usage')?.period).toBeUndefined();
   });
+
+  // `rating/service.go WithMinimumCommitmentIgnored`: the charges path rates every run whose period
+  // ends before the service period end this way (`charges/usagebased/service/rating/delta/engine.go`)
+  it.each([
+    ['zero usage', '0', [], '0'],
+    ['usage under the commitment', '30', [{ ref: 'unit-price-usage', amount: '30' }], '30'], // 30, no 100 − 30 = 70 top-up
+  ] as const)('ignoreMinimumCommitment: no top-up line (%s)', (_name, qty, lines, total) => {
+    const r = rate(unit('100'), { quantity: qty, ignoreMinimumCommitment: true });
+    const [actual, expected] = rows(r, [...lines]);
+    expect(actual).toEqual(expected);
+    expect(r.totals).toMatchObject({ chargesTotal: '0', total });
+  });
+
+  it('ignoreMinimumCommitment keeps the maximum spend', () => {
+    const r = rate(unit('10', '1', '50'), { quantity: '80', ignoreMinimumCommitment: true });
+    expect(r.totals).toMatchObject({ amount: '80', discountsTotal: '30', chargesTotal: '0', total: '50' }); // capped: 80 − 50 = 30 off
+  });
+
+  it('ignoreMinimumCommitment: false is the default behaviour', () => {
+    expect(rate(unit('100'), { quantity: '30', ignoreMinimumCommitment: false }).totals.total).toBe('100'); // 30 + 70
+  });
 });

@@ -1,6 +1,6 @@
 import type { Dec } from '../../../shared/money.ts';
-import type { Discounts, Price } from '../../../catalog/types.ts';
-import type { DraftDetailedLine, RatingPeriod, UsageDiscountApplied } from '../types.ts';
+import type { Discounts, Price, UnitConfig } from '../../../catalog/types.ts';
+import type { CreditApplied, DraftDetailedLine, RatingPeriod, UsageDiscountApplied } from '../types.ts';
 
 /** The validated, parsed view of a RatingInput that every mutator reads. */
 export interface RatingContext {
@@ -16,6 +16,9 @@ export interface RatingContext {
   fullServicePeriod: RatingPeriod;
   percentageCorrelationId?: string;
   usageCorrelationId?: string;
+  unitConfig?: UnitConfig;
+  /** in allocation order */
+  creditsApplied: CreditApplied[];
 }
 
 /** Quantities the pricer will see. */
