@@ -7,7 +7,7 @@ import type { IdGenerator } from '../shared/ids.ts';
 import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { AppErrorCode as E } from './errors.ts';
-import { MARKETPLACE_LISTINGS, listingOf } from './listings.ts';
+import { MARKETPLACE_LISTINGS, PROVISIONED_SANDBOX_APP, listingOf } from './listings.ts';
 import {
   AppCollections as Col,
   AppStatus,
@@ -52,7 +52,7 @@ export class AppService {
   ensureDefaultApp(tx: UnitOfWork): void {
     const boot = this.bootstrap(tx);
     if (boot.sandboxAppId !== undefined) return;
-    const app = this.insert(tx, { type: AppType.sandbox });
+    const app = this.insert(tx, { type: AppType.sandbox, ...PROVISIONED_SANDBOX_APP });
     // The default profile comes with it (as for a new organisation), unless one exists already.
     const profiles = tx.collection<BillingProfile>(BillingProfileCollections.profiles);
     let defaultProfileId = profiles.findOne((p) => p.default && !p.deletedAt)?.id;
