@@ -122,10 +122,12 @@ describe('OpenMeter v1 notification channels and rules', () => {
     expect((await request(app).get('/api/v1/notification/rules?feature=other').expect(200)).body.totalCount).toBe(0);
     problem(await request(app).post('/api/v1/notification/rules').send({ type: 'entitlements.reset', name: 'r', channels: [ch.id], features: ['nope'] }), 400);
 
-    // deleting a channel a rule still uses is refused (OpenMeter: ValidationError → 400)
+    // deleting a channel a rule still uses is a plain 400 in OpenMeter's words, no extensions
+    // (openmeter/notification/service/channel.go)
     const inUse = await request(app).delete(`/api/v1/notification/channels/${ch.id}`);
     problem(inUse, 400);
-    expect(inUse.body.detail).toContain(rid);
+    expect(inUse.body.detail).toBe(`failed to delete channel as it is assigned to one or more rules [namespace=default channel.id=${ch.id}]: [${rid}]`);
+    expect(inUse.body.extensions).toBeUndefined();
 
     const upd = await request(app).put(`/api/v1/notification/rules/${rid}`).send({ type: 'entitlements.balance.threshold', name: 'Renamed', channels: [ch.id], thresholds: [{ value: 5, type: 'NUMBER' }], disabled: true }).expect(200);
     expect(upd.body).toMatchObject({ id: rid, name: 'Renamed', disabled: true, thresholds: [{ value: 5, type: 'NUMBER' }] });
