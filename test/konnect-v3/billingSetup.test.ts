@@ -33,7 +33,12 @@ describe('Konnect v3 apps and billing profiles', () => {
     const apps = await request(app).get(`${prefix}/apps`).expect(200);
     expect(apps.body.meta.page).toMatchObject({ number: 1, total: 1 });
     expect(apps.body.data[0]).toMatchObject({ type: 'sandbox', name: 'Sandbox', status: 'ready', definition: { type: 'sandbox', install_methods: ['no_credentials_required'] } });
-    expect(apps.body.data[0].definition.capabilities.map((c: { type: string }) => c.type)).toEqual(['calculate_tax', 'invoice_customers', 'collect_payments']);
+    // the OpenMeter app registry's order and keys (openmeter/app/sandbox/marketplace.go)
+    expect(apps.body.data[0].definition.capabilities.map((c: { type: string; key: string }) => [c.type, c.key])).toEqual([
+      ['collect_payments', 'sandbox_collect_payment'],
+      ['calculate_tax', 'sandbox_calculate_tax'],
+      ['invoice_customers', 'sandbox_invoice_customer'],
+    ]);
     const id = apps.body.data[0].id as string;
     const profiles = await request(app).get(`${prefix}/profiles`).expect(200);
     expect(profiles.body.data).toHaveLength(1);

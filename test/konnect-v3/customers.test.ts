@@ -38,6 +38,8 @@ describe('Konnect v3 customers', () => {
     // the key is immutable on v3 and stays; everything else is replaced
     expect(up.body).toMatchObject({ id, key: 'acme', name: 'Acme Inc', usage_attribution: { subject_keys: ['acme-prod', 'acme-dev'] } });
     expect(up.body.primary_email).toBeUndefined();
+    // labels is always present, `{}` when empty (api/v3/handlers/customers/convert.go → api/v3/labels/convert.go)
+    expect(up.body.labels).toEqual({});
 
     await request(app).delete(`${prefix}/customers/${id}`).expect(204);
     expect((await request(app).get(`${prefix}/customers/${id}`).expect(200)).body.deleted_at).toBe('2026-01-01T00:00:00Z');
@@ -52,7 +54,11 @@ describe('Konnect v3 customers', () => {
     const a = await request(app).post(`${P}/customers`).send(body()).expect(201);
     const dup = await request(app).post(`${P}/customers`).send(body({ usage_attribution: { subject_keys: [] } })).expect(409);
     expect(dup.headers['content-type']).toBe('application/problem+json');
-    expect(dup.body).toMatchObject({ type: 'https://kongapi.info/konnect/resource-conflict', status: 409, title: 'Conflict', extensions: { conflictingEntityId: a.body.id } });
+    expect(dup.body).toMatchObject({ type: 'https://kongapi.info/konnect/resource-conflict', status: 409, title: 'Conflict' });
+    // openmeter/customer/errors.go: a plain conflict, no conflictingEntityId
+    expect(dup.body.extensions).toBeUndefined();
+    expect(dup.body.detail).toContain('key "acme"');
+    expect((await request(app).get(`${P}/customers/${a.body.id}`).expect(200)).body.key).toBe('acme');
     expect(dup.body.instance).toMatch(/^urn:request:/);
     const subj = await request(app).post(`${P}/customers`).send(body({ key: 'other' })).expect(409);
     expect(subj.body.detail).toMatch(/acme-prod/);

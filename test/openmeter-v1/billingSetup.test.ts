@@ -30,14 +30,33 @@ describe('OpenMeter v1 apps and billing profiles', () => {
     const { app } = createTestEmulator();
     const apps = await request(app).get('/api/v1/apps').expect(200);
     expect(apps.body).toMatchObject({ totalCount: 1, page: 1, pageSize: 100 });
-    expect(apps.body.items[0]).toMatchObject({ type: 'sandbox', name: 'Sandbox', status: 'ready', listing: { type: 'sandbox', installMethods: ['no_credentials_required'] } });
+    // openmeter/app/sandbox/helpers.go (the app) and marketplace.go (its listing)
+    expect(apps.body.items[0]).toMatchObject({
+      type: 'sandbox',
+      name: 'Sandbox',
+      description: 'OpenMeter Sandbox App to be used for testing purposes.',
+      status: 'ready',
+      listing: { type: 'sandbox', name: 'Sandbox', description: 'Sandbox can be used to test OpenMeter without external connections.', installMethods: ['no_credentials_required'] },
+    });
+    expect(apps.body.items[0].listing.capabilities).toEqual([
+      { type: 'collectPayments', key: 'sandbox_collect_payment', name: 'Payment', description: 'Process payments' },
+      { type: 'calculateTax', key: 'sandbox_calculate_tax', name: 'Calculate Tax', description: 'Calculate tax for a payment' },
+      { type: 'invoiceCustomers', key: 'sandbox_invoice_customer', name: 'Invoice Customer', description: 'Invoice a customer' },
+    ]);
     const id = apps.body.items[0].id as string;
     expect((await request(app).get(`/api/v1/apps/${id}`).expect(200)).body).toEqual(apps.body.items[0]);
 
     const profiles = await request(app).get('/api/v1/billing/profiles').expect(200);
     expect(profiles.body.totalCount).toBe(1);
     const def = profiles.body.items[0];
-    expect(def).toMatchObject({ default: true, apps: { tax: { id }, invoicing: { id }, payment: { id } } });
+    // openmeter/billing/service/profile.go: clients find the provisioned profile by this name
+    expect(def).toMatchObject({
+      name: 'openmeter-sandbox',
+      description: 'Default profile for OpenMeter sandbox',
+      supplier: { name: 'OpenMeter', addresses: [{ country: 'US' }] },
+      default: true,
+      apps: { tax: { id }, invoicing: { id }, payment: { id } },
+    });
     expect(def.workflow).toEqual(WORKFLOW_DEFAULTS);
     const expanded = await request(app).get(`/api/v1/billing/profiles/${def.id}?expand=apps`).expect(200);
     expect(expanded.body.apps.invoicing).toMatchObject({ id, type: 'sandbox', name: 'Sandbox' });
@@ -48,7 +67,11 @@ describe('OpenMeter v1 apps and billing profiles', () => {
     const listings = await request(app).get('/api/v1/marketplace/listings').expect(200);
     expect(listings.body.items.map((l: { type: string }) => l.type)).toEqual(['stripe', 'sandbox', 'custom_invoicing']);
     const stripe = await request(app).get('/api/v1/marketplace/listings/stripe').expect(200);
-    expect(stripe.body.capabilities.map((c: { key: string }) => c.key)).toEqual(['stripe_calculate_tax', 'stripe_invoice_customers', 'stripe_collect_payments']);
+    // openmeter/app/stripe/marketplace.go
+    expect(stripe.body).toMatchObject({ description: 'Send invoices, calculate tax and collect payments.', installMethods: ['with_api_key'] });
+    expect(stripe.body.capabilities.map((c: { key: string }) => c.key)).toEqual(['stripe_collect_payment', 'stripe_calculate_tax', 'stripe_invoice_customer']);
+    const custom = await request(app).get('/api/v1/marketplace/listings/custom_invoicing').expect(200);
+    expect(custom.body.capabilities.map((c: { key: string }) => c.key)).toEqual(['custom_invoicing_collect_payment', 'custom_invoicing_calculate_tax', 'custom_invoicing_invoice_customer']);
 
     const inst = await request(app).post('/api/v1/marketplace/listings/custom_invoicing/install').send({ name: 'ERP' }).expect(200);
     expect(inst.body.app).toMatchObject({ type: 'custom_invoicing', name: 'ERP', enableDraftSyncHook: false, enableIssuingSyncHook: false });
@@ -94,11 +117,31 @@ describe('OpenMeter v1 apps and billing profiles', () => {
     expect(created.body.workflow).toEqual({ ...WORKFLOW_DEFAULTS, invoicing: { ...WORKFLOW_DEFAULTS.invoicing, dueAfter: 'P14D' } });
     expect((await request(app).get(`/api/v1/billing/profiles/${first.id}`).expect(200)).body.default).toBe(false);
 
-    // the former default can be deleted now; the new default cannot
+    // without an order the list is newest first (openmeter/billing/httpdriver/profile.go: createdAt DESC)
+    await request(app).post('/_emulator/clock/advance').send({ by: 'PT1M' }).expect(200);
+    const third = (await request(app).post('/api/v1/billing/profiles').send(profileBody(id, { name: 'Third' })).expect(201)).body;
+    const names = async (qs: string) => (await request(app).get(`/api/v1/billing/profiles${qs}`).expect(200)).body.items.map((p: { id: string }) => p.id);
+    expect((await names('')).slice(0, 1)).toEqual([third.id]);
+    expect((await names('?order=ASC')).at(-1)).toBe(third.id);
+    await request(app).delete(`/api/v1/billing/profiles/${third.id}`).expect(204);
+
+    // the former default can be deleted now; the new default cannot. Billing errors carry the
+    // issue flattened into `extensions` (openmeter/billing/httpdriver/errors.go, openmeter/billing/errors.go)
     const refused = await request(app).delete(`/api/v1/billing/profiles/${created.body.id}`).expect(400);
-    expect(refused.body).toMatchObject({ type: 'about:blank', status: 400, title: 'Bad Request' });
+    expect(refused.body).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: `default profile cannot be deleted [id=${created.body.id}]`,
+      instance: expect.stringMatching(/^urn:request:/),
+      extensions: { code: 'default_profile_cannot_be_deleted', message: 'default profile cannot be deleted', severity: 'critical' },
+    });
     await request(app).delete(`/api/v1/billing/profiles/${first.id}`).expect(204);
     expect((await request(app).get('/api/v1/billing/profiles').expect(200)).body.totalCount).toBe(1);
+    const missing = await request(app).get('/api/v1/billing/profiles/01J0000000000000000000000Z').expect(404);
+    expect(missing.body).toMatchObject({ detail: 'profile not found [id=01J0000000000000000000000Z]', extensions: { code: 'profile_not_found', message: 'profile not found', severity: 'critical' } });
+    const unset = await request(app).put(`/api/v1/billing/profiles/${created.body.id}`).send({ name: 'x', supplier: { name: 'Acme' }, default: false, workflow: {} }).expect(400);
+    expect(unset.body.extensions).toEqual({ code: 'default_profile_cannot_be_unset', message: 'default profile cannot be unset', severity: 'critical' });
 
     const upd = await request(app)
       .put(`/api/v1/billing/profiles/${created.body.id}`)
@@ -124,7 +167,9 @@ describe('OpenMeter v1 apps and billing profiles', () => {
 
     const list = await request(app).get('/api/v1/billing/customers?expand=customer').expect(200);
     expect(list.body.items.map((x: { customer: { key: string } }) => x.customer.key)).toEqual(['acme']);
-    await request(app).delete(`/api/v1/billing/profiles/${other.id}`).expect(400);
+    const pinned = await request(app).delete(`/api/v1/billing/profiles/${other.id}`).expect(400);
+    expect(pinned.body.detail).toBe(`profile is referenced by customer overrides [profile_id=${other.id}, customer_ids=[${cust.id}]]`);
+    expect(pinned.body.extensions).toEqual({ code: 'profile_referenced', message: 'profile is referenced by customer overrides', severity: 'critical' });
     await request(app).post('/api/v1/customers').send({ name: 'Beta', key: 'beta' }).expect(201);
     const all = await request(app).get('/api/v1/billing/customers?includeAllCustomers=true&orderBy=customerKey').expect(200);
     expect(all.body.items.map((x: { baseBillingProfileId: string }) => x.baseBillingProfileId)).toEqual([other.id, def.id]);
@@ -135,7 +180,8 @@ describe('OpenMeter v1 apps and billing profiles', () => {
     expect(got.body).toMatchObject({ baseBillingProfileId: other.id, customer: { id: cust.id, key: 'acme' }, customerProfile: { apps: { tax: { id, type: 'sandbox' } } } });
     await request(app).delete(`/api/v1/billing/customers/${cust.id}`).expect(204);
     expect((await request(app).get(`/api/v1/billing/customers/${cust.id}`).expect(200)).body.baseBillingProfileId).toBe(def.id);
-    await request(app).delete(`/api/v1/billing/customers/${cust.id}`).expect(404);
+    const noOverride = await request(app).delete(`/api/v1/billing/customers/${cust.id}`).expect(404);
+    expect(noOverride.body.extensions).toEqual({ code: 'customer_override_not_found', message: 'customer override not found', severity: 'critical' });
   });
 
   it('stores customer app data per app', async () => {

@@ -47,17 +47,24 @@ describe('OpenMeter v1 customers', () => {
     await request(app).post('/api/v1/customers').send({ name: 'Acme 2', key: 'acme-gmbh', usageAttribution: { subjectKeys: ['acme-prod'] } }).expect(201);
   });
 
-  it('answers conflicts with 409 and the conflicting customer id', async () => {
+  it('answers conflicts with a plain 409 in OpenMeter words (openmeter/customer/errors.go, adapter/customer.go)', async () => {
     const { app } = createTestEmulator();
     const a = await request(app).post('/api/v1/customers').send({ name: 'A', key: 'a', usageAttribution: { subjectKeys: ['s1'] } }).expect(201);
     const dupKey = await request(app).post('/api/v1/customers').send({ name: 'B', key: 'a' }).expect(409);
     expect(dupKey.headers['content-type']).toBe('application/problem+json');
-    expect(dupKey.body).toMatchObject({ type: 'about:blank', title: 'Conflict', status: 409, extensions: { conflictingEntityId: a.body.id } });
-    expect(dupKey.body.detail).toMatch(/customer with key a already exists/);
+    expect(dupKey.body).toMatchObject({ type: 'about:blank', title: 'Conflict', status: 409, detail: 'key "a" is already used by an another customer in the namespace default' });
+    expect(dupKey.body.extensions).toBeUndefined();
+    // on create every requested subject key is named, not only the taken one
     const dupSubject = await request(app).post('/api/v1/customers').send({ name: 'B', key: 'b', usageAttribution: { subjectKeys: ['s2', 's1'] } }).expect(409);
-    expect(dupSubject.body.extensions).toMatchObject({ conflictingEntityId: a.body.id, subjectKeys: ['s1'] });
+    expect(dupSubject.body.detail).toBe('one or multiple subject keys of [s2, s1] are already associated with an different customer in the namespace default');
+    expect(dupSubject.body.extensions).toBeUndefined();
+    // on update only the keys being added are named
+    await request(app).post('/api/v1/customers').send({ name: 'C', key: 'c', usageAttribution: { subjectKeys: ['s3'] } }).expect(201);
+    const upd = await request(app).put('/api/v1/customers/c').send({ name: 'C', key: 'c', usageAttribution: { subjectKeys: ['s3', 's1'] } }).expect(409);
+    expect(upd.body.detail).toBe('one or multiple subject keys of [s1] are already associated with an different customer in the namespace default');
     const list = await request(app).get('/api/v1/customers').expect(200);
-    expect(list.body.totalCount).toBe(1);
+    expect(list.body.items.map((x: { id: string }) => x.id)).toContain(a.body.id);
+    expect(list.body.totalCount).toBe(2);
   });
 
   it('rejects malformed input with 400, never 500', async () => {

@@ -43,6 +43,23 @@ describe('OpenMeter v1 entitlements', () => {
     expect((await request(app).get('/api/v2/customers/acme/entitlements?includeDeleted=true').expect(200)).body.totalCount).toBe(2);
   });
 
+  it('a grant without priority burns first and shows no priority (kept: the document says minimum 1)', async () => {
+    // OpenMeter stores priority 0 and always returns it, `"priority": 0`
+    // (openmeter/entitlement/driver/v2/mapping.go MapAPIGrantV2ToCreateGrantInput / MapEntitlementGrantToAPIV2).
+    // The emulator keeps the 0 for the burn-down but leaves it out of the response: EntitlementGrant
+    // and EntitlementGrantV2 declare `priority` with `minimum: 1`, and every response is checked against them.
+    const { app } = await setup();
+    await request(app).post('/api/v2/customers/acme/entitlements').send({ type: 'metered', featureKey: 'tokens', usagePeriod: { interval: 'MONTH' } }).expect(201);
+    const g0 = await request(app).post('/api/v2/customers/acme/entitlements/tokens/grants').send({ amount: 10, effectiveAt: T0 }).expect(201);
+    expect(g0.body.priority).toBeUndefined();
+    const g1 = await request(app).post('/api/v2/customers/acme/entitlements/tokens/grants').send({ amount: 10, priority: 1, effectiveAt: T0 }).expect(201);
+    await ingest(app, [ev('e1', '2026-01-01T00:10:00Z', 4)]);
+    await advance(app, 'PT1H');
+    const v = await request(app).get('/api/v2/customers/acme/entitlements/tokens/value').expect(200);
+    // priority 0 burns before priority 1: 10 − 4 = 6 left on the first grant
+    expect(v.body.grantBalances).toEqual({ [g0.body.id]: 6, [g1.body.id]: 10 });
+  });
+
   it('burns grants in priority order, resets automatically at the period end with v1 vs v2 rollover', async () => {
     const { app } = await setup();
     const ent = await request(app)

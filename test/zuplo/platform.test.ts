@@ -6,7 +6,7 @@ import { TEST_CERT_PEM, TEST_KEY_PEM } from './fixtures.ts';
 const AUTH = { Authorization: 'Bearer zpka_test_key' };
 
 describe('Zuplo Developer API: the CLI deploy flow', () => {
-  it('whoami → project create → source-url (no Content-Type) → upload → status → list', async () => {
+  it('whoami → project create → source-url (text/plain from fetch, or no Content-Type) → upload → status → list', async () => {
     const { app } = createTestEmulator();
     const who = await request(app).get('/v1/who-am-i').set(AUTH).expect(200);
     expect(who.body.account).toBe('localmeter');
@@ -21,13 +21,22 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     expect(taken.body.type).toBe('https://httpproblems.com/http-status/422');
     expect((await request(app).get('/v1/projects?accountName=localmeter').set(AUTH).expect(200)).body.data.map((p: { name: string }) => p.name)).toEqual(['lime-fox']);
 
-    // the CLI sends this body as a string without a Content-Type header
+    // The CLI (deploy/handler.js) sets only Authorization and passes the JSON as a string, so
+    // fetch sends it as text/plain;charset=UTF-8; other clients send it with no Content-Type.
     const src = await request(app)
       .post('/v1/deployments/source-url')
       .set(AUTH)
-      .unset('Content-Type')
-      .send(Buffer.from(JSON.stringify({ accountName: 'localmeter', projectName: 'lime-fox', environment: 'main', sha: 'abcdef1234567' })))
+      .set('Content-Type', 'text/plain;charset=UTF-8')
+      .send(JSON.stringify({ accountName: 'localmeter', projectName: 'lime-fox', environment: 'main', repositoryUrl: undefined, sha: 'abcdef1234567' }))
       .expect(200);
+    const bare = await request(app)
+      .post('/v1/deployments/source-url')
+      .set(AUTH)
+      .unset('Content-Type')
+      .send(Buffer.from(JSON.stringify({ accountName: 'localmeter', projectName: 'lime-fox', environment: 'feature-x' })))
+      .expect(200);
+    expect(bare.body.deploymentId).not.toBe(src.body.deploymentId);
+    await request(app).post('/v1/deployments/source-url').set(AUTH).set('Content-Type', 'text/plain;charset=UTF-8').send('not json').expect(400);
     expect(src.body.uploadUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\/deployments\/uploads\/[0-9a-f-]{36}$/);
     const id = src.body.deploymentId as string;
     expect(src.body.uploadUrl.endsWith(id)).toBe(true);
@@ -35,8 +44,14 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     const before = await request(app).get(`/v1/accounts/localmeter/projects/lime-fox/deployment-status/${id}`).set(AUTH).expect(200);
     expect(before.body.status).toBe('IN_PROGRESS');
 
+    // file-upload.js: a PUT of the tarball bytes with Content-length and x-goog-meta-* headers, no Content-Type
     const path = new URL(src.body.uploadUrl).pathname;
-    await request(app).put(path).set('Content-Type', 'application/gzip').send(Buffer.from('fake-tarball')).expect(200);
+    await request(app)
+      .put(path)
+      .unset('Content-Type')
+      .set({ 'x-goog-meta-deployment-id': id, 'x-goog-meta-account': 'localmeter', 'x-goog-meta-project': 'lime-fox', 'x-goog-meta-environment': 'main', 'x-goog-meta-repository-url': '', 'x-goog-meta-sha': 'abcdef1234567' })
+      .send(Buffer.from('fake-tarball'))
+      .expect(200);
 
     const st = await request(app).get(`/v1/accounts/localmeter/projects/lime-fox/deployment-status/${id}`).set(AUTH).expect(200);
     expect(st.body.status).toBe('SUCCESS');
@@ -46,7 +61,7 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     await request(app).get(`/v1/accounts/localmeter/projects/other/deployment-status/${id}`).set(AUTH).expect(404);
 
     const list = await request(app).get('/v1/accounts/localmeter/projects/lime-fox/deployments').set(AUTH).expect(200);
-    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data).toHaveLength(2);
     const dep = list.body.data[0];
     expect(dep).toMatchObject({ url: st.body.url, state: 'STARTED', environmentType: 'PRODUCTION', branchName: 'main', projectName: 'lime-fox' });
     expect(dep.loggingId).toBe('localmeter::lime-fox::main::main::abcdef1');
@@ -55,8 +70,44 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     const logs = await request(app).get(`/v1/deployments/${dep.name}/builds/${st.body.buildId}/logs`).set(AUTH).expect(200);
     expect(Object.keys(logs.body.data.api)).toContain('build');
     const env = await request(app).get('/v1/environments?accountName=localmeter&projectName=lime-fox').set(AUTH).expect(200);
-    expect(env.body.data).toEqual([expect.objectContaining({ name: dep.name, environmentType: 'production' })]);
+    expect(env.body.data).toEqual([expect.objectContaining({ name: dep.name, environmentType: 'production' }), expect.objectContaining({ branchName: 'feature-x', environmentType: 'preview' })]);
     expect((await request(app).post(`/v1/deployments/${dep.name}/deploy`).set(AUTH).expect(200)).body.status).toBe('request enqueued');
+  });
+
+  it('`zuplo project list` shows type and productType (project/list/handler.js prints both)', async () => {
+    const { app } = createTestEmulator();
+    const made = await request(app).post('/v1/projects?accountName=localmeter').set(AUTH).set('Content-Type', 'application/json').send(JSON.stringify({ name: 'lime-fox' })).expect(200);
+    expect(made.body).toEqual({ name: 'lime-fox', accountName: 'localmeter', type: 'managed-edge', productType: 'api-gateway' });
+    const list = await request(app).get('/v1/projects?accountName=localmeter').set(AUTH).expect(200);
+    expect(list.body.data).toEqual([{ name: 'lime-fox', accountName: 'localmeter', type: 'managed-edge', productType: 'api-gateway' }]);
+  });
+
+  it('`zuplo link --environment main` resolves the environment by its branch; by its name as before', async () => {
+    const { app } = createTestEmulator();
+    const deploy = async (projectName: string, environment: string) => {
+      const src = await request(app).post('/v1/deployments/source-url').set(AUTH).set('Content-Type', 'text/plain;charset=UTF-8').send(JSON.stringify({ accountName: 'localmeter', projectName, environment })).expect(200);
+      await request(app).put(new URL(src.body.uploadUrl).pathname).unset('Content-Type').send(Buffer.from('x')).expect(200);
+      return (await request(app).get(`/v1/accounts/localmeter/projects/${projectName}/deployment-status/${src.body.deploymentId}`).set(AUTH).expect(200)).body.url as string;
+    };
+    const mainUrl = await deploy('lime-fox', 'main');
+    await deploy('lime-fox', 'staging');
+    await request(app).post('/v1/accounts/localmeter/projects/lime-fox/branches/main/variables').set(AUTH).send({ name: 'API_URL', isSecret: false, value: 'https://a' }).expect(201);
+
+    // link/handler.js → populate.js pullLocalConfig: GET /v1/environments/<--environment>/local-configurations, Authorization only
+    const local = await request(app).get('/v1/environments/main/local-configurations').set('authorization', AUTH.Authorization).expect(200);
+    expect(local.body).toMatchObject({ accountName: 'localmeter', projectName: 'lime-fox', environmentType: 'production', ZUPLO_PUBLIC_SERVER_URL: mainUrl, API_URL: 'https://a' });
+    const name = new URL(mainUrl).hostname.split('.')[0]!;
+    expect((await request(app).get(`/v1/environments/${name}/local-configurations`).set(AUTH).expect(200)).body).toEqual(local.body);
+    expect((await request(app).get('/v1/environments/staging/configurations').set(AUTH).expect(200)).body.environmentType).toBe('preview');
+    expect((await request(app).get('/v1/environments/main').set(AUTH).expect(200)).body.name).toBe(name);
+    // the CLI reads 404 as "doesn't exist or you don't have access"
+    await request(app).get('/v1/environments/nope/local-configurations').set(AUTH).expect(404);
+
+    // the route names no project: a branch deployed in two projects must be named in full
+    await deploy('other-app', 'main');
+    const ambiguous = await request(app).get('/v1/environments/main/local-configurations').set(AUTH).expect(404);
+    expect(ambiguous.body.detail).toContain(name);
+    await request(app).get(`/v1/environments/${name}/local-configurations`).set(AUTH).expect(200);
   });
 
   it('deletes a preview deployment by project and name, and by name', async () => {

@@ -24,21 +24,23 @@ describe('AppService', () => {
   it('a new namespace has one sandbox app and a default profile, provisioned once', () => {
     const { apps, profiles, tx } = setup();
     const first = apps.listApps(tx);
-    expect(first.items.map((a) => [a.type, a.name, a.status])).toEqual([['sandbox', 'Sandbox', 'ready']]);
+    expect(first.items.map((a) => [a.type, a.name, a.description, a.status])).toEqual([['sandbox', 'Sandbox', 'OpenMeter Sandbox App to be used for testing purposes.', 'ready']]);
     expect(apps.listApps(tx).items[0]!.id).toBe(first.items[0]!.id);
     const def = profiles.getDefaultProfile(tx);
     expect(def.apps).toEqual({ tax: first.items[0]!.id, invoicing: first.items[0]!.id, payment: first.items[0]!.id });
   });
 
-  it('lists the three marketplace listings with their capabilities and install methods', () => {
+  it('lists the three marketplace listings with their capabilities and install methods (OpenMeter app registry)', () => {
     const { apps, tx } = setup();
     const page = apps.listMarketplaceListings(tx);
+    // openmeter/app/stripe/marketplace.go: API key only
     expect(page.items.map((l) => [l.type, l.installMethods])).toEqual([
-      ['stripe', ['with_oauth2', 'with_api_key']],
+      ['stripe', ['with_api_key']],
       ['sandbox', ['no_credentials_required']],
       ['custom_invoicing', ['no_credentials_required']],
     ]);
-    for (const l of page.items) expect(l.capabilities.map((c) => c.type)).toEqual(['calculateTax', 'invoiceCustomers', 'collectPayments']);
+    for (const l of page.items) expect(l.capabilities.map((c) => c.type)).toEqual(['collectPayments', 'calculateTax', 'invoiceCustomers']);
+    expect(page.items.map((l) => l.capabilities[0]!.key)).toEqual(['stripe_collect_payment', 'sandbox_collect_payment', 'custom_invoicing_collect_payment']);
     expect(domainError(() => apps.getMarketplaceListing(tx, { type: 'paypal' })).kind).toBe(ErrorKind.notFound);
   });
 

@@ -5,7 +5,7 @@ import type { IdGenerator } from '../shared/ids.ts';
 import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { AppErrorCode as E } from './errors.ts';
-import { MARKETPLACE_LISTINGS, listingOf } from './listings.ts';
+import { MARKETPLACE_LISTINGS, PROVISIONED_SANDBOX_APP, listingOf } from './listings.ts';
 import {
   AppCollections as Col,
   AppStatus,
@@ -51,7 +51,7 @@ export class AppService {
   ensureSandboxApp(tx: UnitOfWork): string {
     const boot = this.bootstrap(tx);
     if (boot.sandboxAppId !== undefined) return boot.sandboxAppId;
-    const app = this.insert(tx, { type: AppType.sandbox });
+    const app = this.insert(tx, { type: AppType.sandbox, ...PROVISIONED_SANDBOX_APP });
     tx.collection<BillingBootstrap>(Col.bootstrap).put({ ...boot, sandboxAppId: app.id });
     return app.id;
   }

@@ -178,23 +178,22 @@ export class CustomerService {
     ic.throwIfAny(E.invalid);
   }
 
-  /** key unique among live customers; one subject key belongs to at most one live customer */
+  /**
+   * key unique among live customers; one subject key belongs to at most one live customer. The
+   * conflicts carry OpenMeter's messages and nothing else (openmeter/customer/errors.go): the
+   * subject-key one lists every key being added (all of them on create, the new ones on update).
+   */
   private assertUnique(tx: UnitOfWork, key: string | undefined, subjectKeys: string[], selfId: string | undefined): void {
     const others = tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt && c.id !== selfId);
-    if (key !== undefined) {
-      const dup = others.find((c) => c.key === key);
-      if (dup) throw conflict(E.keyConflict, `customer with key ${key} already exists`, { conflictingEntityId: dup.id });
+    if (key !== undefined && others.some((c) => c.key === key)) {
+      throw conflict(E.keyConflict, `key "${key}" is already used by an another customer in the namespace ${tx.namespace}`);
     }
-    if (subjectKeys.length === 0) return;
-    const wanted = new Set(subjectKeys);
-    for (const c of others) {
-      const taken = (c.usageAttribution?.subjectKeys ?? []).filter((k) => wanted.has(k));
-      if (taken.length > 0) {
-        throw conflict(E.subjectKeyConflict, `one or multiple subject keys of [${taken.join(', ')}] are already associated with an existing customer`, {
-          conflictingEntityId: c.id,
-          subjectKeys: taken,
-        });
-      }
+    const own = new Set(selfId === undefined ? [] : (tx.collection<Customer>(Col.customers).get(selfId)?.usageAttribution?.subjectKeys ?? []));
+    const added = subjectKeys.filter((k) => !own.has(k));
+    if (added.length === 0) return;
+    const wanted = new Set(added);
+    if (others.some((c) => (c.usageAttribution?.subjectKeys ?? []).some((k) => wanted.has(k)))) {
+      throw conflict(E.subjectKeyConflict, `one or multiple subject keys of [${added.join(', ')}] are already associated with an different customer in the namespace ${tx.namespace}`);
     }
   }
 }

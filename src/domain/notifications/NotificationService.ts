@@ -104,11 +104,11 @@ export class NotificationService {
     if (cur.deletedAt) throw notFound(E.channelNotFound, `notification channel not found: ${input.id}`);
     const users = tx.collection<NotificationRule>(Col.rules).find((r) => !r.deletedAt && r.channelIds.includes(cur.id));
     if (users.length) {
+      // a plain validation error, no issues (openmeter/notification/service/channel.go)
       throw new DomainError(
         ErrorKind.validation,
         E.channelInUse,
-        `cannot delete channel as it is assigned to one or more rules: [${users.map((r) => r.id).join(' ')}]`,
-        { issues: [{ code: E.channelInUse, message: 'channel is assigned to one or more rules', field: 'channelId', rules: users.map((r) => r.id) }] },
+        `failed to delete channel as it is assigned to one or more rules [namespace=${tx.namespace} channel.id=${cur.id}]: [${users.map((r) => r.id).join(' ')}]`,
       );
     }
     const now = this.now();

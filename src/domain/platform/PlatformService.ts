@@ -91,10 +91,20 @@ export class PlatformService {
       .find((e) => (!filter.accountName || e.accountName === filter.accountName) && (!filter.projectName || e.projectName === filter.projectName));
   }
 
+  /**
+   * By its name (`lime-fox-main-1a2b3c4`) or, as `zuplo link --environment main` sends it, by the
+   * branch it was deployed from. The route carries no project, so a branch name must be unique.
+   */
   getEnvironment(tx: UnitOfWork, name: string): Environment {
-    const e = tx.collection<Environment>(ENVIRONMENTS).get(name);
-    if (!e) throw notFound(E.environmentNotFound, `environment '${name}' not found`);
-    return e;
+    const col = tx.collection<Environment>(ENVIRONMENTS);
+    const byName = col.get(name);
+    if (byName) return byName;
+    const byBranch = col.find((e) => e.branchName === name);
+    if (byBranch.length === 1) return byBranch[0]!;
+    if (byBranch.length > 1) {
+      throw notFound(E.environmentNotFound, `environment '${name}' not found: branch '${name}' is deployed in several projects, name one of ${byBranch.map((e) => e.name).join(', ')}`);
+    }
+    throw notFound(E.environmentNotFound, `environment '${name}' not found`);
   }
 
   getDeployment(tx: UnitOfWork, name: string): Environment {

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { BILLING_ISSUE_MESSAGES } from '../../domain/billing/profiles/errors.ts';
 import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
 import { requestIdOf } from '../http/requestId.ts';
@@ -22,7 +23,12 @@ function undecodableBodyDetail(err: unknown): string | undefined {
 export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
   const extensions: Record<string, unknown> = {};
-  if (c.domain) {
+  const billingIssue = c.domain ? BILLING_ISSUE_MESSAGES[c.domain.code] : undefined;
+  if (c.domain && billingIssue !== undefined) {
+    // the billing HTTP driver flattens the (first) validation issue into the extensions
+    // (openmeter/billing/httpdriver/errors.go, openmeter/billing/errors.go EncodeValidationIssues)
+    Object.assign(extensions, { code: c.domain.code, message: billingIssue, severity: 'critical' });
+  } else if (c.domain) {
     Object.assign(extensions, c.domain.extensions);
     if (c.domain.issues.length > 0) {
       extensions.validationErrors = c.domain.issues.map((i) => ({ severity: 'critical', ...i }));

@@ -2014,6 +2014,9 @@ export interface components {
         "Zuplo.Projects.Project": {
             name: string;
             accountName: string;
+            /** @enum {string} */
+            type?: "managed-edge" | "managed-dedicated";
+            productType?: string;
         };
         "Zuplo.Projects.ProjectCreateBody": {
             name: string;
@@ -5841,6 +5844,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["LocalMeter.Zuplo.SourceUrlCreateBody"];
+                "text/plain": string;
             };
         };
         responses: {

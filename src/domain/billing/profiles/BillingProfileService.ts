@@ -10,7 +10,7 @@ import type { NamespaceHook } from '../../shared/namespaces.ts';
 import { AppErrorCode } from '../../apps/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
-import { BillingProfileErrorCode as E } from './errors.ts';
+import { BILLING_ISSUE_MESSAGES, BillingProfileErrorCode as E, billingIssueText } from './errors.ts';
 import {
   BillingProfileCollections as Col,
   BillingProfileOrderBy,
@@ -78,7 +78,7 @@ export class BillingProfileService {
   /** By id, deleted profiles included (with `deletedAt`). */
   getProfile(tx: UnitOfWork, input: { id: string }): BillingProfile {
     const p = tx.collection<BillingProfile>(Col.profiles).get(input.id);
-    if (!p) throw notFound(E.notFound, `billing profile not found: ${input.id}`);
+    if (!p) throw notFound(E.notFound, billingIssueText(E.notFound, `[id=${input.id}]`));
     return p;
   }
 
@@ -145,22 +145,20 @@ export class BillingProfileService {
   /** The namespace's default profile (provisioned when the namespace was created). */
   getDefaultProfile(tx: UnitOfWork): BillingProfile {
     const p = tx.collection<BillingProfile>(Col.profiles).findOne((x) => x.default && !x.deletedAt);
-    if (!p) throw notFound(E.notFound, 'there is no default billing profile');
+    if (!p) throw notFound(E.defaultNotFound, BILLING_ISSUE_MESSAGES[E.defaultNotFound]!);
     return p;
   }
 
   /** PUT: name, description, metadata, supplier, workflow and default; the apps stay. */
   updateProfile(tx: UnitOfWork, input: UpdateBillingProfileInput): BillingProfile {
     const current = this.getProfile(tx, { id: input.id });
-    if (current.deletedAt) throw validationError(E.deleted, `billing profile ${current.id} is deleted`);
+    if (current.deletedAt) throw validationError(E.deleted, billingIssueText(E.deleted, `[id=${current.id}]`));
+    // there is always exactly one default: it moves by making another profile the default
+    if (current.default && input.default !== true) throw validationError(E.defaultCannotBeUnset, billingIssueText(E.defaultCannotBeUnset, `[id=${current.id}]`));
     const workflow = fillWorkflow(input.workflow);
     const ic = new IssueCollector();
     this.validateCommon(input, ic);
     validateWorkflow(workflow, ic);
-    // there is always exactly one default: it moves by making another profile the default
-    if (current.default && input.default !== true) {
-      ic.add(E.defaultCannotBeUnset, 'the default profile stays default until another profile is made the default', 'default');
-    }
     ic.throwIfAny(E.invalid);
     const now = this.now();
     const next: BillingProfile = {
@@ -180,13 +178,12 @@ export class BillingProfileService {
   /** Vendor: only profiles that are not the default and not pinned to any customer can be deleted. */
   deleteProfile(tx: UnitOfWork, input: { id: string }): BillingProfile {
     const current = this.getProfile(tx, { id: input.id });
-    if (current.deletedAt) throw notFound(E.notFound, `billing profile not found: ${input.id}`);
-    if (current.default) throw validationError(E.defaultCannotBeDeleted, 'the default billing profile cannot be deleted');
+    if (current.deletedAt) throw notFound(E.notFound, billingIssueText(E.notFound, `[id=${input.id}]`));
+    if (current.default) throw validationError(E.defaultCannotBeDeleted, billingIssueText(E.defaultCannotBeDeleted, `[id=${current.id}]`));
     const pinned = tx.collection<BillingCustomerOverride>(Col.overrides).find((o) => o.billingProfileId === current.id);
     if (pinned.length > 0) {
-      throw validationError(E.referencedByOverrides, `billing profile ${current.id} is pinned to ${pinned.length} customer(s) by customer overrides`, [
-        { code: E.referencedByOverrides, message: 'remove the customer overrides first', severity: 'critical', customerIds: pinned.map((o) => o.customerId) },
-      ]);
+      const customerIds = pinned.map((o) => o.customerId).join(' ');
+      throw validationError(E.referencedByOverrides, billingIssueText(E.referencedByOverrides, `[profile_id=${current.id}, customer_ids=[${customerIds}]]`));
     }
     const now = this.now();
     const next: BillingProfile = { ...current, deletedAt: now, updatedAt: now };
@@ -232,7 +229,7 @@ export class BillingProfileService {
     if (customer.deletedAt) throw validationError('customer_deleted', `customer ${customer.id} is deleted`);
     if (input.billingProfileId !== undefined) {
       const p = tx.collection<BillingProfile>(Col.profiles).get(input.billingProfileId);
-      if (!p || p.deletedAt) throw notFound(E.notFound, `billing profile not found: ${input.billingProfileId}`);
+      if (!p || p.deletedAt) throw notFound(E.notFound, billingIssueText(E.notFound, `[id=${input.billingProfileId}]`));
     }
     const col = tx.collection<BillingCustomerOverride>(Col.overrides);
     const prev = col.get(customer.id);
@@ -250,7 +247,7 @@ export class BillingProfileService {
   deleteCustomerOverride(tx: UnitOfWork, input: { customerId: string }): void {
     const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerId });
     const col = tx.collection<BillingCustomerOverride>(Col.overrides);
-    if (!col.get(customer.id)) throw notFound(E.overrideNotFound, `customer ${customer.id} has no billing profile override`);
+    if (!col.get(customer.id)) throw notFound(E.overrideNotFound, billingIssueText(E.overrideNotFound, `[BillingCustomerOverride/${customer.id}]`));
     col.delete(customer.id);
   }
 

@@ -70,9 +70,12 @@ export function validateSupplier(s: BillingParty | undefined, ic: IssueCollector
   });
 }
 
-/** The profile the real service provisions for a new organisation, using its sandbox app. */
+/**
+ * The profile the real service provisions for a new organisation, using its sandbox app
+ * (openmeter/billing/service/profile.go): clients find it by this name.
+ */
 export const DEFAULT_PROFILE = {
-  name: 'Default Billing Profile',
-  description: 'Created automatically with the sandbox app.',
-  supplier: { name: 'Default Supplier', addresses: [{ country: 'US' }] } satisfies BillingParty,
+  name: 'openmeter-sandbox',
+  description: 'Default profile for OpenMeter sandbox',
+  supplier: { name: 'OpenMeter', addresses: [{ country: 'US' }] } satisfies BillingParty,
 } as const;

@@ -30,7 +30,8 @@ export function toApiCustomer(c: Customer): S['BillingCustomer'] {
     id: c.id,
     name: c.name,
     ...(c.description !== undefined ? { description: c.description } : {}),
-    ...(labels.length > 0 ? { labels: Object.fromEntries(labels) } : {}),
+    // always present, `{}` when empty (api/v3/handlers/customers/convert.go → api/v3/labels/convert.go)
+    labels: Object.fromEntries(labels),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     ...(c.deletedAt ? { deleted_at: c.deletedAt } : {}),

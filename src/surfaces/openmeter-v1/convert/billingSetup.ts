@@ -193,12 +193,16 @@ export function fromApiProfileUpdate(b: S['BillingProfileReplaceUpdateWithWorkfl
 const strings = (v: unknown): string[] | undefined => (v === undefined ? undefined : ([] as unknown[]).concat(v).map(String));
 export const expands = (q: Record<string, unknown>, what: string): boolean => (strings(q.expand) ?? []).includes(what);
 
-export function fromApiListProfilesQuery(q: Record<string, unknown>): ListBillingProfilesInput {
+/**
+ * Without an `order` v1 lists profiles newest first (openmeter/billing/httpdriver/profile.go
+ * ListProfiles), although the document's default is ASC: the validator's filled-in default is ignored.
+ */
+export function fromApiListProfilesQuery(q: Record<string, unknown>, sent: Set<string>): ListBillingProfilesInput {
   return {
     ...(typeof q.page === 'number' ? { page: q.page } : {}),
     ...(typeof q.pageSize === 'number' ? { pageSize: q.pageSize } : {}),
     ...(q.includeArchived === true ? { includeArchived: true } : {}),
-    ...(q.order === 'ASC' || q.order === 'DESC' ? { order: q.order } : {}),
+    order: sent.has('order') && q.order === 'ASC' ? 'ASC' : 'DESC',
     ...(typeof q.orderBy === 'string' ? { orderBy: q.orderBy as ListBillingProfilesInput['orderBy'] } : {}),
   };
 }

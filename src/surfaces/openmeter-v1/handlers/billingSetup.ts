@@ -6,6 +6,7 @@
 import { toApiPage } from '../convert/paging.ts';
 import type { App, AppType } from '../../../domain/apps/types.ts';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
+import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import type { components } from '../api.gen.ts';
 import {
@@ -84,7 +85,7 @@ export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Re
 
 export const listBillingProfiles = (c: HandlerContext): Reply => {
   const { page, apps } = c.read((tx) => ({
-    page: c.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query)),
+    page: c.services.billingProfiles.listProfiles(tx, fromApiListProfilesQuery(c.query, sentQueryKeys(c))),
     apps: expands(c.query, 'apps') ? appIndex(c, tx) : undefined,
   }));
   return ok(toApiPage(page, (p) => toApiProfile(p, apps)));

@@ -1,9 +1,15 @@
-import type { CaCertificate, CustomDomain, Environment, MtlsCertificate, Tunnel, TunnelOperation, Variable, AuditLogEntry } from '../../../domain/platform/types.ts';
+import type { CaCertificate, CustomDomain, Environment, MtlsCertificate, Project, Tunnel, TunnelOperation, Variable, AuditLogEntry } from '../../../domain/platform/types.ts';
 import type { components } from '../api.gen.ts';
 
 type S = components['schemas'];
 
 const DEPLOYMENT_ENV_TYPE: Record<Environment['environmentType'], string> = { production: 'PRODUCTION', preview: 'PREVIEW', development: 'WORKING_COPY' };
+
+/**
+ * Every emulated project is a managed-edge API gateway. `zuplo link` keeps `type` only when it is
+ * managed-edge or managed-dedicated; `zuplo project list` prints `productType` in its table.
+ */
+export const toApiProject = (p: Project): S['Zuplo.Projects.Project'] => ({ name: p.name, accountName: p.accountName, type: 'managed-edge', productType: 'api-gateway' });
 
 export const toApiEnvironment = (e: Environment): S['Zuplo.Environments.Environment'] => ({
   name: e.name,

@@ -3,7 +3,7 @@ import { sha256Hex } from '../../../domain/platform/PlatformService.ts';
 import { EnvironmentType } from '../../../domain/platform/types.ts';
 import { loadSpec } from '../../http/loadSpec.ts';
 import { ok, type HandlerContext, type Reply } from '../../http/types.ts';
-import { toApiDeployment, toApiEnvironment, toApiVariable } from '../convert/platform.ts';
+import { toApiDeployment, toApiEnvironment, toApiProject, toApiVariable } from '../convert/platform.ts';
 import { accountOf, audited, bearerOf, httpError, jsonBodyOf, originOf, readPlatform, runPlatform, subOf } from './common.ts';
 
 const svc = (c: HandlerContext) => c.services.platform;
@@ -27,7 +27,7 @@ export function openApi(): Reply {
 export function listProjects(c: HandlerContext): Reply {
   const account = accountOf(c);
   const list = readPlatform(c, (tx) => svc(c).listProjects(tx, account));
-  return ok({ data: list.map((x) => ({ name: x.name, accountName: x.accountName, type: 'managed-edge' })) });
+  return ok({ data: list.map(toApiProject) });
 }
 
 export async function createProject(c: HandlerContext): Promise<Reply> {
@@ -35,7 +35,7 @@ export async function createProject(c: HandlerContext): Promise<Reply> {
   const { name } = c.body as { name: string };
   try {
     const project = await audited(c, 'project.create', () => ({ type: 'project', id: name }), () => runPlatform(c, (tx) => svc(c).createProject(tx, account, name)), account);
-    return ok({ name: project.name, accountName: project.accountName, type: 'managed-edge' });
+    return ok(toApiProject(project));
   } catch (err) {
     // The CLI reads 422 as "name taken, pick another".
     if (err instanceof DomainError && err.code === 'project_name_taken') throw httpError(422, err.message);
