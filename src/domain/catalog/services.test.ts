@@ -270,7 +270,7 @@ describe('AddonService and PlanAddonService', () => {
     w.addons.publishAddon(w.tx, { id: w.addon.id });
     const created = w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, ...pa });
     expect(created.validationErrors.map((i) => [i.code, i.field, i.severity])).toEqual([[code, field, 'warning']]);
-    expect(created.maxQuantity).toBe(pa.maxQuantity);
+    expect(created.maxQuantity).toBe((pa as { maxQuantity?: number }).maxQuantity);
     const pub = err(() => w.plans.publishPlan(w.tx, { id: w.plan.id }));
     expect(pub.issues.map((i) => i.code)).toEqual(['plan_has_incompatible_addon']);
     // an update re-checks everything
