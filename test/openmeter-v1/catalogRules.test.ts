@@ -212,6 +212,14 @@ describe.each([V1, ZUPLO])('catalog rule codes on $name', (s) => {
     expect(clean.body.validationErrors).toBeNull();
   });
 
+  it('a metered entitlement template on a feature without a meter is accepted: the real catalog has no such rule', async () => {
+    const app = await seed(s);
+    const body = plan([fee({ key: 'sso', featureKey: 'sso', entitlementTemplate: { type: 'metered', issueAfterReset: 10 } })]);
+    const draft = await request(app).post(`${s.base}/plans`).set(s.headers).send(body).expect(201);
+    expect(draft.body.validationErrors).toBeNull();
+    await request(app).post(`${s.base}/plans/${draft.body.id}/publish`).set(s.headers).send().expect(200);
+  });
+
   it('a second draft of a key is a 400, not a conflict (C5, plan/service/plan.go CreatePlan)', async () => {
     const app = await seed(s);
     await request(app).post(`${s.base}/plans`).set(s.headers).send(plan([fee()])).expect(201);

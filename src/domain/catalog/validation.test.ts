@@ -142,6 +142,11 @@ describe('plan rules', () => {
     expect(validatePlanFeatures(p, ctx)).toEqual([]);
   });
 
+  it('a metered template on a feature without a meter is no issue (the real catalog has no such rule)', () => {
+    const p = withCards(flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'metered', issueAfterReset: 1 } }));
+    expect([...validatePlan(p), ...validatePlanFeatures(p, ctx)]).toEqual([]);
+  });
+
   it('min/max commitments are only compared when both are non-zero', () => {
     expect(validatePlan(withPrice({ type: 'unit', amount: '1', minimumAmount: '50', maximumAmount: '0' }))).toEqual([]);
   });
