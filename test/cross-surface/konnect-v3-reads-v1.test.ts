@@ -43,8 +43,9 @@ describe('created on OpenMeter v1, read on Konnect v3 (and back)', () => {
     expect(p3.status).toBe(200);
     expect(p3.body).toMatchObject({ id: p1.body.id, key: 'pro', version: 1, status: 'draft', currency: 'USD', billing_cadence: 'P1M' });
     expect(p3.body.phases[0].rate_cards).toEqual([
-      { name: 'Base', key: 'base', currency: 'USD', billing_cadence: 'P1M', price: { type: 'flat', amount: '9.9' }, payment_term: 'in_arrears' },
-      { name: 'Tokens', key: 'tokens', currency: 'USD', feature: { id: f1.body.id }, billing_cadence: 'P1M', price: { type: 'unit', amount: '0.01' }, commitments: { minimum_amount: '1' } },
+      // no `currency`: only a per-rate-card override is shown (api/v3/handlers/plans/convert.go)
+      { name: 'Base', key: 'base', billing_cadence: 'P1M', price: { type: 'flat', amount: '9.9' }, payment_term: 'in_arrears' },
+      { name: 'Tokens', key: 'tokens', feature: { id: f1.body.id }, billing_cadence: 'P1M', price: { type: 'unit', amount: '0.01' }, commitments: { minimum_amount: '1' } },
     ]);
 
     // published on v3, seen active on v1

@@ -103,12 +103,12 @@ describe.each(PREFIXES)('konnect v3 plans and add-ons under %s', (P) => {
     const plan = created.body;
     expect(plan).toMatchObject({ key: 'pro', version: 1, status: 'draft', currency: 'USD', billing_cadence: 'P1M', pro_rating_enabled: true, settlement_mode: 'credit_then_invoice' });
     const [base, tokens] = plan.phases[0].rate_cards;
-    expect(base).toEqual({ name: 'Base fee', key: 'base', currency: 'USD', billing_cadence: 'P1M', price: { type: 'flat', amount: '10.5' }, payment_term: 'in_advance' });
+    // `currency` only appears for a per-rate-card override (api/v3/handlers/plans/convert.go ToAPIBillingRateCard)
+    expect(base).toEqual({ name: 'Base fee', key: 'base', billing_cadence: 'P1M', price: { type: 'flat', amount: '10.5' }, payment_term: 'in_advance' });
     expect(tokens).toEqual({
       name: 'Tokens',
       key: 'tokens',
       feature: { id: featureId },
-      currency: 'USD',
       billing_cadence: 'P1M',
       price: { type: 'graduated', tiers: [{ up_to_amount: '1000', unit_price: { type: 'unit', amount: '0.01' } }, { unit_price: { type: 'unit', amount: '0.005' } }] },
       commitments: { minimum_amount: '5', maximum_amount: '100' },

@@ -29,7 +29,7 @@ const tokenCard = {
   featureKey: 'tokens',
   billingCadence: 'P1M',
   price: { type: 'unit', amount: '0.01' },
-  entitlementTemplate: { type: 'metered', isSoftLimit: true },
+  entitlementTemplate: { type: 'metered', isSoftLimit: true, issueAfterReset: 0 },
 };
 const planBody = (over: Record<string, unknown> = {}) => ({
   key: 'pro',
@@ -42,7 +42,8 @@ const planBody = (over: Record<string, unknown> = {}) => ({
 
 const advance = (app: Express, by: string) => request(app).post('/_emulator/clock/advance').send({ by }).expect(200);
 
-function expectProblem(res: request.Response, status: number, codes?: string[]) {
+/** `severity`: what every listed issue must carry (critical for a rejected create, either for a refused publish) */
+function expectProblem(res: request.Response, status: number, codes?: string[], severity: 'critical' | 'any' = 'critical') {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toBe(PROBLEM);
   expect(res.body).toMatchObject({ type: 'about:blank', status });
@@ -50,7 +51,8 @@ function expectProblem(res: request.Response, status: number, codes?: string[]) 
     const errs = res.body.extensions.validationErrors as { code: string; field: string; message: string; severity: string }[];
     expect(errs.map((e) => e.code)).toEqual(codes);
     for (const e of errs) {
-      expect(e.severity).toBe('critical');
+      if (severity === 'critical') expect(e.severity).toBe('critical');
+      else expect(['critical', 'warning']).toContain(e.severity);
       expect(typeof e.message).toBe('string');
     }
   }
@@ -75,30 +77,32 @@ describe('v1 features', () => {
     expect((await request(app).get(`/api/v1/features/${f.body.id}`).expect(200)).body.key).toBe('gpt_tokens');
     expect((await request(app).get('/api/v1/features/gpt_tokens').expect(200)).body.id).toBe(f.body.id);
 
+    // the real default order is key ASC (productcatalog/driver/feature.go), not creation order
     const arr = await request(app).get('/api/v1/features').expect(200);
     expect(Array.isArray(arr.body)).toBe(true);
-    expect(arr.body.map((x: { key: string }) => x.key)).toEqual(['tokens', 'sso', 'gpt_tokens']);
+    expect(arr.body.map((x: { key: string }) => x.key)).toEqual(['gpt_tokens', 'sso', 'tokens']);
 
     const page = await request(app).get('/api/v1/features?page=2&pageSize=2').expect(200);
     expect(page.body).toMatchObject({ totalCount: 3, page: 2, pageSize: 2 });
-    expect(page.body.items.map((x: { key: string }) => x.key)).toEqual(['gpt_tokens']);
+    expect(page.body.items.map((x: { key: string }) => x.key)).toEqual(['tokens']);
 
     const lim = await request(app).get('/api/v1/features?limit=1&offset=1').expect(200);
     expect(lim.body.map((x: { key: string }) => x.key)).toEqual(['sso']);
 
     const byMeter = await request(app).get('/api/v1/features?meterSlug=tokens').expect(200);
-    expect(byMeter.body.map((x: { key: string }) => x.key)).toEqual(['tokens', 'gpt_tokens']);
+    expect(byMeter.body.map((x: { key: string }) => x.key)).toEqual(['gpt_tokens', 'tokens']);
 
     const ordered = await request(app).get('/api/v1/features?orderBy=key&order=DESC').expect(200);
     expect(ordered.body.map((x: { key: string }) => x.key)).toEqual(['tokens', 'sso', 'gpt_tokens']);
+    const byCreation = await request(app).get('/api/v1/features?orderBy=createdAt').expect(200);
+    expect(byCreation.body.map((x: { key: string }) => x.key)).toEqual(['tokens', 'sso', 'gpt_tokens']);
   });
 
-  it('rejects a duplicate key with 409 and the conflicting id; unknown meters and bad aggregations', async () => {
+  it('rejects a duplicate key with a plain 409 (no extensions, productcatalog/driver/errors.go); unknown meters and bad aggregations', async () => {
     const app = await withCatalog();
-    const first = await request(app).get('/api/v1/features/tokens').expect(200);
     const dup = await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'again' });
     expectProblem(dup, 409);
-    expect(dup.body.extensions.conflictingEntityId).toBe(first.body.id);
+    expect(dup.body.extensions).toBeUndefined();
 
     expectProblem(await request(app).post('/api/v1/features').send({ key: 'x', name: 'X', meterSlug: 'nope' }), 404);
     expectProblem(await request(app).post('/api/v1/features').send({ key: 'lat', name: 'Latency', meterSlug: 'latency' }), 400);
@@ -117,7 +121,8 @@ describe('v1 features', () => {
     expect((await request(app).get('/api/v1/features?includeArchived=true').expect(200)).body).toHaveLength(2);
     const again = await request(app).post('/api/v1/features').send({ key: 'sso', name: 'SSO v2' }).expect(201);
     expect(again.body.id).not.toBe(sso.body.id);
-    expectProblem(await request(app).delete(`/api/v1/features/${sso.body.id}`), 400);
+    // archiving again: the real lookup skips archived features, so 404 (feature/connector.go ArchiveFeature)
+    expectProblem(await request(app).delete(`/api/v1/features/${sso.body.id}`), 404);
 
     const plan = await request(app).post('/api/v1/plans').send(planBody()).expect(201);
     await request(app).post(`/api/v1/plans/${plan.body.id}/publish`).expect(200);
@@ -139,16 +144,26 @@ describe('v1 plans', () => {
       proRatingConfig: { enabled: true, mode: 'prorate_prices' },
       settlementMode: 'credit_then_invoice',
       metadata: { a: 'b' },
-      validationErrors: [],
+      // null, not []: the real struct field has no omitempty (productcatalog/http/mapping.go FromValidationErrors)
+      validationErrors: null,
       createdAt: T0,
       updatedAt: T0,
     });
     expect(res.body).not.toHaveProperty('effectiveFrom');
+    // the real FromPlan never sets alignment (plan/httpdriver/mapping.go)
+    expect(res.body).not.toHaveProperty('alignment');
     const [flat, usage] = res.body.phases[0].rateCards;
     expect(flat.price).toEqual({ type: 'flat', amount: '10.5', paymentTerm: 'in_advance' });
     // the unit price gets nothing from the other price types
     expect(usage.price).toEqual({ type: 'unit', amount: '0.01' });
-    expect(usage.entitlementTemplate).toEqual({ type: 'metered', isSoftLimit: true, preserveOverageAtReset: false, usagePeriod: 'P1M' });
+    expect(usage.entitlementTemplate).toEqual({
+      type: 'metered',
+      isSoftLimit: true,
+      issueAfterReset: 0,
+      issueAfterResetPriority: 1,
+      preserveOverageAtReset: false,
+      usagePeriod: 'P1M',
+    });
     expect(usage).not.toHaveProperty('featureId');
     expect((await request(app).get(`/api/v1/plans/${res.body.id}`).expect(200)).body).toEqual(res.body);
   });
@@ -165,10 +180,10 @@ describe('v1 plans', () => {
 
     const v2 = await request(app).post('/api/v1/plans').send(planBody({ name: 'Pro 2' })).expect(201);
     expect(v2.body).toMatchObject({ version: 2, status: 'draft' });
-    // one draft per key
+    // one draft per key: a plain 400, "only a single draft version is allowed for Plan" (plan/service/plan.go CreatePlan)
     const second = await request(app).post('/api/v1/plans').send(planBody());
-    expectProblem(second, 409);
-    expect(second.body.extensions.conflictingEntityId).toBe(v2.body.id);
+    expectProblem(second, 400);
+    expect(second.body.detail).toContain('only a single draft version is allowed for Plan');
 
     // by key: the active version, or the latest with includeLatest
     expect((await request(app).get('/api/v1/plans/pro').expect(200)).body.version).toBe(1);
@@ -193,15 +208,15 @@ describe('v1 plans', () => {
   it('next version copies the latest published one; archive ends it; delete hides it', async () => {
     const app = await withCatalog();
     const v1 = await request(app).post('/api/v1/plans').send(planBody()).expect(201);
-    // nothing published yet
-    expectProblem(await request(app).post('/api/v1/plans/pro/next'), 409);
+    // a draft of the key exists: the same 400 as a second create (plan/service/plan.go NextPlan)
+    expectProblem(await request(app).post('/api/v1/plans/pro/next'), 400);
     await request(app).post(`/api/v1/plans/${v1.body.id}/publish`).expect(200);
 
     const next = await request(app).post('/api/v1/plans/pro/next').expect(201);
     expect(next.body).toMatchObject({ key: 'pro', version: 2, status: 'draft', name: 'Pro' });
     expect(next.body.id).not.toBe(v1.body.id);
     expect(next.body.phases).toEqual(v1.body.phases);
-    expectProblem(await request(app).post(`/api/v1/plans/${v1.body.id}/next`), 409);
+    expectProblem(await request(app).post(`/api/v1/plans/${v1.body.id}/next`), 400);
 
     // an active plan must be archived before it can be deleted
     expectProblem(await request(app).delete(`/api/v1/plans/${v1.body.id}`), 400);
@@ -235,7 +250,8 @@ describe('v1 plans', () => {
     });
     const r1 = await request(app).post('/api/v1/plans').send(dupPhase);
     expectProblem(r1, 400, ['plan_phase_duplicated_key']);
-    expect(r1.body.extensions.validationErrors[0].field).toBe('phases[1].key');
+    // a JSONPath selecting the phase by key; the real selector names `key` twice (productcatalog/plan.go ValidatePlanPhases)
+    expect(r1.body.extensions.validationErrors[0].field).toBe("$.phases[?(@.key=='trial')].key.key");
 
     const mismatch = planBody({ phases: [{ key: 'default', name: 'D', duration: null, rateCards: [{ ...tokenCard, key: 'other' }] }] });
     expectProblem(await request(app).post('/api/v1/plans').send(mismatch), 400, ['rate_card_key_feature_key_mismatch']);
@@ -246,9 +262,9 @@ describe('v1 plans', () => {
     expectProblem(await request(app).post('/api/v1/plans').send(dupCard), 400, ['rate_card_duplicated_key']);
 
     const badDiscount = planBody({
-      phases: [{ key: 'default', name: 'D', duration: null, rateCards: [{ ...tokenCard, discounts: { usage: { quantity: '-1' } } }] }],
+      phases: [{ key: 'default', name: 'D', duration: null, rateCards: [{ ...tokenCard, discounts: { percentage: { percentage: 10 } }, price: null }] }],
     });
-    expectProblem(await request(app).post('/api/v1/plans').send(badDiscount), 400, ['usage_discount_negative_quantity']);
+    expectProblem(await request(app).post('/api/v1/plans').send(badDiscount), 400, ['rate_card_discounts_with_no_price']);
 
     // schema violations never reach the domain: still a v1 problem
     const schema = await request(app).post('/api/v1/plans').send({ key: 'x' });
@@ -259,14 +275,16 @@ describe('v1 plans', () => {
     const app = await withCatalog();
     const empty = planBody({ phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [] }] });
     const draft = await request(app).post('/api/v1/plans').send(empty).expect(201);
+    // code, JSONPath field and the real message; no severity (productcatalog/http/mapping.go FromValidationErrors)
     expect(draft.body.validationErrors).toEqual([
-      expect.objectContaining({ code: 'plan_phase_has_no_rate_cards', field: expect.any(String), message: expect.any(String) }),
+      { code: 'plan_phase_has_no_rate_cards', field: "$.phases[?(@.key=='default')].rateCards", message: 'plan phase must have at least one rate card' },
     ]);
     const pub = await request(app).post(`/api/v1/plans/${draft.body.id}/publish`);
-    expectProblem(pub, 400, ['plan_phase_has_no_rate_cards']);
+    expectProblem(pub, 400, ['plan_phase_has_no_rate_cards'], 'any');
+    expect(pub.body.extensions.validationErrors[0].severity).toBe('warning');
     // fixing the draft clears its blockers
     const { key: _k, currency: _c, ...fixed } = planBody();
-    expect((await request(app).put(`/api/v1/plans/${draft.body.id}`).send(fixed).expect(200)).body.validationErrors).toEqual([]);
+    expect((await request(app).put(`/api/v1/plans/${draft.body.id}`).send(fixed).expect(200)).body.validationErrors).toBeNull();
     await request(app).post(`/api/v1/plans/${draft.body.id}/publish`).expect(200);
 
     const twoOpen = await request(app)
@@ -281,7 +299,7 @@ describe('v1 plans', () => {
         }),
       )
       .expect(201);
-    expectProblem(await request(app).post(`/api/v1/plans/${twoOpen.body.id}/publish`), 400, ['plan_has_non_last_phase_with_no_duration']);
+    expectProblem(await request(app).post(`/api/v1/plans/${twoOpen.body.id}/publish`), 400, ['plan_has_non_last_phase_with_no_duration'], 'any');
   });
 
   it('pages, filters and orders plans', async () => {
@@ -291,15 +309,20 @@ describe('v1 plans', () => {
     await request(app).post(`/api/v1/plans/${ids[1]}/publish`).expect(200);
     await request(app).post('/api/v1/plans').send(planBody({ key: 'eur', currency: 'EUR' })).expect(201);
 
+    const keys = (r: request.Response) => r.body.items.map((p: { key: string }) => p.key);
+    // without orderBy/order the real list is id DESC, newest first (plan/httpdriver/plan.go ListPlans)
     const all = await request(app).get('/api/v1/plans').expect(200);
     expect(all.body).toMatchObject({ totalCount: 4, page: 1, pageSize: 100 });
+    expect(keys(all)).toEqual(['eur', 'gamma', 'beta', 'alpha']);
     const p2 = await request(app).get('/api/v1/plans?page=2&pageSize=3').expect(200);
     expect(p2.body).toMatchObject({ totalCount: 4, page: 2, pageSize: 3 });
-    expect(p2.body.items.map((p: { key: string }) => p.key)).toEqual(['eur']);
+    expect(keys(p2)).toEqual(['alpha']);
+    // orderBy alone keeps the DESC default
+    expect(keys(await request(app).get('/api/v1/plans?orderBy=key').expect(200))).toEqual(['gamma', 'eur', 'beta', 'alpha']);
+    expect(keys(await request(app).get('/api/v1/plans?orderBy=key&order=ASC').expect(200))).toEqual(['alpha', 'beta', 'eur', 'gamma']);
 
-    const keys = (r: request.Response) => r.body.items.map((p: { key: string }) => p.key);
     expect(keys(await request(app).get('/api/v1/plans?status=active').expect(200))).toEqual(['beta']);
-    expect(keys(await request(app).get('/api/v1/plans?status=draft&key=alpha&key=gamma').expect(200))).toEqual(['alpha', 'gamma']);
+    expect(keys(await request(app).get('/api/v1/plans?status=draft&key=alpha&key=gamma').expect(200))).toEqual(['gamma', 'alpha']);
     expect(keys(await request(app).get('/api/v1/plans?currency=EUR').expect(200))).toEqual(['eur']);
     expect(keys(await request(app).get(`/api/v1/plans?id=${ids[2]}`).expect(200))).toEqual(['gamma']);
     expect(keys(await request(app).get('/api/v1/plans?orderBy=key&order=DESC').expect(200))).toEqual(['gamma', 'eur', 'beta', 'alpha']);
@@ -324,7 +347,7 @@ describe('v1 add-ons and plan add-ons', () => {
   it('runs the add-on lifecycle', async () => {
     const app = await withCatalog();
     const a1 = await request(app).post('/api/v1/addons').send(addonBody()).expect(201);
-    expect(a1.body).toMatchObject({ key: 'extra_seats', version: 1, status: 'draft', instanceType: 'multiple', validationErrors: [] });
+    expect(a1.body).toMatchObject({ key: 'extra_seats', version: 1, status: 'draft', instanceType: 'multiple', validationErrors: null });
     const { key: _k, currency: _c, ...replace } = addonBody({ name: 'More seats' });
     expect((await request(app).put(`/api/v1/addons/${a1.body.id}`).send(replace).expect(200)).body.name).toBe('More seats');
     const pub = await request(app).post(`/api/v1/addons/${a1.body.id}/publish`).expect(200);
@@ -350,8 +373,12 @@ describe('v1 add-ons and plan add-ons', () => {
     await request(app).delete(`/api/v1/addons/${a2.body.id}`).expect(204);
     expect((await request(app).get('/api/v1/addons').expect(200)).body.totalCount).toBe(1);
 
-    const bad = await request(app).post('/api/v1/addons').send(addonBody({ key: 'bool', rateCards: [{ ...baseFee, featureKey: 'sso', key: 'sso', entitlementTemplate: { type: 'boolean' } }] }));
-    expectProblem(bad, 400, ['addon_multiple_instance_with_boolean_entitlement']);
+    // a multiple-instance add-on may grant a boolean entitlement: the real service has no such rule (productcatalog/addon.go)
+    const bool = await request(app)
+      .post('/api/v1/addons')
+      .send(addonBody({ key: 'bool', rateCards: [{ ...baseFee, featureKey: 'sso', key: 'sso', entitlementTemplate: { type: 'boolean' } }] }))
+      .expect(201);
+    await request(app).post(`/api/v1/addons/${bool.body.id}/publish`).expect(200);
   });
 
   it('assigns add-ons to a draft plan, addressed by the add-on id or key', async () => {
@@ -360,19 +387,23 @@ describe('v1 add-ons and plan add-ons', () => {
     const plan = await request(app).post('/api/v1/plans').send(planBody()).expect(201);
     const assign = { addonId: addon.body.id, fromPlanPhase: 'default', maxQuantity: 3 };
 
-    // a draft add-on cannot be sold
-    expectProblem(await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send(assign), 400, ['plan_addon_incompatible_addon_status']);
+    // a draft add-on cannot be sold: a plain 400 without a rule list (planaddon/service/planaddon.go CreatePlanAddon)
+    const draftAddon = await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send(assign);
+    expectProblem(draftAddon, 400);
+    expect(draftAddon.body.extensions).toBeUndefined();
     await request(app).post(`/api/v1/addons/${addon.body.id}/publish`).expect(200);
-    expectProblem(
-      await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send({ ...assign, fromPlanPhase: 'nope' }),
-      400,
-      ['plan_addon_unknown_plan_phase_key'],
-    );
 
-    const pa = await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send(assign).expect(201);
-    expect(pa.body).toMatchObject({ fromPlanPhase: 'default', maxQuantity: 3, addon: { id: addon.body.id, status: 'active' }, validationErrors: [] });
+    // an unknown phase is stored and reported on read, not refused (PlanAddon.Validate runs on read)
+    const pa = await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send({ ...assign, fromPlanPhase: 'nope' }).expect(201);
+    expect(pa.body).toMatchObject({ fromPlanPhase: 'nope', maxQuantity: 3, addon: { id: addon.body.id, status: 'active' } });
+    expect(pa.body.validationErrors.map((e: { code: string }) => e.code)).toEqual(['plan_addon_unknown_plan_phase_key']);
     const dup = await request(app).post(`/api/v1/plans/${plan.body.id}/addons`).send(assign);
     expectProblem(dup, 409);
+    expect(dup.body.extensions).toBeUndefined();
+    // an update re-checks the compatibility, and refuses what is still wrong
+    expectProblem(await request(app).put(`/api/v1/plans/${plan.body.id}/addons/${addon.body.id}`).send({ fromPlanPhase: 'nope', maxQuantity: 3 }), 400, ['plan_addon_unknown_plan_phase_key'], 'any');
+    const fixed = await request(app).put(`/api/v1/plans/${plan.body.id}/addons/${addon.body.id}`).send({ fromPlanPhase: 'default', maxQuantity: 3 }).expect(200);
+    expect(fixed.body.validationErrors).toBeNull();
 
     expect((await request(app).get(`/api/v1/plans/${plan.body.id}/addons/${addon.body.id}`).expect(200)).body.maxQuantity).toBe(3);
     expect((await request(app).get(`/api/v1/plans/${plan.body.id}/addons/extra_seats`).expect(200)).body.addon.key).toBe('extra_seats');
@@ -384,7 +415,8 @@ describe('v1 add-ons and plan add-ons', () => {
 
     // once the plan is published its add-ons are fixed
     await request(app).post(`/api/v1/plans/${plan.body.id}/publish`).expect(200);
-    expectProblem(await request(app).delete(`/api/v1/plans/${plan.body.id}/addons/${addon.body.id}`), 400, ['plan_addon_incompatible_plan_status']);
+    // the real service answers 404 here (planaddon/service/planaddon.go DeletePlanAddon)
+    expectProblem(await request(app).delete(`/api/v1/plans/${plan.body.id}/addons/${addon.body.id}`), 404);
 
     // the next version carries the assignment, and it can be removed there
     const next = await request(app).post('/api/v1/plans/pro/next').expect(201);

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
-import { conflict, notFound, validationError, type ValidationIssue } from '../shared/errors.ts';
+import { notFound, validationError, type ValidationIssue } from '../shared/errors.ts';
 import { catalogContext } from './catalogContext.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
 import { addonStatusAt, matchesVersionedFilter } from './lifecycle.ts';
@@ -20,7 +20,7 @@ import {
   type PlanAddonRecord,
   type RateCard,
 } from './types.ts';
-import { normalizeRateCard, validateAddonForCreate, validateAddonForPublish } from './validation.ts';
+import { criticalOnly, normalizeRateCard, resolveAddonFeatures, validateAddon, validateAddonPublishable } from './validation.ts';
 
 export interface CreateAddonInput {
   key: string;
@@ -49,10 +49,12 @@ export interface ListAddonsInput extends PageInput {
   currency?: string[];
   includeDeleted?: boolean;
   orderBy?: 'id' | 'key' | 'version' | 'created_at' | 'updated_at' | 'createdAt' | 'updatedAt';
+  /** leave out add-ons with a v3 `unitConfig` (v1 cannot show them) */
+  excludeUnitConfig?: boolean;
 }
 
 const orderField = (o: ListAddonsInput['orderBy']): ((a: AddonRecord) => string | number) => {
-  switch (o ?? 'created_at') {
+  switch (o ?? 'id') {
     case 'id':
       return (a) => a.id;
     case 'key':
@@ -78,9 +80,9 @@ export class AddonService {
     const addons = tx.collection<AddonRecord>(Col.addons);
     const now = this.deps.clock.now();
     const versions = addons.find((a) => a.key === input.key);
-    const draft = versions.find((a) => !a.deletedAt && !a.effectiveFrom);
-    if (draft) {
-      throw conflict(E.addonDraftAlreadyExists, `a draft version of add-on ${input.key} already exists (v${draft.version})`, { conflictingEntityId: draft.id });
+    // the real service's answer to a second draft of a key: a plain 400 (addon/service/addon.go)
+    if (versions.some((a) => !a.deletedAt && !a.effectiveFrom)) {
+      throw validationError(E.addonDraftAlreadyExists, 'only a single draft version is allowed for add-on');
     }
     const shape = this.shape(input, input.key, input.currency ?? 'USD');
     this.rejectInvalid(tx, shape);
@@ -122,8 +124,11 @@ export class AddonService {
 
   listAddons(tx: UnitOfWork, input: ListAddonsInput = {}): Page<Addon> {
     const now = this.deps.clock.now();
-    const items = tx.collection<AddonRecord>(Col.addons).find((a) => matchesVersionedFilter(a, addonStatusAt(a, now), input));
-    const page = paginate(sortBy(items, orderField(input.orderBy), input.order), input);
+    const items = tx
+      .collection<AddonRecord>(Col.addons)
+      .find((a) => matchesVersionedFilter(a, addonStatusAt(a, now), input) && !(input.excludeUnitConfig && a.rateCards.some((rc) => rc.unitConfig)));
+    // the real v1 default is id DESC, i.e. newest first (addon/httpdriver/addon.go)
+    const page = paginate(sortBy(items, orderField(input.orderBy), input.order ?? 'DESC'), input);
     return { ...page, items: page.items.map((a) => this.view(tx, a)) };
   }
 
@@ -142,7 +147,8 @@ export class AddonService {
     const now = this.deps.clock.now();
     const cur = this.byId(tx, input.id);
     this.requireStatus(cur, ['draft'], 'published');
-    const issues: ValidationIssue[] = validateAddonForPublish(cur, catalogContext(tx));
+    // Addon.Publishable plus the feature checks; warnings block too (addon/service/addon.go)
+    const issues: ValidationIssue[] = [...validateAddon(cur), ...validateAddonPublishable(cur, catalogContext(tx))];
     const to = input.effectiveTo ? new Date(input.effectiveTo) : undefined;
     if (to && !(to.getTime() > now.getTime())) {
       issues.push({ code: C.effectivePeriodFromAfterTo, message: 'effectiveFrom must be before effectiveTo', field: 'effectiveTo', severity: 'critical' });
@@ -169,10 +175,9 @@ export class AddonService {
 
   // -------------------------------------------------------------------------------------------
 
-  view(tx: UnitOfWork, a: AddonRecord): Addon {
-    const status = addonStatusAt(a, this.deps.clock.now());
-    const validationErrors = !a.deletedAt && status === 'draft' ? validateAddonForPublish(a, catalogContext(tx)) : [];
-    return { ...a, status, validationErrors };
+  /** `validationErrors` is Addon.Validate on every read (addon/httpdriver/mapping.go). */
+  view(_tx: UnitOfWork, a: AddonRecord): Addon {
+    return { ...a, status: addonStatusAt(a, this.deps.clock.now()), validationErrors: validateAddon(a) };
   }
 
   private byId(tx: UnitOfWork, id: string): AddonRecord {
@@ -202,7 +207,8 @@ export class AddonService {
 
   private rejectInvalid(tx: UnitOfWork, shape: ReturnType<AddonService['shape']>): void {
     const ctx = catalogContext(tx);
-    const issues = validateAddonForCreate(shape, ctx);
+    // only critical issues reject a create/update (IgnoreNonCriticalIssues in the real handlers)
+    const issues = [...criticalOnly(validateAddon(shape)), ...resolveAddonFeatures(shape, ctx)];
     if (issues.length > 0) throwIssues('invalid add-on', issues);
     for (const rc of shape.rateCards) if (rc.featureKey) rc.featureId = (ctx.features(rc.featureKey) as Feature).id;
   }

@@ -84,7 +84,8 @@ export class FeatureService {
     const features = tx.collection<Feature>(Col.features);
     const existing = features.findOne((f) => f.key === input.key && !f.archivedAt);
     if (existing) {
-      throw conflict(E.featureAlreadyExists, `feature with key ${input.key} already exists`, { conflictingEntityId: existing.id });
+      // a plain conflict, no extensions (productcatalog/driver/errors.go)
+      throw conflict(E.featureAlreadyExists, `feature with key ${input.key} already exists`);
     }
 
     const meter = this.resolveMeter(tx, input);
@@ -139,7 +140,8 @@ export class FeatureService {
     const items = tx
       .collection<Feature>(Col.features)
       .find((f) => (input.includeArchived || !f.archivedAt) && (!slugs || (f.meterSlug !== undefined && slugs.has(f.meterSlug))));
-    const orderBy = input.orderBy ?? 'createdAt';
+    // the real default is key ASC (productcatalog/driver/feature.go)
+    const orderBy = input.orderBy ?? 'key';
     if (!Object.values(FeatureOrderBy).includes(orderBy)) {
       throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);
     }
@@ -152,7 +154,8 @@ export class FeatureService {
    */
   archiveFeature(tx: UnitOfWork, input: { idOrKey: string }): Feature {
     const f = this.getFeature(tx, input);
-    if (f.archivedAt) throw validationError(E.featureAlreadyArchived, `feature ${f.key} is already archived`);
+    // the real lookup skips archived features, so archiving one again is a 404 (feature/connector.go)
+    if (f.archivedAt) throw notFound(E.featureNotFound, `feature ${input.idOrKey} not found`);
     const now = this.deps.clock.now();
     const usedBy = tx
       .collection<PlanRecord>(Col.plans)

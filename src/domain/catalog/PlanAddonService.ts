@@ -6,7 +6,7 @@ import { AddonService } from './AddonService.ts';
 import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
 import { addonStatusAt, planStatusAt } from './lifecycle.ts';
 import { paginate, sortBy } from '../shared/paging.ts';
-import { validatePlanAddonCompatibility } from './planAddonRules.ts';
+import { validatePlanAddonCompatibility, validatePlanAddonCurrencies } from './planAddonRules.ts';
 import { stripUndefined, throwIssues } from './PlanService.ts';
 import {
   CatalogCollections as Col,
@@ -62,21 +62,33 @@ export class PlanAddonService {
   }
 
   createPlanAddon(tx: UnitOfWork, input: CreatePlanAddonInput): PlanAddon {
-    const plan = this.editablePlan(tx, input.planId);
+    const plan = this.plan(tx, input.planId);
     const addon = tx.collection<AddonRecord>(Col.addons).get(input.addonId);
     if (!addon || addon.deletedAt) throw notFound(E.addonNotFound, `add-on ${input.addonId} not found`);
     const pas = tx.collection<PlanAddonRecord>(Col.planAddons);
     const addons = tx.collection<AddonRecord>(Col.addons);
     const dup = pas.findOne((x) => x.planId === plan.id && !x.deletedAt && (x.addonId === addon.id || addons.get(x.addonId)?.key === addon.key));
-    if (dup) throw conflict(E.planAddonAlreadyExists, `add-on ${addon.key} is already assigned to plan ${plan.key}@v${plan.version}`, { conflictingEntityId: dup.id });
-    this.check(plan, addon, input);
+    if (dup) throw conflict(E.planAddonAlreadyExists, `plan add-on assignment already exists [plan.id=${plan.id} addon.id=${addon.id}]`);
+    // Create checks statuses and currencies only (planaddon/service/planaddon.go); the rest of the
+    // compatibility rules are reported on read and block the plan's publish.
+    const now = this.deps.clock.now();
+    const planStatus = planStatusAt(plan, now);
+    if (planStatus !== 'draft' && planStatus !== 'scheduled') {
+      throw validationError(C.planAddonIncompatibleStatus, `invalid plan [plan.id=${plan.id}]: invalid ${planStatus} status, allowed statuses: [draft scheduled]`);
+    }
+    const addonStatus = addonStatusAt(addon, now);
+    if (addonStatus !== 'active') {
+      throw validationError(C.planAddonIncompatibleStatus, `invalid add-on [addon.id=${addon.id}]: invalid ${addonStatus} status, allowed statuses: [active]`);
+    }
+    const currencyIssues = validatePlanAddonCurrencies(plan, addon, input.fromPlanPhase);
+    if (currencyIssues.length > 0) throwIssues('invalid plan add-on assignment currencies', currencyIssues);
     const iso = this.deps.clock.now().toISOString();
     const record: PlanAddonRecord = stripUndefined({
       id: this.deps.ids.next(),
       planId: plan.id,
       addonId: addon.id,
       fromPlanPhase: input.fromPlanPhase,
-      maxQuantity: addon.instanceType === 'single' ? undefined : input.maxQuantity,
+      maxQuantity: input.maxQuantity,
       name: input.name,
       description: input.description,
       metadata: input.metadata,
@@ -92,11 +104,14 @@ export class PlanAddonService {
     const cur = this.find(tx, plan.id, input.planAddonId);
     const addon = tx.collection<AddonRecord>(Col.addons).get(cur.addonId);
     if (!addon || addon.deletedAt) throw notFound(E.addonNotFound, `add-on ${cur.addonId} not found`);
-    this.check(plan, addon, input);
+    // an update re-checks the whole compatibility, warnings included
+    const now = this.deps.clock.now();
+    const issues = validatePlanAddonCompatibility(plan, planStatusAt(plan, now), addon, addonStatusAt(addon, now), input);
+    if (issues.length > 0) throwIssues(`invalid plan add-on assignment`, issues);
     const next: PlanAddonRecord = stripUndefined({
       ...cur,
       fromPlanPhase: input.fromPlanPhase,
-      maxQuantity: addon.instanceType === 'single' ? undefined : input.maxQuantity,
+      maxQuantity: input.maxQuantity,
       name: input.name ?? cur.name,
       description: input.description,
       metadata: input.metadata,
@@ -125,7 +140,7 @@ export class PlanAddonService {
           !!r.addon && has(input.id, r.addon.id) && has(input.key, r.addon.key) && (!kv || (kv[r.addon.key] ?? []).includes(r.addon.version)),
       );
     const field = (r: { pa: PlanAddonRecord; addon: AddonRecord }): string | number => {
-      switch (input.orderBy ?? 'created_at') {
+      switch (input.orderBy ?? 'id') {
         case 'id':
           return r.pa.id;
         case 'key':
@@ -142,7 +157,8 @@ export class PlanAddonService {
           throw validationError(E.invalidPagination, `invalid orderBy ${String(input.orderBy)}`);
       }
     };
-    const sorted = sortBy(rows.map((r) => ({ ...r, id: r.pa.id })), field, input.order);
+    // the real v1 default is id DESC (planaddon/httpdriver/planaddon.go)
+    const sorted = sortBy(rows.map((r) => ({ ...r, id: r.pa.id })), field, input.order ?? 'DESC');
     const page = paginate(sorted, input);
     return { ...page, items: page.items.map((r) => this.view(tx, r.pa)) };
   }
@@ -156,16 +172,12 @@ export class PlanAddonService {
 
   // -------------------------------------------------------------------------------------------
 
+  /** `validationErrors` is the compatibility check, run on every read (planaddon/httpdriver/mapping.go). */
   private view(tx: UnitOfWork, pa: PlanAddonRecord): PlanAddon {
     const now = this.deps.clock.now();
     const addon = tx.collection<AddonRecord>(Col.addons).get(pa.addonId)!;
     const plan = tx.collection<PlanRecord>(Col.plans).get(pa.planId)!;
-    const planStatus = planStatusAt(plan, now);
-    // in-force plans keep what they sold; only pending assignments report problems
-    const validationErrors =
-      !pa.deletedAt && (planStatus === 'draft' || planStatus === 'scheduled')
-        ? validatePlanAddonCompatibility(plan, addon, addonStatusAt(addon, now), pa)
-        : [];
+    const validationErrors = validatePlanAddonCompatibility(plan, planStatusAt(plan, now), addon, addonStatusAt(addon, now), pa);
     return { ...pa, addon: this.addonViews.view(tx, addon), validationErrors };
   }
 
@@ -180,18 +192,12 @@ export class PlanAddonService {
     return p;
   }
 
+  /** Update and delete of an assignment of a plan no longer in draft/scheduled: a 404 in the real service. */
   private editablePlan(tx: UnitOfWork, planId: string): PlanRecord {
     const plan = this.plan(tx, planId);
     const status = planStatusAt(plan, this.deps.clock.now());
     if (status !== 'draft' && status !== 'scheduled') {
-      throwIssues(`add-ons of plan ${plan.key}@v${plan.version} cannot change`, [
-        {
-          code: C.planAddonIncompatiblePlanStatus,
-          message: `only plans in [draft, scheduled] can change their add-ons, but the plan is ${status}`,
-          field: 'planId',
-          severity: 'critical',
-        },
-      ]);
+      throw notFound(E.planAddonNotFound, `plan add-on assignment of plan ${plan.key}@v${plan.version} cannot change: invalid ${status} status, allowed statuses: [draft scheduled]`);
     }
     return plan;
   }
@@ -206,10 +212,5 @@ export class PlanAddonService {
       pas.findOne((x) => x.planId === planId && !x.deletedAt && addons.get(x.addonId)?.key === idOrAddonKey);
     if (!pa) throw notFound(E.planAddonNotFound, `add-on assignment ${idOrAddonKey} not found on plan ${planId}`);
     return pa;
-  }
-
-  private check(plan: PlanRecord, addon: AddonRecord, input: { fromPlanPhase: string; maxQuantity?: number }): void {
-    const issues = validatePlanAddonCompatibility(plan, addon, addonStatusAt(addon, this.deps.clock.now()), input);
-    if (issues.length > 0) throwIssues(`add-on ${addon.key} is not compatible with plan ${plan.key}`, issues);
   }
 }

@@ -3,7 +3,7 @@ import type { IdGenerator } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { conflict, notFound, validationError, type ValidationIssue } from '../shared/errors.ts';
 import { catalogContext } from './catalogContext.ts';
-import { CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
+import { CATALOG_MESSAGES, CatalogErrorCode as E, CatalogIssueCode as C } from './errors.ts';
 import { addonStatusAt, planStatusAt, matchesVersionedFilter } from './lifecycle.ts';
 import { paginate, sortBy } from '../shared/paging.ts';
 import { validatePlanAddonCompatibility } from './planAddonRules.ts';
@@ -23,7 +23,7 @@ import {
   type ProRatingConfig,
   type SettlementMode,
 } from './types.ts';
-import { normalizeRateCard, validatePlanForCreate, validatePlanForPublish } from './validation.ts';
+import { criticalOnly, normalizeRateCard, resolvePlanFeatures, validatePlan, validatePlanFeatures } from './validation.ts';
 
 export interface CreatePlanInput {
   key: string;
@@ -55,6 +55,8 @@ export interface ListPlansInput extends PageInput {
   includeDeleted?: boolean;
   /** wire spelling (`created_at`) or camelCase */
   orderBy?: PlanOrderBy | 'createdAt' | 'updatedAt';
+  /** leave out plans with a v3 `unitConfig` (v1 cannot show them) */
+  excludeUnitConfig?: boolean;
 }
 
 export interface GetPlanInput {
@@ -67,7 +69,7 @@ export interface GetPlanInput {
 const DEFAULT_PRO_RATING: ProRatingConfig = { enabled: true, mode: 'prorate_prices' };
 
 const orderField = (o: ListPlansInput['orderBy']): ((p: PlanRecord) => string | number) => {
-  switch (o ?? 'created_at') {
+  switch (o ?? 'id') {
     case 'id':
       return (p) => p.id;
     case 'key':
@@ -93,12 +95,7 @@ export class PlanService {
     const plans = tx.collection<PlanRecord>(Col.plans);
     const now = this.deps.clock.now();
     const versions = plans.find((p) => p.key === input.key);
-    const draft = versions.find((p) => !p.deletedAt && planStatusAt(p, now) === 'draft');
-    if (draft) {
-      throw conflict(E.planDraftAlreadyExists, `a draft version of plan ${input.key} already exists (v${draft.version})`, {
-        conflictingEntityId: draft.id,
-      });
-    }
+    if (versions.some((p) => !p.deletedAt && planStatusAt(p, now) === 'draft')) throw singleDraft();
     const shape = this.shape(input, input.key, input.currency ?? 'USD');
     this.rejectInvalid(tx, shape);
     const iso = now.toISOString();
@@ -117,10 +114,10 @@ export class PlanService {
   /** Replaces a draft (or a not-yet-effective scheduled) plan; key and currency stay. */
   updatePlan(tx: UnitOfWork, input: UpdatePlanInput): Plan {
     const cur = this.byId(tx, input.id);
-    const status = this.requireStatus(cur, ['draft', 'scheduled'], 'updated');
+    this.requireStatus(cur, ['draft', 'scheduled'], 'updated');
     const shape = this.shape(input, cur.key, cur.currency);
+    // a scheduled plan is held to the same draft-time rules: the real update only rejects critical issues
     this.rejectInvalid(tx, shape);
-    if (status === 'scheduled') this.rejectUnpublishable(tx, shape);
     const next: PlanRecord = stripUndefined({
       ...shape,
       id: cur.id,
@@ -140,8 +137,11 @@ export class PlanService {
 
   listPlans(tx: UnitOfWork, input: ListPlansInput = {}): Page<Plan> {
     const now = this.deps.clock.now();
-    const items = tx.collection<PlanRecord>(Col.plans).find((p) => matchesVersionedFilter(p, planStatusAt(p, now), input));
-    const page = paginate(sortBy(items, orderField(input.orderBy), input.order), input);
+    const items = tx
+      .collection<PlanRecord>(Col.plans)
+      .find((p) => matchesVersionedFilter(p, planStatusAt(p, now), input) && !(input.excludeUnitConfig && p.phases.some((ph) => ph.rateCards.some((rc) => rc.unitConfig))));
+    // the real v1 default is id DESC, i.e. newest first (plan/httpdriver/plan.go)
+    const page = paginate(sortBy(items, orderField(input.orderBy), input.order ?? 'DESC'), input);
     return { ...page, items: page.items.map((p) => this.view(tx, p)) };
   }
 
@@ -183,9 +183,7 @@ export class PlanService {
       const oTo = other.effectiveTo ? Date.parse(other.effectiveTo) : Infinity;
       if (oTo <= from.getTime()) continue;
       if (oFrom > now.getTime() && oFrom >= from.getTime()) {
-        throw conflict(E.planScheduledVersionOverlap, `plan ${other.key}@v${other.version} is scheduled from ${other.effectiveFrom}; archive or delete it first`, {
-          conflictingEntityId: other.id,
-        });
+        throw conflict(E.planScheduledVersionOverlap, `plan ${other.key}@v${other.version} is scheduled from ${other.effectiveFrom}; archive or delete it first`);
       }
       plans.put({ ...other, effectiveTo: fromIso, updatedAt: now.toISOString() });
     }
@@ -221,8 +219,7 @@ export class PlanService {
     const key = byId && !byId.deletedAt ? byId.key : input.idOrKey;
     const live = plans.find((p) => p.key === key && !p.deletedAt);
     if (live.length === 0) throw notFound(E.planNotFound, `plan ${input.idOrKey} not found`);
-    const draft = live.find((p) => planStatusAt(p, now) === 'draft');
-    if (draft) throw conflict(E.planDraftAlreadyExists, `a draft version of plan ${key} already exists (v${draft.version})`, { conflictingEntityId: draft.id });
+    if (live.some((p) => planStatusAt(p, now) === 'draft')) throw singleDraft();
     const latest = live.filter((p) => p.effectiveFrom).sort((a, b) => b.version - a.version)[0];
     if (!latest) throw notFound(E.planNotFound, `plan ${key} has no published version`);
     if (byId && byId.id !== latest.id) {
@@ -246,32 +243,30 @@ export class PlanService {
     return this.view(tx, record);
   }
 
-  /** publish blockers: the publish rules plus the compatibility of every assigned add-on */
+  /**
+   * Publish blockers (plan/service/plan.go PublishPlan): every structural issue, warnings
+   * included, the feature checks, and one `plan_has_incompatible_addon` per assignment that is
+   * not compatible with the plan.
+   */
   publishIssues(tx: UnitOfWork, plan: PlanRecord): ValidationIssue[] {
-    const issues = validatePlanForPublish(plan, catalogContext(tx));
+    const issues = [...validatePlan(plan), ...validatePlanFeatures(plan, catalogContext(tx))];
     const now = this.deps.clock.now();
     const addons = tx.collection<AddonRecord>(Col.addons);
+    const planStatus = planStatusAt(plan, now);
     for (const pa of tx.collection<PlanAddonRecord>(Col.planAddons).find((x) => x.planId === plan.id && !x.deletedAt)) {
       const addon = addons.get(pa.addonId);
-      const sub = addon && !addon.deletedAt ? validatePlanAddonCompatibility(plan, addon, addonStatusAt(addon, now), pa) : [{ code: '', message: 'add-on deleted' }];
-      if (sub.length > 0) {
-        issues.push({
-          code: C.planHasIncompatibleAddon,
-          message: `add-on assignment ${pa.id}: ${sub.map((i) => i.message).join('; ')}`,
-          field: `addons[${pa.id}]`,
-          severity: 'critical',
-        });
-      }
+      const incompatible = !addon || addon.deletedAt || validatePlanAddonCompatibility(plan, planStatus, addon, addonStatusAt(addon, now), pa).length > 0;
+      if (incompatible) issues.push({ code: C.planHasIncompatibleAddon, message: CATALOG_MESSAGES[C.planHasIncompatibleAddon]!, severity: 'warning' });
     }
     return issues;
   }
 
   // -------------------------------------------------------------------------------------------
 
-  private view(tx: UnitOfWork, p: PlanRecord): Plan {
+  /** `validationErrors` is Plan.Validate on every read, whatever the status (plan/httpdriver/mapping.go FromPlan). */
+  private view(_tx: UnitOfWork, p: PlanRecord): Plan {
     const status = planStatusAt(p, this.deps.clock.now());
-    const validationErrors = !p.deletedAt && (status === 'draft' || status === 'scheduled') ? this.publishIssues(tx, p) : [];
-    return { ...p, status, validationErrors };
+    return { ...p, status, validationErrors: validatePlan(p) };
   }
 
   private byId(tx: UnitOfWork, id: string): PlanRecord {
@@ -320,19 +315,18 @@ export class PlanService {
     });
   }
 
+  /** Create and update reject only critical issues (the real handlers set IgnoreNonCriticalIssues). */
   private rejectInvalid(tx: UnitOfWork, shape: ReturnType<PlanService['shape']>): void {
     const ctx = catalogContext(tx);
-    const issues = validatePlanForCreate(shape, ctx);
+    const issues = [...criticalOnly(validatePlan(shape)), ...resolvePlanFeatures(shape, ctx)];
     if (issues.length > 0) throwIssues('invalid plan', issues);
     // v3 references features by id: keep the id of the feature each rate card resolved to
     for (const ph of shape.phases) for (const rc of ph.rateCards) if (rc.featureKey) rc.featureId = (ctx.features(rc.featureKey) as Feature).id;
   }
-
-  private rejectUnpublishable(tx: UnitOfWork, shape: ReturnType<PlanService['shape']>): void {
-    const issues = validatePlanForPublish(shape, catalogContext(tx));
-    if (issues.length > 0) throwIssues('invalid plan', issues);
-  }
 }
+
+/** The real service's answer to a second draft of a key: a plain 400 (plan/service/plan.go). */
+const singleDraft = () => validationError(E.planDraftAlreadyExists, 'only a single draft version is allowed for Plan');
 
 export function throwIssues(message: string, issues: ValidationIssue[]): never {
   throw validationError(issues.length === 1 ? issues[0]!.code : E.catalogValidation, `${message}: ${issues.map((i) => i.message).join('; ')}`, issues);

@@ -56,11 +56,13 @@ describe('FeatureService', () => {
     const w = world();
     const f = w.features.createFeature(w.tx, { key: 'seats', name: 'Seats' });
     const e = err(() => w.features.createFeature(w.tx, { key: 'seats', name: 'Seats' }));
-    expect([e.kind, e.extensions.conflictingEntityId]).toEqual(['conflict', f.id]);
+    // a plain conflict, no extensions (productcatalog/driver/errors.go)
+    expect([e.kind, e.extensions]).toEqual(['conflict', {}]);
     w.clock.set(at('2025-01-02T00:00:00Z'));
     const archived = w.features.archiveFeature(w.tx, { idOrKey: 'seats' });
     expect(archived.archivedAt).toBe('2025-01-02T00:00:00.000Z');
-    expect(err(() => w.features.archiveFeature(w.tx, { idOrKey: f.id })).code).toBe('feature_already_archived');
+    // the real lookup skips archived features: archiving again is not found (feature/connector.go)
+    expect(err(() => w.features.archiveFeature(w.tx, { idOrKey: f.id })).kind).toBe('notFound');
     const again = w.features.createFeature(w.tx, { key: 'seats', name: 'Seats 2' });
     expect(w.features.getFeature(w.tx, { idOrKey: 'seats' }).id).toBe(again.id);
     expect(w.features.getFeature(w.tx, { idOrKey: f.id }).archivedAt).toBeDefined();
@@ -73,8 +75,10 @@ describe('FeatureService', () => {
     for (const k of ['c', 'a', 'b']) w.features.createFeature(w.tx, { key: k, name: k, meterSlug: 'tokens' });
     w.features.createFeature(w.tx, { key: 'static', name: 'static' });
     expect(w.features.listFeatures(w.tx, { meterSlug: ['tokens'], orderBy: 'key', order: 'DESC' }).items.map((f) => f.key)).toEqual(['c', 'b', 'a']);
+    // default order: key ASC (productcatalog/driver/feature.go)
     expect(w.features.listFeatures(w.tx, { page: 2, pageSize: 3 })).toMatchObject({ totalCount: 4, page: 2, pageSize: 3, items: [{ key: 'static' }] });
-    expect(w.features.listFeatures(w.tx, { limit: 2, offset: 1 }).items.map((f) => f.key)).toEqual(['a', 'b']);
+    expect(w.features.listFeatures(w.tx, { limit: 2, offset: 1 }).items.map((f) => f.key)).toEqual(['b', 'c']);
+    expect(w.features.listFeatures(w.tx, { orderBy: 'createdAt' }).items.map((f) => f.key)).toEqual(['c', 'a', 'b', 'static']);
     expect(err(() => w.features.listFeatures(w.tx, { pageSize: 1001 })).code).toBe('invalid_pagination');
   });
 
@@ -109,15 +113,20 @@ describe('PlanService lifecycle', () => {
     const e = err(() => w.plans.createPlan(w.tx, planInput({ phases: [phase({ rateCards: [flatFee(), flatFee({ price: { type: 'flat', amount: '-1' } })] })] })));
     expect(e.code).toBe('validation_error');
     expect(e.issues.map((i) => [i.code, i.field])).toEqual([
-      ['rate_card_duplicated_key', 'phases[0].rateCards[1].key'],
-      ['price_amount_negative', 'phases[0].rateCards[1].price.amount'],
+      ['rate_card_duplicated_key', "$.phases[?(@.key=='default')].ratecards[?(@.key=='base')].key"],
+      ['price_amount_negative', "$.phases[?(@.key=='default')].ratecards[?(@.key=='base')].price.amount"],
     ]);
+    // warnings do not reject: an unaligned cadence is stored and listed
+    const stored = w.plans.createPlan(w.tx, planInput({ phases: [phase({ rateCards: [flatFee({ billingCadence: 'P3W' })] })] }));
+    expect(stored.validationErrors.map((i) => [i.code, i.severity])).toEqual([['rate_card_billing_cadence_unaligned', 'warning']]);
   });
 
   it('versions by key: one draft at a time, publish archives the previous version at the same instant', () => {
     const w = world();
     const v1 = w.plans.createPlan(w.tx, planInput());
-    expect(err(() => w.plans.createPlan(w.tx, planInput())).kind).toBe('conflict');
+    // a second draft of a key: a plain validation error (plan/service/plan.go CreatePlan)
+    const second = err(() => w.plans.createPlan(w.tx, planInput()));
+    expect([second.kind, second.message]).toEqual(['validation', 'only a single draft version is allowed for Plan']);
     w.plans.publishPlan(w.tx, { id: v1.id });
     const v2 = w.plans.createPlan(w.tx, planInput({ name: 'Pro 2' }));
     expect(v2.version).toBe(2);
@@ -206,6 +215,7 @@ describe('AddonService and PlanAddonService', () => {
   it('add-ons version and publish like plans', () => {
     const w = withAddon();
     expect(w.addon).toMatchObject({ version: 1, status: 'draft', validationErrors: [] });
+    expect(err(() => w.addons.createAddon(w.tx, { key: 'extra', name: 'again', instanceType: 'single', rateCards: [flatFee()] })).kind).toBe('validation');
     expect(w.addons.publishAddon(w.tx, { id: w.addon.id }).status).toBe('active');
     const v2 = w.addons.createAddon(w.tx, { key: 'extra', name: 'Extra 2', instanceType: 'single', rateCards: [flatFee()] });
     expect(v2.version).toBe(2);
@@ -218,9 +228,9 @@ describe('AddonService and PlanAddonService', () => {
 
   it('assigns an active compatible add-on to a draft plan; duplicates conflict', () => {
     const w = withAddon();
-    expect(err(() => w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default' })).issues.map((i) => i.code)).toEqual([
-      'plan_addon_incompatible_addon_status',
-    ]);
+    // a draft add-on: a plain validation error, no issue list (planaddon/service/planaddon.go)
+    const draftAddon = err(() => w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default' }));
+    expect([draftAddon.kind, draftAddon.issues]).toEqual(['validation', []]);
     w.addons.publishAddon(w.tx, { id: w.addon.id });
     const pa = w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default', maxQuantity: 3 });
     expect(pa).toMatchObject({ planId: w.plan.id, maxQuantity: 3, addon: { id: w.addon.id, status: 'active' }, validationErrors: [] });
@@ -235,24 +245,36 @@ describe('AddonService and PlanAddonService', () => {
     expect(w.planAddons.listPlanAddons(w.tx, { planIdOrKey: w.plan.id }).totalCount).toBe(0);
   });
 
-  it.each([
-    ['currency', { currency: 'EUR' }, { fromPlanPhase: 'default' }, 'plan_addon_currency_mismatch'],
-    ['unknown phase', {}, { fromPlanPhase: 'nope' }, 'plan_addon_unknown_plan_phase_key'],
-    ['maxQuantity on single', { instanceType: 'single' }, { fromPlanPhase: 'default', maxQuantity: 2 }, 'plan_addon_max_quantity_must_not_be_set'],
-    ['maxQuantity 0', {}, { fromPlanPhase: 'default', maxQuantity: 0 }, 'plan_addon_max_quantity_invalid'],
-    ['unaligned cadence', { rateCards: [flatFee({ key: 'w', billingCadence: 'P1W' })] }, { fromPlanPhase: 'default' }, 'rate_card_billing_cadence_unaligned'],
-    ['same key, other cadence', { rateCards: [flatFee({ billingCadence: 'P1Y' })] }, { fromPlanPhase: 'default' }, 'plan_addon_incompatible_rate_card'],
-  ])('incompatible: %s', (_n, addonOver, pa, code) => {
-    const w = withAddon('multiple', addonOver);
+  it('currencies are checked when assigning', () => {
+    const w = withAddon('multiple', { currency: 'EUR' });
     w.addons.publishAddon(w.tx, { id: w.addon.id });
-    const e = err(() => w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, ...pa }));
-    expect(e.issues.map((i) => i.code)).toEqual([code]);
+    const e = err(() => w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default' }));
+    expect(e.issues.map((i) => [i.code, i.field])).toContainEqual(['plan_multiple_fiat_currencies', '$.addon.currency']);
   });
 
-  it('single-instance accepts maxQuantity 1 and stores none', () => {
-    const w = withAddon('single');
+  // planaddon.go PlanAddon.Validate: stored at create, reported on read, blocking the plan's publish
+  it.each([
+    ['unknown phase', {}, { fromPlanPhase: 'nope' }, 'plan_addon_unknown_plan_phase_key', '$.fromPlanPhase'],
+    ['maxQuantity on single, even 1', { instanceType: 'single' }, { fromPlanPhase: 'default', maxQuantity: 1 }, 'plan_addon_max_quantity_must_not_be_set', '$.maxQuantity'],
+    ['maxQuantity 0', {}, { fromPlanPhase: 'default', maxQuantity: 0 }, 'plan_addon_max_quantity_must_be_set', '$.maxQuantity'],
+    ['unaligned cadence', { rateCards: [flatFee({ key: 'w', billingCadence: 'P1W' })] }, { fromPlanPhase: 'default' }, 'rate_card_billing_cadence_unaligned', '$.billingCadence'],
+    [
+      'same key, other cadence',
+      { rateCards: [flatFee({ billingCadence: 'P1Y' })] },
+      { fromPlanPhase: 'default' },
+      'rate_card_billing_cadence_mismatch',
+      "$.addon.ratecards[?(@.key=='base')].billingCadence",
+    ],
+  ])('incompatible: %s', (_n, addonOver, pa, code, field) => {
+    const w = withAddon(((addonOver as { instanceType?: 'single' }).instanceType ?? 'multiple'), addonOver);
     w.addons.publishAddon(w.tx, { id: w.addon.id });
-    expect(w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default', maxQuantity: 1 }).maxQuantity).toBeUndefined();
+    const created = w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, ...pa });
+    expect(created.validationErrors.map((i) => [i.code, i.field, i.severity])).toEqual([[code, field, 'warning']]);
+    expect(created.maxQuantity).toBe((pa as { maxQuantity?: number }).maxQuantity);
+    const pub = err(() => w.plans.publishPlan(w.tx, { id: w.plan.id }));
+    expect(pub.issues.map((i) => i.code)).toEqual(['plan_has_incompatible_addon']);
+    // an update re-checks everything
+    expect(err(() => w.planAddons.updatePlanAddon(w.tx, { planId: w.plan.id, planAddonId: created.id, ...pa })).issues.map((i) => i.code)).toEqual([code]);
   });
 
   it('an active plan cannot change its add-ons; publish re-checks assigned add-ons', () => {
@@ -260,14 +282,18 @@ describe('AddonService and PlanAddonService', () => {
     w.addons.publishAddon(w.tx, { id: w.addon.id });
     w.planAddons.createPlanAddon(w.tx, { planId: w.plan.id, addonId: w.addon.id, fromPlanPhase: 'default' });
     w.addons.archiveAddon(w.tx, { id: w.addon.id });
+    // the plan's own validationErrors do not include its assignments; the assignment reports the add-on status
     const draft = w.plans.getPlan(w.tx, { idOrKey: w.plan.id });
-    expect(draft.validationErrors.map((i) => i.code)).toEqual(['plan_has_incompatible_addon']);
+    expect(draft.validationErrors).toEqual([]);
+    expect(w.planAddons.getPlanAddon(w.tx, { planIdOrKey: w.plan.id, planAddonIdOrAddonKey: 'extra' }).validationErrors.map((i) => [i.code, i.field])).toEqual([
+      ['plan_addon_incompatible_status', '$.addon.status'],
+    ]);
     expect(err(() => w.plans.publishPlan(w.tx, { id: w.plan.id })).code).toBe('plan_has_incompatible_addon');
 
     const w2 = withAddon();
     w2.addons.publishAddon(w2.tx, { id: w2.addon.id });
     w2.plans.publishPlan(w2.tx, { id: w2.plan.id });
     const e = err(() => w2.planAddons.createPlanAddon(w2.tx, { planId: w2.plan.id, addonId: w2.addon.id, fromPlanPhase: 'default' }));
-    expect(e.code).toBe('plan_addon_incompatible_plan_status');
+    expect([e.kind, e.code]).toEqual(['validation', 'plan_addon_incompatible_status']);
   });
 });

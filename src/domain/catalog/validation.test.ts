@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Feature, Price, RateCard } from './types.ts';
-import { sortTiers, normalizeRateCard, validateAddonForCreate, validateAddonForPublish, validatePlanForCreate, validatePlanForPublish, type CatalogContext, type PlanShape } from './validation.ts';
+import {
+  criticalOnly,
+  normalizeRateCard,
+  resolveAddonFeatures,
+  resolvePlanFeatures,
+  sortTiers,
+  validateAddon,
+  validateAddonPublishable,
+  validatePlan,
+  validatePlanFeatures,
+  type CatalogContext,
+  type PlanShape,
+} from './validation.ts';
 import { flatFee, phase, usage } from './testFixtures.ts';
 
 const feature = (key: string, over: Partial<Feature> = {}): Feature => ({
@@ -22,72 +34,95 @@ const plan = (over: Partial<PlanShape> = {}): PlanShape => ({ key: 'pro', name: 
 const withCards = (...rateCards: RateCard[]): PlanShape => plan({ phases: [phase({ rateCards })] });
 const withPrice = (price: Price): PlanShape => withCards(usage({ price }));
 const tiered = (tiers: unknown[]): Price => ({ type: 'tiered', mode: 'graduated', tiers } as Price);
-const P = 'phases[0].rateCards[0]';
+/**
+ * Fields are the real service's JSONPaths (pkg/models/fielddescriptor.go): per-rate-card rules
+ * under `ratecards[?(@.key=…)]` (productcatalog/ratecard.go ValidateRateCards), the alignment and
+ * feature rules under `rateCards[?(@.key=…)]` (plan.go, ratecard.go ValidateRateCardsWithFeatures).
+ */
+const PH = "$.phases[?(@.key=='default')]";
+const rc = (key: string) => `${PH}.ratecards[?(@.key=='${key}')]`;
+const RC = (key: string) => `${PH}.rateCards[?(@.key=='${key}')]`;
+const B = rc('base');
+const T = rc('tokens');
 
-type Row = [name: string, input: PlanShape, code: string, field: string | undefined, stage: 'create' | 'publish'];
+/** `validate`: Plan.Validate (a draft's validationErrors); `resolve`: create-time feature lookup; `features`: publish-time feature checks */
+type Where = 'validate' | 'resolve' | 'features';
+type Row = [name: string, input: PlanShape, code: string, field: string | undefined, severity: 'critical' | 'warning', where: Where];
 const rows: Row[] = [
-  ['no phases', plan({ phases: [] }), 'plan_with_no_phases', 'phases', 'publish'],
-  ['duplicated phase key', plan({ phases: [phase({ duration: 'P1M' }), phase()] }), 'plan_phase_duplicated_key', 'phases[1].key', 'create'],
-  ['non-last phase without duration', plan({ phases: [phase({ key: 'trial' }), phase()] }), 'plan_has_non_last_phase_with_no_duration', 'phases[0].duration', 'publish'],
-  ['last phase with duration', plan({ phases: [phase({ duration: 'P1M' })] }), 'plan_has_last_phase_with_duration', 'phases[0].duration', 'publish'],
-  ['phase without rate cards', plan({ phases: [phase({ rateCards: [] })] }), 'plan_phase_has_no_rate_cards', 'phases[0].rateCards', 'publish'],
-  ['invalid phase duration', plan({ phases: [phase({ key: 'trial', duration: 'one month' }), phase()] }), 'plan_phase_duration_invalid', 'phases[0].duration', 'create'],
-  ['duplicated rate card key', withCards(flatFee(), flatFee()), 'rate_card_duplicated_key', 'phases[0].rateCards[1].key', 'create'],
-  ['rate card key ≠ feature key', withCards(usage({ key: 'tok' })), 'rate_card_key_feature_key_mismatch', `${P}.featureKey`, 'create'],
-  ['unknown feature', withCards(usage({ key: 'nope', featureKey: 'nope' })), 'rate_card_feature_not_found', `${P}.featureKey`, 'create'],
-  ['archived feature', withCards(usage({ key: 'old', featureKey: 'old' })), 'rate_card_feature_archived', `${P}.featureKey`, 'publish'],
-  ['unaligned cadence', withCards(flatFee({ billingCadence: 'P1W' })), 'rate_card_billing_cadence_unaligned', `${P}.billingCadence`, 'create'],
-  ['cadence not a duration', withCards(flatFee({ billingCadence: 'monthly' })), 'billing_cadence_invalid_value', `${P}.billingCadence`, 'create'],
-  ['cadence under an hour', withCards(flatFee({ billingCadence: 'PT30M' })), 'billing_cadence_invalid_value', `${P}.billingCadence`, 'create'],
-  ['usage-based without cadence', withCards(usage({ billingCadence: null as never })), 'rate_card_billing_cadence_missing', `${P}.billingCadence`, 'create'],
-  ['plan cadence not allowed', plan({ billingCadence: 'P1D', phases: [phase({ rateCards: [flatFee({ billingCadence: 'P1D' })] })] }), 'plan_billing_cadence_invalid', 'billingCadence', 'create'],
-  ['plan cadence not a duration', plan({ billingCadence: 'x' }), 'plan_billing_cadence_invalid', 'billingCadence', 'create'],
-  ['usage price without feature', withCards(usage({ key: 'api', featureKey: undefined })), 'usage_based_price_with_no_feature', `${P}.featureKey`, 'publish'],
-  ['usage price on static feature', withCards(usage({ key: 'seats', featureKey: 'seats' })), 'usage_based_price_with_feature_and_no_meter', `${P}.featureKey`, 'create'],
-  ['percentage > 100', withCards(flatFee({ discounts: { percentage: { percentage: 101 } } })), 'percentage_discount_invalid_value', `${P}.discounts.percentage.percentage`, 'create'],
-  ['percentage < 0', withCards(flatFee({ discounts: { percentage: { percentage: -1 } } })), 'percentage_discount_invalid_value', `${P}.discounts.percentage.percentage`, 'create'],
-  ['usage discount negative', withCards(usage({ discounts: { usage: { quantity: '-1' } } })), 'usage_discount_negative_quantity', `${P}.discounts.usage.quantity`, 'create'],
-  ['usage discount on flat price', withCards(flatFee({ discounts: { usage: { quantity: '5' } } })), 'usage_discount_with_flat_price', `${P}.discounts.usage`, 'create'],
-  ['discounts without price', withCards(flatFee({ price: null, discounts: { percentage: { percentage: 10 } } })), 'rate_card_discounts_with_no_price', `${P}.discounts`, 'create'],
-  ['usage period < 1h', withCards(usage({ entitlementTemplate: { type: 'metered', usagePeriod: 'PT30M' } })), 'entitlement_template_usage_period_less_then_an_hour', `${P}.entitlementTemplate.usagePeriod`, 'create'],
-  ['usage period invalid', withCards(usage({ entitlementTemplate: { type: 'metered', usagePeriod: 'soon' } })), 'entitlement_template_usage_period_invalid', `${P}.entitlementTemplate.usagePeriod`, 'create'],
-  ['template without feature', withCards(flatFee({ entitlementTemplate: { type: 'boolean' } })), 'entitlement_template_with_no_feature', `${P}.entitlementTemplate`, 'create'],
-  ['metered template on static feature', withCards(flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'metered' } })), 'entitlement_template_metered_feature_with_no_meter', `${P}.entitlementTemplate`, 'create'],
-  ['priority without issueAfterReset', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterResetPriority: 3 } })), 'entitlement_template_invalid_issue_after_reset_with_priority', `${P}.entitlementTemplate.issueAfterResetPriority`, 'create'],
-  ['issueAfterReset negative', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: -1 } })), 'entitlement_template_issue_after_reset_negative', `${P}.entitlementTemplate.issueAfterReset`, 'create'],
-  ['static config not an object', withCards(flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'static', config: '[1]' } })), 'entitlement_template_invalid_json_config', `${P}.entitlementTemplate.config`, 'create'],
-  ['bad stripe tax code', withCards(flatFee({ taxConfig: { stripe: { code: 'abc' } } })), 'tax_config_invalid', `${P}.taxConfig.stripe.code`, 'create'],
-  ['flat fee with unit price', withCards(flatFee({ price: { type: 'unit', amount: '1' } as never })), 'flat_fee_rate_card_with_non_flat_price', `${P}.price.type`, 'create'],
-  ['negative flat amount', withCards(flatFee({ price: { type: 'flat', amount: '-1' } })), 'price_amount_negative', `${P}.price.amount`, 'create'],
-  ['amount not decimal', withCards(flatFee({ price: { type: 'flat', amount: 'ten' } })), 'price_amount_invalid', `${P}.price.amount`, 'create'],
-  ['bad payment term', withCards(flatFee({ price: { type: 'flat', amount: '1', paymentTerm: 'later' as never } })), 'price_payment_term_invalid', `${P}.price.paymentTerm`, 'create'],
-  ['negative unit amount', withPrice({ type: 'unit', amount: '-0.1' }), 'price_amount_negative', `${P}.price.amount`, 'create'],
-  ['negative commitment', withPrice({ type: 'unit', amount: '1', minimumAmount: '-5' }), 'price_commitment_negative', `${P}.price.minimumAmount`, 'create'],
-  ['min > max', withPrice({ type: 'unit', amount: '1', minimumAmount: '50', maximumAmount: '10' }), 'price_minimum_amount_greater_than_maximum', `${P}.price.minimumAmount`, 'create'],
-  ['no tiers', withPrice(tiered([])), 'tiered_price_with_no_tiers', `${P}.price.tiers`, 'create'],
-  ['no open tier', withPrice(tiered([{ upToAmount: '10', unitPrice: { type: 'unit', amount: '1' } }])), 'tiered_price_missing_open_ended_tier', `${P}.price.tiers`, 'create'],
-  ['two open tiers', withPrice(tiered([{ unitPrice: { type: 'unit', amount: '1' } }, { flatPrice: { type: 'flat', amount: '1' } }])), 'tiered_price_multiple_open_ended_tiers', `${P}.price.tiers`, 'create'],
-  ['duplicated upToAmount', withPrice(tiered([{ upToAmount: '10', unitPrice: { type: 'unit', amount: '1' } }, { upToAmount: '10.0', unitPrice: { type: 'unit', amount: '1' } }, { unitPrice: { type: 'unit', amount: '0' } }])), 'tiered_price_duplicated_up_to_amount', `${P}.price.tiers[1].upToAmount`, 'create'],
-  ['tier with no price', withPrice(tiered([{ upToAmount: '10' }, { unitPrice: { type: 'unit', amount: '1' } }])), 'tiered_price_tier_with_no_price', `${P}.price.tiers[0]`, 'create'],
-  ['negative tier price', withPrice(tiered([{ unitPrice: { type: 'unit', amount: '-1' } }])), 'price_amount_negative', `${P}.price.tiers[0].unitPrice.amount`, 'create'],
-  ['bad tier mode', withPrice({ type: 'tiered', mode: 'stairs' as never, tiers: [{ unitPrice: { type: 'unit', amount: '1' } }] }), 'tiered_price_mode_invalid', `${P}.price.mode`, 'create'],
-  ['package quantity 0', withPrice({ type: 'package', amount: '5', quantityPerPackage: '0' }), 'package_price_invalid_quantity_per_package', `${P}.price.quantityPerPackage`, 'create'],
-  ['dynamic negative multiplier', withPrice({ type: 'dynamic', multiplier: '-0.5' }), 'dynamic_price_negative_multiplier', `${P}.price.multiplier`, 'create'],
-  ['unknown price type', withPrice({ type: 'magic' } as never), 'price_type_invalid', `${P}.price.type`, 'create'],
-  ['bad currency', plan({ currency: 'usd' }), 'currency_invalid', 'currency', 'create'],
-  ['bad key', plan({ key: 'Pro Plan' }), 'resource_key_invalid', 'key', 'create'],
+  ['no phases', plan({ phases: [] }), 'plan_with_no_phases', '$.phases', 'warning', 'validate'],
+  ['duplicated phase key', plan({ phases: [phase({ duration: 'P1M' }), phase()] }), 'plan_phase_duplicated_key', `${PH}.key.key`, 'critical', 'validate'],
+  ['non-last phase without duration', plan({ phases: [phase({ key: 'trial' }), phase()] }), 'plan_has_non_last_phase_with_no_duration', "$.phases[?(@.key=='trial')].duration", 'warning', 'validate'],
+  ['last phase with duration', plan({ phases: [phase({ duration: 'P1M' })] }), 'plan_has_last_phase_with_duration', `${PH}.duration`, 'warning', 'validate'],
+  ['phase without rate cards', plan({ phases: [phase({ rateCards: [] })] }), 'plan_phase_has_no_rate_cards', `${PH}.rateCards`, 'warning', 'validate'],
+  ['invalid phase duration', plan({ phases: [phase({ key: 'trial', duration: 'one month' }), phase()] }), 'plan_phase_duration_invalid', "$.phases[?(@.key=='trial')].duration", 'critical', 'validate'],
+  ['phase under an hour', plan({ phases: [phase({ key: 'trial', duration: 'PT30M' }), phase()] }), 'plan_phase_duration_less_then_an_hour', "$.phases[?(@.key=='trial')].duration", 'warning', 'validate'],
+  ['duplicated rate card key', withCards(flatFee(), flatFee()), 'rate_card_duplicated_key', `${B}.key`, 'critical', 'validate'],
+  ['rate card key ≠ feature key', withCards(usage({ key: 'tok' })), 'rate_card_key_feature_key_mismatch', `${rc('tok')}.key`, 'critical', 'validate'],
+  ['unknown feature at create', withCards(usage({ key: 'nope', featureKey: 'nope' })), 'rate_card_feature_not_found', `${rc('nope')}.featureKey`, 'critical', 'resolve'],
+  ['unknown feature at publish', withCards(usage({ key: 'nope', featureKey: 'nope' })), 'rate_card_feature_not_found', `${RC('nope')}.featureKey`, 'critical', 'features'],
+  ['archived feature', withCards(usage({ key: 'old', featureKey: 'old' })), 'rate_card_feature_archived', `${RC('old')}.featureKey`, 'critical', 'features'],
+  ['unaligned cadence', withCards(flatFee({ billingCadence: 'P1W' })), 'rate_card_billing_cadence_unaligned', `${RC('base')}.billingCadence`, 'warning', 'validate'],
+  ['cadence not a duration', withCards(flatFee({ billingCadence: 'monthly' })), 'billing_cadence_invalid_value', `${B}.billingCadence`, 'critical', 'validate'],
+  ['cadence under an hour', withCards(flatFee({ billingCadence: 'PT30M' })), 'billing_cadence_invalid_value', `${B}.billingCadence`, 'warning', 'validate'],
+  ['usage-based without cadence', withCards(usage({ billingCadence: null as never })), 'rate_card_billing_cadence_missing', `${T}.billingCadence`, 'critical', 'validate'],
+  ['plan cadence not allowed', plan({ billingCadence: 'P1D', phases: [phase({ rateCards: [flatFee({ billingCadence: 'P1D' })] })] }), 'plan_billing_cadence_invalid', '$.billingCadence', 'critical', 'validate'],
+  ['plan cadence not a duration', plan({ billingCadence: 'x' }), 'plan_billing_cadence_invalid', '$.billingCadence', 'critical', 'validate'],
+  ['usage price without feature', withCards(usage({ key: 'api', featureKey: undefined })), 'usage_based_price_with_no_feature', `${rc('api')}.featureKey`, 'warning', 'validate'],
+  ['usage price on static feature', withCards(usage({ key: 'seats', featureKey: 'seats' })), 'usage_based_price_with_feature_and_no_meter', `${RC('seats')}.featureKey`, 'warning', 'features'],
+  ['percentage > 100', withCards(flatFee({ discounts: { percentage: { percentage: 101 } } })), 'percentage_discount_invalid_value', `${B}.discounts.percentage.percentage`, 'critical', 'validate'],
+  ['percentage < 0', withCards(flatFee({ discounts: { percentage: { percentage: -1 } } })), 'percentage_discount_invalid_value', `${B}.discounts.percentage.percentage`, 'critical', 'validate'],
+  ['usage discount negative', withCards(usage({ discounts: { usage: { quantity: '-1' } } })), 'usage_discount_negative_quantity', `${T}.discounts.usage.quantity`, 'warning', 'validate'],
+  // the real issue has no field (ErrUsageDiscountWithFlatPrice)
+  ['usage discount on flat price', withCards(flatFee({ discounts: { usage: { quantity: '5' } } })), 'usage_discount_with_flat_price', undefined, 'warning', 'validate'],
+  ['discounts without price', withCards(flatFee({ price: null, discounts: { percentage: { percentage: 10 } } })), 'rate_card_discounts_with_no_price', `${B}.discounts`, 'critical', 'validate'],
+  ['usage period < 1h', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: 1, usagePeriod: 'PT30M' } })), 'entitlement_template_usage_period_less_then_an_hour', `${T}.entitlementTemplate.usagePeriod`, 'warning', 'validate'],
+  ['usage period zero', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: 1, usagePeriod: 'PT0S' } })), 'entitlement_template_negative_usage_period', `${T}.entitlementTemplate.usagePeriod`, 'warning', 'validate'],
+  ['usage period invalid', withCards(usage({ entitlementTemplate: { type: 'metered', usagePeriod: 'soon' } })), 'entitlement_template_usage_period_invalid', `${T}.entitlementTemplate.usagePeriod`, 'critical', 'validate'],
+  ['template without feature', withCards(flatFee({ entitlementTemplate: { type: 'boolean' } })), 'entitlement_template_with_no_feature', `${B}.featureKey`, 'warning', 'validate'],
+  ['metered template without issueAfterReset', withCards(usage({ entitlementTemplate: { type: 'metered' } })), 'entitlement_template_issue_after_reset_required', `${T}.entitlementTemplate.issueAfterReset`, 'warning', 'validate'],
+  ['priority without issueAfterReset', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterResetPriority: 3 } })), 'entitlement_template_invalid_issue_after_reset_with_priority', `${T}.entitlementTemplate.issueAfterReset`, 'warning', 'validate'],
+  ['issueAfterReset negative', withCards(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: -1 } })), 'entitlement_template_issue_after_reset_negative', `${T}.entitlementTemplate.issueAfterReset`, 'critical', 'validate'],
+  ['static config not an object', withCards(flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'static', config: '[1]' } })), 'entitlement_template_invalid_json_config', `${rc('seats')}.entitlementTemplate.config`, 'critical', 'validate'],
+  ['bad stripe tax code', withCards(flatFee({ taxConfig: { stripe: { code: 'abc' } } })), 'tax_config_invalid', `${B}.taxConfig.stripe.code`, 'critical', 'validate'],
+  ['flat fee with unit price', withCards(flatFee({ price: { type: 'unit', amount: '1' } as never })), 'flat_fee_rate_card_with_non_flat_price', `${B}.price.type`, 'critical', 'validate'],
+  ['negative flat amount', withCards(flatFee({ price: { type: 'flat', amount: '-1' } })), 'price_amount_negative', `${B}.price.amount`, 'critical', 'validate'],
+  ['amount not decimal', withCards(flatFee({ price: { type: 'flat', amount: 'ten' } })), 'price_amount_invalid', `${B}.price.amount`, 'critical', 'validate'],
+  ['bad payment term', withCards(flatFee({ price: { type: 'flat', amount: '1', paymentTerm: 'later' as never } })), 'price_payment_term_invalid', `${B}.price.paymentTerm`, 'critical', 'validate'],
+  ['negative unit amount', withPrice({ type: 'unit', amount: '-0.1' }), 'price_amount_negative', `${T}.price.amount`, 'critical', 'validate'],
+  ['negative commitment', withPrice({ type: 'unit', amount: '1', minimumAmount: '-5' }), 'price_commitment_negative', `${T}.price.minimumAmount`, 'critical', 'validate'],
+  ['min > max', withPrice({ type: 'unit', amount: '1', minimumAmount: '50', maximumAmount: '10' }), 'price_minimum_amount_greater_than_maximum', `${T}.price.minimumAmount`, 'critical', 'validate'],
+  ['no tiers', withPrice(tiered([])), 'tiered_price_with_no_tiers', `${T}.price.tiers`, 'critical', 'validate'],
+  ['no open tier', withPrice(tiered([{ upToAmount: '10', unitPrice: { type: 'unit', amount: '1' } }])), 'tiered_price_missing_open_ended_tier', `${T}.price.tiers`, 'critical', 'validate'],
+  ['two open tiers', withPrice(tiered([{ unitPrice: { type: 'unit', amount: '1' } }, { flatPrice: { type: 'flat', amount: '1' } }])), 'tiered_price_multiple_open_ended_tiers', `${T}.price.tiers`, 'critical', 'validate'],
+  ['duplicated upToAmount', withPrice(tiered([{ upToAmount: '10', unitPrice: { type: 'unit', amount: '1' } }, { upToAmount: '10.0', unitPrice: { type: 'unit', amount: '1' } }, { unitPrice: { type: 'unit', amount: '0' } }])), 'tiered_price_duplicated_up_to_amount', `${T}.price.tiers[1].upToAmount`, 'critical', 'validate'],
+  ['tier with no price', withPrice(tiered([{ upToAmount: '10' }, { unitPrice: { type: 'unit', amount: '1' } }])), 'tiered_price_tier_with_no_price', `${T}.price.tiers[0]`, 'critical', 'validate'],
+  ['negative tier price', withPrice(tiered([{ unitPrice: { type: 'unit', amount: '-1' } }])), 'price_amount_negative', `${T}.price.tiers[0].unitPrice.amount`, 'critical', 'validate'],
+  ['bad tier mode', withPrice({ type: 'tiered', mode: 'stairs' as never, tiers: [{ unitPrice: { type: 'unit', amount: '1' } }] }), 'tiered_price_mode_invalid', `${T}.price.mode`, 'critical', 'validate'],
+  ['package quantity 0', withPrice({ type: 'package', amount: '5', quantityPerPackage: '0' }), 'package_price_invalid_quantity_per_package', `${T}.price.quantityPerPackage`, 'critical', 'validate'],
+  ['dynamic negative multiplier', withPrice({ type: 'dynamic', multiplier: '-0.5' }), 'dynamic_price_negative_multiplier', `${T}.price.multiplier`, 'critical', 'validate'],
+  ['unknown price type', withPrice({ type: 'magic' } as never), 'price_type_invalid', `${T}.price.type`, 'critical', 'validate'],
+  ['bad currency', plan({ currency: 'usd' }), 'currency_invalid', '$.currency', 'critical', 'validate'],
+  ['bad key', plan({ key: 'Pro Plan' }), 'resource_key_invalid', '$.key', 'critical', 'validate'],
 ];
 
+const run = (where: Where, p: PlanShape) => (where === 'validate' ? validatePlan(p) : where === 'resolve' ? resolvePlanFeatures(p, ctx) : validatePlanFeatures(p, ctx));
+
 describe('plan rules', () => {
-  it.each(rows)('%s → %s', (_name, input, code, field, stage) => {
-    const onPublish = validatePlanForPublish(input, ctx);
-    expect(onPublish.map((i) => [i.code, i.field])).toContainEqual([code, field]);
-    const onCreate = validatePlanForCreate(input, ctx);
-    if (stage === 'create') expect(onCreate.map((i) => [i.code, i.field])).toContainEqual([code, field]);
-    else expect(onCreate.map((i) => i.code)).not.toContain(code);
+  it.each(rows)('%s → %s', (_name, input, code, field, severity, where) => {
+    const issues = run(where, input);
+    expect(issues.map((i) => [i.code, i.field, i.severity])).toContainEqual([code, field, severity]);
+    // only critical issues reject a create or update; warnings are stored on the draft
+    expect(criticalOnly(issues).some((i) => i.code === code && i.field === field)).toBe(severity === 'critical');
   });
 
-  it('a valid plan has no issues at either stage', () => {
+  it('uses the real messages', () => {
+    const [i] = validatePlan(withCards(flatFee({ billingCadence: 'P1W' })));
+    expect(i!.message).toBe('ratecards with prices must have compatible billing cadence');
+    // a free rate card is no billable: its cadence need not align (ValidatePlanHasAlignedBillingCadences uses Billables)
+    expect(validatePlan(withCards(flatFee({ billingCadence: 'P1W', price: null })))).toEqual([]);
+  });
+
+  it('a valid plan has no issues at any stage', () => {
     const p = plan({
       phases: [
         phase({ key: 'trial', duration: 'P14D', rateCards: [flatFee({ price: null })] }),
@@ -102,38 +137,56 @@ describe('plan rules', () => {
         }),
       ],
     });
-    expect(validatePlanForPublish(p, ctx)).toEqual([]);
-    expect(validatePlanForCreate(p, ctx)).toEqual([]);
+    expect(validatePlan(p)).toEqual([]);
+    expect(resolvePlanFeatures(p, ctx)).toEqual([]);
+    expect(validatePlanFeatures(p, ctx)).toEqual([]);
+  });
+
+  it('a metered template on a feature without a meter is no issue (the real catalog has no such rule)', () => {
+    const p = withCards(flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'metered', issueAfterReset: 1 } }));
+    expect([...validatePlan(p), ...validatePlanFeatures(p, ctx)]).toEqual([]);
   });
 
   it('min/max commitments are only compared when both are non-zero', () => {
-    expect(validatePlanForCreate(withPrice({ type: 'unit', amount: '1', minimumAmount: '50', maximumAmount: '0' }), ctx)).toEqual([]);
+    expect(validatePlan(withPrice({ type: 'unit', amount: '1', minimumAmount: '50', maximumAmount: '0' }))).toEqual([]);
   });
 
   it('collects every problem at once', () => {
-    const issues = validatePlanForPublish(plan({ currency: 'x', phases: [phase({ key: 'a' }), phase({ key: 'a', rateCards: [] })] }), ctx);
+    const issues = validatePlan(plan({ currency: 'x', phases: [phase({ key: 'a' }), phase({ key: 'a', rateCards: [] })] }));
     expect(new Set(issues.map((i) => i.code))).toEqual(
       new Set(['currency_invalid', 'plan_phase_duplicated_key', 'plan_has_non_last_phase_with_no_duration', 'plan_phase_has_no_rate_cards']),
     );
   });
 });
 
-describe('add-on rules', () => {
+describe('add-on rules (productcatalog/addon.go)', () => {
   const addon = (rateCards: RateCard[], instanceType = 'single') => ({ key: 'extra', name: 'Extra', currency: 'USD', instanceType, rateCards });
-  it('needs rate cards to publish, not to create', () => {
-    expect(validateAddonForCreate(addon([]), ctx)).toEqual([]);
-    expect(validateAddonForPublish(addon([]), ctx).map((i) => i.code)).toEqual(['addon_with_no_rate_cards']);
+  it('an add-on without rate cards is a warning: stored, listed, not publishable', () => {
+    expect(validateAddon(addon([])).map((i) => [i.code, i.field, i.severity])).toEqual([['addon_has_no_rate_cards', '$.rateCards', 'warning']]);
   });
-  it('multiple-instance add-ons cannot grant boolean entitlements', () => {
-    const issues = validateAddonForCreate(addon([flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'boolean' } })], 'multiple'), ctx);
-    expect(issues.map((i) => [i.code, i.field])).toEqual([['addon_multiple_instance_with_boolean_entitlement', 'rateCards[0].entitlementTemplate']]);
+  it('multiple-instance add-ons may grant boolean entitlements but sell only free or flat prices (at publish)', () => {
+    const bool = addon([flatFee({ key: 'seats', featureKey: 'seats', entitlementTemplate: { type: 'boolean' } })], 'multiple');
+    expect(validateAddon(bool)).toEqual([]);
+    expect(validateAddonPublishable(bool, ctx)).toEqual([]);
+    const unit = addon([usage()], 'multiple');
+    expect(validateAddon(unit)).toEqual([]);
+    expect(validateAddonPublishable(unit, ctx).map((i) => [i.code, i.field, i.severity])).toEqual([
+      ['addon_invalid_ratecard_price_for_multi_instance', "$.ratecards[?(@.key=='tokens')].price", 'warning'],
+    ]);
+  });
+  it('billable rate cards of an add-on share one cadence (at publish)', () => {
+    const mixed = addon([flatFee(), flatFee({ key: 'yearly', billingCadence: 'P1Y' }), flatFee({ key: 'free', billingCadence: 'P1W', price: null })]);
+    expect(validateAddon(mixed)).toEqual([]);
+    expect(validateAddonPublishable(mixed, ctx).map((i) => [i.code, i.field])).toEqual([['rate_card_multiple_billing_cadence', '$.ratecards[*].billingCadence']]);
+    expect(validateAddonPublishable(addon([flatFee(), flatFee({ key: 'again', billingCadence: 'P1M' })]), ctx)).toEqual([]);
   });
   it('rejects an unknown instance type and checks rate cards with add-on paths', () => {
-    const issues = validateAddonForCreate(addon([flatFee({ price: { type: 'flat', amount: '-1' } })], 'many'), ctx);
+    const issues = validateAddon(addon([flatFee({ price: { type: 'flat', amount: '-1' } })], 'many'));
     expect(issues.map((i) => [i.code, i.field])).toEqual([
-      ['addon_instance_type_invalid', 'instanceType'],
-      ['price_amount_negative', 'rateCards[0].price.amount'],
+      ['addon_instance_type_invalid', '$.instanceType'],
+      ['price_amount_negative', "$.ratecards[?(@.key=='base')].price.amount"],
     ]);
+    expect(resolveAddonFeatures(addon([usage({ key: 'nope', featureKey: 'nope' })]), ctx).map((i) => i.code)).toEqual(['rate_card_feature_not_found']);
   });
 });
 

@@ -1,17 +1,22 @@
 /**
- * Every product-catalog rule, as pure functions that add issues to an IssueCollector.
+ * Every product-catalog rule, as pure functions returning issues. Each issue carries the real
+ * service's severity (`severityOf`, from productcatalog/errors.go) and a JSONPath `field` that
+ * selects phases and rate cards by key, the way the real service builds it
+ * (pkg/models/fielddescriptor.go), e.g. `$.phases[?(@.key=='default')].ratecards[?(@.key=='api')].featureKey`.
  *
- * Two stages, as in the real service:
- *  - create/update (`validatePlanForCreate`, `validateAddonForCreate`): a malformed or
- *    self-contradicting value is rejected at once (bad durations, prices, discounts, duplicate
- *    keys, unknown features, unaligned cadences, ...);
- *  - publish (`validatePlanForPublish`, `validateAddonForPublish`): the create rules again plus
- *    completeness (phases, rate cards, feature still usable). A draft may be stored incomplete;
- *    these issues are exposed read-only as the draft's `validationErrors` and block publish.
+ * When each rule runs, as in the real service (plan/service/plan.go, addon/service/addon.go):
+ *  - `validatePlan` / `validateAddon`: the structural rules (`Plan.Validate`, `Addon.Validate`).
+ *    Create and update reject only the critical ones; the whole list is what a stored draft
+ *    reports as `validationErrors`.
+ *  - `resolveRateCardFeatures`: create and update resolve every featureKey; an unknown feature is
+ *    a critical `rate_card_feature_not_found`.
+ *  - `validateRateCardFeatures` (plans and add-ons) and `validateAddonPublishable`: checked only
+ *    when publishing (features archived since, priced features without a meter, add-on price and
+ *    cadence rules). Publish refuses on any issue, warning or critical.
  */
 import { D, isDecimalString } from '../shared/money.ts';
 import { IssueCollector, type ValidationIssue } from '../shared/errors.ts';
-import { CatalogIssueCode as C } from './errors.ts';
+import { CATALOG_MESSAGES, CatalogIssueCode as C, severityOf } from './errors.ts';
 import {
   cadencesAlign,
   durationsEqual,
@@ -36,7 +41,7 @@ const CURRENCY_RE = /^[A-Z]{3}$/;
 const ULID_RE = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
 const STRIPE_TAX_CODE_RE = /^txcd_\d{8}$/;
 
-/** Plan billing cadences the engine accepts (engine.md §3.1), compared by value (P12M = P1Y). */
+/** Plan billing cadences the real service accepts (ErrPlanBillingCadenceAllowedValues), compared by value. */
 const ALLOWED_PLAN_CADENCES = ['P1W', 'P2W', 'P4W', 'P1M', 'P3M', 'P6M', 'P12M', 'P1Y'].map((s) => parseIsoDuration(s)!);
 
 /**
@@ -65,35 +70,43 @@ export interface AddonShape {
   rateCards: RateCard[];
 }
 
-type Stage = 'create' | 'publish';
+// ---------------------------------------------------------------------------------------------
+// Paths and issues
 
-const join = (base: string, leaf: string): string => (base ? `${base}.${leaf}` : leaf);
+/** JSONPath of a list member selected by key: `phases[?(@.key=='default')]`. */
+export const byKey = (list: string, key: string): string => `${list}[?(@.key=='${key}')]`;
+const join = (base: string, leaf: string): string => `${base}.${leaf}`;
+export const ROOT = '$';
+
+/** Adds an issue with the code's real severity (or `severity` when the same code can be both). */
+function add(ic: IssueCollector, code: string, field: string | undefined, message?: string, severity = severityOf(code)): void {
+  ic.add(code, message ?? CATALOG_MESSAGES[code] ?? code, field, { severity });
+}
+
+/** Issues that reject a create or update (the real IgnoreNonCriticalIssues filter). */
+export const criticalOnly = (issues: ValidationIssue[]): ValidationIssue[] => issues.filter((i) => i.severity !== 'warning');
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
 
 export function validateKey(ic: IssueCollector, key: unknown, field: string): void {
   if (typeof key !== 'string' || key.length < 1 || key.length > 64 || !KEY_RE.test(key)) {
-    ic.add(C.resourceKeyInvalid, `invalid key ${JSON.stringify(key)}: must match ^[a-z0-9]+(?:_[a-z0-9]+)*$ (1-64 characters)`, field);
+    add(ic, C.resourceKeyInvalid, field, `invalid key ${JSON.stringify(key)}: must match ^[a-z0-9]+(?:_[a-z0-9]+)*$ (1-64 characters)`);
   }
 }
 
 export function validateName(ic: IssueCollector, name: unknown, field: string): void {
-  if (typeof name !== 'string' || name.length < 1 || name.length > 256) {
-    ic.add(C.nameRequired, 'name must be 1 to 256 characters', field);
-  }
+  if (typeof name !== 'string' || name.length < 1 || name.length > 256) add(ic, C.nameRequired, field, 'name must be 1 to 256 characters');
 }
 
 export function validateCurrency(ic: IssueCollector, currency: unknown, field: string): void {
-  if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) {
-    ic.add(C.currencyInvalid, `invalid currency code ${JSON.stringify(currency)}: must be an ISO 4217 code`, field);
-  }
+  if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) add(ic, C.currencyInvalid, field);
 }
 
 /** decimal string check; returns the value when it is a valid decimal */
 function decimalAt(ic: IssueCollector, v: unknown, field: string, code: string = C.priceAmountInvalid) {
   if (!isDecimalString(v)) {
-    ic.add(code, `${field.split('.').pop()} must be a decimal string, got ${JSON.stringify(v)}`, field);
+    add(ic, code, field, `${field.split('.').pop()} must be a decimal string, got ${JSON.stringify(v)}`);
     return undefined;
   }
   return new D(v);
@@ -101,29 +114,29 @@ function decimalAt(ic: IssueCollector, v: unknown, field: string, code: string =
 
 function nonNegativeAmount(ic: IssueCollector, v: unknown, field: string): void {
   const d = decimalAt(ic, v, field);
-  if (d && d.isNegative()) ic.add(C.priceAmountNegative, 'the amount must not be negative', field);
+  if (d && d.isNegative()) add(ic, C.priceAmountNegative, field, 'the amount must not be negative');
 }
 
-export function validatePlanBillingCadence(ic: IssueCollector, cadence: unknown, field = 'billingCadence'): IsoDuration | undefined {
+export function validatePlanBillingCadence(ic: IssueCollector, cadence: unknown, field = join(ROOT, 'billingCadence')): IsoDuration | undefined {
   const d = typeof cadence === 'string' ? parseIsoDuration(cadence) : undefined;
-  if (!d || isZeroDuration(d) || !isAtLeastAnHour(d) || !ALLOWED_PLAN_CADENCES.some((a) => durationsEqual(a, d))) {
-    ic.add(
-      C.planBillingCadenceInvalid,
-      `invalid plan billing cadence ${JSON.stringify(cadence)}: must be one of P1W, P2W, P4W, P1M, P3M, P6M, P12M, P1Y`,
-      field,
-    );
+  if (!d || !ALLOWED_PLAN_CADENCES.some((a) => durationsEqual(a, d))) {
+    add(ic, C.planBillingCadenceInvalid, field);
     return undefined;
   }
   return d;
 }
 
-/** a rate card cadence: a valid ISO duration of at least one hour */
+/**
+ * A rate card cadence: zero or shorter than an hour is the real warning
+ * `billing_cadence_invalid_value`; a string that is no duration at all cannot be stored.
+ */
 function rateCardCadence(ic: IssueCollector, cadence: unknown, field: string): IsoDuration | undefined {
   const d = typeof cadence === 'string' ? parseIsoDuration(cadence) : undefined;
-  if (!d || isZeroDuration(d) || !isAtLeastAnHour(d)) {
-    ic.add(C.billingCadenceInvalidValue, `invalid billing cadence ${JSON.stringify(cadence)}: must be an ISO-8601 duration of at least 1 hour`, field);
+  if (!d) {
+    add(ic, C.billingCadenceInvalidValue, field, `invalid billing cadence ${JSON.stringify(cadence)}: not an ISO-8601 duration`, 'critical');
     return undefined;
   }
+  if (isZeroDuration(d) || !isAtLeastAnHour(d)) add(ic, C.billingCadenceInvalidValue, field);
   return d;
 }
 
@@ -135,22 +148,22 @@ function validateCommitments(ic: IssueCollector, p: { minimumAmount?: string; ma
   let max: InstanceType<typeof D> | undefined;
   if (p.minimumAmount !== undefined && p.minimumAmount !== null) {
     min = decimalAt(ic, p.minimumAmount, join(field, 'minimumAmount'));
-    if (min?.isNegative()) ic.add(C.priceCommitmentNegative, 'the minimum amount must not be negative', join(field, 'minimumAmount'));
+    if (min?.isNegative()) add(ic, C.priceCommitmentNegative, join(field, 'minimumAmount'), 'the minimum amount must not be negative');
   }
   if (p.maximumAmount !== undefined && p.maximumAmount !== null) {
     max = decimalAt(ic, p.maximumAmount, join(field, 'maximumAmount'));
-    if (max?.isNegative()) ic.add(C.priceCommitmentNegative, 'the maximum amount must not be negative', join(field, 'maximumAmount'));
+    if (max?.isNegative()) add(ic, C.priceCommitmentNegative, join(field, 'maximumAmount'), 'the maximum amount must not be negative');
   }
   // only compared when both are set and non-zero: a zero bound means "no bound"
   if (min && max && !min.isZero() && !max.isZero() && min.greaterThan(max)) {
-    ic.add(C.priceMinimumAmountGreaterThanMaximum, 'the minimum amount must not be greater than the maximum amount', join(field, 'minimumAmount'));
+    add(ic, C.priceMinimumAmountGreaterThanMaximum, join(field, 'minimumAmount'), 'the minimum amount must not be greater than the maximum amount');
   }
 }
 
 function validateTiers(ic: IssueCollector, tiers: PriceTier[] | undefined, field: string): void {
   const f = join(field, 'tiers');
   if (!Array.isArray(tiers) || tiers.length === 0) {
-    ic.add(C.tieredPriceWithNoTiers, 'a tiered price needs at least one tier', f);
+    add(ic, C.tieredPriceWithNoTiers, f, 'a tiered price needs at least one tier');
     return;
   }
   let open = 0;
@@ -161,19 +174,19 @@ function validateTiers(ic: IssueCollector, tiers: PriceTier[] | undefined, field
       open += 1;
     } else {
       const up = decimalAt(ic, t.upToAmount, join(tf, 'upToAmount'));
-      if (up?.isNegative()) ic.add(C.priceAmountNegative, 'upToAmount must not be negative', join(tf, 'upToAmount'));
+      if (up?.isNegative()) add(ic, C.priceAmountNegative, join(tf, 'upToAmount'), 'upToAmount must not be negative');
       if (up && !up.isZero()) {
         const k = up.toFixed();
-        if (seen.has(k)) ic.add(C.tieredPriceDuplicatedUpToAmount, `duplicated upToAmount ${k} (tiers ${seen.get(k)} and ${i})`, join(tf, 'upToAmount'));
+        if (seen.has(k)) add(ic, C.tieredPriceDuplicatedUpToAmount, join(tf, 'upToAmount'), `duplicated upToAmount ${k} (tiers ${seen.get(k)} and ${i})`);
         else seen.set(k, i);
       }
     }
-    if (!t.flatPrice && !t.unitPrice) ic.add(C.tieredPriceTierWithNoPrice, 'a tier needs a flat price and/or a unit price', tf);
+    if (!t.flatPrice && !t.unitPrice) add(ic, C.tieredPriceTierWithNoPrice, tf, 'a tier needs a flat price and/or a unit price');
     if (t.flatPrice) nonNegativeAmount(ic, t.flatPrice.amount, join(tf, 'flatPrice.amount'));
     if (t.unitPrice) nonNegativeAmount(ic, t.unitPrice.amount, join(tf, 'unitPrice.amount'));
   });
-  if (open === 0) ic.add(C.tieredPriceMissingOpenEndedTier, 'a tiered price needs an open-ended last tier (no upToAmount)', f);
-  if (open > 1) ic.add(C.tieredPriceMultipleOpenEndedTiers, 'a tiered price may have only one open-ended tier', f);
+  if (open === 0) add(ic, C.tieredPriceMissingOpenEndedTier, f, 'a tiered price needs an open-ended last tier (no upToAmount)');
+  if (open > 1) add(ic, C.tieredPriceMultipleOpenEndedTiers, f, 'a tiered price may have only one open-ended tier');
 }
 
 export function validatePrice(ic: IssueCollector, price: Price, field: string): void {
@@ -181,7 +194,7 @@ export function validatePrice(ic: IssueCollector, price: Price, field: string): 
     case 'flat':
       nonNegativeAmount(ic, price.amount, join(field, 'amount'));
       if (price.paymentTerm !== undefined && price.paymentTerm !== 'in_advance' && price.paymentTerm !== 'in_arrears') {
-        ic.add(C.pricePaymentTermInvalid, `invalid payment term ${JSON.stringify(price.paymentTerm)}`, join(field, 'paymentTerm'));
+        add(ic, C.pricePaymentTermInvalid, join(field, 'paymentTerm'), `invalid payment term ${JSON.stringify(price.paymentTerm)}`);
       }
       return;
     case 'unit':
@@ -190,7 +203,7 @@ export function validatePrice(ic: IssueCollector, price: Price, field: string): 
       return;
     case 'tiered':
       if (price.mode !== 'volume' && price.mode !== 'graduated') {
-        ic.add(C.tieredPriceModeInvalid, `invalid tiered price mode ${JSON.stringify(price.mode)}`, join(field, 'mode'));
+        add(ic, C.tieredPriceModeInvalid, join(field, 'mode'), `invalid tiered price mode ${JSON.stringify(price.mode)}`);
       }
       validateTiers(ic, price.tiers, field);
       validateCommitments(ic, price, field);
@@ -198,85 +211,72 @@ export function validatePrice(ic: IssueCollector, price: Price, field: string): 
     case 'package': {
       nonNegativeAmount(ic, price.amount, join(field, 'amount'));
       const q = decimalAt(ic, price.quantityPerPackage, join(field, 'quantityPerPackage'), C.packagePriceInvalidQuantityPerPackage);
-      if (q && !q.greaterThan(0)) ic.add(C.packagePriceInvalidQuantityPerPackage, 'quantityPerPackage must be greater than 0', join(field, 'quantityPerPackage'));
+      if (q && !q.greaterThan(0)) add(ic, C.packagePriceInvalidQuantityPerPackage, join(field, 'quantityPerPackage'), 'quantityPerPackage must be greater than 0');
       validateCommitments(ic, price, field);
       return;
     }
     case 'dynamic': {
       if (price.multiplier !== undefined) {
         const m = decimalAt(ic, price.multiplier, join(field, 'multiplier'), C.dynamicPriceNegativeMultiplier);
-        if (m?.isNegative()) ic.add(C.dynamicPriceNegativeMultiplier, 'the multiplier must not be negative', join(field, 'multiplier'));
+        if (m?.isNegative()) add(ic, C.dynamicPriceNegativeMultiplier, join(field, 'multiplier'), 'the multiplier must not be negative');
       }
       validateCommitments(ic, price, field);
       return;
     }
     default:
-      ic.add(C.priceTypeInvalid, `invalid price type ${JSON.stringify((price as { type?: unknown }).type)}`, join(field, 'type'));
+      add(ic, C.priceTypeInvalid, join(field, 'type'), `invalid price type ${JSON.stringify((price as { type?: unknown }).type)}`);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Discounts (engine.md §1.7)
+// Discounts (productcatalog/discount.go)
 
 export function validateDiscounts(ic: IssueCollector, discounts: Discounts, price: Price | null, field: string): void {
   if (!price && (discounts.percentage || discounts.usage)) {
-    ic.add(C.rateCardDiscountsWithNoPrice, 'discounts are only available when the rate card has a price', field);
+    add(ic, C.rateCardDiscountsWithNoPrice, field, 'price is required for discounts');
   }
   if (discounts.percentage) {
-    const f = join(field, 'percentage.percentage');
     const raw = discounts.percentage.percentage;
     const p = typeof raw === 'number' || isDecimalString(raw) ? new D(raw) : undefined;
-    if (!p || p.isNegative() || p.greaterThan(100)) {
-      ic.add(C.percentageDiscountInvalidValue, `invalid percentage ${JSON.stringify(raw)}: must be between 0 and 100`, f);
-    }
+    if (!p || p.isNegative() || p.greaterThan(100)) add(ic, C.percentageDiscountInvalidValue, join(field, 'percentage.percentage'));
   }
   if (discounts.usage) {
-    const f = join(field, 'usage.quantity');
     const q = isDecimalString(discounts.usage.quantity) ? new D(discounts.usage.quantity) : undefined;
-    if (!q || q.isNegative()) ic.add(C.usageDiscountNegativeQuantity, 'the usage discount quantity must not be negative', f);
-    if (price?.type === 'flat') ic.add(C.usageDiscountWithFlatPrice, 'usage discounts are not allowed on flat prices', join(field, 'usage'));
+    if (!q || q.isNegative()) add(ic, C.usageDiscountNegativeQuantity, join(field, 'usage.quantity'));
+    // the real issue has no field of its own, so it is reported without one
+    if (price?.type === 'flat') add(ic, C.usageDiscountWithFlatPrice, undefined);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Entitlement templates
+// Entitlement templates (productcatalog/entitlement.go, ratecard.go RateCardMeta.Validate)
 
-function validateEntitlementTemplate(
-  ic: IssueCollector,
-  t: EntitlementTemplate,
-  rc: RateCard,
-  feature: Feature | undefined,
-  field: string,
-): void {
-  if (!rc.featureKey) ic.add(C.entitlementTemplateWithNoFeature, 'an entitlement template needs a featureKey on the rate card', field);
+function validateEntitlementTemplate(ic: IssueCollector, t: EntitlementTemplate, rc: RateCard, rcPath: string): void {
+  const field = join(rcPath, 'entitlementTemplate');
+  if (!rc.featureKey) add(ic, C.entitlementTemplateWithNoFeature, join(rcPath, 'featureKey'));
   switch (t.type) {
     case 'metered': {
-      if (feature && !feature.meterSlug) {
-        ic.add(C.entitlementTemplateMeteredFeatureWithNoMeter, `a metered entitlement needs a metered feature; ${feature.key} has no meter`, field);
+      if (t.issueAfterResetPriority !== undefined && t.issueAfterResetPriority !== null && (t.issueAfterReset === undefined || t.issueAfterReset === null)) {
+        add(ic, C.entitlementTemplateInvalidIssueAfterResetWithPriority, join(field, 'issueAfterReset'));
       }
       // the usage period defaults to the rate card cadence (filled in by normalizeRateCard)
       const period = t.usagePeriod ?? rc.billingCadence ?? undefined;
       const f = join(field, 'usagePeriod');
       if (period === undefined || period === null) {
-        ic.add(C.entitlementTemplateUsagePeriodInvalid, 'a metered entitlement needs a usage period (the rate card has no billing cadence)', f);
+        add(ic, C.entitlementTemplateUsagePeriodInvalid, f, 'missing UsagePeriod for Metered EntitlementTemplate where cannot infer from BillingCadence');
       } else {
         const d = parseIsoDuration(period);
-        if (!d || isZeroDuration(d)) ic.add(C.entitlementTemplateUsagePeriodInvalid, `invalid usage period ${JSON.stringify(period)}`, f);
-        else if (!isAtLeastAnHour(d)) ic.add(C.entitlementTemplateUsagePeriodLessThenAnHour, 'the usage period must be at least 1 hour', f);
-      }
-      if (t.issueAfterReset !== undefined && t.issueAfterReset !== null && !(t.issueAfterReset >= 0)) {
-        ic.add(C.entitlementTemplateIssueAfterResetNegative, 'issueAfterReset must not be negative', join(field, 'issueAfterReset'));
-      }
-      if (t.issueAfterResetPriority !== undefined && t.issueAfterResetPriority !== null) {
-        const p = t.issueAfterResetPriority;
-        if (t.issueAfterReset === undefined || t.issueAfterReset === null || !Number.isInteger(p) || p < 1 || p > 255) {
-          ic.add(
-            C.entitlementTemplateInvalidIssueAfterResetWithPriority,
-            'issueAfterResetPriority needs issueAfterReset and must be an integer between 1 and 255',
-            join(field, 'issueAfterResetPriority'),
-          );
+        if (!d) add(ic, C.entitlementTemplateUsagePeriodInvalid, f, `invalid usage period ${JSON.stringify(period)}`);
+        else {
+          if (isZeroDuration(d)) add(ic, C.entitlementTemplateNegativeUsagePeriod, f);
+          if (!isAtLeastAnHour(d)) add(ic, C.entitlementTemplateUsagePeriodLessThenAnHour, f);
         }
       }
+      if (t.issueAfterReset !== undefined && t.issueAfterReset !== null && !(t.issueAfterReset >= 0)) {
+        add(ic, C.entitlementTemplateIssueAfterResetNegative, join(field, 'issueAfterReset'), 'issueAfterReset must not be negative');
+      }
+      // added to the real service in 2026-03 (ratecard.go RateCardMeta.Validate)
+      if (t.issueAfterReset === undefined || t.issueAfterReset === null) add(ic, C.entitlementTemplateIssueAfterResetRequired, join(field, 'issueAfterReset'));
       return;
     }
     case 'static': {
@@ -287,205 +287,211 @@ function validateEntitlementTemplate(
       } catch {
         ok = false;
       }
-      if (!ok) ic.add(C.entitlementTemplateInvalidJsonConfig, 'config must be the JSON text of an object', join(field, 'config'));
+      if (!ok) add(ic, C.entitlementTemplateInvalidJsonConfig, join(field, 'config'));
       return;
     }
     case 'boolean':
       return;
     default:
-      ic.add(C.entitlementTemplateTypeInvalid, `invalid entitlement template type ${JSON.stringify((t as { type?: unknown }).type)}`, join(field, 'type'));
+      add(ic, C.entitlementTemplateTypeInvalid, join(field, 'type'), `invalid entitlement template type ${JSON.stringify((t as { type?: unknown }).type)}`);
   }
 }
 
 function validateTaxConfig(ic: IssueCollector, t: TaxConfig, field: string): void {
   if (t.behavior !== undefined && t.behavior !== 'inclusive' && t.behavior !== 'exclusive') {
-    ic.add(C.taxConfigInvalid, `invalid tax behavior ${JSON.stringify(t.behavior)}`, join(field, 'behavior'));
+    add(ic, C.taxConfigInvalid, join(field, 'behavior'), `invalid tax behavior ${JSON.stringify(t.behavior)}`);
   }
   if (t.stripe && !STRIPE_TAX_CODE_RE.test(t.stripe.code)) {
-    ic.add(C.taxConfigInvalid, `invalid Stripe tax code ${JSON.stringify(t.stripe.code)}: must match txcd_########`, join(field, 'stripe.code'));
+    add(ic, C.taxConfigInvalid, join(field, 'stripe.code'), `invalid Stripe tax code ${JSON.stringify(t.stripe.code)}: must match txcd_########`);
   }
   if (t.taxCodeId !== undefined && !ULID_RE.test(t.taxCodeId)) {
-    ic.add(C.taxConfigInvalid, `invalid taxCodeId ${JSON.stringify(t.taxCodeId)}: must be a ULID`, join(field, 'taxCodeId'));
+    add(ic, C.taxConfigInvalid, join(field, 'taxCodeId'), `invalid taxCodeId ${JSON.stringify(t.taxCodeId)}: must be a ULID`);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rate cards
+// Rate cards (productcatalog/ratecard.go)
 
-/**
- * One rate card. `planCadence` (when the container has one) drives the alignment rule:
- * a recurring rate card's cadence must equal, divide or be divisible by the plan cadence.
- */
-export function validateRateCard(
-  ic: IssueCollector,
-  rc: RateCard,
-  field: string,
-  ctx: CatalogContext,
-  stage: Stage,
-  planCadence?: IsoDuration,
-): void {
-  validateKey(ic, rc.key, join(field, 'key'));
-  validateName(ic, rc.name, join(field, 'name'));
+/** One rate card's own rules; `rcPath` is its JSONPath (`…ratecards[?(@.key=='x')]`). */
+export function validateRateCard(ic: IssueCollector, rc: RateCard, rcPath: string): void {
+  validateKey(ic, rc.key, join(rcPath, 'key'));
+  validateName(ic, rc.name, join(rcPath, 'name'));
   if (rc.type !== 'flat_fee' && rc.type !== 'usage_based') {
-    ic.add(C.rateCardTypeInvalid, `invalid rate card type ${JSON.stringify((rc as { type?: unknown }).type)}`, join(field, 'type'));
+    add(ic, C.rateCardTypeInvalid, join(rcPath, 'type'), `invalid rate card type ${JSON.stringify((rc as { type?: unknown }).type)}`);
     return;
   }
+  if (rc.entitlementTemplate) validateEntitlementTemplate(ic, rc.entitlementTemplate, rc, rcPath);
+  if (rc.taxConfig) validateTaxConfig(ic, rc.taxConfig, join(rcPath, 'taxConfig'));
 
-  let feature: Feature | undefined;
-  if (rc.featureKey !== undefined && rc.featureKey !== null) {
-    if (rc.featureKey !== rc.key) {
-      ic.add(C.rateCardKeyFeatureKeyMismatch, `rate card key ${rc.key} must equal its feature key ${rc.featureKey}`, join(field, 'featureKey'));
-    }
-    feature = ctx.features(rc.featureKey);
-    if (!feature) {
-      ic.add(C.rateCardFeatureNotFound, `feature ${rc.featureKey} not found`, join(field, 'featureKey'));
-    } else if (feature.archivedAt && stage === 'publish') {
-      ic.add(C.rateCardFeatureArchived, `feature ${rc.featureKey} is archived`, join(field, 'featureKey'));
-    }
-  }
-
-  // cadence: usage-based rate cards always recur; a flat fee with no cadence is a one-time fee
-  const cadenceField = join(field, 'billingCadence');
-  let cadence: IsoDuration | undefined;
-  if (rc.billingCadence === null || rc.billingCadence === undefined) {
-    if (rc.type === 'usage_based') ic.add(C.rateCardBillingCadenceMissing, 'a usage-based rate card needs a billing cadence', cadenceField);
-  } else {
-    cadence = rateCardCadence(ic, rc.billingCadence, cadenceField);
-  }
-  if (cadence && planCadence && !cadencesAlign(cadence, planCadence)) {
-    ic.add(
-      C.rateCardBillingCadenceUnaligned,
-      `rate card billing cadence ${rc.billingCadence} does not align with the plan billing cadence (must be equal, a multiple or a divisor)`,
-      cadenceField,
-    );
-  }
-
-  const priceField = join(field, 'price');
+  const priceField = join(rcPath, 'price');
   if (rc.price) {
     if (rc.type === 'flat_fee' && rc.price.type !== 'flat') {
-      ic.add(C.flatFeeRateCardWithNonFlatPrice, 'a flat fee rate card only takes a flat price', join(priceField, 'type'));
+      add(ic, C.flatFeeRateCardWithNonFlatPrice, join(priceField, 'type'), 'a flat fee rate card only takes a flat price');
     } else {
       validatePrice(ic, rc.price, priceField);
     }
-    if (rc.type === 'usage_based' && rc.price.type !== 'flat') {
-      // a usage price needs a metered feature to rate
-      if (!rc.featureKey) {
-        if (stage === 'publish') ic.add(C.usageBasedPriceWithNoFeature, 'a usage-based price needs a feature', join(field, 'featureKey'));
-      } else if (feature && !feature.meterSlug) {
-        ic.add(C.usageBasedPriceWithFeatureAndNoMeter, `a usage-based price needs a metered feature; ${feature.key} has no meter`, join(field, 'featureKey'));
-      }
-    }
+    if (rc.price.type !== 'flat' && !rc.featureKey) add(ic, C.usageBasedPriceWithNoFeature, join(rcPath, 'featureKey'));
   }
+  if (rc.featureKey !== undefined && rc.featureKey !== null && rc.featureKey !== rc.key) {
+    add(ic, C.rateCardKeyFeatureKeyMismatch, join(rcPath, 'key'));
+  }
+  if (rc.discounts) validateDiscounts(ic, rc.discounts, rc.price, join(rcPath, 'discounts'));
 
-  if (rc.discounts) validateDiscounts(ic, rc.discounts, rc.price, join(field, 'discounts'));
-  if (rc.entitlementTemplate) validateEntitlementTemplate(ic, rc.entitlementTemplate, rc, feature, join(field, 'entitlementTemplate'));
-  if (rc.taxConfig) validateTaxConfig(ic, rc.taxConfig, join(field, 'taxConfig'));
+  // usage-based rate cards always recur; a flat fee with no cadence is a one-time fee
+  const cadenceField = join(rcPath, 'billingCadence');
+  if (rc.billingCadence === null || rc.billingCadence === undefined) {
+    if (rc.type === 'usage_based') add(ic, C.rateCardBillingCadenceMissing, cadenceField, 'a usage-based rate card needs a billing cadence');
+  } else {
+    rateCardCadence(ic, rc.billingCadence, cadenceField);
+  }
 }
 
-function validateRateCards(
-  ic: IssueCollector,
-  rateCards: RateCard[],
-  base: string,
-  ctx: CatalogContext,
-  stage: Stage,
-  planCadence?: IsoDuration,
-): void {
+/** ValidateRateCards: duplicated keys plus each rate card, under `<base>.ratecards[?(@.key=='x')]`. */
+function validateRateCards(ic: IssueCollector, rateCards: RateCard[], base: string): void {
   const seen = new Set<string>();
-  rateCards.forEach((rc, j) => {
-    const f = `${join(base, 'rateCards')}[${j}]`;
-    if (seen.has(rc.key)) ic.add(C.rateCardDuplicatedKey, `duplicated rate card key ${rc.key}`, join(f, 'key'));
+  for (const rc of rateCards) {
+    const rcPath = join(base, byKey('ratecards', rc.key));
+    if (seen.has(rc.key)) add(ic, C.rateCardDuplicatedKey, join(rcPath, 'key'));
     seen.add(rc.key);
-    validateRateCard(ic, rc, f, ctx, stage, planCadence);
-  });
+    validateRateCard(ic, rc, rcPath);
+  }
+}
+
+/**
+ * Create/update: every featureKey must name a feature (featureresolver/ratecard.go). A feature
+ * archived since is let through here and refused at publish.
+ */
+function resolveRateCardFeatures(ic: IssueCollector, rateCards: RateCard[], base: string, ctx: CatalogContext): void {
+  for (const rc of rateCards) {
+    if (rc.featureKey && !ctx.features(rc.featureKey)) add(ic, C.rateCardFeatureNotFound, join(join(base, byKey('ratecards', rc.key)), 'featureKey'));
+  }
+}
+
+/** Publish: ValidateRateCardsWithFeatures (under `<base>.rateCards[?(@.key=='x')]`). */
+function validateRateCardFeatures(ic: IssueCollector, rateCards: RateCard[], base: string, ctx: CatalogContext): void {
+  for (const rc of rateCards) {
+    if (!rc.featureKey) continue;
+    const f = join(join(base, byKey('rateCards', rc.key)), 'featureKey');
+    const feature = ctx.features(rc.featureKey);
+    if (!feature) {
+      add(ic, C.rateCardFeatureNotFound, f);
+      continue;
+    }
+    if (feature.archivedAt) add(ic, C.rateCardFeatureArchived, f);
+    if (rc.price && rc.price.type !== 'flat' && !feature.meterSlug) add(ic, C.usageBasedPriceWithFeatureAndNoMeter, f);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
-// Plans
+// Plans (productcatalog/plan.go, phase.go)
 
-function validatePlan(ic: IssueCollector, plan: PlanShape, ctx: CatalogContext, stage: Stage): void {
-  validateKey(ic, plan.key, 'key');
-  validateName(ic, plan.name, 'name');
-  validateCurrency(ic, plan.currency, 'currency');
-  const planCadence = validatePlanBillingCadence(ic, plan.billingCadence);
+/** Plan.Validate: every structural rule, warnings included (a draft's `validationErrors`). */
+export function validatePlan(plan: PlanShape): ValidationIssue[] {
+  const ic = new IssueCollector();
+  validateKey(ic, plan.key, join(ROOT, 'key'));
+  validateName(ic, plan.name, join(ROOT, 'name'));
   const phases = Array.isArray(plan.phases) ? plan.phases : [];
-
-  if (phases.length === 0 && stage === 'publish') ic.add(C.planWithNoPhases, 'a plan needs at least one phase', 'phases');
+  if (phases.length === 0) add(ic, C.planWithNoPhases, join(ROOT, 'phases'));
 
   const seen = new Set<string>();
   phases.forEach((ph, i) => {
-    const f = `phases[${i}]`;
-    validateKey(ic, ph.key, join(f, 'key'));
-    validateName(ic, ph.name, join(f, 'name'));
-    if (seen.has(ph.key)) ic.add(C.planPhaseDuplicatedKey, `duplicated plan phase key ${ph.key}`, join(f, 'key'));
+    const phPath = join(ROOT, byKey('phases', ph.key));
+    const last = i === phases.length - 1;
+    const hasDuration = ph.duration !== undefined && ph.duration !== null;
+    if (!last && !hasDuration) add(ic, C.planHasNonLastPhaseWithNoDuration, join(phPath, 'duration'));
+    if (last && hasDuration) add(ic, C.planHasLastPhaseWithDuration, join(phPath, 'duration'));
+    // the real selector names the key twice: phases[?(@.key=='a')].key plus the issue's own field
+    if (seen.has(ph.key)) add(ic, C.planPhaseDuplicatedKey, join(join(phPath, 'key'), 'key'));
     seen.add(ph.key);
 
-    const hasDuration = ph.duration !== undefined && ph.duration !== null;
+    validateKey(ic, ph.key, join(phPath, 'key'));
+    validateName(ic, ph.name, join(phPath, 'name'));
     if (hasDuration) {
       const d = parseIsoDuration(ph.duration as string);
-      if (!d || isZeroDuration(d)) ic.add(C.planPhaseDurationInvalid, `invalid phase duration ${JSON.stringify(ph.duration)}`, join(f, 'duration'));
+      if (!d) add(ic, C.planPhaseDurationInvalid, join(phPath, 'duration'), `invalid phase duration ${JSON.stringify(ph.duration)}`);
+      else if (!isAtLeastAnHour(d)) add(ic, C.planPhaseDurationLessThenAnHour, join(phPath, 'duration'));
     }
-    if (stage === 'publish') {
-      const last = i === phases.length - 1;
-      if (!last && !hasDuration) ic.add(C.planHasNonLastPhaseWithNoDuration, `phase ${ph.key} is not the last phase and has no duration`, join(f, 'duration'));
-      if (last && hasDuration) ic.add(C.planHasLastPhaseWithDuration, `the last phase ${ph.key} must not have a duration`, join(f, 'duration'));
-      if (!Array.isArray(ph.rateCards) || ph.rateCards.length === 0) {
-        ic.add(C.planPhaseHasNoRateCards, `phase ${ph.key} has no rate cards`, join(f, 'rateCards'));
+    const rateCards = Array.isArray(ph.rateCards) ? ph.rateCards : [];
+    if (rateCards.length === 0) add(ic, C.planPhaseHasNoRateCards, join(phPath, 'rateCards'));
+    else validateRateCards(ic, rateCards, phPath);
+  });
+
+  validateCurrency(ic, plan.currency, join(ROOT, 'currency'));
+  const planCadence = validatePlanBillingCadence(ic, plan.billingCadence);
+
+  // ValidatePlanHasAlignedBillingCadences: billables only (a rate card with a price)
+  if (planCadence) {
+    for (const ph of phases) {
+      for (const rc of Array.isArray(ph.rateCards) ? ph.rateCards : []) {
+        if (!rc.price || !rc.billingCadence) continue;
+        const c = parseIsoDuration(rc.billingCadence);
+        if (c && !isZeroDuration(c) && !cadencesAlign(c, planCadence)) {
+          add(ic, C.rateCardBillingCadenceUnaligned, join(join(join(ROOT, byKey('phases', ph.key)), byKey('rateCards', rc.key)), 'billingCadence'));
+        }
       }
     }
-    validateRateCards(ic, Array.isArray(ph.rateCards) ? ph.rateCards : [], f, ctx, stage, planCadence);
-  });
-}
-
-/** Rules that reject a create/update of a plan. */
-export function validatePlanForCreate(plan: PlanShape, ctx: CatalogContext): ValidationIssue[] {
-  const ic = new IssueCollector();
-  validatePlan(ic, plan, ctx, 'create');
+  }
   return ic.issues;
 }
 
-/** Rules that block publishing (a superset of the create rules); also a draft's `validationErrors`. */
-export function validatePlanForPublish(plan: PlanShape, ctx: CatalogContext): ValidationIssue[] {
+/** Create/update of a plan: featureKeys that name no feature. */
+export function resolvePlanFeatures(plan: PlanShape, ctx: CatalogContext): ValidationIssue[] {
   const ic = new IssueCollector();
-  validatePlan(ic, plan, ctx, 'publish');
+  for (const ph of plan.phases ?? []) resolveRateCardFeatures(ic, ph.rateCards ?? [], join(ROOT, byKey('phases', ph.key)), ctx);
+  return ic.issues;
+}
+
+/** Publish of a plan: ValidatePlanWithFeatures. */
+export function validatePlanFeatures(plan: PlanShape, ctx: CatalogContext): ValidationIssue[] {
+  const ic = new IssueCollector();
+  for (const ph of plan.phases ?? []) validateRateCardFeatures(ic, ph.rateCards ?? [], join(ROOT, byKey('phases', ph.key)), ctx);
   return ic.issues;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Add-ons
+// Add-ons (productcatalog/addon.go)
 
-function validateAddon(ic: IssueCollector, addon: AddonShape, ctx: CatalogContext, stage: Stage): void {
-  validateKey(ic, addon.key, 'key');
-  validateName(ic, addon.name, 'name');
-  validateCurrency(ic, addon.currency, 'currency');
+/** Addon.Validate: the structural rules (a draft add-on's `validationErrors`). */
+export function validateAddon(addon: AddonShape): ValidationIssue[] {
+  const ic = new IssueCollector();
+  validateKey(ic, addon.key, join(ROOT, 'key'));
+  validateName(ic, addon.name, join(ROOT, 'name'));
   if (addon.instanceType !== 'single' && addon.instanceType !== 'multiple') {
-    ic.add(C.addonInstanceTypeInvalid, `invalid instance type ${JSON.stringify(addon.instanceType)}`, 'instanceType');
+    add(ic, C.addonInstanceTypeInvalid, join(ROOT, 'instanceType'), 'invalid instance type');
   }
   const rateCards = Array.isArray(addon.rateCards) ? addon.rateCards : [];
-  if (rateCards.length === 0 && stage === 'publish') ic.add(C.addonWithNoRateCards, 'an add-on needs at least one rate card', 'rateCards');
-  validateRateCards(ic, rateCards, '', ctx, stage);
-  if (addon.instanceType === 'multiple') {
-    // a boolean entitlement cannot be "bought" more than once
-    rateCards.forEach((rc, j) => {
-      if (rc.entitlementTemplate?.type === 'boolean') {
-        ic.add(
-          C.addonMultipleInstanceWithBooleanEntitlement,
-          'a multiple-instance add-on cannot grant a boolean entitlement',
-          `rateCards[${j}].entitlementTemplate`,
-        );
-      }
-    });
-  }
-}
-
-export function validateAddonForCreate(addon: AddonShape, ctx: CatalogContext): ValidationIssue[] {
-  const ic = new IssueCollector();
-  validateAddon(ic, addon, ctx, 'create');
+  if (rateCards.length === 0) add(ic, C.addonHasNoRateCards, join(ROOT, 'rateCards'));
+  else validateRateCards(ic, rateCards, ROOT);
+  validateCurrency(ic, addon.currency, join(ROOT, 'currency'));
   return ic.issues;
 }
 
-export function validateAddonForPublish(addon: AddonShape, ctx: CatalogContext): ValidationIssue[] {
+/** Create/update of an add-on: featureKeys that name no feature. */
+export function resolveAddonFeatures(addon: AddonShape, ctx: CatalogContext): ValidationIssue[] {
   const ic = new IssueCollector();
-  validateAddon(ic, addon, ctx, 'publish');
+  resolveRateCardFeatures(ic, addon.rateCards ?? [], ROOT, ctx);
+  return ic.issues;
+}
+
+/**
+ * Addon.Publishable on top of Validate: billable rate cards share one cadence, and a
+ * multiple-instance add-on sells only free or flat prices. Plus the feature checks.
+ */
+export function validateAddonPublishable(addon: AddonShape, ctx: CatalogContext): ValidationIssue[] {
+  const ic = new IssueCollector();
+  const rateCards = Array.isArray(addon.rateCards) ? addon.rateCards : [];
+  const cadences = new Set<string>();
+  for (const rc of rateCards) {
+    const c = rc.price && rc.billingCadence ? parseIsoDuration(rc.billingCadence) : undefined;
+    if (c) cadences.add(`${c.months}:${c.seconds}`);
+  }
+  if (cadences.size > 1) add(ic, C.rateCardMultipleBillingCadence, join(join(ROOT, 'ratecards[*]'), 'billingCadence'));
+  if (addon.instanceType === 'multiple') {
+    // the real check stops at the first offending rate card
+    const bad = rateCards.find((rc) => rc.price && rc.price.type !== 'flat');
+    if (bad) add(ic, C.addonInvalidPriceForMultiInstance, join(join(ROOT, byKey('ratecards', bad.key)), 'price'));
+  }
+  validateRateCardFeatures(ic, rateCards, ROOT, ctx);
   return ic.issues;
 }
 

@@ -16,7 +16,7 @@ import type {
   PriceTier,
   RateCard,
 } from '../../../domain/catalog/types.ts';
-import { DomainError, ErrorKind, validationError, type ValidationIssue } from '../../../domain/shared/errors.ts';
+import { validationError, type ValidationIssue } from '../../../domain/shared/errors.ts';
 import { CatalogIssueCode } from '../../../domain/catalog/errors.ts';
 import type { components } from '../api.gen.ts';
 import { fromApiQueryFilter, toApiQueryFilter } from './metering.ts';
@@ -108,12 +108,14 @@ const fromApiTier = (t: S['BillingPriceTier']): PriceTier =>
     unitPrice: t.unit_price ? { type: 'unit' as const, amount: t.unit_price.amount } : undefined,
   });
 
-/** v3 has no package / dynamic prices: a v1 rate card using one cannot be shown on v3. */
-function unsupportedPrice(type: string, key: string): never {
-  throw new DomainError(ErrorKind.notImplemented, 'price_type_not_supported_by_v3', `rate card ${key} has a ${type} price, which the Konnect v3 API cannot represent`);
-}
-
-function toApiPrice(p: Price | null, rcKey: string): ApiPrice {
+/**
+ * v3 has no package or dynamic price: the real service shows a v1 one as a unit price plus the
+ * `unit_config` that says what v1 did implicitly (api/v3/handlers/plans/convert.go
+ * ToAPIBillingPrice, ToAPIBillingRateCardUnitConfig): a dynamic price is a unit price of 1 on
+ * the usage multiplied by the multiplier; a package price is its package amount per
+ * ceil(usage / quantityPerPackage).
+ */
+function toApiPrice(p: Price | null): ApiPrice {
   if (!p) return { type: 'free' };
   switch (p.type) {
     case 'flat':
@@ -122,9 +124,17 @@ function toApiPrice(p: Price | null, rcKey: string): ApiPrice {
       return { type: 'unit', amount: p.amount };
     case 'tiered':
       return { type: p.mode, tiers: p.tiers.map(toApiTier) } as ApiPrice;
-    default:
-      return unsupportedPrice(p.type, rcKey);
+    case 'dynamic':
+      return { type: 'unit', amount: '1' };
+    case 'package':
+      return { type: 'unit', amount: p.amount };
   }
+}
+
+function unitConfigOfPrice(p: Price | null): Record<string, unknown> | undefined {
+  if (p?.type === 'dynamic') return { operation: 'multiply', conversion_factor: p.multiplier ?? '1' };
+  if (p?.type === 'package') return { operation: 'divide', conversion_factor: p.quantityPerPackage, rounding: 'ceiling' };
+  return undefined;
 }
 
 const commitmentsOf = (p: Price | null): Commitments | undefined =>
@@ -167,11 +177,12 @@ function fromApiEntitlement(e: S['BillingRateCardEntitlement']): EntitlementTemp
 
 // ---------------------------------------------------------------------------------- rate cards
 
-export function toApiRateCard(rc: RateCard, currency: string): ApiRateCard {
-  return toApiRateCardLoose(rc, currency) as unknown as ApiRateCard;
+/** `withLabels`: add-on rate cards show their labels, plan rate cards do not (plans/convert.go vs addons/convert.go). */
+export function toApiRateCard(rc: RateCard, withLabels: boolean): ApiRateCard {
+  return toApiRateCardLoose(rc, withLabels) as unknown as ApiRateCard;
 }
 
-function toApiRateCardLoose(rc: RateCard, currency: string): Record<string, unknown> {
+function toApiRateCardLoose(rc: RateCard, withLabels: boolean): Record<string, unknown> {
   const price = rc.price as Price | null;
   const c = commitmentsOf(price);
   const pct = rc.discounts?.percentage?.percentage;
@@ -180,12 +191,12 @@ function toApiRateCardLoose(rc: RateCard, currency: string): Record<string, unkn
     : undefined;
   return dropUndefined({
     name: rc.name,
-    labels: nonEmpty(rc.metadata),
+    labels: withLabels ? nonEmpty(rc.metadata) : undefined,
     key: rc.key,
     feature: rc.featureId ? { id: rc.featureId } : undefined,
-    currency,
+    // `currency` is shown only for a per-rate-card override, which localmeter does not store
     billing_cadence: rc.billingCadence ?? undefined,
-    price: toApiPrice(price, rc.key),
+    price: toApiPrice(price),
     unit_config: rc.unitConfig
       ? dropUndefined({
           operation: rc.unitConfig.operation,
@@ -194,9 +205,10 @@ function toApiRateCardLoose(rc: RateCard, currency: string): Record<string, unkn
           precision: rc.unitConfig.precision,
           display_unit: rc.unitConfig.displayUnit,
         })
-      : undefined,
+      : unitConfigOfPrice(price),
     payment_term: price?.type === 'flat' ? (price.paymentTerm ?? 'in_advance') : undefined,
-    commitments: c ? dropUndefined({ minimum_amount: c.minimumAmount, maximum_amount: c.maximumAmount }) : undefined,
+    // commitments belong to usage-based rate cards only
+    commitments: c && rc.type === 'usage_based' ? dropUndefined({ minimum_amount: c.minimumAmount, maximum_amount: c.maximumAmount }) : undefined,
     discounts,
     tax_config: rc.taxConfig?.taxCodeId ? dropUndefined({ behavior: rc.taxConfig.behavior, code: { id: rc.taxConfig.taxCodeId } }) : undefined,
     entitlement: rc.entitlementTemplate ? toApiEntitlement(rc.entitlementTemplate) : undefined,
@@ -269,28 +281,23 @@ export function fromApiRateCard(r: ApiRateCard, featureKeyOf: FeatureKeyOf, fiel
 
 // ---------------------------------------------------------------------------------- plans
 
+/** `code`, `field` (the same JSONPath as v1, camelCase names) and `message` only (plans/convert.go). */
 const toApiValidationErrors = (issues: ValidationIssue[]): S['ProductCatalogValidationError'][] | undefined =>
-  issues.length
-    ? issues.map((i) => {
-        const { code, message, field, severity: _s, component: _c, ...attrs } = i;
-        return dropUndefined({ code, message, field: field ?? '', attributes: nonEmpty(attrs) });
-      })
-    : undefined;
+  issues.length ? issues.map((i) => ({ code: i.code, message: i.message, field: i.field ?? '' })) : undefined;
 
-const toApiPhase = (ph: PlanPhase, currency: string): S['BillingPlanPhase'] =>
+/** Plan reads carry no labels on the plan, its phases or rate cards (plans/convert.go ToAPIBillingPlan). */
+const toApiPhase = (ph: PlanPhase): S['BillingPlanPhase'] =>
   dropUndefined({
     name: ph.name,
-    labels: nonEmpty(ph.metadata),
     key: ph.key,
     duration: ph.duration ?? undefined,
-    rate_cards: ph.rateCards.map((rc) => toApiRateCard(rc, currency)),
+    rate_cards: ph.rateCards.map((rc) => toApiRateCard(rc, false)),
   });
 
 export function toApiPlan(p: Plan): ApiPlan {
   return dropUndefined({
     id: p.id,
     name: p.name,
-    labels: nonEmpty(p.metadata),
     created_at: p.createdAt,
     updated_at: p.updatedAt,
     deleted_at: p.deletedAt,
@@ -302,7 +309,7 @@ export function toApiPlan(p: Plan): ApiPlan {
     effective_from: p.effectiveFrom,
     effective_to: p.effectiveTo,
     status: p.status,
-    phases: p.phases.map((ph) => toApiPhase(ph, p.currency)),
+    phases: p.phases.map(toApiPhase),
     settlement_mode: p.settlementMode ?? 'credit_then_invoice',
     validation_errors: toApiValidationErrors(p.validationErrors),
   });
@@ -363,7 +370,7 @@ export function toApiAddon(a: Addon): ApiAddon {
     effective_from: a.effectiveFrom,
     effective_to: a.effectiveTo,
     status: a.status,
-    rate_cards: a.rateCards.map((rc) => toApiRateCard(rc, a.currency)),
+    rate_cards: a.rateCards.map((rc) => toApiRateCard(rc, true)),
     validation_errors: toApiValidationErrors(a.validationErrors),
   });
 }

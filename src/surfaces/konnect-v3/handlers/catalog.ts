@@ -187,7 +187,7 @@ export const archiveAddon: Handler = async (c) => ok(toApiAddon(await c.run((tx)
 
 export const listPlanAddons: Handler = (c) => {
   const page = parsePage(c.query.page);
-  const res = c.read((tx) => c.services.planAddons.listPlanAddons(tx, { planIdOrKey: c.params.planId!, page: page.number, pageSize: page.size }));
+  const res = c.read((tx) => c.services.planAddons.listPlanAddons(tx, { planIdOrKey: c.params.planId!, page: page.number, pageSize: page.size, orderBy: 'created_at', order: 'ASC' }));
   return ok({ data: res.items.map(toApiPlanAddon), meta: { page: { number: page.number, size: page.size, total: res.totalCount } } });
 };
 

@@ -4,7 +4,8 @@
  * `unitConfig`, `meterId`) from responses, turn domain issues into v1 `ValidationError`s
  * (`field` is required there) and coerce v1 query parameters into the service list inputs.
  */
-import type { ValidationIssue } from '../../../domain/shared/errors.ts';
+import { validationError, type ValidationIssue } from '../../../domain/shared/errors.ts';
+import { CATALOG_MESSAGES, CatalogIssueCode } from '../../../domain/catalog/errors.ts';
 import type { CreateAddonInput, ListAddonsInput, UpdateAddonInput } from '../../../domain/catalog/AddonService.ts';
 import type { CreateFeatureInput, FeatureOrderBy, ListFeaturesInput } from '../../../domain/catalog/FeatureService.ts';
 import type { CreatePlanAddonInput, ListPlanAddonsInput, UpdatePlanAddonInput } from '../../../domain/catalog/PlanAddonService.ts';
@@ -69,7 +70,8 @@ function pageInput(q: Record<string, unknown>, rawKeys: ReadonlySet<string>, lim
     page: pick('page'),
     pageSize: pick('pageSize'),
     ...(limitOffset ? { limit: pick('limit'), offset: pick('offset') } : {}),
-    order: str(q.order) as SortOrder | undefined,
+    // the validator fills in the document's default (ASC); the real default differs per list
+    order: rawKeys.has('order') ? (str(q.order) as SortOrder | undefined) : undefined,
   });
 }
 
@@ -78,7 +80,7 @@ export function fromApiListFeaturesQuery(q: Record<string, unknown>, rawKeys: Re
     ...pageInput(q, rawKeys, true),
     meterSlug: list(q.meterSlug),
     includeArchived: bool(q.includeArchived),
-    orderBy: str(q.orderBy) as FeatureOrderBy | undefined,
+    orderBy: rawKeys.has('orderBy') ? (str(q.orderBy) as FeatureOrderBy | undefined) : undefined,
   });
 }
 
@@ -94,7 +96,8 @@ export function fromApiListPlansQuery(q: Record<string, unknown>, rawKeys: Reado
     status: list(q.status) as PlanStatus[] | undefined,
     currency: list(q.currency),
     includeDeleted: bool(q.includeDeleted),
-    orderBy: str(q.orderBy) as PlanOrderBy | undefined,
+    orderBy: rawKeys.has('orderBy') ? (str(q.orderBy) as PlanOrderBy | undefined) : undefined,
+    excludeUnitConfig: true,
   });
 }
 
@@ -107,7 +110,8 @@ export function fromApiListAddonsQuery(q: Record<string, unknown>, rawKeys: Read
     status: list(q.status) as AddonStatus[] | undefined,
     currency: list(q.currency),
     includeDeleted: bool(q.includeDeleted),
-    orderBy: str(q.orderBy) as ListAddonsInput['orderBy'],
+    orderBy: rawKeys.has('orderBy') ? (str(q.orderBy) as ListAddonsInput['orderBy']) : undefined,
+    excludeUnitConfig: true,
   });
 }
 
@@ -119,7 +123,7 @@ export function fromApiListPlanAddonsQuery(planIdOrKey: string, q: Record<string
     key: list(q.key),
     keyVersion: keyVersion(q.keyVersion),
     includeDeleted: bool(q.includeDeleted),
-    orderBy: str(q.orderBy) as ListPlanAddonsInput['orderBy'],
+    orderBy: rawKeys.has('orderBy') ? (str(q.orderBy) as ListPlanAddonsInput['orderBy']) : undefined,
   });
 }
 
@@ -127,13 +131,33 @@ export function fromApiListPlanAddonsQuery(planIdOrKey: string, q: Record<string
 // ---------------------------------------------------------------------------------------------
 // Issues
 
-/** Domain issues → v1 `ValidationError` (read-only `validationErrors` of drafts). */
-export function toApiValidationErrors(issues: ValidationIssue[]): ApiValidationError[] {
+/**
+ * Domain issues → v1 `ValidationError` (read-only `validationErrors`): `code`, `field`,
+ * `message` and the issue's own attributes, no severity; `null` when there is nothing to
+ * report (productcatalog/http/mapping.go FromValidationErrors, no omitempty).
+ */
+export function toApiValidationErrors(issues: ValidationIssue[]): ApiValidationError[] | null {
+  if (issues.length === 0) return null;
   return issues.map((i) => {
-    const { code, message, field, severity, component, ...attrs } = i;
-    const attributes = { ...attrs, ...(severity ? { severity } : {}), ...(component ? { component } : {}) };
-    return { field: field ?? '', code, message, ...(Object.keys(attributes).length > 0 ? { attributes } : {}) };
+    const { code, message, field, severity: _s, component: _c, ...attrs } = i;
+    return { field: field ?? '', code, message, ...(Object.keys(attrs).length > 0 ? { attributes: attrs } : {}) };
   });
+}
+
+/**
+ * v1 has no `unit_config`: a plan or add-on carrying one (authored through v3) is refused
+ * rather than shown without it, since that would change what its prices mean
+ * (plan/httpdriver/plan.go, addon/httpdriver/addon.go: ErrUnitConfigNotRepresentable).
+ */
+export function assertV1Representable<T extends { phases?: PlanPhase[]; rateCards?: RateCard[] }>(x: T): T {
+  const cards = x.phases ? x.phases.flatMap((ph) => ph.rateCards) : (x.rateCards ?? []);
+  if (cards.some((rc) => rc.unitConfig)) {
+    const message = CATALOG_MESSAGES[CatalogIssueCode.unitConfigNotRepresentable]!;
+    throw validationError(CatalogIssueCode.unitConfigNotRepresentable, message, [
+      { code: CatalogIssueCode.unitConfigNotRepresentable, message, severity: 'critical' },
+    ]);
+  }
+  return x;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,7 +351,7 @@ export function toApiPlan(p: Plan): ApiPlan {
     currency: p.currency,
     billingCadence: p.billingCadence,
     proRatingConfig: p.proRatingConfig,
-    alignment: p.alignment,
+    // no `alignment`: the real FromPlan never sets it (plan/httpdriver/mapping.go)
     settlementMode: p.settlementMode ?? 'credit_then_invoice',
     effectiveFrom: p.effectiveFrom,
     effectiveTo: p.effectiveTo,

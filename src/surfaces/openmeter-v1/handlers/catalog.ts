@@ -7,6 +7,7 @@ import { toApiPage } from '../convert/paging.ts';
 import type { components } from '../api.gen.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
+  assertV1Representable,
   fromApiAddonCreate,
   fromApiAddonUpdate,
   fromApiFeatureCreate,
@@ -73,12 +74,15 @@ export async function createPlan(c: HandlerContext): Promise<Reply> {
 export function getPlan(c: HandlerContext): Reply {
   const includeLatest = c.query.includeLatest === true || c.query.includeLatest === 'true';
   const p = c.read((tx) => svc(c).plans.getPlan(tx, { idOrKey: c.params.planId!, includeLatest }));
-  return ok(toApiPlan(p));
+  return ok(toApiPlan(assertV1Representable(p)));
 }
 
 export async function updatePlan(c: HandlerContext): Promise<Reply> {
   const input = fromApiPlanUpdate(c.params.planId!, c.body as S['PlanReplaceUpdate']);
-  const p = await c.run((tx) => svc(c).plans.updatePlan(tx, input));
+  const p = await c.run((tx) => {
+    assertV1Representable(svc(c).plans.getPlan(tx, { idOrKey: input.id }));
+    return svc(c).plans.updatePlan(tx, input);
+  });
   return ok(toApiPlan(p));
 }
 
@@ -88,18 +92,25 @@ export async function deletePlan(c: HandlerContext): Promise<Reply> {
 }
 
 export async function publishPlan(c: HandlerContext): Promise<Reply> {
-  const p = await c.run((tx) => svc(c).plans.publishPlan(tx, { id: c.params.planId! }));
+  const p = await c.run((tx) => {
+    assertV1Representable(svc(c).plans.getPlan(tx, { idOrKey: c.params.planId! }));
+    return svc(c).plans.publishPlan(tx, { id: c.params.planId! });
+  });
   return ok(toApiPlan(p));
 }
 
 export async function archivePlan(c: HandlerContext): Promise<Reply> {
-  const p = await c.run((tx) => svc(c).plans.archivePlan(tx, { id: c.params.planId! }));
+  const p = await c.run((tx) => {
+    assertV1Representable(svc(c).plans.getPlan(tx, { idOrKey: c.params.planId! }));
+    return svc(c).plans.archivePlan(tx, { id: c.params.planId! });
+  });
   return ok(toApiPlan(p));
 }
 
 /** `POST /api/v1/plans/{planIdOrKey}/next`: a new draft copied from the latest published version. */
 export async function nextPlan(c: HandlerContext): Promise<Reply> {
-  const p = await c.run((tx) => svc(c).plans.nextPlanVersion(tx, { idOrKey: c.params.planIdOrKey! }));
+  // a new version of a plan v1 cannot show is refused (the unit of work is discarded)
+  const p = await c.run((tx) => assertV1Representable(svc(c).plans.nextPlanVersion(tx, { idOrKey: c.params.planIdOrKey! })));
   return ok(toApiPlan(p), 201);
 }
 
@@ -120,12 +131,15 @@ export async function createAddon(c: HandlerContext): Promise<Reply> {
 export function getAddon(c: HandlerContext): Reply {
   const includeLatest = c.query.includeLatest === true || c.query.includeLatest === 'true';
   const a = c.read((tx) => svc(c).addons.getAddon(tx, { idOrKey: c.params.addonId!, includeLatest }));
-  return ok(toApiAddon(a));
+  return ok(toApiAddon(assertV1Representable(a)));
 }
 
 export async function updateAddon(c: HandlerContext): Promise<Reply> {
   const input = fromApiAddonUpdate(c.params.addonId!, c.body as S['AddonReplaceUpdate']);
-  const a = await c.run((tx) => svc(c).addons.updateAddon(tx, input));
+  const a = await c.run((tx) => {
+    assertV1Representable(svc(c).addons.getAddon(tx, { idOrKey: input.id }));
+    return svc(c).addons.updateAddon(tx, input);
+  });
   return ok(toApiAddon(a));
 }
 
@@ -135,12 +149,18 @@ export async function deleteAddon(c: HandlerContext): Promise<Reply> {
 }
 
 export async function publishAddon(c: HandlerContext): Promise<Reply> {
-  const a = await c.run((tx) => svc(c).addons.publishAddon(tx, { id: c.params.addonId! }));
+  const a = await c.run((tx) => {
+    assertV1Representable(svc(c).addons.getAddon(tx, { idOrKey: c.params.addonId! }));
+    return svc(c).addons.publishAddon(tx, { id: c.params.addonId! });
+  });
   return ok(toApiAddon(a));
 }
 
 export async function archiveAddon(c: HandlerContext): Promise<Reply> {
-  const a = await c.run((tx) => svc(c).addons.archiveAddon(tx, { id: c.params.addonId! }));
+  const a = await c.run((tx) => {
+    assertV1Representable(svc(c).addons.getAddon(tx, { idOrKey: c.params.addonId! }));
+    return svc(c).addons.archiveAddon(tx, { id: c.params.addonId! });
+  });
   return ok(toApiAddon(a));
 }
 
