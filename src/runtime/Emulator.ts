@@ -5,6 +5,7 @@ import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { EventStores } from '../store/eventStores.ts';
 import { Store, type Work } from '../store/Store.ts';
 import type { Command, ControlPort, EmulatorPort } from '../surfaces/http/emulatorPort.ts';
+import { DEFAULT_NAMESPACE } from '../surfaces/http/namespaces.ts';
 import { ControllableClock } from './ControllableClock.ts';
 import { EffectDispatcher } from './effects.ts';
 import { RequestJournal } from './RequestJournal.ts';
@@ -74,6 +75,8 @@ export class Emulator implements EmulatorPort {
       read: (ns, fn) => this.read(ns, fn),
     });
     this.control = this.controlPort();
+    // the OpenMeter organisation exists from the start, as a hosted one does
+    this.provision(DEFAULT_NAMESPACE);
   }
 
   /**
@@ -90,7 +93,9 @@ export class Emulator implements EmulatorPort {
     return result;
   }
 
+  /** A read never creates a namespace: one nobody has written to reads as empty. */
   read<T>(ns: string, fn: (tx: UnitOfWork) => T): T {
+    if (!this.store.has(ns)) return fn(this.store.beginDetached(ns));
     this.provision(ns);
     return fn(this.store.begin(ns));
   }
@@ -161,6 +166,7 @@ export class Emulator implements EmulatorPort {
     this.provisioned.clear();
     await this.store.importAll((snap.namespaces ?? {}) as Parameters<Store['importAll']>[0]);
     await this.events.importAll((snap.events ?? {}) as Record<string, unknown[]>);
+    this.provision(DEFAULT_NAMESPACE);
     const clock = snap.clock as { now?: string; frozen?: boolean } | undefined;
     if (clock?.now) this.clock.set(new Date(clock.now));
     if (clock?.frozen === true) this.clock.freeze();
@@ -173,6 +179,7 @@ export class Emulator implements EmulatorPort {
     this.store.reset(ns);
     if (ns) this.provisioned.delete(ns);
     else this.provisioned.clear();
+    this.provision(DEFAULT_NAMESPACE);
   }
 
   async flush(): Promise<void> {

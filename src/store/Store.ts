@@ -274,6 +274,15 @@ export class Store {
     return new Work(ns, this.namespace(ns));
   }
 
+  has(ns: string): boolean {
+    return this.namespaces.has(ns);
+  }
+
+  /** A read of a namespace that does not exist: empty, and nothing is created on disk or in memory. */
+  beginDetached(ns: string): Work {
+    return new Work(ns, new NamespaceState(ns, null));
+  }
+
   /** Snapshot of ALL namespaces (records only). */
   exportAll(): Record<string, SnapshotFile> {
     const out: Record<string, SnapshotFile> = {};
