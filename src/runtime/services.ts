@@ -5,6 +5,7 @@ import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
 import { PlanService } from '../domain/catalog/PlanService.ts';
+import { FeatureCostService } from '../domain/cost/FeatureCostService.ts';
 import { CustomerService } from '../domain/customers/CustomerService.ts';
 import { EntitlementService } from '../domain/entitlements/EntitlementService.ts';
 import { MeteringService } from '../domain/metering/MeteringService.ts';
@@ -55,6 +56,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     addons: new AddonService(deps),
     planAddons: new PlanAddonService(deps),
     customers,
+    featureCosts: new FeatureCostService({ features, usage: metering }),
     entitlements: new EntitlementService({ ...deps, metering, customers, features }),
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: zuploAccount }),

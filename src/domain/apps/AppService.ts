@@ -1,6 +1,6 @@
 import type { CustomerService } from '../customers/CustomerService.ts';
 import type { Clock } from '../shared/clock.ts';
-import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
+import { DomainError, ErrorKind, IssueCollector, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';

@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.ts';
-import { isUlid, type IdGenerator } from '../shared/ids.ts';
+import type { IdGenerator } from '../shared/ids.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { assertPageInput, paginate, type Page } from '../shared/paging.ts';

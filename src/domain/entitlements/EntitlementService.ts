@@ -5,7 +5,6 @@ import type { MeteringService } from '../metering/MeteringService.ts';
 import type { Clock } from '../shared/clock.ts';
 import { conflict, IssueCollector, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
-import { isUlid } from '../shared/ids.ts';
 import { D, toDecimalString } from '../shared/money.ts';
 import { ceilToMinute, floorToMinute } from '../shared/period.ts';
 import { addDuration, isZero, parseDuration, recurrencePeriodAt } from '../shared/recurrence.ts';
@@ -34,7 +33,6 @@ import {
   type ListEntitlementsInput,
   type ListGrantsInput,
   type Page,
-  type PageInput,
   type ResetInput,
 } from './types.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';

@@ -24,13 +24,10 @@ import {
   type NotificationEvent,
   type NotificationRule,
   type Page,
-  type PageInput,
   type PendingDelivery,
   type RuleInput,
 } from './types.ts';
 
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
 const SECRET_RE = /^(whsec_)?[a-zA-Z0-9+/=]{32,100}$/;
 const ENTITLEMENT_TYPES: readonly string[] = [NotificationEventType.balanceThreshold, NotificationEventType.entitlementReset];
 const THRESHOLD_TYPES: readonly string[] = Object.values(ThresholdType);

@@ -5,6 +5,7 @@ import type { AddonService } from '../../domain/catalog/AddonService.ts';
 import type { FeatureService } from '../../domain/catalog/FeatureService.ts';
 import type { PlanAddonService } from '../../domain/catalog/PlanAddonService.ts';
 import type { PlanService } from '../../domain/catalog/PlanService.ts';
+import type { FeatureCostService } from '../../domain/cost/FeatureCostService.ts';
 import type { CustomerService } from '../../domain/customers/CustomerService.ts';
 import type { EntitlementService } from '../../domain/entitlements/EntitlementService.ts';
 import type { MeteringService } from '../../domain/metering/MeteringService.ts';
@@ -27,6 +28,8 @@ export interface DomainServices {
   addons: AddonService;
   planAddons: PlanAddonService;
   customers: CustomerService;
+  /** what a feature's usage costs (v3 feature cost query) */
+  featureCosts: FeatureCostService;
   /** entitlements of customers and their grants (balances replayed from the meter on read) */
   entitlements: EntitlementService;
   /** Zuplo API-key buckets, consumers, keys, managers */

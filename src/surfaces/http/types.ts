@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { UnitOfWork } from '../../domain/shared/unitOfWork.ts';
 import type { Command, ControlPort, DomainServices } from './emulatorPort.ts';
 

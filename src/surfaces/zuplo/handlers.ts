@@ -1,4 +1,4 @@
-import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
+import type { HandlerMap } from '../http/types.ts';
 // The metering part of Zuplo is OpenMeter v1 behind a per-bucket prefix: same handlers,
 // the bucket's namespace, Zuplo's problem shape.
 import * as v1Metering from '../openmeter-v1/handlers/metering.ts';

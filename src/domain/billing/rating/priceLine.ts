@@ -1,4 +1,3 @@
-import type { Price } from '../../catalog/types.ts';
 import { TieredPriceMode } from '../../catalog/types.ts';
 import { flatPricer } from './flatPricer.ts';
 import { unitPricer } from './unitPricer.ts';

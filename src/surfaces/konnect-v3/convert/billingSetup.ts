@@ -1,7 +1,6 @@
 import { listingOf } from '../../../domain/apps/listings.ts';
 import { AppType, type App, type Capability, type CapabilityType, type MarketplaceListing, type UpdateAppInput } from '../../../domain/apps/types.ts';
 import type { BillingParty, BillingProfile, BillingWorkflow, BillingWorkflowInput, CreateBillingProfileInput } from '../../../domain/billing/profiles/types.ts';
-import type { Address } from '../../../domain/customers/types.ts';
 import type { components } from '../api.gen.ts';
 
 import { fromApiAddress, toApiAddress } from './address.ts';

@@ -1,4 +1,4 @@
-import type { Address, Customer, CustomerInput } from '../../../domain/customers/types.ts';
+import type { Customer, CustomerInput } from '../../../domain/customers/types.ts';
 import type { components } from '../api.gen.ts';
 
 import { fromApiAddress, toApiAddress } from './address.ts';

@@ -1,5 +1,4 @@
-import type { Addon, Feature, FilterString, Plan } from '../../../domain/catalog/types.ts';
-import { D, toDecimalString } from '../../../domain/shared/money.ts';
+import type { Feature, Plan } from '../../../domain/catalog/types.ts';
 import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
@@ -73,31 +72,25 @@ export const deleteFeature: Handler = async (c) => {
   return noContent();
 };
 
-/** Currency of feature costs: features carry none; manual unit costs are in the org currency. */
-const COST_CURRENCY = 'USD';
-
 /** usage of the feature's meter (with the feature's filters) × its manual unit cost */
 export const queryFeatureCost: Handler = (c) => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
   const groupBy = body.group_by_dimensions ?? [];
-  const { feature, result } = c.read((tx) => {
-    const feature = c.services.features.getFeature(tx, { idOrKey: c.params.featureId! });
-    if (!feature.meterId) {
-      const message = `feature ${feature.key} has no meter: its cost cannot be queried`;
-      throw validationError('feature_has_no_meter', message, [{ code: 'feature_has_no_meter', message, field: 'meter', severity: 'critical' }]);
-    }
-    const own: Record<string, FilterString> = feature.advancedMeterGroupByFilters ?? {};
-    return { feature, result: c.services.metering.queryMeter(tx, feature.meterId, fromApiMeterQuery(body, own)) };
-  });
-  const uc = feature.unitCost;
+  const r = c.read((tx) =>
+    c.services.featureCosts.queryFeatureCost(tx, { featureIdOrKey: c.params.featureId!, query: (own) => fromApiMeterQuery(body, own) }),
+  );
   return ok({
-    ...(result.from ? { from: result.from } : {}),
-    ...(result.to ? { to: result.to } : {}),
-    data: result.data.map((row) => {
-      const base = { usage: row.value, currency: COST_CURRENCY, from: row.windowStart, to: row.windowEnd, dimensions: dimensionsOf(row, groupBy) };
-      if (uc?.type === 'manual') return { ...base, cost: toDecimalString(D(row.value).times(uc.amount)) };
-      return { ...base, cost: null, detail: uc ? 'LLM pricing is not available in localmeter' : `feature ${feature.key} has no unit cost` };
-    }),
+    ...(r.from ? { from: r.from } : {}),
+    ...(r.to ? { to: r.to } : {}),
+    data: r.rows.map(({ row, usage, currency, cost, detail }) => ({
+      usage,
+      currency,
+      from: row.windowStart,
+      to: row.windowEnd,
+      dimensions: dimensionsOf(row, groupBy),
+      cost,
+      ...(detail !== undefined ? { detail } : {}),
+    })),
   });
 };
 

@@ -20,7 +20,6 @@ import type {
   FeatureUnitCost,
   FilterString,
   Metadata,
-  Page,
   PageInput,
   Plan,
   PlanAddon,
