@@ -3,7 +3,7 @@ import { conflict, IssueCollector, notFound } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { D, isDecimalString, toDecimalString } from '../shared/money.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
-import { FIAT_CURRENCIES, fiatCurrency } from './currencies.ts';
+import { FIAT_CURRENCIES, fiatCurrency } from '../shared/currencies.ts';
 import { ReferenceErrorCode as C } from './errors.ts';
 import { checkPeriod, instant } from './time.ts';
 import {

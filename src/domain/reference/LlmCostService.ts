@@ -3,7 +3,7 @@ import { IssueCollector, notFound } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { D, isDecimalString, toDecimalString } from '../shared/money.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
-import { fiatCurrency } from './currencies.ts';
+import { fiatCurrency } from '../shared/currencies.ts';
 import { ReferenceErrorCode as C } from './errors.ts';
 import { BUILT_IN_LLM_PRICES } from './llmPrices.ts';
 import { checkPeriod, instant } from './time.ts';

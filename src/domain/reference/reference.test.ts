@@ -5,7 +5,7 @@ import { DomainError } from '../shared/errors.ts';
 import { SequentialIds } from '../shared/ids.ts';
 import { currencyPrecision, roundMoney } from '../shared/money.ts';
 import { CurrencyService } from './CurrencyService.ts';
-import { FIAT_CURRENCIES, fiatCurrency } from './currencies.ts';
+import { FIAT_CURRENCIES, fiatCurrency } from '../shared/currencies.ts';
 import { BUILT_IN_LLM_PRICES, perToken } from './llmPrices.ts';
 import { LlmCostService } from './LlmCostService.ts';
 import { TaxCodeService } from './TaxCodeService.ts';

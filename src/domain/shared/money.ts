@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js';
-import { FIAT_MINOR_UNITS } from '../reference/currencies.ts';
+import { FIAT_MINOR_UNITS } from './currencies.ts';
 
 /**
  * Every amount and quantity is a Decimal; strings at rest and on the wire. This module is the

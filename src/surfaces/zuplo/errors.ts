@@ -2,13 +2,22 @@ import type { Request } from 'express';
 import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
 import { requestIdOf } from '../http/requestId.ts';
+import type { EmulatorPort } from '../http/emulatorPort.ts';
 import type { ProblemRenderer } from '../http/types.ts';
 
-const nowOf = (req: Request): Date => (req.app.locals.emulator as { clock: { now(): Date } }).clock.now();
+const nowOf = (req: Request): Date => (req.app.locals.emulator as EmulatorPort).control.clock().now;
+
+/**
+ * Domain errors Zuplo answers with a status their kind does not carry: the CLI reads a 422 on
+ * project creation as "name taken, pick another".
+ */
+const STATUS_BY_CODE: Record<string, number> = { project_name_taken: 422 };
 
 /** Zuplo problem: `https://httpproblems.com/http-status/<code>` types plus the gateway's `trace`. */
 export const renderZuploProblem: ProblemRenderer = (err: unknown, req: Request) => {
-  const c = classifyError(err);
+  const classified = classifyError(err);
+  const override = classified.domain ? STATUS_BY_CODE[classified.domain.code] : undefined;
+  const c = override ? { ...classified, status: override } : classified;
   // The MCP endpoints speak JSON-RPC 2.0: a body that is not JSON (-32700) or not a request object
   // (-32600) is answered as a JSON-RPC error, not as a problem.
   if (req.path.startsWith('/mcp') && c.status === 400) {

@@ -1,4 +1,3 @@
-import { DomainError } from '../../../domain/shared/errors.ts';
 import { sha256Hex } from '../../../domain/platform/PlatformService.ts';
 import { EnvironmentType } from '../../../domain/platform/types.ts';
 import { loadSpec } from '../../http/loadSpec.ts';
@@ -33,14 +32,8 @@ export function listProjects(c: HandlerContext): Reply {
 export async function createProject(c: HandlerContext): Promise<Reply> {
   const account = accountOf(c);
   const { name } = c.body as { name: string };
-  try {
-    const project = await audited(c, 'project.create', () => ({ type: 'project', id: name }), () => runPlatform(c, (tx) => svc(c).createProject(tx, account, name)), account);
-    return ok(toApiProject(project));
-  } catch (err) {
-    // The CLI reads 422 as "name taken, pick another".
-    if (err instanceof DomainError && err.code === 'project_name_taken') throw httpError(422, err.message);
-    throw err;
-  }
+  const project = await audited(c, 'project.create', () => ({ type: 'project', id: name }), () => runPlatform(c, (tx) => svc(c).createProject(tx, account, name)), account);
+  return ok(toApiProject(project));
 }
 
 // ---- environments

@@ -3,7 +3,7 @@
  * SLE replaces SLL, HRK and CUC are withdrawn). Entries without numeric minor units (precious
  * metals, XDR, XSU, XUA, bond units, XTS, XXX) are left out: nothing can be invoiced in them.
  *
- * This is the ONE table of minor units: `shared/money.ts` derives `currencyPrecision` from it,
+ * This is the ONE table of minor units: `money.ts` beside it derives `currencyPrecision` from it,
  * so what we list and how we round can never disagree. It must not import anything (money.ts
  * imports it).
  *
