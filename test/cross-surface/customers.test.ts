@@ -60,7 +60,7 @@ describe('customers created on OpenMeter v1 attribute usage on both surfaces', (
       expect(byId[k].validationError).toBeUndefined();
     }
     expect(byId.o1.customerId).not.toBe(id);
-    // metering reports an unattributed subject as a validation error (engine.md §5.1)
+    // metering reports an unattributed subject as a validation error (OpenMeter meter/parse.go, ingest)
     expect(byId.u1.customerId).toBeUndefined();
     expect(byId.u1.validationError).toMatch(/no customer found for event subject: stranger/);
 

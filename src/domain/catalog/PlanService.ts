@@ -305,7 +305,7 @@ export class PlanService {
       currency,
       billingCadence: input.billingCadence,
       proRatingConfig: input.proRatingConfig ?? DEFAULT_PRO_RATING,
-      // deprecated and always true in the engine (engine.md §3.1): store what is enforced
+      // deprecated and always true in the engine (OpenMeter productcatalog/alignment.go): store what is enforced
       alignment: { billablesMustAlign: true },
       settlementMode: input.settlementMode,
       metadata: input.metadata,

@@ -96,7 +96,7 @@ describe('PlanService lifecycle', () => {
     const w = world();
     const p = w.plans.createPlan(w.tx, planInput({ phases: [phase({ rateCards: [] })] }));
     expect(p).toMatchObject({ version: 1, status: 'draft', proRatingConfig: { enabled: true, mode: 'prorate_prices' }, createdAt: T0.toISOString() });
-    // billablesMustAlign is deprecated and always enforced (engine.md §3.1): false is not kept
+    // billablesMustAlign is deprecated and always enforced (OpenMeter productcatalog/alignment.go): false is not kept
     expect(p.alignment).toEqual({ billablesMustAlign: true });
     const other = w.plans.createPlan(w.tx, planInput({ key: 'other', alignment: { billablesMustAlign: false } }));
     expect(other.alignment).toEqual({ billablesMustAlign: true });

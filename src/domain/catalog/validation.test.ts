@@ -203,7 +203,7 @@ describe('normalizeRateCard', () => {
     const oneTime = normalizeRateCard({ type: 'flat_fee', key: 'x', name: 'x', price: null } as never);
     expect(oneTime.billingCadence).toBeNull();
   });
-  it('fills the metered template defaults (engine.md §4.2) without overriding given values', () => {
+  it('fills the metered template defaults (OpenMeter entitlement/metered/connector.go) without overriding given values', () => {
     // a default grant gets priority 1; without issueAfterReset there is no grant, so no priority
     expect(normalizeRateCard(usage({ entitlementTemplate: { type: 'metered', issueAfterReset: 10 } })).entitlementTemplate).toMatchObject({
       issueAfterReset: 10,

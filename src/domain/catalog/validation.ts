@@ -141,7 +141,7 @@ function rateCardCadence(ic: IssueCollector, cadence: unknown, field: string): I
 }
 
 // ---------------------------------------------------------------------------------------------
-// Prices (engine.md §1.1)
+// Prices (OpenMeter productcatalog/price.go)
 
 function validateCommitments(ic: IssueCollector, p: { minimumAmount?: string; maximumAmount?: string }, field: string): void {
   let min: InstanceType<typeof D> | undefined;
@@ -557,7 +557,7 @@ export function normalizeRateCard(rc: RateCard): RateCard {
   }
   if (out.entitlementTemplate?.type === 'metered') {
     const t = out.entitlementTemplate;
-    // engine.md §4.2 / v1 RateCardMeteredEntitlement defaults, filled here so a template saved
+    // OpenMeter entitlement/metered/connector.go / v1 RateCardMeteredEntitlement defaults, filled here so a template saved
     // through any surface reads back the same (v3 has no preserve-overage or priority fields)
     out.entitlementTemplate = stripUndefined({
       ...t,

@@ -61,7 +61,7 @@ describe('aggregations', () => {
   });
 });
 
-describe('value parsing (engine.md §5.1 wording)', () => {
+describe('value parsing (OpenMeter meter/parse.go, ingest)', () => {
   const table: [string, MeterAggregation, unknown, string | null][] = [
     ['number', 'SUM', { tokens: 5 }, null],
     ['numeric string', 'SUM', { tokens: '5.5' }, null],

@@ -7,7 +7,7 @@ import { assertTimeZone, windowFor } from './timeWindows.ts';
 import type { FilterString, Meter, MeterQueryParams, MeterQueryResult, MeterQueryRow, WindowSize } from './types.ts';
 
 /**
- * The pure meter query engine (engine.md §5.3): `[from, to)`, tumbling windows in a zone,
+ * The pure meter query engine (OpenMeter streaming/query_params.go): `[from, to)`, tumbling windows in a zone,
  * only non-empty windows, grouping by subject / customer_id / meter dimensions, exact
  * decimal results. Runs over an EventIndex so one query is a single pass over the events of
  * the meter's type inside the range.

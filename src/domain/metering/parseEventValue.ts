@@ -1,7 +1,7 @@
 import type { MeterAggregation } from './types.ts';
 
 /**
- * Value extraction and parsing rules of OpenMeter `meter/parse.go` (engine.md §5.1/§5.2).
+ * Value extraction and parsing rules of OpenMeter `meter/parse.go`.
  * The error strings are the real service's, because list-events shows them to users.
  */
 

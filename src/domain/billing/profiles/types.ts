@@ -8,7 +8,7 @@ export type ProrationMode = (typeof ProrationMode)[keyof typeof ProrationMode];
 
 export type CollectionAlignment = { type: 'subscription' } | { type: 'anchored'; recurringPeriod: { interval: string; anchor: string } };
 
-/** A complete workflow: every setting has a value (engine.md §2.5 defaults fill the gaps). */
+/** A complete workflow: every setting has a value (OpenMeter billing/defaults.go, billing/service/invoicecalc). */
 export interface BillingWorkflow {
   collection: { alignment: CollectionAlignment; interval: string };
   invoicing: {

@@ -3,7 +3,7 @@ import { parseDuration } from '../../shared/recurrence.ts';
 import { BillingProfileErrorCode as E } from './errors.ts';
 import { CollectionMethod, ProrationMode, type BillingParty, type BillingWorkflow, type BillingWorkflowInput } from './types.ts';
 
-/** OpenMeter's `DefaultWorkflowConfig` (engine.md §2.5). */
+/** OpenMeter's `DefaultWorkflowConfig` (OpenMeter billing/defaults.go, billing/service/invoicecalc). */
 export function defaultWorkflow(): BillingWorkflow {
   return {
     collection: { alignment: { type: 'subscription' }, interval: 'PT1H' },

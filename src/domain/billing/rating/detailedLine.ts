@@ -32,7 +32,7 @@ interface DecTotals {
 
 const sum = (xs: Dec[]): Dec => xs.reduce((a, b) => a.add(b), new D(0));
 
-/** engine.md §1.9: each component rounded on its own, then combined. Taxes are always 0 here. */
+/** OpenMeter billing/rating/service/detailedline.go: each component rounded on its own, then combined. Taxes are always 0 here. */
 const detailedTotals = (line: DraftDetailedLine, currency: string): DecTotals => {
   const x = roundMoney(dec(line.perUnitAmount).mul(dec(line.quantity)), currency);
   const isCommitment = line.category === DetailedLineCategory.commitment;
@@ -85,7 +85,7 @@ const TOTAL_FIELDS = [
   'total',
 ] as const satisfies readonly (keyof Totals)[];
 
-/** Parent-line totals: field-wise Σ of the detailed totals, each field rounded (engine.md §1.9). */
+/** Parent-line totals: field-wise Σ of the detailed totals, each field rounded (OpenMeter billing/rating/service/detailedline.go). */
 export const sumTotals = (all: Totals[], currency: string): Totals => {
   const out = {} as Totals;
   for (const f of TOTAL_FIELDS) out[f] = toDecimalString(roundMoney(sum(all.map((t) => dec(t[f]))), currency));

@@ -1,4 +1,4 @@
-/** Codes the rating engine throws. The `invoice_*` ones are the real service's strings (engine.md §6.1). */
+/** Codes the rating engine throws. The `invoice_*` ones are the real service's strings (OpenMeter pkg/models/problem.go, billing/errors.go). */
 export const RatingErrorCode = {
   /** misnamed in the real service: it is raised for volume-tiered lines with pre-line usage */
   volumeSplitNotSupported: 'invoice_line_graduated_split_not_supported',

@@ -15,7 +15,7 @@ export interface PricerInput<P extends Price = Price> {
 
 /**
  * One implementation per price type (tiered: one per mode). A pricer only emits the detailed
- * lines of engine.md §1.3; discounts and commitments are the mutators' job, totals are computed
+ * lines of OpenMeter billing/rating/service/rate; discounts and commitments are the mutators' job, totals are computed
  * last by rateLine.
  */
 export interface Pricer<P extends Price = Price> {

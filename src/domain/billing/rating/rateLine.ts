@@ -20,7 +20,7 @@ export interface Pipeline {
 }
 
 /**
- * The pipelines of engine.md §1.2 (`rating/service/pricer.go getPricerFor`). Order matters: the
+ * The pipelines of OpenMeter billing/rating/service/pricer.go (`rating/service/pricer.go getPricerFor`). Order matters: the
  * unit conversion runs before the usage discount (free units are in converted units); percentage
  * before maximum spend (the cap sees discounted lines); maximum before minimum spend (the top-up
  * is never capped); credits last, so they pay what the line finally charges.

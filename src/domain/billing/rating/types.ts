@@ -82,7 +82,7 @@ export interface RatingInput {
   isFirstInPeriod: boolean;
   /** true for non-split lines; for split children: line.to == group.to */
   isLastInPeriod: boolean;
-  /** Σ gross `totals.amount` of earlier, billed siblings of the split group (engine.md §1.6); "0" otherwise */
+  /** Σ gross `totals.amount` of earlier, billed siblings of the split group (OpenMeter billing/invoicelinesplitgroup.go); "0" otherwise */
   previouslyBilledAmount: string;
   period: RatingPeriod;
   /** the split-line group's full service period; absent for non-split lines */
@@ -93,8 +93,8 @@ export interface RatingInput {
    */
   correlationIds?: { percentage?: string; usage?: string };
   /**
-   * Credits allocated to this line, consumed greedily after discounts and commitments (engine.md
-   * §1.2; `mutator/credits.go`). Left-over credit is `invoice_line_credits_not_consumed_fully`.
+   * Credits allocated to this line, consumed greedily after discounts and commitments (OpenMeter
+   * billing/rating/service/mutator/credits.go). Left-over credit is `invoice_line_credits_not_consumed_fully`.
    */
   creditsApplied?: CreditApplied[];
   /**
@@ -112,7 +112,7 @@ export interface RatingInput {
   unitConfigEnabled?: boolean;
 }
 
-/** The usage discount actually consumed by this line (engine.md §1.7). */
+/** The usage discount actually consumed by this line (OpenMeter billing/rating/service/mutator/discountusage.go). */
 export interface UsageDiscountApplied {
   /** free units taken from this line's own quantity */
   quantity: string;

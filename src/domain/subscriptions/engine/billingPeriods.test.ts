@@ -3,7 +3,7 @@ import { isDomainError } from '../../shared/errors.ts';
 import { alignedBillingPeriodAt, phaseAt, resolvePhases } from './billingPeriods.ts';
 import { at, flat, fmt, item, phase, spec } from './testFixtures.ts';
 
-// Anchor 2025-01-31T15:00Z monthly (engine.md §0): boundaries clamp to the month end and are
+// Anchor 2025-01-31T15:00Z monthly (OpenMeter pkg/timeutil/recurrence.go): boundaries clamp to the month end and are
 // always anchor + n months, so Mar 31 comes back after Feb 28.
 const jan31 = spec({ activeFrom: '2025-01-31T15:00:00Z', billingAnchor: '2025-01-31T15:00:00Z' });
 

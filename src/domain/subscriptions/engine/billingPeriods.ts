@@ -15,7 +15,7 @@ export interface ResolvedPhase {
   period: OpenPeriod;
 }
 
-// Billing works at 1-second resolution (engine.md §0), so every instant is floored on the way in.
+// Billing works at 1-second resolution (OpenMeter streaming/defaults.go), so every instant is floored on the way in.
 export function instant(text: string, field: string): Date {
   const t = new Date(text);
   if (Number.isNaN(t.getTime())) throw validationError('invalid_subscription_spec', `${field} is not a valid timestamp: ${text}`);

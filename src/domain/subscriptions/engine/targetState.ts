@@ -57,7 +57,7 @@ interface Candidate {
 }
 
 /**
- * The subscription's wanted invoice lines as of `asOf` (engine.md §3.3–3.4): every item's
+ * The subscription's wanted invoice lines as of `asOf` (OpenMeter subscription/subscriptionspec.go): every item's
  * periods up to the generation horizon, with identities that do not depend on asOf.
  */
 export function targetLines(spec: SubscriptionSpec, asOf: Date): TargetLine[] {

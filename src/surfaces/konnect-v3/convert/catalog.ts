@@ -241,7 +241,7 @@ export function fromApiRateCard(r: ApiRateCard, featureKeyOf: FeatureKeyOf, fiel
       price = { type: 'tiered', mode: p.type as 'graduated' | 'volume', tiers: (p as S['BillingPriceGraduated']).tiers.map(fromApiTier), ...commitments };
   }
   // "In advance payment term can only be used for flat prices" (v3 BillingRateCard.payment_term);
-  // every other price is billed in arrears (engine.md §1.1), so dropping it would silently lie
+  // every other price is billed in arrears (OpenMeter productcatalog/price.go), so dropping it would silently lie
   if (r.payment_term === 'in_advance' && p.type !== 'flat') {
     const message = `payment term in_advance can only be used with a flat price, not ${p.type}`;
     throw validationError(CatalogIssueCode.pricePaymentTermInvalid, message, [

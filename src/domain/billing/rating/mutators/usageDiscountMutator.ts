@@ -5,7 +5,7 @@ const min = (a: Dec, b: Dec): Dec => (a.lt(b) ? a : b);
 const nonNegative = (a: Dec): Dec => (a.isNegative() ? new D(0) : a);
 
 /**
- * Free units (engine.md §1.7). They are consumed by the split group's earlier usage first, so a
+ * Free units (OpenMeter billing/rating/service/mutator/discountusage.go). They are consumed by the split group's earlier usage first, so a
  * later split child only gets what earlier children left; the discount never becomes an amount
  * discount, it lowers the quantity the pricer sees (§7.8).
  */
