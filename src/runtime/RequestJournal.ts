@@ -1,14 +1,7 @@
+import type { JournalEntryView } from '../surfaces/http/emulatorPort.ts';
+
 /** The last N requests, for `/_emulator/requests`: what a contract test can assert on. */
-export interface JournalItem {
-  id: number;
-  at: string;
-  method: string;
-  path: string;
-  surface: string;
-  operationId?: string;
-  status: number;
-  durationMs: number;
-}
+export type JournalItem = JournalEntryView;
 
 export class RequestJournal {
   private items: JournalItem[] = [];
