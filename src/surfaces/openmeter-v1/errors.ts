@@ -22,6 +22,13 @@ function undecodableBodyDetail(err: unknown): string | undefined {
 /** OpenMeter v1 problem: `{type: about:blank, title, status, detail, instance, extensions}`. */
 export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
+  // A content type the operation does not declare fails kin-openapi's request check, which the
+  // validator middleware turns into a plain 400 written without the request context, so with
+  // no `instance` (openmeter/server/server.go, oapi-codegen nethttp-middleware).
+  if (!c.domain && c.status === 415) {
+    const type = req.get('content-type') ?? '';
+    return { status: 400, body: { type: 'about:blank', title: reasonPhrase(400), status: 400, detail: `request body has an error: header Content-Type has unexpected value: "${type}"` } };
+  }
   const extensions: Record<string, unknown> = {};
   const billingIssue = c.domain ? BILLING_ISSUE_MESSAGES[c.domain.code] : undefined;
   if (c.domain && billingIssue !== undefined) {

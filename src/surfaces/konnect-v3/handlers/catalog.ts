@@ -79,7 +79,6 @@ const COST_CURRENCY = 'USD';
 /** usage of the feature's meter (with the feature's filters) × its manual unit cost */
 export const queryFeatureCost: Handler = (c) => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
-  const groupBy = body.group_by_dimensions ?? [];
   const { feature, result } = c.read((tx) => {
     const feature = c.services.features.getFeature(tx, { idOrKey: c.params.featureId! });
     if (!feature.meterId) {
@@ -94,7 +93,7 @@ export const queryFeatureCost: Handler = (c) => {
     ...(result.from ? { from: result.from } : {}),
     ...(result.to ? { to: result.to } : {}),
     data: result.data.map((row) => {
-      const base = { usage: row.value, currency: COST_CURRENCY, from: row.windowStart, to: row.windowEnd, dimensions: dimensionsOf(row, groupBy) };
+      const base = { usage: row.value, currency: COST_CURRENCY, from: row.windowStart, to: row.windowEnd, dimensions: dimensionsOf(row) };
       if (uc?.type === 'manual') return { ...base, cost: toDecimalString(D(row.value).times(uc.amount)) };
       return { ...base, cost: null, detail: uc ? 'LLM pricing is not available in localmeter' : `feature ${feature.key} has no unit cost` };
     }),
