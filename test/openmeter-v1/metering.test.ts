@@ -227,6 +227,9 @@ describe('OpenMeter v1 meter queries', () => {
     expect(bob.body.data).toEqual([expect.objectContaining({ subject: 'bob', value: 101 })]);
     const gpt = await request(app).get('/api/v1/meters/tokens_total/query?filterGroupBy[model]=gpt').expect(200);
     expect(gpt.body.data[0].value).toBe(111);
+    // an empty subject list filters nothing and still groups by subject (mapping.go tests for nil)
+    const allSubjects = await request(app).post('/api/v1/meters/tokens_total/query').send({ subject: [] }).expect(200);
+    expect(allSubjects.body.data.map((r: { subject: string; value: number }) => `${r.subject}=${r.value}`).sort()).toEqual(['alice=15', 'bob=101']);
     const post = await request(app).post('/api/v1/meters/tokens_total/query').send({ groupBy: ['model'], filterGroupBy: { model: ['claude'] } }).expect(200);
     expect(post.body.data[0]).toMatchObject({ value: 5, groupBy: { model: 'claude' } });
   });

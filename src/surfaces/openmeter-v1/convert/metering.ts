@@ -54,6 +54,9 @@ const list = (v: unknown): string[] | undefined => (v === undefined ? undefined 
 /** GET query string and POST body carry the same fields. */
 export function fromApiMeterQuery(q: Record<string, unknown>): MeterQueryParams {
   const filterGroupBy = q.filterGroupBy as Record<string, string | string[]> | undefined;
+  const subject = list(q.subject);
+  // `subject: []` filters nothing but still groups by subject (mapping.go checks for nil, not empty)
+  if (subject?.length === 0) return { ...fromApiMeterQuery({ ...q, subject: undefined }), groupBy: [...new Set([...(list(q.groupBy) ?? []), 'subject'])] };
   return {
     from: q.from as string | undefined,
     to: q.to as string | undefined,
