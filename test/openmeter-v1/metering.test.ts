@@ -121,7 +121,7 @@ describe('OpenMeter v1 events', () => {
     const { app } = await withMeter();
     const res = await request(app).post('/api/v1/events').set('content-type', 'text/plain').send('hello').expect(400);
     expect(res.headers['content-type']).toBe('application/problem+json');
-    expect(res.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400 });
+    expect(res.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'request body has an error: header Content-Type has unexpected value "text/plain"' });
     expect(res.body).not.toHaveProperty('instance');
   });
 

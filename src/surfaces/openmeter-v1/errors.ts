@@ -27,7 +27,7 @@ export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => 
   // no `instance` (openmeter/server/server.go, oapi-codegen nethttp-middleware).
   if (!c.domain && c.status === 415) {
     const type = req.get('content-type') ?? '';
-    return { status: 400, body: { type: 'about:blank', title: reasonPhrase(400), status: 400, detail: `request body has an error: header Content-Type has unexpected value: "${type}"` } };
+    return { status: 400, body: { type: 'about:blank', title: reasonPhrase(400), status: 400, detail: `request body has an error: header Content-Type has unexpected value "${type}"` } };
   }
   const extensions: Record<string, unknown> = {};
   const billingIssue = c.domain ? BILLING_ISSUE_MESSAGES[c.domain.code] : undefined;
