@@ -3,7 +3,7 @@ import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
 import { requestIdOf } from '../http/requestId.ts';
 import type { ProblemRenderer } from '../http/types.ts';
-import { renderV1Problem } from '../openmeter-v1/errors.ts';
+import { renderOpenMeterProblem } from '../http/openMeterProblem.ts';
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
@@ -56,7 +56,7 @@ function fieldName(path: string, location: string): string {
  */
 export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
-  if (c.domain) return renderV1Problem(err, req);
+  if (c.domain) return renderOpenMeterProblem(err, req);
   let status = c.status;
   const pathIssue = c.schemaIssues?.some((i) => i.location === 'path');
   if (status === 400 && pathIssue) status = 404;
