@@ -153,8 +153,15 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     expect(plain.body.type).toBe('https://kongapi.info/konnect/bad-request');
     // duplicates are dropped silently
     await request(app).post(`${P}/events`).send(ev('4', '2026-01-02T00:00:00Z', { tokens: 100, model: 'gpt' })).expect(202);
+    // the schema validator refuses a batch that is not an array (api/v3/oasmiddleware/hook.go) ...
     const badBatch = await request(app).post(`${P}/events`).set('Content-Type', 'application/cloudevents-batch+json').send(JSON.stringify(ev('9', '2026-01-01T00:00:00Z', {})));
     expect(badBatch.status).toBe(400);
+    expect(badBatch.body.type).toBe('https://kongapi.info/konnect/bad-request');
+    expect(badBatch.body.invalid_parameters[0]).toMatchObject({ source: 'body' });
+    // ... and an event the handler cannot decode is its own Konnect 400 (api/v3/handlers/events/ingest.go)
+    const oldSpec = await request(app).post(`${P}/events`).send({ ...ev('x', '2026-01-01T00:00:00Z', {}), specversion: '0.3' }).expect(400);
+    expect(oldSpec.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', detail: 'Bad Request' });
+    expect(oldSpec.body.invalid_parameters).toBeUndefined();
 
     const total = await request(app).post(`${P}/meters/${id}/query`).send({ from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z' });
     expect(total.status).toBe(200);

@@ -5,6 +5,12 @@ import { requestIdOf } from '../http/requestId.ts';
 import type { ProblemRenderer } from '../http/types.ts';
 import { renderOpenMeterProblem } from '../http/openMeterProblem.ts';
 
+/** A 400 a v3 handler builds itself without naming parameters: Konnect shape, detail "Bad Request". */
+export class KonnectBadRequest extends Error {
+  readonly status = 400;
+  readonly errors: never[] = [];
+}
+
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
   401: 'unauthenticated',

@@ -1,6 +1,7 @@
 import { CustomersNotFoundError } from '../../../domain/metering/errors.ts';
 import type { CloudEventInput, Meter } from '../../../domain/metering/types.ts';
-import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
+import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
+import { KonnectBadRequest } from '../errors.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import { applyFilters, pageOf, parseCursorPage, parseFilters, parsePage, parseSort, sortItems, AipQueryError } from '../aip.ts';
 import {
@@ -148,13 +149,22 @@ export const listEvents: Handler = (c) => {
   });
 };
 
-/** one event or an array, in three content types; 202 with no body */
+/**
+ * One event or an array, in three content types; 202 with no body. The real handler decodes
+ * the body into CloudEvents itself, so a body of the wrong shape or an invalid event is its own
+ * Konnect 400 ("Bad Request", no invalid_parameters: api/v3/handlers/events/ingest.go).
+ */
 export const ingestEvents: Handler = async (c) => {
   const body = c.body;
   const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
-  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
+  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw new KonnectBadRequest('invalid event: a cloudevents batch must be a JSON array');
+  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw new KonnectBadRequest('invalid event: expected a single cloudevent');
   const list = (Array.isArray(body) ? body : [body]) as CloudEventInput[];
-  await c.run((tx) => c.services.metering.ingestEvents(tx, list));
+  try {
+    await c.run((tx) => c.services.metering.ingestEvents(tx, list));
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'invalid_event') throw new KonnectBadRequest(err.message);
+    throw err;
+  }
   return { status: 202 };
 };
