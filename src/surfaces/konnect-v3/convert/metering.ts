@@ -107,13 +107,12 @@ export function toApiQueryFilter(f: FilterString): ApiQueryFilterItem {
   return out;
 }
 
-/** `subject` / `customer_id` filters only take eq / in (vendor doc of MeterQueryFilters). */
+/** `subject` / `customer_id` filters only take eq / in (api/v3/handlers/meters/query/errors.go) */
 function reservedValues(name: string, f: ApiQueryFilterItem): string[] {
   const keys = Object.keys(f).filter((k) => (f as Record<string, unknown>)[k] !== undefined);
   if (keys.some((k) => k !== 'eq' && k !== 'in')) {
-    throw validationError('invalid_filter', `only eq and in filters are supported for ${name}`, [
-      { code: 'invalid_filter', message: `only eq and in filters are supported for ${name}`, field: `filters.dimensions.${name}`, severity: 'critical' },
-    ]);
+    const message = 'only eq and in filter operators are supported for this field';
+    throw validationError('unsupported_filter_operator', message, [{ code: 'unsupported_filter_operator', message, field: `filters.dimensions.${name}`, severity: 'critical' }]);
   }
   return [...(f.eq !== undefined ? [f.eq] : []), ...(f.in ?? [])];
 }
