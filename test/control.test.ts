@@ -54,9 +54,12 @@ describe('control plane /_emulator', () => {
 
   it('journals requests to the vendor surfaces', async () => {
     const { app } = createTestEmulator();
+    // an undeclared query parameter is ignored, as the real validator does (docs/decisions/0008)
     await request(app).get('/api/v1/meters?unknown=1');
+    await request(app).get('/api/v1/meters/nope!');
     const res = await request(app).get('/_emulator/requests?limit=5').expect(200);
-    expect(res.body.data[0]).toMatchObject({ method: 'GET', path: '/api/v1/meters?unknown=1', surface: 'openmeter-v1', status: 400 });
+    expect(res.body.data[0]).toMatchObject({ method: 'GET', path: '/api/v1/meters/nope!', surface: 'openmeter-v1', status: 400 });
+    expect(res.body.data[1]).toMatchObject({ method: 'GET', path: '/api/v1/meters?unknown=1', surface: 'openmeter-v1', status: 200 });
     await request(app).delete('/_emulator/requests').expect(204);
     const empty = await request(app).get('/_emulator/requests').expect(200);
     expect(empty.body.data).toEqual([]);

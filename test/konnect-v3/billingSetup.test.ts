@@ -80,7 +80,7 @@ describe('Konnect v3 apps and billing profiles', () => {
       .expect(200);
     expect(upd.body).toMatchObject({ name: 'ERP 2', enable_draft_sync_hook: true });
     const inUse = await request(app).delete(`${prefix}/apps/${inst.body.app.id}`).expect(409);
-    expect(inUse.body).toMatchObject({ type: 'https://kongapi.info/konnect/resource-conflict', status: 409 });
+    expect(inUse.body).toMatchObject({ type: 'about:blank', title: 'Conflict', status: 409 });
 
     const stripe = await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'stripe', name: 'Stripe', create_billing_profile: false, api_key: 'rk_test_abcdefgh123' }).expect(201);
     expect(stripe.body.app).toMatchObject({ type: 'stripe', livemode: false, masked_api_key: 'rk_test_********123' });
@@ -101,7 +101,7 @@ describe('Konnect v3 apps and billing profiles', () => {
     expect(created.body.supplier).toEqual({ name: 'Acme GmbH', addresses: { billing_address: { country: 'DE', city: 'Berlin', postal_code: '10115' } } });
     expect((await request(app).get(`${prefix}/profiles/${first.id}`).expect(200)).body.default).toBe(false);
     const refused = await request(app).delete(`${prefix}/profiles/${created.body.id}`).expect(400);
-    expect(refused.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', status: 400 });
+    expect(refused.body).toMatchObject({ type: 'about:blank', status: 400 });
     const upd = await request(app)
       .put(`${prefix}/profiles/${created.body.id}`)
       .send({ name: 'Renamed', supplier: { name: 'Acme' }, workflow: { invoicing: { auto_advance: false } }, default: true })
@@ -110,16 +110,20 @@ describe('Konnect v3 apps and billing profiles', () => {
     await request(app).delete(`${prefix}/profiles/${first.id}`).expect(204);
   });
 
-  it('answers malformed input with 400 invalid_parameters, unknown ids with 404', async () => {
+  it('answers malformed input with 400 (invalid_parameters from the schema, validationErrors from the service), unknown ids with 404', async () => {
     const { app } = createTestEmulator();
     const id = await sandboxId(app);
-    const bodies = [{ name: 'x' }, profileBody(id, { supplier: {} }), profileBody(id, { workflow: { invoicing: { draft_period: 'soon' } } }), profileBody('01J0000000000000000000000Z')];
+    const schema = await request(app).post(`${prefix}/profiles`).send({ name: 'x' }).expect(400);
+    expect(schema.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', status: 400 });
+    expect(schema.body.invalid_parameters.length).toBeGreaterThan(0);
+    // rules checked by the service come in the shared OpenMeter shape (api/v3/apierrors/encoder.go)
+    const bodies = [profileBody(id, { supplier: {} }), profileBody(id, { workflow: { invoicing: { draft_period: 'soon' } } }), profileBody('01J0000000000000000000000Z')];
     for (const b of bodies) {
       const r = await request(app).post(`${prefix}/profiles`).send(b);
       expect(r.status).toBe(400);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
-      expect(r.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', status: 400 });
-      expect(r.body.invalid_parameters.length).toBeGreaterThan(0);
+      expect(r.body).toMatchObject({ type: 'about:blank', status: 400 });
+      expect(r.body.extensions.validationErrors.length).toBeGreaterThan(0);
     }
     await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'stripe', name: 'S', create_billing_profile: false, api_key: 'sk_live_abcdef1234' }).expect(400);
     await request(app).put(`${prefix}/apps/${id}`).send({ type: 'stripe', name: 'x' }).expect(400);

@@ -60,18 +60,17 @@ const rows: [code: string, at: At, body: (c: Ctx) => Body][] = [
   ['usage_based_price_with_feature_and_no_meter', 'publish', (c) => plan([usage(c, { key: 'sso', feature: { id: c.sso } })])],
 ];
 
-/**
- * The v3 error shape for domain errors is changing (audit row X1): the code may sit in
- * `extensions.validationErrors[].code` or in `invalid_parameters[].rule`. Only this helper knows.
- */
+/** rule codes of a service error: `extensions.validationErrors[].code` (X1, the shared OpenMeter shape) */
 function problemCodes(res: request.Response): string[] {
-  const ext = (res.body.extensions?.validationErrors ?? []).map((e: { code: string }) => e.code);
-  const params = (res.body.invalid_parameters ?? []).map((p: { rule: string }) => p.rule);
-  return [...ext, ...params];
+  return (res.body.extensions?.validationErrors ?? []).map((e: { code: string }) => e.code);
 }
 
 function expectCode(res: request.Response, code: string) {
   expect(res.status, JSON.stringify(res.body)).toBe(400);
+  // catalog rule errors come down the shared OpenMeter error path: `about:blank` with
+  // extensions.validationErrors and no invalid_parameters (api/v3/apierrors/encoder.go, e2e/v3helpers_test.go)
+  expect(res.body.type).toBe('about:blank');
+  expect(res.body.invalid_parameters).toBeUndefined();
   expect(problemCodes(res)).toContain(code);
 }
 

@@ -33,9 +33,10 @@ function setup() {
 describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
   it('creates, reads, lists, updates and deletes a meter', async () => {
     const { app } = setup();
-    const created = await request(app).post(`${P}/meters`).send(meterBody({ labels: { team: 'ai' } }));
+    const created = await request(app).post(`${P}/meters`).send(meterBody({ labels: { team: 'ai' }, description: 'LLM tokens' }));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ key: 'tokens', name: 'Tokens', aggregation: 'sum', event_type: 'prompt', value_property: '$.tokens', dimensions: { model: '$.model' }, labels: { team: 'ai' } });
+    // description is stored and returned (api/v3/handlers/meters/convert.go)
+    expect(created.body).toMatchObject({ key: 'tokens', name: 'Tokens', description: 'LLM tokens', aggregation: 'sum', event_type: 'prompt', value_property: '$.tokens', dimensions: { model: '$.model' }, labels: { team: 'ai' } });
     const id = created.body.id as string;
     expect(id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
 
@@ -43,7 +44,9 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     expect(got.status).toBe(200);
     expect(got.body).toEqual(created.body);
 
-    await request(app).post(`${P}/meters`).send(meterBody({ key: 'calls', name: 'Calls', aggregation: 'count', value_property: undefined, dimensions: {} })).expect(201);
+    const calls = await request(app).post(`${P}/meters`).send(meterBody({ key: 'calls', name: 'Calls', aggregation: 'count', value_property: undefined, dimensions: {} })).expect(201);
+    // labels are always present (api/v3/labels/convert.go)
+    expect(calls.body.labels).toEqual({});
     const list = await request(app).get(`${P}/meters`).query({ 'page[size]': 1, 'page[number]': 2, sort: 'key desc' });
     expect(list.status).toBe(200);
     expect(list.body.meta.page).toEqual({ number: 2, size: 1, total: 2 });
@@ -57,12 +60,37 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     const upd = await request(app).put(`${P}/meters/${id}`).send({ name: 'Tokens 2', dimensions: { model: '$.model', region: '$.region' } });
     expect(upd.status).toBe(200);
     expect(upd.body.name).toBe('Tokens 2');
+    expect(upd.body.description).toBe('LLM tokens');
     expect(upd.body.dimensions).toEqual({ model: '$.model', region: '$.region' });
 
     await request(app).delete(`${P}/meters/${id}`).expect(204);
-    const gone = await request(app).get(`${P}/meters/${id}`);
-    expect(gone.status).toBe(404);
-    expect(gone.body.type).toBe('https://kongapi.info/konnect/not-found');
+    // a lookup by id finds the deleted meter; deleting it again is a no-op (meter/adapter/meter.go, service/manage.go)
+    const gone = await request(app).get(`${P}/meters/${id}`).expect(200);
+    expect(gone.body.deleted_at).toBeDefined();
+    await request(app).delete(`${P}/meters/${id}`).expect(204);
+  });
+
+  it('answers domain errors in the shared OpenMeter problem shape, not the Konnect one (api/v3/apierrors/encoder.go)', async () => {
+    const { app } = setup();
+    const missing = await request(app).get(`${P}/meters/01JZZZZZZZZZZZZZZZZZZZZZZZ`).expect(404);
+    expect(missing.headers['content-type']).toBe('application/problem+json');
+    expect(missing.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404 });
+    expect(missing.body.invalid_parameters).toBeUndefined();
+    // reserved dimension names are refused on create and update (meters/dimensions.go, errors.go)
+    for (const dim of ['subject', 'customer_id']) {
+      const res = await request(app).post(`${P}/meters`).send(meterBody({ dimensions: { [dim]: '$.x' } })).expect(400);
+      expect(res.body).toMatchObject({ type: 'about:blank', status: 400 });
+      expect(res.body.extensions.validationErrors[0]).toMatchObject({ code: 'reserved_dimension', field: `dimensions.${dim}` });
+    }
+    const m = await request(app).post(`${P}/meters`).send(meterBody()).expect(201);
+    const upd = await request(app).put(`${P}/meters/${m.body.id}`).send({ name: 'x', dimensions: { model: '$.model', subject: '$.s' } }).expect(400);
+    expect(upd.body.extensions.validationErrors[0].code).toBe('reserved_dimension');
+  });
+
+  it('ignores undeclared query parameters and accepts raw ":" in values (kin-openapi, api/v3/server/server.go)', async () => {
+    const { app } = setup();
+    await request(app).get(`${P}/meters?foo=bar`).expect(200);
+    await request(app).get(`${P}/events?filter[time][gte]=2026-01-01T00:00:00Z`).expect(200);
   });
 
   it('answers problem shapes: malformed id 404, schema 400 with invalid_parameters, unknown filter 400, duplicate key 409', async () => {
@@ -70,7 +98,7 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     const bad = await request(app).get(`${P}/meters/not-a-ulid`);
     expect(bad.status).toBe(404);
     expect(bad.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(bad.body).toMatchObject({ type: 'https://kongapi.info/konnect/not-found', status: 404, title: 'Not Found' });
+    expect(bad.body).toMatchObject({ type: 'https://kongapi.info/konnect/not-found', status: 404, title: 'Not Found', detail: 'The requested entity was not found' });
     expect(bad.body.instance).toMatch(/^urn:request:/);
     expect(bad.body.invalid_parameters).toBeUndefined();
 
@@ -78,6 +106,8 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     expect(schema.status).toBe(400);
     expect(schema.body.type).toBe('https://kongapi.info/konnect/bad-request');
     expect(schema.body.invalid_parameters).toEqual(expect.arrayContaining([expect.objectContaining({ source: 'body', rule: expect.any(String) })]));
+    // "Bad Request: <field> [<rule>]: <reason>" (api/v3/apierrors/errors_ctors.go)
+    expect(schema.body.detail).toMatch(/^Bad Request: \S+ \[[a-z_]+\]: /);
 
     const missing = await request(app).post(`${P}/meters`).send({ key: 'x' });
     expect(missing.status).toBe(400);
@@ -94,7 +124,10 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
     await request(app).post(`${P}/meters`).send(meterBody()).expect(201);
     const dup = await request(app).post(`${P}/meters`).send(meterBody());
     expect(dup.status).toBe(409);
-    expect(dup.body.type).toBe('https://kongapi.info/konnect/resource-conflict');
+    expect(dup.body).toMatchObject({ type: 'about:blank', title: 'Conflict', status: 409 });
+
+    const route = await request(app).get(`${P}/nowhere`).expect(404);
+    expect(route.body).toMatchObject({ type: 'https://kongapi.info/konnect/not-found', detail: 'The requested route was not found' });
   });
 
   it('ingests in three content types (202) and queries with granularity, grouping, filters and CSV', async () => {
@@ -113,10 +146,22 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
       .send(JSON.stringify([ev('2', '2026-01-01T01:10:00Z', { tokens: 5.5, model: 'gpt' }), ev('3', '2026-01-01T01:20:00Z', { tokens: 1, model: 'claude' }, { subject: 'bob' })]))
       .expect(202);
     await request(app).post(`${P}/events`).send([ev('4', '2026-01-02T00:00:00Z', { tokens: 100, model: 'gpt' })]).expect(202);
+    // the v3 handler parses the media type, so parameters are fine (api/v3/handlers/events/ingest.go) ...
+    await request(app).post(`${P}/events`).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify([])).expect(202);
+    // ... while an undeclared type is the validator's Konnect 400 (api/v3/oasmiddleware/hook.go)
+    const plain = await request(app).post(`${P}/events`).set('Content-Type', 'text/plain').send('hi').expect(400);
+    expect(plain.body.type).toBe('https://kongapi.info/konnect/bad-request');
     // duplicates are dropped silently
     await request(app).post(`${P}/events`).send(ev('4', '2026-01-02T00:00:00Z', { tokens: 100, model: 'gpt' })).expect(202);
+    // the schema validator refuses a batch that is not an array (api/v3/oasmiddleware/hook.go) ...
     const badBatch = await request(app).post(`${P}/events`).set('Content-Type', 'application/cloudevents-batch+json').send(JSON.stringify(ev('9', '2026-01-01T00:00:00Z', {})));
     expect(badBatch.status).toBe(400);
+    expect(badBatch.body.type).toBe('https://kongapi.info/konnect/bad-request');
+    expect(badBatch.body.invalid_parameters[0]).toMatchObject({ source: 'body' });
+    // ... and an event the handler cannot decode is its own Konnect 400 (api/v3/handlers/events/ingest.go)
+    const oldSpec = await request(app).post(`${P}/events`).send({ ...ev('x', '2026-01-01T00:00:00Z', {}), specversion: '0.3' }).expect(400);
+    expect(oldSpec.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', detail: 'Bad Request' });
+    expect(oldSpec.body.invalid_parameters).toBeUndefined();
 
     const total = await request(app).post(`${P}/meters/${id}/query`).send({ from: '2026-01-01T00:00:00Z', to: '2026-01-03T00:00:00Z' });
     expect(total.status).toBe(200);
@@ -135,16 +180,25 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
       { value: '5.5', from: '2026-01-01T01:00:00Z', to: '2026-01-01T02:00:00Z', dimensions: { model: 'gpt' } },
     ]);
 
-    // v3 does not imply grouping from a subject filter: one subject filters, two need the grouping
+    // a subject filter also groups by subject (api/v3/handlers/meters/query/params.go)
     const oneSubject = await request(app).post(`${P}/meters/${id}/query`).send({ filters: { dimensions: { subject: { eq: 'bob' } } } });
-    expect(oneSubject.body.data.map((r: { value: string; dimensions: object }) => [r.value, r.dimensions])).toEqual([['1', {}]]);
+    expect(oneSubject.body.data.map((r: { value: string; dimensions: object }) => [r.value, r.dimensions])).toEqual([['1', { subject: 'bob' }]]);
     const twoSubjects = await request(app).post(`${P}/meters/${id}/query`).send({ filters: { dimensions: { subject: { in: ['alice', 'bob'] } } } });
-    expect(twoSubjects.status).toBe(400);
+    expect(twoSubjects.body.data.map((r: { value: string; dimensions: { subject: string } }) => `${r.dimensions.subject}=${r.value}`).sort()).toEqual(['alice=115.5', 'bob=1']);
     const grouped = await request(app).post(`${P}/meters/${id}/query`).send({ group_by_dimensions: ['subject'], filters: { dimensions: { subject: { in: ['alice', 'bob'] } } } });
     expect(grouped.body.data.map((r: { value: string; dimensions: { subject: string } }) => `${r.dimensions.subject}=${r.value}`).sort()).toEqual(['alice=115.5', 'bob=1']);
     const badOp = await request(app).post(`${P}/meters/${id}/query`).send({ filters: { dimensions: { subject: { contains: 'a' } } } });
     expect(badOp.status).toBe(400);
-    expect(badOp.body.extensions.validationErrors[0].code).toBe('invalid_filter');
+    expect(badOp.body.extensions.validationErrors[0]).toMatchObject({ code: 'unsupported_filter_operator', field: 'filters.dimensions.subject' });
+
+    // a customer filter groups by customer_id too; an unknown customer is a 404 issue (query/params.go, customers.go)
+    const cust = await request(app).post(`${P}/customers`).send({ key: 'bob-co', name: 'Bob', usage_attribution: { subject_keys: ['bob'] } });
+    expect(cust.status).toBe(201);
+    const byCustomer = await request(app).post(`${P}/meters/${id}/query`).send({ filters: { dimensions: { customer_id: { eq: cust.body.id } } } }).expect(200);
+    expect(byCustomer.body.data.map((r: { value: string; dimensions: object }) => [r.value, r.dimensions])).toEqual([['1', { customer_id: cust.body.id }]]);
+    const unknown = await request(app).post(`${P}/meters/${id}/query`).send({ filters: { dimensions: { customer_id: { in: [cust.body.id, '01JZZZZZZZZZZZZZZZZZZZZZZZ'] } } } }).expect(404);
+    expect(unknown.body).toMatchObject({ type: 'about:blank', status: 404 });
+    expect(unknown.body.extensions.validationErrors).toEqual([expect.objectContaining({ code: 'customer_not_found', customer_id: '01JZZZZZZZZZZZZZZZZZZZZZZZ' })]);
 
     const csv = await request(app)
       .post(`${P}/meters/${id}/query`)
@@ -159,8 +213,11 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
         '2026-01-01T00:00:00Z,2026-01-02T00:00:00Z,bob,claude,1',
       ].sort(),
     );
+    expect(csv.headers['content-disposition']).toBe('attachment; filename=tokens.csv');
     const csvCust = await request(app).post(`${P}/meters/${id}/query`).set('Accept', 'text/csv').send({ group_by_dimensions: ['customer_id'] });
     expect(csvCust.text.split('\n')[0]).toBe('from,to,customer_id,customer_key,customer_name,value');
+    const csvFiltered = await request(app).post(`${P}/meters/${id}/query`).set('Accept', 'text/csv').send({ filters: { dimensions: { subject: { eq: 'bob' } } } });
+    expect(csvFiltered.text.split('\n')[0]).toBe('from,to,subject,value');
 
     const badGroup = await request(app).post(`${P}/meters/${id}/query`).send({ group_by_dimensions: ['nope'] });
     expect(badGroup.status).toBe(400);
@@ -195,7 +252,7 @@ describe.each(PREFIXES)('konnect v3 meters under %s', (P) => {
 });
 
 describe.each(PREFIXES)('konnect v3 events under %s', (P) => {
-  it('walks cursor pages forward and back with no duplicates and no gaps, with filters', async () => {
+  it('walks forward cursor pages with no duplicates and no gaps, with filters (events/list.go, response/cursorpagination.go)', async () => {
     const { app } = setup();
     await request(app).post(`${P}/meters`).send(meterBody()).expect(201);
     const events = Array.from({ length: 23 }, (_, i) =>
@@ -206,17 +263,20 @@ describe.each(PREFIXES)('konnect v3 events under %s', (P) => {
     const seen: string[] = [];
     const pages: string[][] = [];
     let after: string | null = null;
-    let prev: string | null = null;
     do {
       const res: request.Response = await request(app).get(`${P}/events`).query({ 'page[size]': 5, ...(after ? { 'page[after]': after } : {}) });
       expect(res.status).toBe(200);
-      expect(res.body.meta.page.size).toBe(5);
       const ids = res.body.data.map((e: { event: { id: string } }) => e.event.id);
       pages.push(ids);
       seen.push(...ids);
-      if (pages.length === 1) expect(res.body.meta.page.previous).toBeNull();
-      prev = res.body.meta.page.previous;
-      after = res.body.meta.page.next;
+      const page = res.body.meta.page;
+      expect(page.size).toBe(5);
+      // previous is always null; first/last whenever there are items; next only on a full page
+      expect(page.previous).toBeNull();
+      expect(page.first === undefined).toBe(ids.length === 0);
+      expect(page.next === null).toBe(ids.length < 5);
+      if (ids.length === 5) expect(page.next).toBe(page.last);
+      after = page.next;
     } while (after);
     expect(pages.map((p) => p.length)).toEqual([5, 5, 5, 5, 3]);
     expect(new Set(seen).size).toBe(23);
@@ -224,17 +284,6 @@ describe.each(PREFIXES)('konnect v3 events under %s', (P) => {
     // newest first by event time (ties by ingestion order, newest first)
     const times = seen.map((id) => events.find((e) => e.id === id)!.time);
     expect([...times].sort().reverse()).toEqual(times);
-
-    // walk back from the last page
-    const back: string[][] = [];
-    let before = prev;
-    while (before) {
-      const res: request.Response = await request(app).get(`${P}/events`).query({ 'page[size]': 5, 'page[before]': before });
-      expect(res.status).toBe(200);
-      back.unshift(res.body.data.map((e: { event: { id: string } }) => e.event.id));
-      before = res.body.meta.page.previous;
-    }
-    expect(back).toEqual(pages.slice(0, -1));
 
     const odd = await request(app).get(`${P}/events?filter[subject]=odd&page[size]=100`);
     expect(odd.body.data).toHaveLength(11);
@@ -246,12 +295,46 @@ describe.each(PREFIXES)('konnect v3 events under %s', (P) => {
 
     const unknown = await request(app).get(`${P}/events?filter[foo]=1`);
     expect(unknown.status).toBe(400);
-    const both = await request(app).get(`${P}/events?page[after]=x&page[before]=y`);
-    expect(both.status).toBe(400);
     const badCursor = await request(app).get(`${P}/events?page[after]=garbage`);
     expect(badCursor.status).toBe(400);
-    const badSort = await request(app).get(`${P}/events?sort=time asc`);
-    expect(badSort.status).toBe(400);
+    expect(badCursor.body.invalid_parameters[0]).toMatchObject({ field: 'page[after]', source: 'query' });
+  });
+
+  it('pages 20 by default, at most 100, and refuses page[before] (events/list.go)', async () => {
+    const { app } = setup();
+    await request(app).post(`${P}/events`).send(Array.from({ length: 25 }, (_, i) => ev(`e${i}`, `2026-01-01T00:${String(i).padStart(2, '0')}:00Z`, { tokens: i }))).expect(202);
+    const first = await request(app).get(`${P}/events`).expect(200);
+    expect(first.body.data).toHaveLength(20);
+    expect(first.body.meta.page.size).toBe(20);
+    await request(app).get(`${P}/events?page[size]=100`).expect(200);
+    await request(app).get(`${P}/events?page[size]=101`).expect(400);
+    const before = await request(app).get(`${P}/events?page[before]=${first.body.meta.page.first}`).expect(400);
+    expect(before.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request' });
+    expect(before.body.invalid_parameters[0]).toMatchObject({ field: 'page[before]', reason: 'backward pagination is not supported', source: 'query' });
+  });
+
+  it('sorts by time, ingested_at or stored_at; a bare field means descending (events/convert.go)', async () => {
+    const { app, emulator } = createTestEmulator();
+    // ingested in the reverse order of their event times
+    for (const [i, t] of ['03', '02', '01'].entries()) {
+      emulator.clock.set(new Date(Date.UTC(2026, 0, 1, 1, 0, i)));
+      await request(app).post(`${P}/events`).send(ev(`t${t}`, `2026-01-01T00:${t}:00Z`, { tokens: 1 })).expect(202);
+    }
+    const ids = async (sort: string) => (await request(app).get(`${P}/events`).query({ sort }).expect(200)).body.data.map((e: { event: { id: string } }) => e.event.id);
+    expect(await ids('time asc')).toEqual(['t01', 't02', 't03']);
+    expect(await ids('time')).toEqual(['t03', 't02', 't01']);
+    expect(await ids('ingested_at')).toEqual(['t01', 't02', 't03']);
+    expect(await ids('ingested_at asc')).toEqual(['t03', 't02', 't01']);
+    expect(await ids('stored_at desc')).toEqual(['t01', 't02', 't03']);
+    await request(app).get(`${P}/events`).query({ sort: 'subject' }).expect(400);
+    await request(app).get(`${P}/events`).query({ sort: 'time DESC' }).expect(400);
+    await request(app).get(`${P}/events`).query({ sort: 'time desc,ingested_at' }).expect(400);
+  });
+
+  it('refuses unknown customer ids in the customer filter with a 400 (meterevent/adapter/event.go)', async () => {
+    const { app } = setup();
+    const res = await request(app).get(`${P}/events?filter[customer_id]=01JZZZZZZZZZZZZZZZZZZZZZZZ`).expect(400);
+    expect(res.body).toMatchObject({ type: 'about:blank', status: 400 });
   });
 });
 

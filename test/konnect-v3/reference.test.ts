@@ -5,10 +5,14 @@ import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 const P = '/v3/openmeter';
 const MISSING = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
 
+/**
+ * `kind` is the Konnect problem type of schema and list-parameter errors; `domain` is an error
+ * raised by the service, which real v3 renders in the shared OpenMeter shape (api/v3/apierrors/encoder.go).
+ */
 function expectProblem(res: request.Response, status: number, kind: string) {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toBe('application/problem+json');
-  expect(res.body.type).toBe(`https://kongapi.info/konnect/${kind}`);
+  expect(res.body.type).toBe(kind === 'domain' ? 'about:blank' : `https://kongapi.info/konnect/${kind}`);
   expect(res.body.status).toBe(status);
   expect(typeof res.body.title).toBe('string');
   expect(res.body.instance).toMatch(/^urn:request:/);
@@ -58,17 +62,17 @@ describe('v3 currencies', () => {
     expect(custom.body.data[0].cost_basis).toBeUndefined();
 
     const dup = await request(app).post(`${P}/currencies/custom`).send({ code: 'credits', name: 'Again', precision: 2, decimal_mark: '.', thousand_separator: ',' });
-    expectProblem(dup, 409, 'resource-conflict');
+    expectProblem(dup, 409, 'domain');
   });
 
   it('rejects malformed custom currencies with 400 and unknown ids with 404', async () => {
     const { app } = createTestEmulator();
     expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'ABC', name: 'x', precision: 2, decimal_mark: '.', thousand_separator: ',' }), 400, 'bad-request');
-    expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'TOKENS', name: 'x', precision: 2, decimal_mark: '.', thousand_separator: '.' }), 400, 'bad-request');
-    expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'TOKENS', name: 'x', precision: 99, decimal_mark: '.', thousand_separator: ',' }), 400, 'bad-request');
+    expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'TOKENS', name: 'x', precision: 2, decimal_mark: '.', thousand_separator: '.' }), 400, 'domain');
+    expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'TOKENS', name: 'x', precision: 99, decimal_mark: '.', thousand_separator: ',' }), 400, 'domain');
     expectProblem(await request(app).post(`${P}/currencies/custom`).send({ code: 'TOKENS', name: 'x', precision: 2, decimal_mark: '.', thousand_separator: ',', extra: 1 }), 400, 'bad-request');
     expectProblem(await request(app).post(`${P}/currencies/custom`).set('content-type', 'application/json').send('{"code":'), 400, 'bad-request');
-    expectProblem(await request(app).get(`${P}/currencies/custom/${MISSING}`), 404, 'not-found');
+    expectProblem(await request(app).get(`${P}/currencies/custom/${MISSING}`), 404, 'domain');
     expectProblem(await request(app).get(`${P}/currencies/custom/not-a-ulid`), 404, 'not-found');
     expectProblem(await request(app).get(`${P}/currencies`).query({ 'filter[nope]': 'x' }), 400, 'bad-request');
     expectProblem(await request(app).get(`${P}/currencies`).query({ sort: 'precision' }), 400, 'bad-request');
@@ -96,12 +100,12 @@ describe('v3 currencies', () => {
     expect(listed.body.data[0].cost_basis).toHaveLength(3);
     expect(old.body.id).not.toBe(now.body.id);
 
-    expectProblem(await request(app).post(base).send({ fiat_code: 'XYZ', rate: '1' }), 400, 'bad-request');
-    expectProblem(await request(app).post(base).send({ fiat_code: 'USD', rate: '0' }), 400, 'bad-request');
+    expectProblem(await request(app).post(base).send({ fiat_code: 'XYZ', rate: '1' }), 400, 'domain');
+    expectProblem(await request(app).post(base).send({ fiat_code: 'USD', rate: '0' }), 400, 'domain');
     expectProblem(await request(app).post(base).send({ fiat_code: 'USD', rate: '1.5e3' }), 400, 'bad-request');
-    expectProblem(await request(app).post(base).send({ fiat_code: 'USD', rate: '1', effective_from: '2026-02-01T00:00:00Z', effective_to: '2026-01-01T00:00:00Z' }), 400, 'bad-request');
-    expectProblem(await request(app).post(`${P}/currencies/custom/${MISSING}/cost-bases`).send({ fiat_code: 'USD', rate: '1' }), 404, 'not-found');
-    expectProblem(await request(app).get(`${P}/currencies/custom/${MISSING}/cost-bases`), 404, 'not-found');
+    expectProblem(await request(app).post(base).send({ fiat_code: 'USD', rate: '1', effective_from: '2026-02-01T00:00:00Z', effective_to: '2026-01-01T00:00:00Z' }), 400, 'domain');
+    expectProblem(await request(app).post(`${P}/currencies/custom/${MISSING}/cost-bases`).send({ fiat_code: 'USD', rate: '1' }), 404, 'domain');
+    expectProblem(await request(app).get(`${P}/currencies/custom/${MISSING}/cost-bases`), 404, 'domain');
   });
 });
 
@@ -113,7 +117,7 @@ describe('v3 tax codes', () => {
     const id = created.body.id as string;
     expect(await request(app).get(`${P}/tax-codes/${id}`).expect(200)).toHaveProperty('body', created.body);
 
-    expectProblem(await request(app).post(`${P}/tax-codes`).send(taxBody({ name: 'Other' })), 409, 'resource-conflict');
+    expectProblem(await request(app).post(`${P}/tax-codes`).send(taxBody({ name: 'Other' })), 409, 'domain');
 
     emulator.clock.set(new Date('2026-01-01T00:01:00Z'));
     const upserted = await request(app)
@@ -128,9 +132,9 @@ describe('v3 tax codes', () => {
     expect(list.body.data.map((t: { id: string }) => t.id)).toEqual([id]);
 
     await request(app).delete(`${P}/tax-codes/${id}`).expect(204);
-    expectProblem(await request(app).get(`${P}/tax-codes/${id}`), 404, 'not-found');
-    expectProblem(await request(app).delete(`${P}/tax-codes/${id}`), 404, 'not-found');
-    expectProblem(await request(app).put(`${P}/tax-codes/${id}`).send({ name: 'x', app_mappings: [] }), 410, 'gone');
+    expectProblem(await request(app).get(`${P}/tax-codes/${id}`), 404, 'domain');
+    expectProblem(await request(app).delete(`${P}/tax-codes/${id}`), 404, 'domain');
+    expectProblem(await request(app).put(`${P}/tax-codes/${id}`).send({ name: 'x', app_mappings: [] }), 410, 'domain');
     expect((await request(app).get(`${P}/tax-codes`).expect(200)).body.data).toEqual([]);
     const withDeleted = await request(app).get(`${P}/tax-codes`).query({ include_deleted: true }).expect(200);
     expect(withDeleted.body.data[0]).toMatchObject({ id });
@@ -146,29 +150,29 @@ describe('v3 tax codes', () => {
     expectProblem(await request(app).post(`${P}/tax-codes`).send(taxBody({ key: 'Bad Key' })), 400, 'bad-request');
     expectProblem(await request(app).post(`${P}/tax-codes`).send(taxBody({ app_mappings: [{ app_type: 'paypal', tax_code: 'x' }] })), 400, 'bad-request');
     const dupMapping = await request(app).post(`${P}/tax-codes`).send(taxBody({ app_mappings: [{ app_type: 'stripe', tax_code: 'a' }, { app_type: 'stripe', tax_code: 'b' }] }));
-    expectProblem(dupMapping, 400, 'bad-request');
+    expectProblem(dupMapping, 400, 'domain');
     expect(dupMapping.body.extensions.validationErrors[0].code).toBe('tax_code_app_mapping_duplicated');
     expectProblem(await request(app).post(`${P}/tax-codes`).send({ name: 'x' }), 400, 'bad-request');
-    expectProblem(await request(app).get(`${P}/tax-codes/${MISSING}`), 404, 'not-found');
-    expectProblem(await request(app).put(`${P}/tax-codes/${MISSING}`).send({ name: 'x', app_mappings: [] }), 404, 'not-found');
+    expectProblem(await request(app).get(`${P}/tax-codes/${MISSING}`), 404, 'domain');
+    expectProblem(await request(app).put(`${P}/tax-codes/${MISSING}`).send({ name: 'x', app_mappings: [] }), 404, 'domain');
     expectProblem(await request(app).get(`${P}/tax-codes/xyz`), 404, 'not-found');
     expectProblem(await request(app).get(`${P}/tax-codes`).query({ 'page[size]': 0 }), 400, 'bad-request');
   });
 
   it('manages the organization default tax codes', async () => {
     const { app } = createTestEmulator();
-    expectProblem(await request(app).get(`${P}/defaults/tax-codes`), 404, 'not-found');
+    expectProblem(await request(app).get(`${P}/defaults/tax-codes`), 404, 'domain');
     const a = (await request(app).post(`${P}/tax-codes`).send(taxBody({ key: 'invoicing' })).expect(201)).body.id;
     const b = (await request(app).post(`${P}/tax-codes`).send(taxBody({ key: 'credits' })).expect(201)).body.id;
-    expectProblem(await request(app).put(`${P}/defaults/tax-codes`).send({ invoicing_tax_code: { id: a } }), 400, 'bad-request');
-    expectProblem(await request(app).put(`${P}/defaults/tax-codes`).send({ invoicing_tax_code: { id: a }, credit_grant_tax_code: { id: MISSING } }), 400, 'bad-request');
+    expectProblem(await request(app).put(`${P}/defaults/tax-codes`).send({ invoicing_tax_code: { id: a } }), 400, 'domain');
+    expectProblem(await request(app).put(`${P}/defaults/tax-codes`).send({ invoicing_tax_code: { id: a }, credit_grant_tax_code: { id: MISSING } }), 400, 'domain');
     const set = await request(app).put(`${P}/defaults/tax-codes`).send({ invoicing_tax_code: { id: a }, credit_grant_tax_code: { id: b } }).expect(200);
     expect(set.body).toMatchObject({ invoicing_tax_code: { id: a }, credit_grant_tax_code: { id: b } });
     const partial = await request(app).put(`${P}/defaults/tax-codes`).send({ credit_grant_tax_code: { id: a } }).expect(200);
     expect(partial.body).toMatchObject({ invoicing_tax_code: { id: a }, credit_grant_tax_code: { id: a } });
     expect((await request(app).get(`${P}/defaults/tax-codes`).expect(200)).body).toEqual(partial.body);
     // a default cannot be deleted out from under the organization
-    expectProblem(await request(app).delete(`${P}/tax-codes/${a}`), 400, 'bad-request');
+    expectProblem(await request(app).delete(`${P}/tax-codes/${a}`), 400, 'domain');
     await request(app).delete(`${P}/tax-codes/${b}`).expect(204);
   });
 });
@@ -185,7 +189,7 @@ describe('v3 LLM cost', () => {
     const desc = await request(app).get(`${P}/llm-cost/prices`).query({ sort: 'model.id desc', 'filter[model_name][contains]': 'claude' }).expect(200);
     expect(desc.body.data.map((p: { model: { id: string } }) => p.model.id)).toEqual(['claude-3-opus-20240229', 'claude-3-5-sonnet-20241022', 'claude-3-5-haiku-20241022']);
     expectProblem(await request(app).get(`${P}/llm-cost/prices`).query({ sort: 'price' }), 400, 'bad-request');
-    expectProblem(await request(app).get(`${P}/llm-cost/prices/${MISSING}`), 404, 'not-found');
+    expectProblem(await request(app).get(`${P}/llm-cost/prices/${MISSING}`), 404, 'domain');
   });
 
   it('an override shadows the built-in price, updates in place, and unshadows when deleted', async () => {
@@ -213,17 +217,17 @@ describe('v3 LLM cost', () => {
 
     await request(app).delete(`${P}/llm-cost/overrides/${ov.body.id}`).expect(204);
     expect((await request(app).get(`${P}/llm-cost/prices/${builtIn.id}`).expect(200)).body).toEqual(builtIn);
-    expectProblem(await request(app).delete(`${P}/llm-cost/overrides/${ov.body.id}`), 404, 'not-found');
+    expectProblem(await request(app).delete(`${P}/llm-cost/overrides/${ov.body.id}`), 404, 'domain');
   });
 
   it('rejects malformed overrides with 400', async () => {
     const { app } = createTestEmulator();
     const body = { provider: 'acme', model_id: 'm1', pricing: { input_per_token: '0.1', output_per_token: '0.2' }, currency: 'USD', effective_from: '2025-12-01T00:00:00Z' };
-    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, pricing: { input_per_token: '-1', output_per_token: '0' } }), 400, 'bad-request');
+    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, pricing: { input_per_token: '-1', output_per_token: '0' } }), 400, 'domain');
     expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, pricing: { input_per_token: 'abc', output_per_token: '0' } }), 400, 'bad-request');
     expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, effective_from: 'yesterday' }), 400, 'bad-request');
-    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, effective_to: '2025-01-01T00:00:00Z' }), 400, 'bad-request');
-    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, provider: ' ' }), 400, 'bad-request');
+    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, effective_to: '2025-01-01T00:00:00Z' }), 400, 'domain');
+    expectProblem(await request(app).post(`${P}/llm-cost/overrides`).send({ ...body, provider: ' ' }), 400, 'domain');
     expectProblem(await request(app).get(`${P}/llm-cost/overrides`).query({ 'filter[price]': '1' }), 400, 'bad-request');
     // a new model appears among the prices under its own id
     const ov = await request(app).post(`${P}/llm-cost/overrides`).send(body).expect(201);

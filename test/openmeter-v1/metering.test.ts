@@ -37,6 +37,37 @@ describe('OpenMeter v1 meters', () => {
     expect(gone.body).toMatchObject({ type: 'about:blank', title: 'Not Found', status: 404 });
   });
 
+  it('finds a deleted meter by id (with deletedAt) and deletes it again as a no-op (meter/adapter/meter.go, service/manage.go)', async () => {
+    const { app, meter } = await withMeter();
+    await request(app).delete(`/api/v1/meters/${meter.id}`).expect(204);
+    const byId = await request(app).get(`/api/v1/meters/${meter.id}`).expect(200);
+    expect(byId.body.deletedAt).toBe('2026-03-01T00:00:00Z');
+    await request(app).delete(`/api/v1/meters/${meter.id}`).expect(204);
+    await request(app).get(`/api/v1/meters/${meter.id}/query`).expect(200);
+    // by slug only the live meter is found
+    await request(app).get('/api/v1/meters/tokens_total').expect(404);
+    await request(app).delete('/api/v1/meters/tokens_total').expect(404);
+  });
+
+  it('leaves groupBy out of a meter without dimensions (meter/httphandler/mapping.go)', async () => {
+    const { app } = await withMeter();
+    const m = await request(app).post('/api/v1/meters').send({ slug: 'calls', eventType: 'call', aggregation: 'COUNT' }).expect(201);
+    expect(m.body).not.toHaveProperty('groupBy');
+  });
+
+  it('lists every meter on one page: page and pageSize are ignored (meter/httphandler/meter.go lists page 1 of 1000)', async () => {
+    const { app } = await withMeter();
+    await request(app).post('/api/v1/meters').send({ slug: 'calls', eventType: 'call', aggregation: 'COUNT' }).expect(201);
+    const list = await request(app).get('/api/v1/meters?page=2&pageSize=1').expect(200);
+    expect(list.body.map((m: { slug: string }) => m.slug)).toEqual(['calls', 'tokens_total']);
+  });
+
+  it('ignores undeclared query parameters, as kin-openapi does (openmeter/server/server.go)', async () => {
+    const { app } = await withMeter();
+    const list = await request(app).get('/api/v1/meters?foo=bar').expect(200);
+    expect(list.body).toHaveLength(1);
+  });
+
   it('rejects invalid meters with problem details and keeps what was stored', async () => {
     const { app } = await withMeter();
     const dup = await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', eventType: 'x', aggregation: 'COUNT' }).expect(409);
@@ -83,8 +114,67 @@ describe('OpenMeter v1 events', () => {
     const bad = await request(app).post('/api/v1/events').send([ev('ok', '2026-02-28T10:00:00Z', { tokens: 1 }), { ...ev('s', '2026-02-28T10:00:00Z', {}), data: 'a string' }]);
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toBe('application/problem+json');
-    await request(app).post('/api/v1/events').set('content-type', 'text/plain').send('hello').expect((r) => expect([400, 415]).toContain(r.status));
     expect((await request(app).get('/api/v1/events').expect(200)).body).toEqual([]);
+  });
+
+  it('answers text/plain with a 400 from the request validator, without instance (server.go: kin-openapi + nethttp-middleware)', async () => {
+    const { app } = await withMeter();
+    const res = await request(app).post('/api/v1/events').set('content-type', 'text/plain').send('hello').expect(400);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, detail: 'request body has an error: header Content-Type has unexpected value "text/plain"' });
+    expect(res.body).not.toHaveProperty('instance');
+  });
+
+  it('refuses a content type with parameters: the handler matches the raw header (ingest/httpdriver/ingest.go)', async () => {
+    const { app } = await withMeter();
+    const res = await request(app)
+      .post('/api/v1/events')
+      .set('content-type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(ev('a', '2026-02-28T10:00:00Z', { tokens: 1 })))
+      .expect(400);
+    expect(res.body).toMatchObject({ type: 'about:blank', status: 400, detail: 'invalid content type: application/json; charset=utf-8' });
+    expect((await request(app).get('/api/v1/events').expect(200)).body).toEqual([]);
+  });
+
+  it('lists events from the last 32 days by default and refuses an older from (meterevent/httphandler/event.go, service.go)', async () => {
+    const { app } = await withMeter();
+    // the clock is at 2026-03-01T00:00:00Z
+    await request(app).post('/api/v1/events').send([ev('recent', '2026-02-25T00:00:00Z', { tokens: 1 }), ev('old', '2026-01-29T00:00:01Z', { tokens: 1 }), ev('older', '2026-01-28T00:00:00Z', { tokens: 1 })]).expect(204);
+    const list = await request(app).get('/api/v1/events').expect(200);
+    expect(list.body.map((e: { event: { id: string } }) => e.event.id)).toEqual(['recent', 'old']);
+    // exactly 32 days back is still allowed; a second more is not
+    await request(app).get('/api/v1/events?from=2026-01-28T00:00:00Z').expect(200);
+    const tooOld = await request(app).get('/api/v1/events?from=2026-01-27T23:59:59Z').expect(400);
+    expect(tooOld.body.detail).toBe('validate input: from date is too old: 2026-01-27T23:59:59Z, must be after 2026-01-28T00:00:00Z');
+    await request(app).get('/api/v1/events?ingestedAtFrom=2026-01-01T00:00:00Z').expect(400);
+  });
+
+  it('matches subject exactly and treats to as exclusive (streaming/clickhouse/event_query.go)', async () => {
+    const { app } = await withMeter();
+    await request(app).post('/api/v1/events').send([ev('1', '2026-02-28T10:00:00Z', { tokens: 1 }, 'c1'), ev('2', '2026-02-28T11:00:00Z', { tokens: 1 }, 'c'), ev('3', '2026-02-28T12:00:00Z', { tokens: 1 }, 'c')]).expect(204);
+    const bySubject = await request(app).get('/api/v1/events?subject=c').expect(200);
+    expect(bySubject.body.map((e: { event: { id: string } }) => e.event.id)).toEqual(['3', '2']);
+    // raw ":" in the query value, unencoded, as Go's net/url accepts it
+    const until = await request(app).get('/api/v1/events?to=2026-02-28T11:00:00Z').expect(200);
+    expect(until.body.map((e: { event: { id: string } }) => e.event.id)).toEqual(['1']);
+  });
+
+  it('refuses unknown customer ids with 400, on v1 and v2 (meterevent/adapter/event.go)', async () => {
+    const { app } = await withMeter();
+    const unknown = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    const v1 = await request(app).get(`/api/v1/events?customerId=${unknown}`).expect(400);
+    expect(v1.body.detail).toBe(`customers not found in namespace default: ${unknown}`);
+    const filter = encodeURIComponent(JSON.stringify({ customerId: { $in: [unknown] } }));
+    await request(app).get(`/api/v2/events?filter=${filter}`).expect(400);
+  });
+
+  it('lists events with datacontenttype application/json when they carry data (meterevent/httphandler/mapping.go)', async () => {
+    const { app } = await withMeter();
+    await request(app).post('/api/v1/events').send([ev('1', '2026-02-28T10:00:00Z', { tokens: 1 })]).expect(204);
+    const [item] = (await request(app).get('/api/v1/events').expect(200)).body;
+    expect(item.event.datacontenttype).toBe('application/json');
+    const v2 = await request(app).get('/api/v2/events').expect(200);
+    expect(v2.body.items[0].event.datacontenttype).toBe('application/json');
   });
 
   it('pages through /api/v2/events with a cursor, without gaps or repeats', async () => {
@@ -137,6 +227,9 @@ describe('OpenMeter v1 meter queries', () => {
     expect(bob.body.data).toEqual([expect.objectContaining({ subject: 'bob', value: 101 })]);
     const gpt = await request(app).get('/api/v1/meters/tokens_total/query?filterGroupBy[model]=gpt').expect(200);
     expect(gpt.body.data[0].value).toBe(111);
+    // an empty subject list filters nothing and still groups by subject (mapping.go tests for nil)
+    const allSubjects = await request(app).post('/api/v1/meters/tokens_total/query').send({ subject: [] }).expect(200);
+    expect(allSubjects.body.data.map((r: { subject: string; value: number }) => `${r.subject}=${r.value}`).sort()).toEqual(['alice=15', 'bob=101']);
     const post = await request(app).post('/api/v1/meters/tokens_total/query').send({ groupBy: ['model'], filterGroupBy: { model: ['claude'] } }).expect(200);
     expect(post.body.data[0]).toMatchObject({ value: 5, groupBy: { model: 'claude' } });
   });
@@ -154,13 +247,46 @@ describe('OpenMeter v1 meter queries', () => {
     ]);
   });
 
-  it('answers CSV when asked', async () => {
+  it('answers CSV laid out as query_csv.go writes it: grouping order, %f values, unquoted filename', async () => {
     const { app } = await seeded();
     const res = await request(app).get('/api/v1/meters/tokens_total/query').query({ groupBy: 'model' }).set('accept', 'text/csv').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename=tokens_total.csv');
     const lines = res.text.trim().split('\n');
-    expect(lines[0]).toBe('window_start,window_end,subject,customer_id,model,value');
-    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join('=')).sort()).toEqual(['claude=5', 'gpt=111']);
+    expect(lines[0]).toBe('window_start,window_end,model,value');
+    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join('=')).sort()).toEqual(['claude=5.000000', 'gpt=111.000000']);
+    // the subject filter appends `subject` after the requested keys
+    const bySubject = await request(app).get('/api/v1/meters/tokens_total/query').query({ groupBy: 'model', subject: 'bob' }).set('accept', 'text/csv').expect(200);
+    expect(bySubject.text.split('\n')[0]).toBe('window_start,window_end,subject,model,value');
+    expect(bySubject.text.split('\n')[1]!.split(',').slice(2)).toEqual(['bob', 'gpt', '101.000000']);
+    // no rows: the header with its group columns still
+    const empty = await request(app).get('/api/v1/meters/tokens_total/query?from=2025-01-01T00:00:00Z&to=2025-01-02T00:00:00Z&groupBy=model&groupBy=subject').set('accept', 'text/csv').expect(200);
+    expect(empty.text).toBe('window_start,window_end,subject,model,value\n');
+  });
+
+  it('CSV adds subject_display_name for known subjects and an always-empty customer_id group column (query_csv.go)', async () => {
+    const { app } = await seeded();
+    await request(app).post('/api/v1/subjects').send([{ key: 'alice', displayName: 'Alice, Inc.' }]).expect(200);
+    const cust = await request(app).post('/api/v1/customers').send({ name: 'Bob', key: 'bob-co', usageAttribution: { subjectKeys: ['bob'] } }).expect(201);
+    const res = await request(app).get('/api/v1/meters/tokens_total/query').query({ groupBy: 'subject', windowSize: 'DAY', from: '2026-02-01T00:00:00Z', to: '2026-02-02T00:00:00Z' }).set('accept', 'text/csv').expect(200);
+    expect(res.text).toBe('window_start,window_end,subject,subject_display_name,value\n2026-02-01T00:00:00Z,2026-02-02T00:00:00Z,alice,"Alice, Inc.",15.000000\n');
+    const byCustomer = await request(app).get('/api/v1/meters/tokens_total/query').query({ filterCustomerId: cust.body.id }).set('accept', 'text/csv').expect(200);
+    const [header, row] = byCustomer.text.trim().split('\n');
+    expect(header).toBe('window_start,window_end,customer_id,value');
+    expect(row!.split(',').slice(2)).toEqual(['', '101.000000']);
+  });
+
+  it('answers 404 for an unknown filterCustomerId (meter/httphandler/mapping.go getFilterCustomer)', async () => {
+    const { app } = await seeded();
+    const res = await request(app).get('/api/v1/meters/tokens_total/query?filterCustomerId=01JZZZZZZZZZZZZZZZZZZZZZZZ').expect(404);
+    expect(res.body).toMatchObject({ type: 'about:blank', status: 404, detail: 'customer with id 01JZZZZZZZZZZZZZZZZZZZZZZZ not found' });
+  });
+
+  it('echoes from and to as sent, keeping the offset (meter/httphandler/mapping.go)', async () => {
+    const { app } = await seeded();
+    const res = await request(app).get('/api/v1/meters/tokens_total/query?from=2026-02-01T01:00:00%2B01:00&to=2026-02-03T00:00:00Z').expect(200);
+    expect(res.body).toMatchObject({ from: '2026-02-01T01:00:00+01:00', to: '2026-02-03T00:00:00Z' });
+    expect(res.body.data[0].value).toBe(16);
   });
 
   it('rejects invalid queries with 400 problems', async () => {

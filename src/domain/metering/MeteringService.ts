@@ -4,7 +4,7 @@ import type { IdGenerator } from '../shared/ids.ts';
 import { isUlid } from '../shared/ids.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { paginate } from '../shared/paging.ts';
-import { MeteringErrorCode as C } from './errors.ts';
+import { CustomersNotFoundError, MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
 import { formatInstant, queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
@@ -46,7 +46,8 @@ const GROUP_KEY_RE = /^[a-zA-Z_][0-9a-zA-Z_]*$/;
 const AGGREGATIONS = new Set<string>(Object.values(MeterAggregation));
 /** OpenMeter's default portal token lifetime (portal.tokenExpiration = 1h) */
 const PORTAL_TOKEN_TTL_MS = 60 * 60 * 1000;
-const LIST_EVENTS_DEFAULT_LOOKBACK_MS = 72 * 3600_000;
+/** OpenMeter's meterevent.MaximumFromDuration: listing never reaches further back than 32 days */
+const LIST_EVENTS_MAX_LOOKBACK_MS = 32 * 24 * 3600_000;
 const GROUP_BY_VALUES_DEFAULT_LOOKBACK_MS = 24 * 3600_000;
 
 const unauthorized = (message: string) => new DomainError(ErrorKind.unauthorized, C.portalTokenInvalid, message);
@@ -148,11 +149,15 @@ export class MeteringService {
     return updated;
   }
 
-  /** by ULID id or by key (v1 slug); deleted meters are not found */
-  getMeter(tx: UnitOfWork, idOrSlug: string): Meter {
+  /**
+   * By ULID id or by key (v1 slug). A key names the live meter only; with `includeDeleted`, a
+   * lookup by id also finds a deleted meter, as the real adapter's `ID(x) OR (key = x AND
+   * deleted_at IS NULL)` does (openmeter/meter/adapter/meter.go) for get, query and delete.
+   */
+  getMeter(tx: UnitOfWork, idOrSlug: string, opts: { includeDeleted?: boolean } = {}): Meter {
     const meters = tx.collection<Meter>(METERS);
     const byId = isUlid(idOrSlug.toUpperCase()) ? meters.get(idOrSlug.toUpperCase()) ?? meters.get(idOrSlug) : undefined;
-    const meter = byId && !byId.deletedAt ? byId : meters.findOne((m) => !m.deletedAt && m.key === idOrSlug);
+    const meter = byId && (opts.includeDeleted || !byId.deletedAt) ? byId : meters.findOne((m) => !m.deletedAt && m.key === idOrSlug);
     if (!meter) throw notFound(C.meterNotFound, `meter not found: ${idOrSlug}`);
     return meter;
   }
@@ -181,9 +186,10 @@ export class MeteringService {
     return paginate(all, { page, pageSize });
   }
 
-  /** soft delete: the key becomes free for a new meter */
+  /** soft delete: the key becomes free for a new meter; deleting a deleted meter (by id) is a no-op */
   deleteMeter(tx: UnitOfWork, idOrSlug: string): void {
-    const meter = this.getMeter(tx, idOrSlug);
+    const meter = this.getMeter(tx, idOrSlug, { includeDeleted: true });
+    if (meter.deletedAt) return;
     const now = this.deps.clock.now().toISOString();
     tx.collection<Meter>(METERS).put({ ...meter, deletedAt: now, updatedAt: now });
   }
@@ -237,29 +243,43 @@ export class MeteringService {
     return { ingested, duplicates };
   }
 
-  /** v1 list: newest first (event time), default `from` = now − 72 h, `to` inclusive, limit ≤ 100 */
+  /**
+   * v1 list, newest first by event time (openmeter/meterevent): `from` defaults to now − 32 days
+   * + 1 s and may not be older than 32 days (nor may `ingestedAtFrom`); `to` and `ingestedAtTo`
+   * are exclusive; `id` is a substring match but `subject` an exact one (the ClickHouse query
+   * uses `subject IN (…)` whatever the document says); every `customerId` must name a customer.
+   */
   listEvents(tx: UnitOfWork, input: ListEventsInput = {}): IngestedEvent[] {
     const limit = input.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 100');
     const now = this.deps.clock.now().getTime();
-    const from = input.from !== undefined ? parseTime(input.from, 'from') : now - LIST_EVENTS_DEFAULT_LOOKBACK_MS;
+    const oldest = now - LIST_EVENTS_MAX_LOOKBACK_MS;
+    const from = input.from !== undefined ? parseTime(input.from, 'from') : oldest + 1000;
     const to = input.to !== undefined ? parseTime(input.to, 'to') : undefined;
     const ingFrom = input.ingestedAtFrom !== undefined ? parseTime(input.ingestedAtFrom, 'ingestedAtFrom') : undefined;
     const ingTo = input.ingestedAtTo !== undefined ? parseTime(input.ingestedAtTo, 'ingestedAtTo') : undefined;
-    if (to !== undefined && from > to) throw validationError(C.invalidQueryParameter, 'from must be before to');
+    const problems: string[] = [];
+    const at = (ms: number) => formatInstant(Math.floor(ms / 1000) * 1000);
+    if (oldest > from) problems.push(`from date is too old: ${at(from)}, must be after ${at(oldest)}`);
+    if (to !== undefined && to < from) problems.push(`to date is before from date: ${at(to)} < ${at(from)}`);
+    if (ingFrom !== undefined && oldest > ingFrom) problems.push(`ingestedAtFrom date is too old, must be after: ${at(ingFrom)}: ${at(oldest)}`);
+    if (ingFrom !== undefined && ingTo !== undefined && ingTo < ingFrom) problems.push(`ingestedAtTo date is before ingestedAtFrom date: ${at(ingTo)} < ${at(ingFrom)}`);
+    if (!Number.isInteger(limit) || limit < 1) problems.push('limit must be greater than 0');
+    else if (limit > 100) problems.push('limit must be less than or equal to 100');
+    if (problems.length) throw validationError(C.invalidQueryParameter, `validate input: ${problems.join('\n')}`);
     const customers = input.customerId?.length ? new Set(input.customerId) : undefined;
+    if (customers) this.assertCustomersExist(tx, [...customers]);
     const decorate = this.eventDecorator(tx);
     const out: IngestedEvent[] = [];
     const tl = this.deps.events(tx.namespace).index.sortedByTime();
-    const hiPos = to !== undefined ? upperBound(tl.sortedTimes, to) : tl.sortedTimes.length;
+    const hiPos = to !== undefined ? tl.lowerBound(to) : tl.sortedTimes.length;
     const loPos = tl.lowerBound(from);
     for (let p = hiPos - 1; p >= loPos && out.length < limit; p--) {
       const e = tl.events[tl.sortedOrd[p]!]!;
       if (input.id && !e.id.includes(input.id)) continue;
-      if (input.subject && !e.subject.includes(input.subject)) continue;
+      if (input.subject !== undefined && e.subject !== input.subject) continue;
       const ing = Date.parse(e.ingestedAt);
       if (ingFrom !== undefined && ing < ingFrom) continue;
-      if (ingTo !== undefined && ing > ingTo) continue;
+      if (ingTo !== undefined && ing >= ingTo) continue;
       const item = decorate(e);
       if (customers && !(item.customerId && customers.has(item.customerId))) continue;
       if (input.hasError !== undefined && input.hasError !== Boolean(item.validationErrors?.length)) continue;
@@ -269,83 +289,62 @@ export class MeteringService {
   }
 
   /**
-   * v2 / v3 cursor pages, newest first; cursors are opaque base64 of an item's (time, seq).
-   * `cursor` (after) pages towards older events; `before` returns the `limit` events just newer
-   * than the cursor (v3 `page[before]`). `prevCursor` is set when newer matching events exist.
+   * v2 / v3 cursor pages, by event time (default), ingestion or storage time, newest first
+   * unless `sort.desc` is false. Cursors are opaque base64 of an item's (sort key, seq);
+   * `nextCursor` is set whenever the page is full, as the real adapter does, so the page after
+   * the last full one may be empty.
    */
   listEventsCursor(tx: UnitOfWork, input: ListEventsCursorInput = {}): CursorPage<IngestedEvent> {
     const limit = input.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw validationError(C.invalidQueryParameter, 'limit must be between 1 and 1000');
-    if (input.cursor && input.before) throw validationError(C.invalidQueryParameter, 'after and before cannot be combined');
-    let after: { t: number; s: number } | undefined;
-    if (input.cursor) after = decodeCursor(input.cursor);
-    const before = input.before ? decodeCursor(input.before) : undefined;
+    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
     const f = input.filter ?? {};
+    if (f.customerId?.$in?.length) this.assertCustomersExist(tx, f.customerId.$in);
+    const desc = input.sort?.desc ?? true;
     const decorate = this.eventDecorator(tx);
-    const tl = this.deps.events(tx.namespace).index.sortedByTime();
-    const matches = (e: StoredEvent, t: number): IngestedEvent | undefined => {
+    const index = this.deps.events(tx.namespace).index;
+    // stored_at equals ingested_at here: the emulator stores an event the instant it accepts it
+    const order = input.sort?.field === 'ingestedAt' || input.sort?.field === 'storedAt' ? index.sortedByIngestion() : index.sortedByTime();
+    const { events, sortedOrd, sortedTimes } = order;
+    const matches = (e: StoredEvent): IngestedEvent | undefined => {
       if (!matchString(e.id, f.id) || !matchString(e.source, f.source) || !matchString(e.subject, f.subject) || !matchString(e.type, f.type)) return undefined;
-      if (!matchTime(t, f.time) || !matchTime(Date.parse(e.ingestedAt), f.ingestedAt)) return undefined;
+      if (!matchTime(Date.parse(e.time), f.time) || !matchTime(Date.parse(e.ingestedAt), f.ingestedAt)) return undefined;
       const item = decorate(e);
       if (f.customerId?.$in && !(item.customerId && f.customerId.$in.includes(item.customerId))) return undefined;
       return item;
     };
-    const cursorOf = (e: StoredEvent) => encodeCursor(Date.parse(e.time), e.seq);
-    if (before) {
-      // walk towards newer events, keep the `limit` closest to the cursor, answer newest first
-      const found: Array<{ e: StoredEvent; item: IngestedEvent }> = [];
-      let newer = false;
-      for (let p = tl.lowerBound(before.t); p < tl.sortedTimes.length; p++) {
-        const e = tl.events[tl.sortedOrd[p]!]!;
-        const t = tl.sortedTimes[p]!;
-        if (t === before.t && e.seq <= before.s) continue;
-        const item = matches(e, t);
-        if (!item) continue;
-        if (found.length === limit) {
-          newer = true;
-          break;
-        }
-        found.push({ e, item });
-      }
-      found.reverse();
-      const first = found[0], last = found[found.length - 1];
-      return {
-        items: found.map((x) => x.item),
-        ...(last ? { nextCursor: cursorOf(last.e) } : {}),
-        ...(newer && first ? { prevCursor: cursorOf(first.e) } : {}),
-      };
+    const found: Array<{ item: IngestedEvent; cursor: string }> = [];
+    const n = sortedTimes.length;
+    const step = desc ? -1 : 1;
+    let p = desc ? (after ? upperBound(sortedTimes, after.t) : n) - 1 : after ? order.lowerBound(after.t) : 0;
+    for (; p >= 0 && p < n && found.length < limit; p += step) {
+      const e = events[sortedOrd[p]!]!;
+      const t = sortedTimes[p]!;
+      if (after && t === after.t && (desc ? e.seq >= after.s : e.seq <= after.s)) continue;
+      const item = matches(e);
+      if (item) found.push({ item, cursor: encodeCursor(t, e.seq) });
     }
-    const items: IngestedEvent[] = [];
-    let firstEv: StoredEvent | undefined;
-    let last: StoredEvent | undefined;
-    let more = false;
-    const start = after ? upperBound(tl.sortedTimes, after.t) : tl.sortedTimes.length;
-    for (let p = start - 1; p >= 0; p--) {
-      const e = tl.events[tl.sortedOrd[p]!]!;
-      const t = tl.sortedTimes[p]!;
-      if (after && t === after.t && e.seq >= after.s) continue;
-      const item = matches(e, t);
-      if (!item) continue;
-      if (items.length === limit) {
-        more = true;
-        break;
-      }
-      items.push(item);
-      firstEv ??= e;
-      last = e;
-    }
+    const first = found[0], last = found[found.length - 1];
     return {
-      items,
-      ...(more && last ? { nextCursor: cursorOf(last) } : {}),
-      // after a cursor, the events up to it are newer than this page
-      ...(after && firstEv ? { prevCursor: cursorOf(firstEv) } : {}),
+      items: found.map((x) => x.item),
+      ...(first && last ? { firstCursor: first.cursor, lastCursor: last.cursor } : {}),
+      ...(last && found.length === limit ? { nextCursor: last.cursor } : {}),
     };
   }
 
   // ---------------------------------------------------------------- queries
 
+  /**
+   * A lookup by id finds a deleted meter too (see getMeter). Every `filterCustomerId` must name
+   * a customer (deleted ones count when `includeDeletedCustomers`, as the v3 resolver lists
+   * them), else a CustomersNotFoundError (404) naming the missing ids.
+   */
   queryMeter(tx: UnitOfWork, meterIdOrSlug: string, params: MeterQueryParams = {}): MeterQueryResult {
-    const meter = this.getMeter(tx, meterIdOrSlug);
+    const meter = this.getMeter(tx, meterIdOrSlug, { includeDeleted: true });
+    if (params.filterCustomerId?.length) {
+      const missing = this.missingCustomers(tx, params.filterCustomerId, params.includeDeletedCustomers === true);
+      if (missing.length) throw new CustomersNotFoundError(missing);
+    }
     return queryMeterEvents(meter, params, {
       index: this.deps.events(tx.namespace).index,
       customerOf: this.customerResolver(tx),
@@ -522,6 +521,21 @@ export class MeteringService {
   private customerResolver(tx: UnitOfWork): (subject: string) => string | undefined {
     const attribution = this.deps.customers.usageAttribution(tx);
     return (subject) => attribution(subject)?.id;
+  }
+
+  /** event listing: unknown customer ids are a 400 naming them (openmeter/meterevent/adapter/event.go) */
+  private assertCustomersExist(tx: UnitOfWork, ids: readonly string[]): void {
+    const missing = this.missingCustomers(tx, ids, false);
+    if (missing.length) throw validationError(C.customersNotFound, `customers not found in namespace ${tx.namespace}: ${missing.join(', ')}`);
+  }
+
+  /** the ids among `ids` that name no customer; the one place metering asks whether a customer exists */
+  private missingCustomers(tx: UnitOfWork, ids: readonly string[], includeDeleted: boolean): string[] {
+    return [...new Set(ids)].filter((id) => {
+      const c = this.deps.customers.findCustomer(tx, id);
+      // findCustomer also takes a key; a filter names customers by id only
+      return !c || c.id !== id || (!includeDeleted && Boolean(c.deletedAt));
+    });
   }
 
   /** builds the list-events view of a stored event, with validation errors computed now */

@@ -163,6 +163,8 @@ export class EventIndex {
   private readonly buckets = new Map<string, TypeBucket>();
   /** every event, time-sorted, for listing */
   private readonly timeline = new TypeBucket();
+  /** every event sorted by ingestion time, built on first use (only v3 `sort=ingested_at` needs it) */
+  private readonly ingestion = new TypeBucket();
   private maxSeq = -1;
 
   get size(): number {
@@ -206,6 +208,13 @@ export class EventIndex {
   sortedByTime(): TypeBucket {
     this.timeline.ensureSorted();
     return this.timeline;
+  }
+
+  /** every event sorted by (ingestedAt, seq), the same layout as sortedByTime */
+  sortedByIngestion(): TypeBucket {
+    for (let i = this.ingestion.events.length; i < this.all.length; i++) this.ingestion.add(this.all[i]!, Date.parse(this.all[i]!.ingestedAt));
+    this.ingestion.ensureSorted();
+    return this.ingestion;
   }
 
   eventTypes(): string[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventIndex } from './eventIndex.ts';
-import { queryMeterEvents } from './meterQuery.ts';
+import { echoInstant, queryMeterEvents } from './meterQuery.ts';
 import { parseEventValue } from './parseEventValue.ts';
 import { ev, meter } from './testSupport.ts';
 import type { Meter, MeterAggregation, MeterQueryParams, StoredEvent } from './types.ts';
@@ -221,9 +221,14 @@ describe('grouping and filters', () => {
     ]);
   });
 
-  it('v3 mode: several subjects need subject grouping', () => {
-    expect(() => q({ subject: ['bob', 'alice'], implyGroupByFromFilters: false })).toThrow(/multiple subjects/);
-    expect(q({ subject: ['bob'], implyGroupByFromFilters: false }).map((d) => [d.subject, d.value])).toEqual([[null, '6']]);
+  it('a single subject filters and groups too (v1 mapping.go and v3 query/params.go both add the grouping)', () => {
+    expect(q({ subject: ['bob'] }).map((d) => [d.subject, d.value])).toEqual([['bob', '6']]);
+  });
+
+  it('echoes from/to as given, offset kept, Go-style (fraction trimmed, zero offset as Z)', () => {
+    expect(echoInstant('2025-01-01T01:00:00+01:00', 0)).toBe('2025-01-01T01:00:00+01:00');
+    expect(echoInstant('2025-01-01t00:00:00.500z', 0)).toBe('2025-01-01T00:00:00.5Z');
+    expect(echoInstant('2025-01-01T00:00:00.000+00:00', 0)).toBe('2025-01-01T00:00:00Z');
   });
 
   it('filterCustomerId implies customer_id groupBy', () => {

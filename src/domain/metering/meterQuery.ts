@@ -30,6 +30,21 @@ export const formatInstant = (ms: number): string => {
   return s.endsWith('.000Z') ? s.slice(0, -5) + 'Z' : s;
 };
 
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The query answer echoes `from` / `to` as the caller wrote them, offset included, the way Go
+ * re-encodes a parsed time.Time (openmeter/meter/httphandler/mapping.go): fraction without
+ * trailing zeros, a zero offset written `Z`.
+ */
+export function echoInstant(v: string, ms: number): string {
+  const m = RFC3339.exec(v);
+  if (!m) return formatInstant(ms);
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const zone = m[4]!.toUpperCase() === 'Z' || m[4] === '+00:00' || m[4] === '-00:00' ? 'Z' : m[4]!;
+  return `${m[1]}T${m[2]}${frac === '.' ? '' : frac}${zone}`;
+}
+
 function parseInstant(v: string | undefined, field: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const ms = Date.parse(v);
@@ -72,19 +87,13 @@ function normalize(meter: Meter, p: MeterQueryParams): NormalizedQuery {
       throw validationError('invalid_group_by', `invalid group by: ${g}`);
     }
   }
-  const imply = p.implyGroupByFromFilters !== false;
   const subjects = p.subject && p.subject.length ? new Set(p.subject) : undefined;
   const customers = p.filterCustomerId && p.filterCustomerId.length ? new Set(p.filterCustomerId) : undefined;
   let groupBySubject = groupBy.includes(SUBJECT_GROUP);
   let groupByCustomer = groupBy.includes(CUSTOMER_GROUP);
-  if (subjects) {
-    if (imply) groupBySubject = true;
-    else if (subjects.size > 1 && !groupBySubject) throw validationError('invalid_group_by', 'multiple subjects require grouping by subject');
-  }
-  if (customers) {
-    if (imply) groupByCustomer = true;
-    else if (customers.size > 1 && !groupByCustomer) throw validationError('invalid_group_by', 'multiple customers require grouping by customer_id');
-  }
+  // both surfaces: filtering by subject or customer also groups by it (v1 mapping.go, v3 query/params.go)
+  if (subjects) groupBySubject = true;
+  if (customers) groupByCustomer = true;
   const dims = [...new Set(groupBy.filter((g) => g !== SUBJECT_GROUP && g !== CUSTOMER_GROUP))];
 
   const filters = new Map<string, FilterString>();
@@ -189,8 +198,8 @@ function finish(meter: Meter, a: Acc): string {
 export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: QueryContext): MeterQueryResult {
   const q = normalize(meter, params);
   const result: MeterQueryResult = {
-    ...(q.from !== undefined ? { from: formatInstant(q.from) } : {}),
-    ...(q.to !== undefined ? { to: formatInstant(q.to) } : {}),
+    ...(q.from !== undefined ? { from: echoInstant(params.from!, q.from) } : {}),
+    ...(q.to !== undefined ? { to: echoInstant(params.to!, q.to) } : {}),
     ...(q.windowSize ? { windowSize: q.windowSize } : {}),
     data: [],
   };

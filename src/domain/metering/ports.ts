@@ -35,4 +35,6 @@ export interface AttributedCustomer {
   id: string;
   key?: string;
   name: string;
+  /** set once deleted: v1 meter queries and event lists treat a deleted customer as unknown */
+  deletedAt?: string | null;
 }

@@ -129,7 +129,7 @@ export interface ListEventsInput {
   ingestedAtTo?: string;
   /** partial (substring) match, as the v1 API documents */
   id?: string;
-  /** partial (substring) match */
+  /** exact match: the document says partial, the real query is `subject IN (…)` */
   subject?: string;
   customerId?: string[];
   hasError?: boolean;
@@ -149,20 +149,21 @@ export interface EventFilter {
 }
 
 export interface ListEventsCursorInput {
-  /** page after (older than) this cursor */
+  /** page after this cursor (in the sort order) */
   cursor?: string;
-  /** page before (newer than) this cursor; cannot be combined with `cursor` */
-  before?: string;
   limit?: number;
   filter?: EventFilter;
+  /** default: event time, newest first */
+  sort?: { field: 'time' | 'ingestedAt' | 'storedAt'; desc: boolean };
 }
 
 export interface CursorPage<T> {
   items: T[];
-  /** opaque; absent on the last page */
+  /** opaque; set whenever the page is full */
   nextCursor?: string;
-  /** opaque, for `before`: present when newer matching items exist */
-  prevCursor?: string;
+  /** cursors of the first and last item (v3 `meta.page.first` / `last`); absent when empty */
+  firstCursor?: string;
+  lastCursor?: string;
 }
 
 export interface MeterQueryParams {
@@ -176,11 +177,8 @@ export interface MeterQueryParams {
   groupBy?: string[];
   filterGroupBy?: Record<string, string | string[]>;
   advancedMeterGroupByFilters?: Record<string, FilterString>;
-  /**
-   * v1 adds `subject` / `customer_id` to groupBy whenever it filters on them (default true).
-   * With false, more than one subject/customer without the matching groupBy is a 400 (v3).
-   */
-  implyGroupByFromFilters?: boolean;
+  /** v3 resolves customer filters including deleted customers; v1 does not */
+  includeDeletedCustomers?: boolean;
 }
 
 export interface MeterQueryRow {

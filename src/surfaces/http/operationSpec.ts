@@ -40,7 +40,7 @@ export function operationSpec(full: Json, path: string, method: string): Json {
   if (components.securitySchemes) picked.securitySchemes = components.securitySchemes;
   const doc: Json = { openapi: full.openapi, info: full.info, paths: { [path]: pathItem }, components: picked };
   if (full.servers) doc.servers = full.servers;
-  return withoutDiscriminators(structuredClone(doc));
+  return withReservedQueryValues(withoutDiscriminators(structuredClone(doc)));
 }
 
 /**
@@ -61,4 +61,24 @@ function withoutDiscriminators(node: unknown): Json {
     }
   }
   return node as Json;
+}
+
+/**
+ * express-openapi-validator refuses a query value holding a reserved character (`:` in
+ * `from=2026-01-01T00:00:00Z`) unless the parameter says `allowReserved`. The real services
+ * parse query strings with Go's net/url, which takes such values as they are, and clients send
+ * them unencoded; so every query parameter of the cut allows them.
+ */
+function withReservedQueryValues(doc: Json): Json {
+  const mark = (p: unknown) => {
+    if (p && typeof p === 'object' && (p as Json).in === 'query') (p as Json).allowReserved = true;
+  };
+  for (const item of Object.values(doc.paths as Record<string, Json>)) {
+    for (const v of Object.values(item)) {
+      if (Array.isArray(v)) v.forEach(mark);
+      else if (v && typeof v === 'object' && Array.isArray((v as Json).parameters)) ((v as Json).parameters as unknown[]).forEach(mark);
+    }
+  }
+  for (const p of Object.values(((doc.components as Json)?.parameters ?? {}) as Json)) mark(p);
+  return doc;
 }

@@ -111,7 +111,8 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
       validators ??= OpenApiValidator.middleware({
         apiSpec: operationSpec(def.spec, op.path, op.method.toLowerCase()) as never,
         formats: DOC_FORMATS as never,
-        validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+        // kin-openapi, behind both real surfaces, checks only the parameters an operation declares
+        validateRequests: { allowUnknownQueryParameters: true, coerceTypes: true },
         validateResponses: opts.validateResponses ? { removeAdditional: false } : false,
         validateApiSpec: false,
         ignoreUndocumented: true,

@@ -1,6 +1,6 @@
 /**
  * Konnect (AIP) list conventions shared by every v3 list handler: `filter[field]=v` /
- * `filter[field][op]=v`, `sort=created_at desc,name`, `page[size]` / `page[number]` and cursor
+ * `filter[field][op]=v`, `sort=created_at desc`, `page[size]` / `page[number]` and cursor
  * pages. Parsing problems are request errors: they render as 400 with `invalid_parameters`
  * (source `query`), the same shape the schema validator produces.
  */
@@ -158,22 +158,21 @@ export function applyFilters<T>(
   return items.filter((it) => conditions.every((c) => matchCondition(get(it, c.field), c, kinds[c.field] ?? 'string')));
 }
 
-/** `sort=created_at desc,name` → specs; fields outside `allowed` are a 400. */
+/**
+ * `sort=<field> [asc|desc]` → one spec. One field only, the order in lower case: more than two
+ * words, another order word or an unknown field is a 400 (api/v3/request/sort.go), so a comma
+ * list fails too (`a desc,b` has the order `desc,b`).
+ */
 export function parseSort(raw: unknown, allowed: readonly string[], fallback: SortSpec[] = []): SortSpec[] {
   if (raw === undefined || raw === null || raw === '') return fallback;
   const text = Array.isArray(raw) ? raw.join(',') : asString(raw, 'sort');
-  const out: SortSpec[] = [];
-  for (const part of text.split(',')) {
-    const words = part.trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) continue;
-    const [field, dir, ...rest] = words as [string, string | undefined, ...string[]];
-    if (rest.length > 0 || (dir !== undefined && !/^(asc|desc)$/i.test(dir))) {
-      throw new AipQueryError('sort', `invalid sort term "${part.trim()}" (expected "<field> [asc|desc]")`, 'pattern');
-    }
-    if (!allowed.includes(field)) throw new AipQueryError('sort', `cannot sort by ${field} (allowed: ${allowed.join(', ')})`, 'enum');
-    out.push({ field, desc: dir?.toLowerCase() === 'desc' });
-  }
-  return out.length > 0 ? out : fallback;
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return fallback;
+  if (words.length > 2) throw new AipQueryError('sort', 'invalid sort by', '');
+  const [field, dir] = words as [string, string | undefined];
+  if (dir !== undefined && dir !== 'asc' && dir !== 'desc') throw new AipQueryError('sort', 'sort order must be either asc or desc', '');
+  if (!allowed.includes(field)) throw new AipQueryError('sort', `unsupported sort field "${field}", supported fields: ${allowed.join(', ')}`, '');
+  return [{ field, desc: dir === 'desc' }];
 }
 
 /** Stable multi-key sort; `tieBreak` (e.g. the id) orders equal rows deterministically. */

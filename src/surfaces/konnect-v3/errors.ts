@@ -3,6 +3,13 @@ import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
 import { requestIdOf } from '../http/requestId.ts';
 import type { ProblemRenderer } from '../http/types.ts';
+import { renderOpenMeterProblem } from '../http/openMeterProblem.ts';
+
+/** A 400 a v3 handler builds itself without naming parameters: Konnect shape, detail "Bad Request". */
+export class KonnectBadRequest extends Error {
+  readonly status = 400;
+  readonly errors: never[] = [];
+}
 
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
@@ -34,9 +41,6 @@ const RULE_BY_KEYWORD: Record<string, string> = {
   additionalProperties: 'is_not_allowed',
 };
 
-/** `phases[0].rateCards[1].featureKey` → `phases[0].rate_cards[1].feature_key`: v3 names fields in snake_case */
-const snakePath = (path: string): string => path.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
-
 /**
  * The validator reports `/body/usage_attribution/subject_keys/0` or `/query/filter/bogus`; Konnect
  * names body fields with dots and query parameters the way they are written (`filter[bogus]`).
@@ -48,39 +52,43 @@ function fieldName(path: string, location: string): string {
   return parts.join('.');
 }
 
-/** Konnect (AIP) problem: 400s carry `invalid_parameters`; a malformed path id is a 404. */
+/**
+ * Konnect (AIP) problems come only from the schema validator and the errors the handlers build
+ * themselves (list parameters, cursors): 400s carry `invalid_parameters` and a detail listing
+ * them, a malformed path id is a 404. Errors raised by the domain (not found, rule violations,
+ * conflicts) go down the shared OpenMeter error path in the real service and are rendered in
+ * the v1 problem shape, `type: about:blank` with `extensions.validationErrors`
+ * (api/v3/apierrors/encoder.go; both shapes are documented in e2e/v3helpers_test.go).
+ */
 export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
+  if (c.domain) return renderOpenMeterProblem(err, req);
   let status = c.status;
   const pathIssue = c.schemaIssues?.some((i) => i.location === 'path');
   if (status === 400 && pathIssue) status = 404;
+  // an undeclared content type is a request error like any other (api/v3/oasmiddleware/hook.go)
+  if (status === 415) status = 400;
+  let detail = c.detail;
+  if (status === 404 && pathIssue) detail = 'The requested entity was not found';
+  else if (status === 404 && !c.notBuiltOperationId) detail = 'The requested route was not found';
   const body: Record<string, unknown> = {
     type: `https://kongapi.info/konnect/${TYPE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'bad-request')}`,
     status,
     title: TITLE_BY_STATUS[status] ?? reasonPhrase(status),
     instance: `urn:request:${requestIdOf(req)}`,
-    detail: status === 404 && pathIssue ? 'the requested resource was not found' : c.detail,
+    detail,
   };
-  if (status === 400 && c.schemaIssues && c.schemaIssues.length > 0) {
-    body.invalid_parameters = c.schemaIssues.map((i) => ({
-      field: fieldName(i.path, i.location),
-      rule: RULE_BY_KEYWORD[i.keyword ?? ''] ?? i.keyword ?? 'invalid',
-      reason: i.message,
-      source: i.location === 'path' ? 'path' : i.location,
-    }));
+  if (status === 400) {
+    const params = (c.schemaIssues ?? []).map((i) => {
+      const rule = RULE_BY_KEYWORD[i.keyword ?? ''] ?? i.keyword ?? 'invalid';
+      return { field: fieldName(i.path, i.location), ...(rule ? { rule } : {}), reason: i.message, source: i.location === 'path' ? 'path' : i.location };
+    });
+    // "Bad Request: <field> [<rule>]: <reason>, …" (api/v3/apierrors/errors_ctors.go NewBadRequestError)
+    body.detail = 'Bad Request';
+    if (params.length > 0) {
+      body.invalid_parameters = params;
+      body.detail = `Bad Request: ${params.map((p) => `${p.field}${p.rule ? ` [${p.rule}]` : ''}: ${p.reason}`).join(', ')}`;
+    }
   }
-  if (c.domain && c.domain.issues.length > 0) {
-    body.extensions = { validationErrors: c.domain.issues.map((i) => ({ severity: 'critical', ...i })) };
-  }
-  // The v3 document's BadRequestError requires `invalid_parameters`; rule violations found by
-  // the domain are listed there too, one per issue, with the rule code as the `rule`.
-  if (status === 400 && c.domain && body.invalid_parameters === undefined) {
-    const issues = c.domain.issues.length > 0 ? c.domain.issues : [{ code: c.domain.code, message: c.domain.message, field: undefined }];
-    body.invalid_parameters = issues.map((i) => ({ field: snakePath(i.field ?? ''), rule: i.code, reason: i.message, source: 'body' }));
-  }
-  if (c.domain && Object.keys(c.domain.extensions).length > 0) {
-    body.extensions = { ...((body.extensions as object) ?? {}), ...c.domain.extensions };
-  }
-  if (c.notBuiltOperationId) body.detail = c.detail;
   return { status, body };
 };

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { BILLING_ISSUE_MESSAGES } from '../../domain/billing/profiles/errors.ts';
 import { classifyError } from '../http/classifyError.ts';
 import { reasonPhrase } from '../http/problem.ts';
-import { requestIdOf } from '../http/requestId.ts';
+import { renderOpenMeterProblem } from '../http/openMeterProblem.ts';
 import type { ProblemRenderer } from '../http/types.ts';
 import { jsonDecodeError } from '../../domain/shared/jsonDecodeError.ts';
 
@@ -19,29 +19,22 @@ function undecodableBodyDetail(err: unknown): string | undefined {
   return reason === undefined ? undefined : `request body has an error: failed to decode request body: ${reason}`;
 }
 
-/** OpenMeter v1 problem: `{type: about:blank, title, status, detail, instance, extensions}`. */
+/** OpenMeter v1 problem: the shared OpenMeter shape (http/openMeterProblem.ts). */
 export const renderV1Problem: ProblemRenderer = (err: unknown, req: Request) => {
   const c = classifyError(err);
-  const extensions: Record<string, unknown> = {};
+  // A content type the operation does not declare fails kin-openapi's request check, which the
+  // validator middleware turns into a plain 400 written without the request context, so with
+  // no `instance` (openmeter/server/server.go, oapi-codegen nethttp-middleware).
+  if (!c.domain && c.status === 415) {
+    const type = req.get('content-type') ?? '';
+    return { status: 400, body: { type: 'about:blank', title: reasonPhrase(400), status: 400, detail: `request body has an error: header Content-Type has unexpected value "${type}"` } };
+  }
+  const out = renderOpenMeterProblem(err, req, undecodableBodyDetail(err));
   const billingIssue = c.domain ? BILLING_ISSUE_MESSAGES[c.domain.code] : undefined;
   if (c.domain && billingIssue !== undefined) {
     // the billing HTTP driver flattens the (first) validation issue into the extensions
     // (openmeter/billing/httpdriver/errors.go, openmeter/billing/errors.go EncodeValidationIssues)
-    Object.assign(extensions, { code: c.domain.code, message: billingIssue, severity: 'critical' });
-  } else if (c.domain) {
-    Object.assign(extensions, c.domain.extensions);
-    if (c.domain.issues.length > 0) {
-      extensions.validationErrors = c.domain.issues.map((i) => ({ severity: 'critical', ...i }));
-    }
+    out.body.extensions = { code: c.domain.code, message: billingIssue, severity: 'critical' };
   }
-  if (c.notBuiltOperationId) extensions.operationId = c.notBuiltOperationId;
-  const body: Record<string, unknown> = {
-    type: 'about:blank',
-    title: reasonPhrase(c.status),
-    status: c.status,
-    detail: undecodableBodyDetail(err) ?? c.detail,
-    instance: `urn:request:${requestIdOf(req)}`,
-  };
-  if (Object.keys(extensions).length > 0) body.extensions = extensions;
-  return { status: c.status, body };
+  return out;
 };

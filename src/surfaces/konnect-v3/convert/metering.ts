@@ -17,7 +17,9 @@ export function toApiMeter(m: Meter): ApiMeter {
   return dropUndefined({
     id: m.id,
     name: m.name,
-    labels: m.metadata ?? undefined,
+    description: m.description,
+    // always present, `{}` when empty (api/v3/labels/convert.go)
+    labels: m.metadata ?? {},
     created_at: m.createdAt,
     updated_at: m.updatedAt,
     deleted_at: m.deletedAt,
@@ -30,10 +32,25 @@ export function toApiMeter(m: Meter): ApiMeter {
   }) as ApiMeter;
 }
 
+const RESERVED = new Set(['subject', 'customer_id']);
+
+/**
+ * `subject` and `customer_id` name the built-in grouping: the real create and update handlers
+ * refuse them as meter dimensions (api/v3/handlers/meters/dimensions.go, errors.go).
+ */
+function refuseReservedDimensions(dimensions: Record<string, string> | undefined): void {
+  const reserved = Object.keys(dimensions ?? {}).filter((d) => RESERVED.has(d));
+  if (reserved.length === 0) return;
+  const message = 'dimension name is reserved';
+  throw validationError('reserved_dimension', message, [{ code: 'reserved_dimension', message, field: `dimensions.${reserved[0]}`, severity: 'critical', value: reserved[0] }]);
+}
+
 export function fromApiMeterCreate(b: S['CreateMeterRequest']): MeterCreateInput {
+  refuseReservedDimensions(b.dimensions);
   return dropUndefined({
     key: b.key,
     name: b.name,
+    description: b.description,
     eventType: b.event_type,
     aggregation: String(b.aggregation).toUpperCase(),
     valueProperty: b.value_property,
@@ -44,7 +61,8 @@ export function fromApiMeterCreate(b: S['CreateMeterRequest']): MeterCreateInput
 }
 
 export function fromApiMeterUpdate(b: S['UpdateMeterRequest']): MeterUpdateInput {
-  return dropUndefined({ name: b.name, groupBy: b.dimensions, metadata: b.labels });
+  refuseReservedDimensions(b.dimensions);
+  return dropUndefined({ name: b.name, description: b.description, groupBy: b.dimensions, metadata: b.labels });
 }
 
 // ---------------------------------------------------------------------------------- query filters
@@ -89,20 +107,20 @@ export function toApiQueryFilter(f: FilterString): ApiQueryFilterItem {
   return out;
 }
 
-const RESERVED = new Set(['subject', 'customer_id']);
-
-/** `subject` / `customer_id` filters only take eq / in (vendor doc of MeterQueryFilters). */
+/** `subject` / `customer_id` filters only take eq / in (api/v3/handlers/meters/query/errors.go) */
 function reservedValues(name: string, f: ApiQueryFilterItem): string[] {
   const keys = Object.keys(f).filter((k) => (f as Record<string, unknown>)[k] !== undefined);
   if (keys.some((k) => k !== 'eq' && k !== 'in')) {
-    throw validationError('invalid_filter', `only eq and in filters are supported for ${name}`, [
-      { code: 'invalid_filter', message: `only eq and in filters are supported for ${name}`, field: `filters.dimensions.${name}`, severity: 'critical' },
-    ]);
+    const message = 'only eq and in filter operators are supported for this field';
+    throw validationError('unsupported_filter_operator', message, [{ code: 'unsupported_filter_operator', message, field: `filters.dimensions.${name}`, severity: 'critical' }]);
   }
   return [...(f.eq !== undefined ? [f.eq] : []), ...(f.in ?? [])];
 }
 
-/** v3 query body → domain params; v3 never implies a grouping from a filter. */
+/**
+ * v3 query body → domain params. A subject or customer filter also groups by it, and customer
+ * ids are looked up among deleted customers too (api/v3/handlers/meters/query/params.go, customers.go).
+ */
 export function fromApiMeterQuery(b: ApiMeterQueryRequest, extraDimensionFilters: Record<string, FilterString> = {}): MeterQueryParams {
   const granularity: Record<string, string> = { PT1M: 'MINUTE', PT1H: 'HOUR', P1D: 'DAY', P1M: 'MONTH' };
   const dims = b.filters?.dimensions ?? {};
@@ -127,7 +145,7 @@ export function fromApiMeterQuery(b: ApiMeterQueryRequest, extraDimensionFilters
     subject,
     filterCustomerId: customers,
     advancedMeterGroupByFilters: Object.keys(advanced).length ? advanced : undefined,
-    implyGroupByFromFilters: false,
+    includeDeletedCustomers: true,
   });
 }
 
@@ -137,20 +155,28 @@ export interface ApiMeterQueryRowLike {
   dimensions: Record<string, string>;
 }
 
-export function toApiMeterQueryResult(r: MeterQueryResult, groupBy: readonly string[] = []): S['MeterQueryResult'] {
+export function toApiMeterQueryResult(r: MeterQueryResult): S['MeterQueryResult'] {
   return dropUndefined({
     from: r.from,
     to: r.to,
-    data: r.data.map((row) => ({ value: row.value, from: row.windowStart, to: row.windowEnd, dimensions: dimensionsOf(row, groupBy) })),
+    data: r.data.map((row) => ({ value: row.value, from: row.windowStart, to: row.windowEnd, dimensions: dimensionsOf(row) })),
   });
 }
 
-/** requested dimensions of a row; `subject` / `customer_id` are reserved dimension names */
-export function dimensionsOf(row: MeterQueryResult['data'][number], groupBy: readonly string[]): Record<string, string> {
+/** a row's dimensions: `subject` / `customer_id` when the query grouped by them, then the meter's (convert.go ToAPIMeterQueryRow) */
+export function dimensionsOf(row: MeterQueryResult['data'][number]): Record<string, string> {
   const out: Record<string, string> = {};
-  if (groupBy.includes('subject') && row.subject !== null) out.subject = row.subject;
-  if (groupBy.includes('customer_id')) out.customer_id = row.customerId ?? '';
-  for (const [k, v] of Object.entries(row.groupBy)) if (!RESERVED.has(k)) out[k] = v ?? '';
+  if (row.subject !== null) out.subject = row.subject;
+  if (row.customerId !== undefined) out.customer_id = row.customerId;
+  for (const [k, v] of Object.entries(row.groupBy)) if (!RESERVED.has(k) && v !== null) out[k] = v;
+  return out;
+}
+
+/** the grouping the query ran with: the requested dimensions, then `subject` / `customer_id` implied by filters */
+export function effectiveGroupBy(b: ApiMeterQueryRequest, params: MeterQueryParams): string[] {
+  const out = [...new Set(b.group_by_dimensions ?? [])];
+  if (params.subject?.length && !out.includes('subject')) out.push('subject');
+  if (params.filterCustomerId?.length && !out.includes('customer_id')) out.push('customer_id');
   return out;
 }
 

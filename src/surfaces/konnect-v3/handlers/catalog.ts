@@ -75,7 +75,6 @@ export const deleteFeature: Handler = async (c) => {
 /** usage of the feature's meter (with the feature's filters) × its manual unit cost */
 export const queryFeatureCost: Handler = (c) => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
-  const groupBy = body.group_by_dimensions ?? [];
   const r = c.read((tx) =>
     c.services.featureCosts.queryFeatureCost(tx, { featureIdOrKey: c.params.featureId!, query: (own) => fromApiMeterQuery(body, own) }),
   );
@@ -87,7 +86,7 @@ export const queryFeatureCost: Handler = (c) => {
       currency,
       from: row.windowStart,
       to: row.windowEnd,
-      dimensions: dimensionsOf(row, groupBy),
+      dimensions: dimensionsOf(row),
       cost,
       ...(detail !== undefined ? { detail } : {}),
     })),

@@ -1,5 +1,7 @@
+import { CustomersNotFoundError } from '../../../domain/metering/errors.ts';
 import type { CloudEventInput, Meter } from '../../../domain/metering/types.ts';
-import { validationError } from '../../../domain/shared/errors.ts';
+import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
+import { KonnectBadRequest } from '../errors.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import { applyFilters, pageOf, parseCursorPage, parseFilters, parsePage, parseSort, sortItems, AipQueryError } from '../aip.ts';
 import {
@@ -11,6 +13,7 @@ import {
   toApiMeterQueryResult,
   toCsvMeterQueryResult,
   toEventFilter,
+  effectiveGroupBy,
   type ApiMeterQueryRequest,
 } from '../convert/metering.ts';
 
@@ -42,7 +45,8 @@ export const listMeters: Handler = (c) => {
 export const createMeter: Handler = async (c) =>
   ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
 
-export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, c.params.meterId!))));
+/** by id, a deleted meter is found too (with `deleted_at`), as the real adapter does */
+export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, c.params.meterId!, { includeDeleted: true }))));
 
 export const updateMeter: Handler = async (c) =>
   ok(toApiMeter(await c.run((tx) => c.services.metering.updateMeter(tx, c.params.meterId!, fromApiMeterUpdate(c.body as never)))));
@@ -52,12 +56,29 @@ export const deleteMeter: Handler = async (c) => {
   return noContent();
 };
 
+/**
+ * Unknown customer ids are a 404 listing one `customer_not_found` issue per id
+ * (api/v3/handlers/meters/query/customers.go, errors.go).
+ */
+function customerIssues(err: unknown): unknown {
+  if (!(err instanceof CustomersNotFoundError)) return err;
+  const message = 'customer not found';
+  const issues = err.customerIds.map((id) => ({ code: 'customer_not_found', message, field: 'filters.dimensions.customer_id', severity: 'critical' as const, customer_id: id }));
+  return new DomainError(ErrorKind.notFound, 'customer_not_found', issues.map(() => message).join('\n'), { issues });
+}
+
 export const queryMeter: Handler = (c): Reply => {
   const body = (c.body ?? {}) as ApiMeterQueryRequest;
-  const groupBy = body.group_by_dimensions ?? [];
+  const params = fromApiMeterQuery(body);
+  const groupBy = effectiveGroupBy(body, params);
   const { meter, result, csv } = c.read((tx) => {
-    const meter = c.services.metering.getMeter(tx, c.params.meterId!);
-    const result = c.services.metering.queryMeter(tx, meter.id, fromApiMeterQuery(body));
+    const meter = c.services.metering.getMeter(tx, c.params.meterId!, { includeDeleted: true });
+    let result;
+    try {
+      result = c.services.metering.queryMeter(tx, meter.id, params);
+    } catch (err) {
+      throw customerIssues(err);
+    }
     // CSV names the customers of its rows
     const customerOf = (id: string) => c.services.customers.findCustomer(tx, id);
     const csv = wantsCsv(c) ? toCsvMeterQueryResult(result, groupBy, groupBy.includes('customer_id') ? customerOf : () => undefined) : undefined;
@@ -69,10 +90,10 @@ export const queryMeter: Handler = (c): Reply => {
       body: csv,
       contentType: 'text/csv',
       raw: true,
-      headers: { 'Content-Disposition': `attachment; filename="${meter.key}.csv"` },
+      headers: { 'Content-Disposition': `attachment; filename=${meter.key}.csv` },
     };
   }
-  return ok(toApiMeterQueryResult(result, groupBy));
+  return ok(toApiMeterQueryResult(result));
 };
 
 // ---------------------------------------------------------------------------------- events
@@ -88,33 +109,62 @@ const EVENT_FILTERS = {
   stored_at: { kind: 'datetime' },
 } as const;
 
+/** `sort=<field> [asc|desc]` over time, ingested_at or stored_at; a bare field sorts descending (events/convert.go) */
+const EVENT_SORT = { time: 'time', ingested_at: 'ingestedAt', stored_at: 'storedAt' } as const;
+
+/**
+ * Forward cursor pages only (`page[before]` is a 400), 20 events by default and at most 100;
+ * `next` only on a full page, `previous` always null (api/v3/handlers/events/list.go,
+ * api/v3/response/cursorpagination.go).
+ */
 export const listEvents: Handler = (c) => {
+  const page = (c.query.page ?? {}) as Record<string, unknown>;
+  if (typeof page === 'object' && page.before !== undefined) throw new AipQueryError('page[before]', 'backward pagination is not supported', '');
+  const size = parseCursorPage(c.query.page, { size: 20, maxSize: 100 });
   const conds = parseFilters(c.query.filter, EVENT_FILTERS);
-  const sort = parseSort(c.query.sort, ['time'], [{ field: 'time', desc: true }]);
-  if (sort.length !== 1 || !sort[0]!.desc) throw new AipQueryError('sort', 'events are listed newest first: only "time desc" is supported', 'enum');
-  const page = parseCursorPage(c.query.page, { size: 100, maxSize: 1000 });
+  const raw = typeof c.query.sort === 'string' ? c.query.sort : undefined;
+  const [spec] = parseSort(raw, Object.keys(EVENT_SORT), [{ field: 'time', desc: true }]);
+  const bare = raw !== undefined && raw.trim().split(/\s+/).length === 1;
+  const sort = { field: EVENT_SORT[spec!.field as keyof typeof EVENT_SORT], desc: bare || spec!.desc };
   const filter = toEventFilter(conds);
-  const res = c.read((tx) =>
-    c.services.metering.listEventsCursor(tx, {
-      limit: page.size,
-      ...(page.after ? { cursor: page.after } : {}),
-      ...(page.before ? { before: page.before } : {}),
-      filter,
-    }),
-  );
+  const res = c.read((tx) => {
+    try {
+      return c.services.metering.listEventsCursor(tx, { limit: size.size, ...(size.after ? { cursor: size.after } : {}), filter, sort });
+    } catch (err) {
+      // a cursor the handler cannot decode is its own Konnect 400, before the service runs
+      if (err instanceof DomainError && err.code === 'invalid_cursor') throw new AipQueryError('page[after]', err.message, '');
+      throw err;
+    }
+  });
   return ok({
     data: res.items.map(toApiIngestedEvent),
-    meta: { page: { size: page.size, next: res.nextCursor ?? null, previous: res.prevCursor ?? null } },
+    meta: {
+      page: {
+        ...(res.firstCursor ? { first: res.firstCursor, last: res.lastCursor } : {}),
+        next: res.nextCursor ?? null,
+        previous: null,
+        size: size.size,
+      },
+    },
   });
 };
 
-/** one event or an array, in three content types; 202 with no body */
+/**
+ * One event or an array, in three content types; 202 with no body. The real handler decodes
+ * the body into CloudEvents itself, so a body of the wrong shape or an invalid event is its own
+ * Konnect 400 ("Bad Request", no invalid_parameters: api/v3/handlers/events/ingest.go).
+ */
 export const ingestEvents: Handler = async (c) => {
   const body = c.body;
   const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
-  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
+  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw new KonnectBadRequest('invalid event: a cloudevents batch must be a JSON array');
+  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw new KonnectBadRequest('invalid event: expected a single cloudevent');
   const list = (Array.isArray(body) ? body : [body]) as CloudEventInput[];
-  await c.run((tx) => c.services.metering.ingestEvents(tx, list));
+  try {
+    await c.run((tx) => c.services.metering.ingestEvents(tx, list));
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'invalid_event') throw new KonnectBadRequest(err.message);
+    throw err;
+  }
   return { status: 202 };
 };

@@ -1,3 +1,4 @@
+import { D } from '../../../domain/shared/money.ts';
 import type { IngestedEvent, Meter, MeterCreateInput, MeterQueryParams, MeterQueryResult, PortalToken, Subject } from '../../../domain/metering/types.ts';
 import type { components } from '../api.gen.ts';
 
@@ -25,7 +26,8 @@ export const toApiMeter = (m: Meter): S['Meter'] => ({
   eventType: m.eventType,
   ...(m.eventFrom ? { eventFrom: m.eventFrom } : {}),
   ...(m.valueProperty !== undefined ? { valueProperty: m.valueProperty } : {}),
-  groupBy: m.groupBy,
+  // left out when the meter has no dimensions (openmeter/meter/httphandler/mapping.go)
+  ...(Object.keys(m.groupBy).length > 0 ? { groupBy: m.groupBy } : {}),
   ...(m.annotations ? { annotations: m.annotations } : {}),
   createdAt: m.createdAt,
   updatedAt: m.updatedAt,
@@ -52,6 +54,9 @@ const list = (v: unknown): string[] | undefined => (v === undefined ? undefined 
 /** GET query string and POST body carry the same fields. */
 export function fromApiMeterQuery(q: Record<string, unknown>): MeterQueryParams {
   const filterGroupBy = q.filterGroupBy as Record<string, string | string[]> | undefined;
+  const subject = list(q.subject);
+  // `subject: []` filters nothing but still groups by subject (mapping.go checks for nil, not empty)
+  if (subject?.length === 0) return { ...fromApiMeterQuery({ ...q, subject: undefined }), groupBy: [...new Set([...(list(q.groupBy) ?? []), 'subject'])] };
   return {
     from: q.from as string | undefined,
     to: q.to as string | undefined,
@@ -65,19 +70,45 @@ export function fromApiMeterQuery(q: Record<string, unknown>): MeterQueryParams 
   };
 }
 
-const csvCell = (v: unknown): string => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/** Go's encoding/csv quoting: a comma, quote, CR or LF anywhere, or a leading space, needs quotes. */
+const csvCell = (v: string): string => (/[",\r\n]/.test(v) || /^\s/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** CSV as OpenMeter serves it: window columns, subject, customer, one column per group, value. */
-export function toCsvMeterQueryResult(r: MeterQueryResult, groupByKeys: string[]): string {
-  const header = ['window_start', 'window_end', 'subject', 'customer_id', ...groupByKeys, 'value'];
-  const lines = [header.join(',')];
+/** Go's `%f`: six decimals, never an exponent. */
+function goFloat(value: string): string {
+  const n = Number(value);
+  return Math.abs(n) < 1e21 ? n.toFixed(6) : new D(n).toFixed(6);
+}
+
+/**
+ * The grouping the real handler ends up with, in its order: the requested `groupBy`, then
+ * `subject` when filtering by subject, then `customer_id` when filtering by customer
+ * (openmeter/meter/httphandler/mapping.go toQueryParamsFromRequest).
+ */
+export function effectiveGroupBy(p: MeterQueryParams): string[] {
+  const out = [...(p.groupBy ?? [])];
+  if (p.subject !== undefined && !out.includes('subject')) out.push('subject');
+  if (p.filterCustomerId?.length && !out.includes('customer_id')) out.push('customer_id');
+  return out;
+}
+
+/**
+ * CSV exactly as openmeter/meter/httphandler/query_csv.go writes it: `window_start,window_end`,
+ * `subject` when grouped by subject, `subject_display_name` when some listed subject is a known
+ * subject entity, the other group keys in the order of the grouping, then `value` as Go `%f`.
+ * A `customer_id` group column stays empty: the real row keeps the customer apart from its
+ * group values. The header is written even without rows.
+ */
+export function toCsvMeterQueryResult(r: MeterQueryResult, groupBy: readonly string[], displayNames: ReadonlyMap<string, string | null | undefined>): string {
+  const withSubject = groupBy.includes('subject');
+  const keys = groupBy.filter((k) => k !== 'subject');
+  const withDisplayName = withSubject && displayNames.size > 0;
+  const lines = [['window_start', 'window_end', ...(withSubject ? ['subject'] : []), ...(withDisplayName ? ['subject_display_name'] : []), ...keys, 'value']];
   for (const row of r.data) {
-    lines.push([row.windowStart, row.windowEnd, row.subject ?? '', row.customerId ?? '', ...groupByKeys.map((k) => row.groupBy[k] ?? ''), row.value].map(csvCell).join(','));
+    const subject = withSubject ? [row.subject ?? ''] : [];
+    const display = withDisplayName && row.subject !== null ? [displayNames.get(row.subject) ?? ''] : [];
+    lines.push([row.windowStart, row.windowEnd, ...subject, ...display, ...keys.map((k) => row.groupBy[k] ?? ''), goFloat(row.value)]);
   }
-  return lines.join('\n') + '\n';
+  return lines.map((l) => l.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 export const toApiIngestedEvent = (e: IngestedEvent): S['IngestedEvent'] => ({
@@ -88,7 +119,8 @@ export const toApiIngestedEvent = (e: IngestedEvent): S['IngestedEvent'] => ({
     type: e.event.type,
     subject: e.event.subject,
     time: e.event.time,
-    ...(e.event.data !== undefined && e.event.data !== null ? { data: e.event.data as Record<string, never> } : {}),
+    // the real handler rebuilds the event with SetData(application/json, …) (meterevent/httphandler/mapping.go)
+    ...(e.event.data !== undefined && e.event.data !== null ? { datacontenttype: 'application/json', data: e.event.data as Record<string, never> } : {}),
   },
   ...(e.customerId ? { customerId: e.customerId } : {}),
   ...(e.validationErrors && e.validationErrors.length > 0 ? { validationError: e.validationErrors.join('\n') } : {}),

@@ -1,4 +1,5 @@
-import type { CloudEventInput } from '../../../domain/metering/types.ts';
+import type { CloudEventInput, MeterQueryParams, MeterQueryResult } from '../../../domain/metering/types.ts';
+import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
@@ -10,32 +11,49 @@ import {
   toApiPortalToken,
   toApiSubject,
   toCsvMeterQueryResult,
+  effectiveGroupBy,
 } from '../convert/metering.ts';
 
 const wantsCsv = (c: HandlerContext): boolean => (c.request.header('accept') ?? '').toLowerCase().includes('text/csv');
 
 const meterIdOrSlug = (c: HandlerContext): string => c.params.meterIdOrSlug!;
 
-function queryReply(c: HandlerContext, meterKey: string, result: ReturnType<typeof toApiMeterQueryResult> | null, raw: Parameters<typeof toCsvMeterQueryResult>[0]): Reply {
-  if (wantsCsv(c)) {
-    const groupKeys = Object.keys(raw.data[0]?.groupBy ?? {}).sort();
-    return { status: 200, body: toCsvMeterQueryResult(raw, groupKeys), contentType: 'text/csv', raw: true, headers: { 'Content-Disposition': `attachment; filename="${meterKey}.csv"` } };
-  }
-  return ok(result);
+/** JSON, or CSV named after the meter's key (`filename=<key>.csv`, unquoted, as commonhttp writes it) */
+function queryReply(c: HandlerContext, meterKey: string, params: MeterQueryParams, result: MeterQueryResult, displayNames: ReadonlyMap<string, string | null | undefined>): Reply {
+  if (!wantsCsv(c)) return ok(toApiMeterQueryResult(result));
+  const body = toCsvMeterQueryResult(result, effectiveGroupBy(params), displayNames);
+  return { status: 200, body, contentType: 'text/csv', raw: true, headers: { 'Content-Disposition': `attachment; filename=${meterKey}.csv` } };
+}
+
+/** display names of the subject entities among the rows' subjects (only the CSV shows them) */
+function displayNamesOf(c: HandlerContext, tx: UnitOfWork, result: MeterQueryResult): Map<string, string | null | undefined> {
+  if (!wantsCsv(c)) return new Map();
+  const keys = new Set(result.data.map((r) => r.subject).filter((s): s is string => s !== null));
+  if (keys.size === 0) return new Map();
+  return new Map(c.services.metering.listSubjects(tx).filter((s) => keys.has(s.key)).map((s) => [s.key, s.displayName]));
 }
 
 const runQuery = (c: HandlerContext, q: Record<string, unknown>): Reply => {
-  const { meter, result } = c.read((tx) => {
-    const m = c.services.metering.getMeter(tx, meterIdOrSlug(c));
-    return { meter: m, result: c.services.metering.queryMeter(tx, m.id, fromApiMeterQuery(q)) };
+  const params = fromApiMeterQuery(q);
+  const { meter, result, names } = c.read((tx) => {
+    const m = c.services.metering.getMeter(tx, meterIdOrSlug(c), { includeDeleted: true });
+    const result = c.services.metering.queryMeter(tx, m.id, params);
+    return { meter: m, result, names: displayNamesOf(c, tx, result) };
   });
-  return queryReply(c, meter.key, toApiMeterQueryResult(result), result);
+  return queryReply(c, meter.key, params, result, names);
 };
 
-/** `POST /api/v1/events` takes one event or an array, in three content types. */
+const INGEST_TYPES = new Set(['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']);
+
+/**
+ * `POST /api/v1/events` takes one event or an array, in three content types. The real handler
+ * switches on the raw header, so `application/json; charset=utf-8` is a 400 there
+ * (openmeter/ingest/httpdriver/ingest.go).
+ */
 function eventsOf(c: HandlerContext): CloudEventInput[] {
   const body = c.body;
-  const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const type = c.request.header('content-type') ?? '';
+  if (!INGEST_TYPES.has(type)) throw validationError('invalid_content_type', `invalid content type: ${type}`);
   if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
   if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
   const list = Array.isArray(body) ? body : [body];
@@ -50,16 +68,22 @@ function portalToken(c: HandlerContext): string {
   return m[1]!.trim();
 }
 
+/** `page` and `pageSize` are accepted and ignored: the real handler always lists page 1 of at most 1000 (meter.go) */
 export const listMeters: Handler = (c) => {
-  const q = c.query as { page?: number; pageSize?: number; order?: 'ASC' | 'DESC'; orderBy?: 'key' | 'name' | 'aggregation' | 'createdAt' | 'updatedAt'; includeDeleted?: boolean };
-  const page = c.read((tx) => c.services.metering.listMeters(tx, q));
+  const q = c.query as { order?: 'ASC' | 'DESC'; orderBy?: 'key' | 'name' | 'aggregation' | 'createdAt' | 'updatedAt'; includeDeleted?: boolean };
+  const page = c.read((tx) => c.services.metering.listMeters(tx, { order: q.order, orderBy: q.orderBy, includeDeleted: q.includeDeleted, page: 1, pageSize: 1000 }));
   return ok(page.items.map(toApiMeter));
 };
 
-export const createMeter: Handler = async (c) =>
-  ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
+/**
+ * 201 as documented, on purpose: the real handler answers 200 (openmeter/meter/httphandler/meter.go
+ * sets StatusOK), but the vendor document, our spec cut from it and the response validator say
+ * 201, and @openmeter/sdk accepts either (docs/decisions/0008).
+ */
+export const createMeter: Handler = async (c) => ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
 
-export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, meterIdOrSlug(c)))));
+/** by id, a deleted meter is found too (with `deletedAt`) */
+export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, meterIdOrSlug(c), { includeDeleted: true }))));
 
 export const updateMeter: Handler = async (c) =>
   ok(toApiMeter(await c.run((tx) => c.services.metering.updateMeter(tx, meterIdOrSlug(c), c.body as never))));
@@ -133,6 +157,11 @@ export const invalidatePortalTokens: Handler = async (c) => {
 export const queryPortalMeter: Handler = (c) => {
   const token = portalToken(c);
   const slug = c.params.meterSlug!;
-  const result = c.read((tx) => c.services.metering.queryPortalMeter(tx, token, slug, fromApiMeterQuery(c.query)));
-  return queryReply(c, slug, toApiMeterQueryResult(result), result);
+  const params = fromApiMeterQuery(c.query);
+  const { result, names } = c.read((tx) => {
+    const result = c.services.metering.queryPortalMeter(tx, token, slug, params);
+    return { result, names: displayNamesOf(c, tx, result) };
+  });
+  // the portal query is always filtered by the token's subject
+  return queryReply(c, slug, { ...params, subject: [''] }, result, names);
 };
