@@ -320,7 +320,7 @@ export class EntitlementService {
     const meter = this.deps.metering.getMeter(tx, meterRef);
     const usage: UsageQuery = (from, to) => {
       if (to.getTime() <= from.getTime()) return new D(0);
-      const r = this.deps.metering.queryMeter(tx, meter.id, {
+      const r = this.deps.metering.queryMeter(tx, meter, {
         from: iso(from),
         to: iso(to),
         filterCustomerId: [e.customerId],

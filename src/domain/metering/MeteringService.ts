@@ -7,7 +7,7 @@ import { paginate } from '../shared/paging.ts';
 import { CustomersNotFoundError, MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
-import { formatInstant, queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
+import { queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
 import type { CustomerAttribution, EventStoreProvider } from './ports.ts';
 import {
   MeterAggregation,
@@ -258,7 +258,8 @@ export class MeteringService {
     const ingFrom = input.ingestedAtFrom !== undefined ? parseTime(input.ingestedAtFrom, 'ingestedAtFrom') : undefined;
     const ingTo = input.ingestedAtTo !== undefined ? parseTime(input.ingestedAtTo, 'ingestedAtTo') : undefined;
     const problems: string[] = [];
-    const at = (ms: number) => formatInstant(Math.floor(ms / 1000) * 1000);
+    // the real messages print Go's time format, to the second
+    const at = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
     if (oldest > from) problems.push(`from date is too old: ${at(from)}, must be after ${at(oldest)}`);
     if (to !== undefined && to < from) problems.push(`to date is before from date: ${at(to)} < ${at(from)}`);
     if (ingFrom !== undefined && oldest > ingFrom) problems.push(`ingestedAtFrom date is too old, must be after: ${at(ingFrom)}: ${at(oldest)}`);
@@ -339,8 +340,9 @@ export class MeteringService {
    * a customer (deleted ones count when `includeDeletedCustomers`, as the v3 resolver lists
    * them), else a CustomersNotFoundError (404) naming the missing ids.
    */
-  queryMeter(tx: UnitOfWork, meterIdOrSlug: string, params: MeterQueryParams = {}): MeterQueryResult {
-    const meter = this.getMeter(tx, meterIdOrSlug, { includeDeleted: true });
+  queryMeter(tx: UnitOfWork, meterOrIdOrSlug: Meter | string, params: MeterQueryParams = {}): MeterQueryResult {
+    // callers that already hold the meter pass it, so it is looked up once per query
+    const meter = typeof meterOrIdOrSlug === 'string' ? this.getMeter(tx, meterOrIdOrSlug, { includeDeleted: true }) : meterOrIdOrSlug;
     if (params.filterCustomerId?.length) {
       const missing = this.missingCustomers(tx, params.filterCustomerId, params.includeDeletedCustomers === true);
       if (missing.length) throw new CustomersNotFoundError(missing);
@@ -501,7 +503,7 @@ export class MeteringService {
     }
     const meter = this.getMeter(tx, meterSlug);
     const { subject: _ignored, ...rest } = params;
-    return this.queryMeter(tx, meter.id, { ...rest, subject: [pt.subject] });
+    return this.queryMeter(tx, meter, { ...rest, subject: [pt.subject] });
   }
 
   private toPortalToken(r: PortalTokenRecord): PortalToken {
@@ -640,4 +642,3 @@ function decodeCursor(c: string): { t: number; s: number } {
   throw validationError(C.invalidCursor, 'invalid cursor');
 }
 
-export { formatInstant };

@@ -24,11 +24,8 @@ const WINDOW_SIZES = new Set<string>(['MINUTE', 'HOUR', 'DAY', 'MONTH']);
 export const SUBJECT_GROUP = 'subject';
 export const CUSTOMER_GROUP = 'customer_id';
 
-/** RFC 3339 in UTC without a fractional part when it is zero (the real service's style). */
-export const formatInstant = (ms: number): string => {
-  const s = new Date(ms).toISOString();
-  return s.endsWith('.000Z') ? s.slice(0, -5) + 'Z' : s;
-};
+/** Instants leave the domain as fixed-width ISO text; each surface writes its own format at the wire. */
+const isoInstant = (ms: number): string => new Date(ms).toISOString();
 
 const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -39,7 +36,7 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d
  */
 export function echoInstant(v: string, ms: number): string {
   const m = RFC3339.exec(v);
-  if (!m) return formatInstant(ms);
+  if (!m) return isoInstant(ms);
   const frac = (m[3] ?? '').replace(/0+$/, '');
   const zone = m[4]!.toUpperCase() === 'Z' || m[4] === '+00:00' || m[4] === '-00:00' ? 'Z' : m[4]!;
   return `${m[1]}T${m[2]}${frac === '.' ? '' : frac}${zone}`;
@@ -320,8 +317,8 @@ export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: Qu
     q.dims.forEach((d, i) => (groupBy[d] = g.dims[i] ?? ''));
     return {
       value: finish(meter, acc),
-      windowStart: formatInstant(ws),
-      windowEnd: formatInstant(we),
+      windowStart: isoInstant(ws),
+      windowEnd: isoInstant(we),
       subject: g.subject,
       ...(g.customerId !== undefined ? { customerId: g.customerId } : {}),
       groupBy,

@@ -1,3 +1,4 @@
+import { goInstant } from '../../http/wireTime.ts';
 import type { EventFilter, FilterString, FilterTime, IngestedEvent, Meter, MeterCreateInput, MeterQueryParams, MeterQueryResult, MeterUpdateInput } from '../../../domain/metering/types.ts';
 import { validationError } from '../../../domain/shared/errors.ts';
 import { AipQueryError, FilterOp, type FilterCondition } from '../aip.ts';
@@ -197,8 +198,8 @@ export function toCsvMeterQueryResult(
     const cust = withCustomer && row.customerId ? customerOf(row.customerId) : undefined;
     lines.push(
       [
-        row.windowStart,
-        row.windowEnd,
+        goInstant(row.windowStart),
+        goInstant(row.windowEnd),
         ...(withSubject ? [row.subject ?? ''] : []),
         ...(withCustomer ? [row.customerId ?? '', cust?.key ?? '', cust?.name ?? ''] : []),
         ...dims.map((d) => row.groupBy[d] ?? ''),

@@ -1,3 +1,4 @@
+import { cloudEventsOf } from '../../http/cloudEvents.ts';
 import { CustomersNotFoundError } from '../../../domain/metering/errors.ts';
 import type { CloudEventInput, Meter } from '../../../domain/metering/types.ts';
 import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
@@ -75,7 +76,7 @@ export const queryMeter: Handler = (c): Reply => {
     const meter = c.services.metering.getMeter(tx, c.params.meterId!, { includeDeleted: true });
     let result;
     try {
-      result = c.services.metering.queryMeter(tx, meter.id, params);
+      result = c.services.metering.queryMeter(tx, meter, params);
     } catch (err) {
       throw customerIssues(err);
     }
@@ -155,11 +156,10 @@ export const listEvents: Handler = (c) => {
  * Konnect 400 ("Bad Request", no invalid_parameters: api/v3/handlers/events/ingest.go).
  */
 export const ingestEvents: Handler = async (c) => {
-  const body = c.body;
   const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw new KonnectBadRequest('invalid event: a cloudevents batch must be a JSON array');
-  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw new KonnectBadRequest('invalid event: expected a single cloudevent');
-  const list = (Array.isArray(body) ? body : [body]) as CloudEventInput[];
+  const r = cloudEventsOf(c.body, type);
+  if ('refusal' in r) throw new KonnectBadRequest(r.refusal);
+  const list = r.events as CloudEventInput[];
   try {
     await c.run((tx) => c.services.metering.ingestEvents(tx, list));
   } catch (err) {

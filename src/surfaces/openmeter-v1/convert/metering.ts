@@ -1,3 +1,4 @@
+import { goInstant } from '../../http/wireTime.ts';
 import { D } from '../../../domain/shared/money.ts';
 import type { IngestedEvent, Meter, MeterCreateInput, MeterQueryParams, MeterQueryResult, PortalToken, Subject } from '../../../domain/metering/types.ts';
 import type { components } from '../api.gen.ts';
@@ -106,7 +107,7 @@ export function toCsvMeterQueryResult(r: MeterQueryResult, groupBy: readonly str
   for (const row of r.data) {
     const subject = withSubject ? [row.subject ?? ''] : [];
     const display = withDisplayName && row.subject !== null ? [displayNames.get(row.subject) ?? ''] : [];
-    lines.push([row.windowStart, row.windowEnd, ...subject, ...display, ...keys.map((k) => row.groupBy[k] ?? ''), goFloat(row.value)]);
+    lines.push([goInstant(row.windowStart), goInstant(row.windowEnd), ...subject, ...display, ...keys.map((k) => row.groupBy[k] ?? ''), goFloat(row.value)]);
   }
   return lines.map((l) => l.map(csvCell).join(',')).join('\n') + '\n';
 }

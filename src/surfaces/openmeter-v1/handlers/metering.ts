@@ -1,6 +1,7 @@
 import type { CloudEventInput, MeterQueryParams, MeterQueryResult } from '../../../domain/metering/types.ts';
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
+import { CLOUDEVENTS_MEDIA_TYPES, cloudEventsOf } from '../../http/cloudEvents.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
   fromApiMeterCreate,
@@ -37,13 +38,11 @@ const runQuery = (c: HandlerContext, q: Record<string, unknown>): Reply => {
   const params = fromApiMeterQuery(q);
   const { meter, result, names } = c.read((tx) => {
     const m = c.services.metering.getMeter(tx, meterIdOrSlug(c), { includeDeleted: true });
-    const result = c.services.metering.queryMeter(tx, m.id, params);
+    const result = c.services.metering.queryMeter(tx, m, params);
     return { meter: m, result, names: displayNamesOf(c, tx, result) };
   });
   return queryReply(c, meter.key, params, result, names);
 };
-
-const INGEST_TYPES = new Set(['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']);
 
 /**
  * `POST /api/v1/events` takes one event or an array, in three content types. The real handler
@@ -51,14 +50,12 @@ const INGEST_TYPES = new Set(['application/json', 'application/cloudevents+json'
  * (openmeter/ingest/httpdriver/ingest.go).
  */
 function eventsOf(c: HandlerContext): CloudEventInput[] {
-  const body = c.body;
   const type = c.request.header('content-type') ?? '';
-  if (!INGEST_TYPES.has(type)) throw validationError('invalid_content_type', `invalid content type: ${type}`);
-  if (type === 'application/cloudevents-batch+json' && !Array.isArray(body)) throw validationError('invalid_event', 'invalid event: a cloudevents batch must be a JSON array');
-  if (type === 'application/cloudevents+json' && Array.isArray(body)) throw validationError('invalid_event', 'invalid event: expected a single cloudevent');
-  const list = Array.isArray(body) ? body : [body];
-  if (list.some((e) => e === null || typeof e !== 'object' || Array.isArray(e))) throw validationError('invalid_event', 'invalid event: every event must be a JSON object');
-  return list as CloudEventInput[];
+  if (!CLOUDEVENTS_MEDIA_TYPES.has(type)) throw validationError('invalid_content_type', `invalid content type: ${type}`);
+  const r = cloudEventsOf(c.body, type);
+  if ('refusal' in r) throw validationError('invalid_event', r.refusal);
+  if (r.events.some((e) => e === null || typeof e !== 'object' || Array.isArray(e))) throw validationError('invalid_event', 'invalid event: every event must be a JSON object');
+  return r.events as CloudEventInput[];
 }
 
 function portalToken(c: HandlerContext): string {
