@@ -609,7 +609,7 @@ export class SubscriptionService {
         template = mergeTemplate(template, rc.entitlementTemplate, q);
       }
       if (!template) continue;
-      out.set(item.id, this.entitlementInput(rec, item.rateCard, template, featureKey, at));
+      out.set(item.id, this.entitlementInput(rec, item.rateCard, template, featureKey, new Date(this.phaseStart(rec, phase))));
     }
     // add-on rate cards for keys the phase does not have become entitlements of their own
     for (const a of addons) {
@@ -617,13 +617,18 @@ export class SubscriptionService {
       if (q <= 0) continue;
       for (const rc of a.rateCards) {
         if (!rc.featureKey || !rc.entitlementTemplate || phase.items.some((i) => i.key === rc.key && this.itemActiveAt(rec, phase, i, at))) continue;
-        out.set(`${a.id}/${rc.key}`, this.entitlementInput(rec, rc, mergeTemplate(undefined, rc.entitlementTemplate, q)!, rc.featureKey, at));
+        out.set(`${a.id}/${rc.key}`, this.entitlementInput(rec, rc, mergeTemplate(undefined, rc.entitlementTemplate, q)!, rc.featureKey, new Date(this.phaseStart(rec, phase))));
       }
     }
     return out;
   }
 
-  private entitlementInput(rec: SubscriptionRecord, rc: RateCard, template: EntitlementTemplate, featureKey: string, _at: Date): WantedEntitlement {
+  /**
+   * The entitlement of an item (subscriptionspec.go ToScheduleSubscriptionEntitlementInput):
+   * metered usage is measured from the phase start, its periods run from the billing anchor,
+   * both at minute resolution (the entitlement engine floors them).
+   */
+  private entitlementInput(rec: SubscriptionRecord, rc: RateCard, template: EntitlementTemplate, featureKey: string, phaseStart: Date): WantedEntitlement {
     const base = { customer: rec.customerId, featureKey, ...(template.metadata ? { metadata: template.metadata } : {}) };
     let input: CreateEntitlementInput;
     if (template.type === 'metered') {
@@ -631,7 +636,7 @@ export class SubscriptionService {
         ...base,
         type: 'metered',
         usagePeriod: { interval: template.usagePeriod ?? rc.billingCadence ?? rec.billingCadence, anchor: new Date(rec.billingAnchor) },
-        measureUsageFrom: 'CURRENT_PERIOD_START',
+        measureUsageFrom: phaseStart,
         ...(template.isSoftLimit !== undefined ? { isSoftLimit: template.isSoftLimit } : {}),
         ...(template.preserveOverageAtReset !== undefined ? { preserveOverageAtReset: template.preserveOverageAtReset } : {}),
         ...(template.issueAfterReset !== undefined
