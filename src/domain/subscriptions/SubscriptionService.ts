@@ -133,7 +133,7 @@ export class SubscriptionService {
     const rec = this.build(tx, customer, source, {
       activeFrom,
       billingAnchor: input.billingAnchor,
-      name: input.name,
+      name: input.nameAsPlanVersion && source.ref ? `${source.ref.key} v${source.ref.version}` : input.name,
       description: input.description,
       metadata: input.metadata,
       settlementMode: input.settlementMode,
@@ -521,6 +521,7 @@ export class SubscriptionService {
     }
     return {
       ...a,
+      currency: rec.currency,
       quantity: current?.quantity ?? 0,
       quantityAt: iso(this.now()),
       activeFrom: positive[0]?.activeFrom ?? a.quantities[0]!.activeFrom,

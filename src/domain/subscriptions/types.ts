@@ -138,6 +138,8 @@ export interface CreateSubscriptionInput {
   customPlan?: CustomPlanInput;
   /** v3 selects the highest version regardless of status (then requires it to be active) */
   planKeyLatest?: boolean;
+  /** v3 names the subscription `<plan key> v<version>` */
+  nameAsPlanVersion?: boolean;
   timing?: Timing;
   billingAnchor?: string;
   name?: string;
@@ -235,6 +237,8 @@ export interface AddonTimelineSegment {
 }
 
 export interface SubscriptionAddonView extends SubscriptionAddonRecord {
+  /** the subscription's currency (rate cards are priced in it) */
+  currency: string;
   quantity: number;
   quantityAt: string;
   activeFrom: string;
