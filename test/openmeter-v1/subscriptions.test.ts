@@ -144,3 +144,25 @@ describe('OpenMeter v1 subscriptions: cancel, unschedule, delete', () => {
     await request(app).post(v1).send({ customerKey: 'globex', plan: { key: 'basic' } }).expect(201);
   });
 });
+
+describe('concurrent creates', () => {
+  it('five parallel creates for one customer: exactly one subscription, the others 409, no 5xx', async () => {
+    const { app } = await setupSubscriptions();
+    const results = await Promise.all(
+      ['pro', 'basic', 'pro', 'basic', 'pro'].map((key) => request(app).post(v1).send({ customerKey: 'acme', plan: { key } })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409]);
+    const list = await request(app).get('/api/v1/customers/acme/subscriptions').expect(200);
+    expect(list.body.totalCount).toBe(1);
+    // on both surfaces at once
+    const mixed = await Promise.all([
+      request(app).post(v1).send({ customerKey: 'globex', plan: { key: 'pro' } }),
+      request(app).post('/v3/openmeter/subscriptions').send({ customer: { key: 'globex' }, plan: { key: 'basic' } }),
+      request(app).post(v1).send({ customerKey: 'globex', plan: { key: 'basic' } }),
+      request(app).post('/v3/openmeter/subscriptions').send({ customer: { key: 'globex' }, plan: { key: 'pro' } }),
+      request(app).post(v1).send({ customerKey: 'globex', plan: { key: 'pro' } }),
+    ]);
+    expect(mixed.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(mixed.every((r) => r.status < 500)).toBe(true);
+  });
+});
