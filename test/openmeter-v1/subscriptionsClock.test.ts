@@ -82,4 +82,17 @@ describe('subscriptions move with the clock (OpenMeter v1)', () => {
     expect((await request(app).get(`${v1}/${s.body.id}`).expect(200)).body.status).toBe('active');
     expect((await request(app).get('/api/v1/customers/acme/access').expect(200)).body.entitlements).toEqual({ sso: { hasAccess: true } });
   });
+
+  it('a snapshot taken before the phase change and loaded into a fresh emulator still changes phase on time', async () => {
+    const a = await setupSubscriptions();
+    await request(a.app).post(v1).send({ customerKey: 'acme', plan: { key: 'pro' } }).expect(201);
+    const snap = await request(a.app).get('/_emulator/snapshot').expect(200);
+    const b = await setupSubscriptions(); // another emulator with its own (different) history
+    await advance(b.app, 'P1D'); // builds b's sync index for its own namespace
+    await request(b.app).put('/_emulator/snapshot').send(snap.body).expect(204);
+    const moved = await advance(b.app, 'P20D');
+    expect(moved.body.jobsRun.map((j: { dueAt: string }) => j.dueAt)).toEqual(['2026-01-15T00:00:00.000Z']);
+    const access = await request(b.app).get('/api/v1/customers/acme/access').expect(200);
+    expect(Object.keys(access.body.entitlements).sort()).toEqual(['sso', 'tokens']);
+  });
 });

@@ -13,6 +13,7 @@ import { alignedBillingPeriodAt, resolvePhases } from './engine/billingPeriods.t
 import { secondsDuration, sumDurations } from './engine/durations.ts';
 import { resolveCancelTiming, resolveChangeTiming, resolveCreateTiming, statusAt, TimingEnum } from './engine/timing.ts';
 import type { SubscriptionSpec } from './engine/types.ts';
+import { SyncHeap, type SyncEntry } from './syncIndex.ts';
 import { SubscriptionErrorCode as E, invalid, issueError, transitionNotAllowed } from './errors.ts';
 import type { AddonLookup, CustomerLookup, FeatureLookup, ManagedEntitlements, PlanAddonLookup, PlanLookup } from './ports.ts';
 import {
@@ -535,30 +536,77 @@ export class SubscriptionService {
 
   /**
    * The job source that provisions entitlements of subscription items at their instants: one
-   * job per due instant reconciles every subscription due then, so a thousand subscriptions
-   * changing phase at the same moment cost one drain step, not a thousand.
+   * job per due instant reconciles every subscription due then. The drain asks `nextDueJob`,
+   * answered from the sync index in O(log n).
    */
   jobSource(): JobSource {
     return {
       name: SYNC_JOB,
       dueJobs: (tx, until) => {
+        const col = tx.collection<SubscriptionRecord>(Col.subscriptions);
         const u = iso(until);
         const instants = new Set<string>();
-        for (const s of tx.collection<SubscriptionRecord>(Col.subscriptions).find((r) => r.nextSyncAt !== undefined && r.nextSyncAt <= u)) {
-          instants.add(s.nextSyncAt!);
+        for (const e of this.heapOf(tx).entries()) if (e.at <= u && col.get(e.id)?.nextSyncAt === e.at) instants.add(e.at);
+        return [...instants].sort().map((at) => this.syncJob(tx.namespace, at));
+      },
+      nextDueJob: (tx, until) => {
+        const next = this.nextSync(tx);
+        return next && next.at <= iso(until) ? this.syncJob(tx.namespace, next.at) : undefined;
+      },
+      forget: (ns) => this.forgetSyncIndex(ns),
+    };
+  }
+
+  /** forgets a namespace's sync index (reset, snapshot import); it is rebuilt from a scan when needed */
+  forgetSyncIndex(ns?: string): void {
+    if (ns === undefined) this.syncIndex.clear();
+    else this.syncIndex.delete(ns);
+  }
+
+  private readonly syncIndex = new Map<string, SyncHeap>();
+
+  private heapOf(tx: UnitOfWork): SyncHeap {
+    let h = this.syncIndex.get(tx.namespace);
+    if (!h) {
+      h = new SyncHeap();
+      for (const r of tx.collection<SubscriptionRecord>(Col.subscriptions).find((x) => x.nextSyncAt !== undefined)) h.push({ at: r.nextSyncAt!, id: r.id });
+      this.syncIndex.set(tx.namespace, h);
+    }
+    return h;
+  }
+
+  /** the earliest entry that still matches its record; stale entries are dropped on the way */
+  private nextSync(tx: UnitOfWork): SyncEntry | undefined {
+    const h = this.heapOf(tx);
+    const col = tx.collection<SubscriptionRecord>(Col.subscriptions);
+    for (let e = h.peek(); e; e = h.peek()) {
+      if (col.get(e.id)?.nextSyncAt === e.at) return e;
+      h.pop();
+    }
+    return undefined;
+  }
+
+  private syncJob(namespace: string, at: string): DueJob {
+    return {
+      name: SYNC_JOB,
+      namespace,
+      dueAt: new Date(at),
+      run: (work) => {
+        const h = this.heapOf(work);
+        const col = work.collection<SubscriptionRecord>(Col.subscriptions);
+        const taken: SyncEntry[] = [];
+        try {
+          while (h.peek() && h.peek()!.at <= at) {
+            const e = h.pop()!;
+            taken.push(e);
+            const cur = col.get(e.id);
+            if (cur && cur.nextSyncAt === e.at) this.save(work, cur, new Date(e.at), true);
+          }
+        } catch (err) {
+          // the unit of work is discarded: its entries must stay due
+          for (const e of taken) h.push(e);
+          throw err;
         }
-        return [...instants].map(
-          (at): DueJob => ({
-            name: SYNC_JOB,
-            namespace: tx.namespace,
-            dueAt: new Date(at),
-            run: (work) => {
-              for (const cur of work.collection<SubscriptionRecord>(Col.subscriptions).find((r) => r.nextSyncAt === at)) {
-                this.save(work, cur, new Date(at), true);
-              }
-            },
-          }),
-        );
       },
     };
   }
@@ -593,6 +641,7 @@ export class SubscriptionService {
     if (nextSync) out.nextSyncAt = iso(nextSync);
     else delete out.nextSyncAt;
     tx.collection<SubscriptionRecord>(Col.subscriptions).put(out);
+    if (out.nextSyncAt) this.heapOf(tx).push({ at: out.nextSyncAt, id: out.id });
   }
 
   private wantedEntitlements(tx: UnitOfWork, rec: SubscriptionRecord, at: Date): Map<string, WantedEntitlement> {
