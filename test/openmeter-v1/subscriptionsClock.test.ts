@@ -95,4 +95,34 @@ describe('subscriptions move with the clock (OpenMeter v1)', () => {
     const access = await request(b.app).get('/api/v1/customers/acme/access').expect(200);
     expect(Object.keys(access.body.entitlements).sort()).toEqual(['sso', 'tokens']);
   });
+
+  it('works in any namespace: a Zuplo bucket keeps its own subscriptions, moved by the same clock', async () => {
+    const { app, emulator } = await setupSubscriptions();
+    const ns = 'zuplo-bucket:b1';
+    const s = emulator.services;
+    const id = await emulator.run(ns, (tx) => {
+      s.features.createFeature(tx, { key: 'sso', name: 'SSO' });
+      const sso = { type: 'flat_fee', key: 'sso', name: 'SSO', featureKey: 'sso', billingCadence: 'P1M', price: null, entitlementTemplate: { type: 'boolean' } } as const;
+      const plan = s.plans.createPlan(tx, {
+        key: 'pro',
+        name: 'Pro',
+        currency: 'USD',
+        billingCadence: 'P1M',
+        phases: [
+          { key: 'trial', name: 'Trial', duration: 'P7D', rateCards: [{ ...sso, key: 'base', featureKey: undefined, entitlementTemplate: undefined } as never] },
+          { key: 'default', name: 'Default', duration: null, rateCards: [sso as never] },
+        ],
+      });
+      s.plans.publishPlan(tx, { id: plan.id });
+      const c = s.customers.createCustomer(tx, { name: 'Bucket customer', key: 'acme' });
+      return s.subscriptions.createSubscription(tx, { customer: { id: c.id }, plan: { key: 'pro' } }).id;
+    });
+    // the default namespace's acme has no subscription; the bucket's has one
+    await request(app).post(v1).send({ customerKey: 'acme', plan: { key: 'basic' } }).expect(201);
+    await advance(app, 'P8D');
+    const access = emulator.read(ns, (tx) => s.entitlements.getCustomerAccess(tx, { customer: 'acme' }));
+    expect(Object.keys(access)).toEqual(['sso']);
+    expect(emulator.read(ns, (tx) => s.subscriptions.getSubscription(tx, { id }).status)).toBe('active');
+    await request(app).get(`${v1}/${id}`).expect(404);
+  });
 });
