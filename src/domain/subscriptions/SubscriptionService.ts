@@ -95,6 +95,11 @@ export class SubscriptionService {
     return this.view(tx, this.byId(tx, input.id));
   }
 
+  /** several subscriptions with their phases, in the order asked (a page of a list) */
+  getSubscriptions(tx: UnitOfWork, input: { ids: string[] }): SubscriptionView[] {
+    return input.ids.map((id) => this.view(tx, this.byId(tx, id)));
+  }
+
   listSubscriptions(tx: UnitOfWork, input: ListSubscriptionsInput = {}): Page<Subscription> {
     const now = this.now();
     let customerId: string | undefined;
@@ -1000,7 +1005,7 @@ export class SubscriptionService {
     } catch (err) {
       if (!isDomainError(err)) throw err;
     }
-    return { ...sub, phaseViews, ...(currentPeriod ? { currentPeriod } : {}) };
+    return { ...sub, asOf: iso(now), phaseViews, ...(currentPeriod ? { currentPeriod } : {}) };
   }
 }
 

@@ -109,6 +109,8 @@ export interface SubscriptionItemView extends SubscriptionItemRecord {
 
 /** Everything the surfaces render: resolved phases and the current aligned billing period. */
 export interface SubscriptionView extends Subscription {
+  /** the instant the view was computed at (which phase is current, which item version shows) */
+  asOf: string;
   phaseViews: SubscriptionPhaseView[];
   currentPeriod?: { from: string; to: string };
 }

@@ -94,8 +94,8 @@ function toApiPhase(p: SubscriptionPhaseView, currency: string, now: number): S[
   }) as S['BillingSubscriptionPhase'];
 }
 
-export function toApiSubscription(s: SubscriptionView | Subscription, now: Date): S['BillingSubscription'] {
-  const view = s as SubscriptionView;
+export function toApiSubscription(s: SubscriptionView | Subscription): S['BillingSubscription'] {
+  const view = s as Partial<SubscriptionView>;
   return dropUndefined({
     id: s.id,
     labels: nonEmpty(s.metadata),
@@ -117,7 +117,7 @@ export function toApiSubscription(s: SubscriptionView | Subscription, now: Date)
     status: s.status,
     settlement_mode: s.settlementMode,
     current_period: view.currentPeriod ? { from: view.currentPeriod.from, to: view.currentPeriod.to } : undefined,
-    phases: (view.phaseViews ?? []).map((p) => toApiPhase(p, s.currency, now.getTime())),
+    phases: (view.phaseViews ?? []).map((p) => toApiPhase(p, s.currency, Date.parse(view.asOf!))),
   }) as S['BillingSubscription'];
 }
 

@@ -12,7 +12,6 @@ type S = components['schemas'];
 
 const subs = (c: HandlerContext) => c.services.subscriptions;
 const idOf = (c: HandlerContext) => c.params.subscriptionId!;
-const now = (c: HandlerContext) => c.emulator.clock.now();
 
 const subscriptionField = (s: Subscription, k: string): string | undefined =>
   ({ id: s.id, customer_id: s.customerId, plan_id: s.plan?.id, plan_key: s.plan?.key, status: s.status, active_from: s.activeFrom, active_to: s.activeTo })[k];
@@ -31,33 +30,36 @@ export const listSubscriptions: Handler = (c) => {
   const sort = parseSort(c.query.sort, ['id', 'active_from', 'active_to'], [{ field: 'active_from', desc: false }]);
   const page = parsePage(c.query.page);
   const all = c.read((tx) => subs(c).listSubscriptions(tx, { unpaged: true })).items;
-  return ok(pageOf(sortItems(applyFilters(all, filters, subscriptionField), sort, subscriptionField, (s) => s.id), page, (s) => toApiSubscription(s, now(c))));
+  const listed = pageOf(sortItems(applyFilters(all, filters, subscriptionField), sort, subscriptionField, (s) => s.id), page, (s) => s.id);
+  // the page's subscriptions in full (phases and items), as the real list answers them
+  const views = c.read((tx) => subs(c).getSubscriptions(tx, { ids: listed.data }));
+  return ok({ ...listed, data: views.map(toApiSubscription) });
 };
 
 export const createSubscription: Handler = async (c) => {
   const input = fromApiSubscriptionCreate(c.body as S['BillingSubscriptionCreate']);
   const id = (await c.run((tx) => subs(c).createSubscription(tx, input))).id;
-  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id })), now(c)), 201);
+  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id }))), 201);
 };
 
-export const getSubscription: Handler = (c) => ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) })), now(c)));
+export const getSubscription: Handler = (c) => ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) }))));
 
 export const cancelSubscription: Handler = async (c) => {
   const timing = ((c.body ?? {}) as S['BillingSubscriptionCancel']).timing as string | undefined;
   await c.run((tx) => subs(c).cancelSubscription(tx, { id: idOf(c), ...(timing !== undefined ? { timing } : {}) }));
-  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) })), now(c)));
+  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) }))));
 };
 
 export const unscheduleCancelation: Handler = async (c) => {
   await c.run((tx) => subs(c).unscheduleCancelation(tx, { id: idOf(c) }));
-  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) })), now(c)));
+  return ok(toApiSubscription(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) }))));
 };
 
 export const changeSubscription: Handler = async (c) => {
   const input = fromApiSubscriptionChange(idOf(c), c.body as S['BillingSubscriptionChange']);
   const res = await c.run((tx) => subs(c).changeSubscription(tx, input));
   const current = c.read((tx) => subs(c).getSubscription(tx, { id: res.current.id }));
-  return ok({ current: toApiSubscription(current, now(c)), next: toApiSubscription(res.next, now(c)) });
+  return ok({ current: toApiSubscription(current), next: toApiSubscription(res.next) });
 };
 
 export const listSubscriptionAddons: Handler = (c) => {

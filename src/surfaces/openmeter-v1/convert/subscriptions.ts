@@ -201,12 +201,12 @@ function toApiPhase(p: SubscriptionPhaseView, now: number): S['SubscriptionPhase
   } as S['SubscriptionPhaseExpanded'];
 }
 
-export function toApiSubscriptionExpanded(s: SubscriptionView, now: Date): S['SubscriptionExpanded'] {
+export function toApiSubscriptionExpanded(s: SubscriptionView): S['SubscriptionExpanded'] {
   const base = toApiSubscription(s) as Obj;
   return {
     ...base,
     alignment: { billablesMustAlign: true, ...(s.currentPeriod ? { currentAlignedBillingPeriod: { from: s.currentPeriod.from, to: s.currentPeriod.to } } : {}) },
-    phases: s.phaseViews.map((p) => toApiPhase(p, now.getTime())),
+    phases: s.phaseViews.map((p) => toApiPhase(p, Date.parse(s.asOf))),
   } as S['SubscriptionExpanded'];
 }
 

@@ -21,7 +21,6 @@ type S = components['schemas'];
 const subs = (c: HandlerContext) => c.services.subscriptions;
 const idOf = (c: HandlerContext) => c.params.subscriptionId!;
 const body = (c: HandlerContext) => (c.body ?? {}) as Record<string, unknown>;
-const now = (c: HandlerContext) => c.emulator.clock.now();
 
 export async function createSubscription(c: HandlerContext): Promise<Reply> {
   const input = fromApiSubscriptionCreate(c.body as S['SubscriptionCreate']);
@@ -29,7 +28,7 @@ export async function createSubscription(c: HandlerContext): Promise<Reply> {
 }
 
 export function getSubscription(c: HandlerContext): Reply {
-  return ok(toApiSubscriptionExpanded(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) })), now(c)));
+  return ok(toApiSubscriptionExpanded(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) }))));
 }
 
 export function listCustomerSubscriptions(c: HandlerContext): Reply {
@@ -64,7 +63,7 @@ export async function restoreSubscription(c: HandlerContext): Promise<Reply> {
 export async function changeSubscription(c: HandlerContext): Promise<Reply> {
   const input = fromApiSubscriptionChange(idOf(c), c.body as S['SubscriptionChange']);
   const res = await c.run((tx) => subs(c).changeSubscription(tx, input));
-  return ok({ current: toApiSubscription(res.current), next: toApiSubscriptionExpanded(res.next, now(c)) });
+  return ok({ current: toApiSubscription(res.current), next: toApiSubscriptionExpanded(res.next) });
 }
 
 export async function migrateSubscription(c: HandlerContext): Promise<Reply> {
@@ -77,7 +76,7 @@ export async function migrateSubscription(c: HandlerContext): Promise<Reply> {
     ...(typeof b.billingAnchor === 'string' ? { billingAnchor: b.billingAnchor } : {}),
   };
   const res = await c.run((tx) => subs(c).migrateSubscription(tx, input));
-  return ok({ current: toApiSubscription(res.current), next: toApiSubscriptionExpanded(res.next, now(c)) });
+  return ok({ current: toApiSubscription(res.current), next: toApiSubscriptionExpanded(res.next) });
 }
 
 export function listSubscriptionAddons(c: HandlerContext): Reply {
