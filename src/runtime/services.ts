@@ -55,6 +55,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const planAddons = new PlanAddonService(deps);
   const entitlements = new EntitlementService({ ...deps, metering, customers, features });
   const subscriptions = new SubscriptionService({ ...deps, customers, plans, planAddons, addons, features, entitlements });
+  customers.onDelete(subscriptions.customerDeleteGuard);
   return {
     metering,
     features,

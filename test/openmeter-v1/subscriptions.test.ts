@@ -166,3 +166,27 @@ describe('concurrent creates', () => {
     expect(mixed.every((r) => r.status < 500)).toBe(true);
   });
 });
+
+describe('subscriptions on the v1 customer', () => {
+  it('currentSubscriptionId and expand=subscriptions show the running subscription (customer/httpdriver/apimapping.go)', async () => {
+    const { app } = await setupSubscriptions();
+    const s = await request(app).post(v1).send({ customerKey: 'acme', plan: { key: 'pro' } }).expect(201);
+    await request(app).post(v1).send({ customerKey: 'globex', plan: { key: 'basic' }, timing: '2026-02-01T00:00:00Z' }).expect(201);
+    const acme = await request(app).get('/api/v1/customers/acme?expand=subscriptions').expect(200);
+    expect(acme.body.currentSubscriptionId).toBe(s.body.id);
+    expect(acme.body.subscriptions.map((x: { id: string }) => x.id)).toEqual([s.body.id]);
+    const list = await request(app).get('/api/v1/customers').expect(200);
+    // a scheduled subscription is not current yet
+    expect(list.body.items.map((c: { key: string; currentSubscriptionId?: string }) => `${c.key}:${c.currentSubscriptionId ?? '-'}`)).toEqual([`acme:${s.body.id}`, 'globex:-']);
+  });
+
+  it('a customer with a running subscription cannot be deleted: 400 deleting_customer_with_active_subscriptions (customer/service/customer.go)', async () => {
+    const { app } = await setupSubscriptions();
+    const s = await request(app).post(v1).send({ customerKey: 'acme', plan: { key: 'basic' } }).expect(201);
+    const res = await request(app).delete('/api/v1/customers/acme').expect(400);
+    expect(res.body.extensions.validationErrors[0]).toMatchObject({ code: 'deleting_customer_with_active_subscriptions', subscriptions: [s.body.id] });
+    await request(app).post(`${v1}/${s.body.id}/cancel`).send({ timing: 'immediate' }).expect(200);
+    await request(app).delete('/api/v1/customers/acme').expect(204);
+  });
+});
+

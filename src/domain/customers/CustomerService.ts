@@ -25,6 +25,13 @@ const uniqueKeys = (keys: readonly string[] | undefined): string[] => [...new Se
 export class CustomerService {
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
 
+  private readonly deleteGuards: Array<(tx: UnitOfWork, customer: Customer) => void> = [];
+
+  /** Another domain may veto deleting a customer (subscriptions: one is still active). */
+  onDelete(guard: (tx: UnitOfWork, customer: Customer) => void): void {
+    this.deleteGuards.push(guard);
+  }
+
   createCustomer(tx: UnitOfWork, input: CreateCustomerInput): Customer {
     const subjectKeys = uniqueKeys(input.usageAttribution?.subjectKeys);
     this.validate(input, subjectKeys);
@@ -124,6 +131,7 @@ export class CustomerService {
    */
   deleteCustomer(tx: UnitOfWork, input: { idOrKey: string }): Customer {
     const current = this.getLive(tx, input.idOrKey, 'delete');
+    for (const guard of this.deleteGuards) guard(tx, current);
     const now = this.deps.clock.now().toISOString();
     const next: Customer = { ...current, deletedAt: now, updatedAt: now };
     tx.collection<Customer>(Col.customers).put(next);

@@ -100,6 +100,36 @@ export class SubscriptionService {
     return input.ids.map((id) => this.view(tx, this.byId(tx, id)));
   }
 
+  /**
+   * The subscriptions running now (started, not ended) of each customer: the v1 customer's
+   * `currentSubscriptionId` is the first of them, `expand=subscriptions` lists them.
+   */
+  activeSubscriptionsByCustomer(tx: UnitOfWork, input: { customerIds: string[] }): Record<string, Subscription[]> {
+    const now = this.now();
+    const wanted = new Set(input.customerIds);
+    const out: Record<string, Subscription[]> = {};
+    for (const s of tx.collection<SubscriptionRecord>(Col.subscriptions).find((r) => wanted.has(r.customerId) && !r.deletedAt && this.runningAt(r, now))) {
+      (out[s.customerId] ??= []).push(this.withStatus(s, now));
+    }
+    return out;
+  }
+
+  /** customer/service: a customer with a running subscription cannot be deleted (400) */
+  readonly customerDeleteGuard = (tx: UnitOfWork, customer: Customer): void => {
+    const ids = this.customerSubscriptions(tx, customer.id)
+      .filter((s) => this.runningAt(s, this.now()))
+      .map((s) => s.id);
+    if (ids.length === 0) return;
+    const message = 'cannot delete customer with active subscriptions';
+    throw new DomainError(ErrorKind.validation, E.deletingCustomerWithActiveSubscriptions, message, {
+      issues: [{ code: E.deletingCustomerWithActiveSubscriptions, message, severity: 'critical', subscriptions: ids }],
+    });
+  };
+
+  private runningAt(r: SubscriptionRecord, at: Date): boolean {
+    return ms(r.activeFrom) <= at.getTime() && (!r.activeTo || ms(r.activeTo) > at.getTime());
+  }
+
   listSubscriptions(tx: UnitOfWork, input: ListSubscriptionsInput = {}): Page<Subscription> {
     const now = this.now();
     let customerId: string | undefined;

@@ -10,6 +10,8 @@ export const SubscriptionErrorCode = {
   onlySingleSubscriptionAllowed: 'only_single_subscription_allowed_per_customer_at_a_time',
   billingPeriodBeforeStart: 'subscription_billing_period_queried_before_subscription_start',
   phaseHasNoItems: 'subscription_phase_has_no_items',
+  /** customer/errors.go */
+  deletingCustomerWithActiveSubscriptions: 'deleting_customer_with_active_subscriptions',
   // emulator-named
   notFound: 'subscription_not_found',
   addonNotFound: 'subscription_addon_not_found',
