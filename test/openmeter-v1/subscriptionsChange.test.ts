@@ -161,6 +161,9 @@ describe('OpenMeter v1 subscription add-ons', () => {
     expect(a.body.rateCards[0].affectedSubscriptionItemIds).toHaveLength(1);
     await request(app).post(`${v1}/${s.body.id}/addons`).send({ name: 'again', addon: { id: addonId }, quantity: 1, timing: 'immediate' }).expect(409);
     expect((await request(app).get(`${v1}/${s.body.id}/addons`).expect(200)).body.map((x: { id: string }) => x.id)).toEqual([a.body.id]);
+    // a subscription with add-ons is edited through the add-on workflow only (403)
+    const edit = await request(app).patch(`${v1}/${s.body.id}`).send({ customizations: [{ op: 'unschedule_edit' }] }).expect(403);
+    expect(edit.body.detail).toBe('subscription with addons cannot be edited');
     await request(app).get(`${v1}/${s.body.id}/addons/${a.body.id}`).expect(200);
     // issueAfterReset: 1000 from the plan + 2 × 500 from the add-on (engine.md §3.5)
     expect((await request(app).get('/api/v1/customers/acme/access').expect(200)).body.entitlements.tokens.balance).toBe(2000);

@@ -295,6 +295,10 @@ export class SubscriptionService {
     const now = this.now();
     const rec = this.byId(tx, input.id);
     this.requireStatus(rec, now, 'update', [SubscriptionStatus.active]);
+    // add-ons change items; editing around them is the add-on workflow's job (workflow/service/subscription.go)
+    if (tx.collection<SubscriptionAddonRecord>(Col.subscriptionAddons).findOne((a) => a.subscriptionId === rec.id && !a.deletedAt)) {
+      throw new DomainError(ErrorKind.forbidden, E.editForbidden, 'subscription with addons cannot be edited');
+    }
     let at = floorToSecond(now);
     if (input.timing === TimingEnum.nextBillingCycle) at = alignedBillingPeriodAt(this.spec(rec), now).to;
     else if (input.timing !== undefined && input.timing !== TimingEnum.immediate) {
