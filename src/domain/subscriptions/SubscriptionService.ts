@@ -561,7 +561,6 @@ export class SubscriptionService {
     }
     return {
       ...a,
-      currency: rec.currency,
       quantity: current?.quantity ?? 0,
       quantityAt: iso(this.now()),
       activeFrom: positive[0]?.activeFrom ?? a.quantities[0]!.activeFrom,

@@ -239,8 +239,6 @@ export interface AddonTimelineSegment {
 }
 
 export interface SubscriptionAddonView extends SubscriptionAddonRecord {
-  /** the subscription's currency (rate cards are priced in it) */
-  currency: string;
   quantity: number;
   quantityAt: string;
   activeFrom: string;

@@ -59,12 +59,12 @@ export function fromApiSubscriptionChange(id: string, b: S['BillingSubscriptionC
   });
 }
 
-function toApiItem(i: SubscriptionItemView, currency: string): S['BillingSubscriptionItem'] {
-  return dropUndefined({ id: i.id, active_from: i.activeFrom, active_to: i.activeTo, rate_card: toApiRateCard(i.rateCard, currency) });
+function toApiItem(i: SubscriptionItemView): S['BillingSubscriptionItem'] {
+  return dropUndefined({ id: i.id, active_from: i.activeFrom, active_to: i.activeTo, rate_card: toApiRateCard(i.rateCard, false) });
 }
 
 /** one item per key, sorted by key: the version active now (current phase), the first (future), the last (past) */
-function toApiPhase(p: SubscriptionPhaseView, currency: string, now: number): S['BillingSubscriptionPhase'] {
+function toApiPhase(p: SubscriptionPhaseView, now: number): S['BillingSubscriptionPhase'] {
   const from = Date.parse(p.activeFrom);
   const to = p.activeTo ? Date.parse(p.activeTo) : Infinity;
   const when = from > now ? 'future' : to > now ? 'current' : 'past';
@@ -79,7 +79,7 @@ function toApiPhase(p: SubscriptionPhaseView, currency: string, now: number): S[
         : when === 'future'
           ? versions[0]
           : versions[versions.length - 1];
-    if (pick) items.push(toApiItem(pick, currency));
+    if (pick) items.push(toApiItem(pick));
   }
   return dropUndefined({
     id: p.id,
@@ -117,7 +117,7 @@ export function toApiSubscription(s: SubscriptionView | Subscription): S['Billin
     status: s.status,
     settlement_mode: s.settlementMode,
     current_period: view.currentPeriod ? { from: view.currentPeriod.from, to: view.currentPeriod.to } : undefined,
-    phases: (view.phaseViews ?? []).map((p) => toApiPhase(p, s.currency, Date.parse(view.asOf!))),
+    phases: (view.phaseViews ?? []).map((p) => toApiPhase(p, Date.parse(view.asOf!))),
   }) as S['BillingSubscription'];
 }
 
@@ -141,6 +141,6 @@ export function toApiSubscriptionAddon(a: SubscriptionAddonView): S['Subscriptio
     active_from: a.activeFrom,
     active_to: a.activeTo,
     timeline: a.timeline.map((t) => dropUndefined({ active_from: t.activeFrom, active_to: t.activeTo, quantity: t.quantity })),
-    rate_cards: a.rateCards.map((rc) => ({ rate_card: toApiRateCard(rc, a.currency), affected_subscription_item_ids: a.affectedItemIds[rc.key] ?? [] })),
+    rate_cards: a.rateCards.map((rc) => ({ rate_card: toApiRateCard(rc, true), affected_subscription_item_ids: a.affectedItemIds[rc.key] ?? [] })),
   }) as S['SubscriptionAddon'];
 }
