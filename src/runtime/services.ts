@@ -56,6 +56,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const entitlements = new EntitlementService({ ...deps, metering, customers, features });
   const subscriptions = new SubscriptionService({ ...deps, customers, plans, planAddons, addons, features, entitlements });
   customers.onDelete(subscriptions.customerDeleteGuard);
+  customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
   return {
     metering,
     features,

@@ -178,6 +178,11 @@ describe('subscriptions on the v1 customer', () => {
     const list = await request(app).get('/api/v1/customers').expect(200);
     // a scheduled subscription is not current yet
     expect(list.body.items.map((c: { key: string; currentSubscriptionId?: string }) => `${c.key}:${c.currentSubscriptionId ?? '-'}`)).toEqual([`acme:${s.body.id}`, 'globex:-']);
+    // planKey: customers running a subscription of that plan now (a scheduled one does not count yet)
+    expect((await request(app).get('/api/v1/customers?planKey=pro').expect(200)).body.items.map((c: { key: string }) => c.key)).toEqual(['acme']);
+    expect((await request(app).get('/api/v1/customers?planKey=basic').expect(200)).body.items).toEqual([]);
+    await advance(app, 'P31D');
+    expect((await request(app).get('/api/v1/customers?planKey=basic').expect(200)).body.items.map((c: { key: string }) => c.key)).toEqual(['globex']);
   });
 
   it('a customer with a running subscription cannot be deleted: 400 deleting_customer_with_active_subscriptions (customer/service/customer.go)', async () => {

@@ -114,6 +114,17 @@ export class SubscriptionService {
     return out;
   }
 
+  /** the customers whose subscription running now is on a plan of that key (the customer list's planKey filter) */
+  readonly customersOnPlanKey = (tx: UnitOfWork, planKey: string): ReadonlySet<string> => {
+    const now = this.now();
+    return new Set(
+      tx
+        .collection<SubscriptionRecord>(Col.subscriptions)
+        .find((r) => r.plan?.key === planKey && !r.deletedAt && this.runningAt(r, now))
+        .map((r) => r.customerId),
+    );
+  };
+
   /** customer/service: a customer with a running subscription cannot be deleted (400) */
   readonly customerDeleteGuard = (tx: UnitOfWork, customer: Customer): void => {
     const ids = this.customerSubscriptions(tx, customer.id)
