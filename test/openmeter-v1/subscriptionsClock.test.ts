@@ -40,6 +40,9 @@ describe('subscriptions move with the clock (OpenMeter v1)', () => {
     // the current phase shows its items; the past trial still lists its last item versions
     expect(got.body.phases[0].items.map((i: { key: string }) => i.key)).toEqual(['sso']);
     expect(got.body.phases[1].items.map((i: { key: string }) => i.key)).toEqual(['base', 'sso', 'tokens']);
+    // an item shows its feature and the entitlement it holds (productcatalog/subscription/http/mapping.go)
+    expect(got.body.phases[1].items[2].included).toMatchObject({ feature: { key: 'tokens' }, entitlement: { type: 'metered', featureKey: 'tokens', activeFrom: '2026-01-15T00:00:00Z' } });
+    expect(got.body.phases[1].items[0].included).toBeUndefined();
     // subscription entitlements carry the annotations the real service writes and are protected
     const list = await request(app).get('/api/v2/customers/acme/entitlements').expect(200);
     const tokens = list.body.items.find((e: { featureKey: string }) => e.featureKey === 'tokens');

@@ -1036,7 +1036,15 @@ export class SubscriptionService {
           const w = this.itemWindow(rec, phase, i);
           const ent = entitlementOf.get(i.id);
           const feature = this.featureOf(tx, i.rateCard);
-          return { ...i, activeFrom: iso(w.from), ...(w.to ? { activeTo: iso(w.to) } : {}), ...(ent ? { entitlementId: ent } : {}), ...(feature ? { feature } : {}) };
+          const entitlement = ent ? this.deps.entitlements.getEntitlementById(tx, ent) : undefined;
+          return {
+            ...i,
+            activeFrom: iso(w.from),
+            ...(w.to ? { activeTo: iso(w.to) } : {}),
+            ...(ent ? { entitlementId: ent } : {}),
+            ...(feature ? { feature } : {}),
+            ...(entitlement ? { entitlement } : {}),
+          };
         })
         .sort((a, b) => (a.key === b.key ? a.version - b.version : a.key < b.key ? -1 : 1)),
     }));

@@ -4,7 +4,7 @@
  */
 import type { Addon, Feature, Plan, PlanAddon, PlanPhase, PlanRecord } from '../catalog/types.ts';
 import type { Customer } from '../customers/types.ts';
-import type { CreateEntitlementInput } from '../entitlements/types.ts';
+import type { CreateEntitlementInput, EntitlementView } from '../entitlements/types.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import type { CustomPlanInput } from './types.ts';
 
@@ -44,4 +44,6 @@ export interface ManagedEntitlements {
   createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string }): { id: string };
   /** ends a managed entitlement now (no-op when it is already gone) */
   deleteManagedEntitlement(tx: UnitOfWork, input: { entitlementId: string }): void;
+  /** an entitlement as the entitlements domain shows it (v1 item `included.entitlement`) */
+  getEntitlementById(tx: UnitOfWork, id: string): EntitlementView;
 }

@@ -1,4 +1,5 @@
 import type { AddonInstanceType, Feature, Metadata, PlanPhase, ProRatingConfig, RateCard, SettlementMode } from '../catalog/types.ts';
+import type { EntitlementView } from '../entitlements/types.ts';
 import type { PageInput } from '../shared/paging.ts';
 import { SubscriptionStatus } from './engine/types.ts';
 export { SubscriptionStatus };
@@ -105,6 +106,8 @@ export interface SubscriptionItemView extends SubscriptionItemRecord {
   entitlementId?: string;
   /** the feature of the rate card (v1 `included.feature`) */
   feature?: Feature;
+  /** the entitlement it holds now (v1 `included.entitlement`) */
+  entitlement?: EntitlementView;
 }
 
 /** Everything the surfaces render: resolved phases and the current aligned billing period. */

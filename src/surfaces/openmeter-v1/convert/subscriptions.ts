@@ -14,6 +14,7 @@ import type {
 } from '../../../domain/subscriptions/types.ts';
 import type { components } from '../api.gen.ts';
 import { fromApiPlanCreate, fromApiRateCard, toApiFeature, toApiRateCard, type ApiRateCard } from './catalog.ts';
+import { toApiEntitlement } from './entitlements.ts';
 
 type S = components['schemas'];
 type Obj = Record<string, unknown>;
@@ -161,7 +162,7 @@ function toApiItem(i: SubscriptionItemView): S['SubscriptionItem'] {
     price: (rc.price ?? null) as S['SubscriptionItem']['price'],
     ...opt('discounts', rc.discounts as S['SubscriptionItem']['discounts']),
     ...opt('taxConfig', rc.taxConfig as S['SubscriptionItem']['taxConfig']),
-    ...(i.feature ? { included: { feature: toApiFeature(i.feature) } } : {}),
+    ...(i.feature ? { included: { feature: toApiFeature(i.feature), ...(i.entitlement ? { entitlement: toApiEntitlement(i.entitlement, 'v1') } : {}) } } : {}),
   } as S['SubscriptionItem'];
 }
 
