@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { T0, advance, publishPlan, setupSubscriptions } from './subscriptionFixtures.ts';
+import { T0, advance, setupSubscriptions } from './subscriptionFixtures.ts';
 
 const v1 = '/api/v1/subscriptions';
 const keys = (items: Array<{ key: string }>) => items.map((i) => i.key);
