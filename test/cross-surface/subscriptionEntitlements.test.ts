@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { advance, setupSubscriptions } from '../openmeter-v1/subscriptionFixtures.ts';
 
-describe('entitlements of a subscription (engine.md §3.6) on every surface', () => {
+describe('entitlements of a subscription (subscription/entitlement.go) on every surface', () => {
   it('v1 access, v2 entitlements and Konnect entitlement access follow the plan phases; usage burns the issueAfterReset grant', async () => {
     const { app, acmeId } = await setupSubscriptions();
     await request(app).post('/v3/openmeter/subscriptions').send({ customer: { key: 'acme' }, plan: { key: 'pro' } }).expect(201);

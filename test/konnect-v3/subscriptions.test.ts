@@ -4,7 +4,7 @@ import { T0, advance, setupSubscriptions } from '../openmeter-v1/subscriptionFix
 
 const v3 = '/v3/openmeter/subscriptions';
 
-describe('Konnect v3 subscriptions (api/v3/handlers/subscriptions, konnect-billing.md §2)', () => {
+describe('Konnect v3 subscriptions (api/v3/handlers/subscriptions)', () => {
   it('create by customer key and plan key: the full BillingSubscription, named "<key> v<version>"', async () => {
     const { app, acmeId, proId } = await setupSubscriptions();
     const res = await request(app).post(v3).send({ customer: { key: 'acme' }, plan: { key: 'pro' }, labels: { team: 'a' } }).expect(201);

@@ -165,7 +165,7 @@ describe('OpenMeter v1 subscription add-ons', () => {
     const edit = await request(app).patch(`${v1}/${s.body.id}`).send({ customizations: [{ op: 'unschedule_edit' }] }).expect(403);
     expect(edit.body.detail).toBe('subscription with addons cannot be edited');
     await request(app).get(`${v1}/${s.body.id}/addons/${a.body.id}`).expect(200);
-    // issueAfterReset: 1000 from the plan + 2 × 500 from the add-on (engine.md §3.5)
+    // issueAfterReset: 1000 from the plan + 2 × 500 from the add-on (subscription/addon/extend.go)
     expect((await request(app).get('/api/v1/customers/acme/access').expect(200)).body.entitlements.tokens.balance).toBe(2000);
   });
 

@@ -33,7 +33,7 @@ describe('subscriptions move with the clock (OpenMeter v1)', () => {
     await advance(app, 'P14D'); // exactly Jan 15: the paid phase starts
     access = await request(app).get('/api/v1/customers/acme/access').expect(200);
     expect(Object.keys(access.body.entitlements).sort()).toEqual(['sso', 'tokens']);
-    // issueAfterReset 1000 becomes the default grant of the metered entitlement (engine.md §3.6)
+    // issueAfterReset 1000 becomes the default grant of the metered entitlement (subscriptionspec.go ToScheduleSubscriptionEntitlementInput)
     expect(access.body.entitlements.tokens).toMatchObject({ hasAccess: true, balance: 1000, usage: 0 });
     const got = await request(app).get(`${v1}/${s.body.id}`).expect(200);
     expect(got.body.alignment.currentAlignedBillingPeriod).toEqual({ from: '2026-01-15T00:00:00Z', to: '2026-02-01T00:00:00Z' });

@@ -626,7 +626,7 @@ export class EntitlementService {
   // ------------------------------------------------------------ subscription-managed entitlements
 
   /**
-   * An entitlement owned by a subscription item (engine.md §3.6), effective now. It carries the
+   * An entitlement owned by a subscription item (subscriptionspec.go ToScheduleSubscriptionEntitlementInput), effective now. It carries the
    * annotations the real service writes (`subscription.id`, `subscription.owner`) and cannot be
    * deleted or overridden by hand while the subscription owns it.
    */

@@ -706,7 +706,7 @@ export class SubscriptionService {
       let template = item.rateCard.entitlementTemplate;
       const featureKey = item.rateCard.featureKey;
       if (!featureKey) continue;
-      // §3.5: an add-on rate card of the same key adds its metered issueAfterReset × quantity
+      // subscription/addon/extend.go: an add-on rate card of the same key adds its metered issueAfterReset × quantity
       for (const a of addons) {
         const q = qtyAt(a);
         const rc = a.rateCards.find((r) => r.key === item.key);
@@ -1066,7 +1066,7 @@ interface WantedEntitlement {
   fingerprint: string;
 }
 
-/** §3.5 for entitlement templates: metered issueAfterReset adds up (× quantity); others keep the base. */
+/** subscription/addon/extend.go for entitlement templates: metered issueAfterReset adds up (× quantity); others keep the base. */
 function mergeTemplate(base: EntitlementTemplate | undefined, add: EntitlementTemplate, quantity: number): EntitlementTemplate | undefined {
   if (!base) {
     if (add.type !== 'metered' || add.issueAfterReset === undefined) return add;

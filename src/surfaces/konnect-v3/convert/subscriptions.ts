@@ -17,11 +17,12 @@ type S = components['schemas'];
 const nonEmpty = (m: Record<string, string> | undefined) => (m && Object.keys(m).length > 0 ? m : undefined);
 const dropUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Neither id nor key: 400 naming both members with rule `required` (konnect-billing.md §2.2). */
+/** Neither id nor key: 400 naming both members with rule `required` (api/v3/handlers/subscriptions/create.go). */
 function requireRef(ref: { id?: string; key?: string } | undefined, name: 'customer' | 'plan'): void {
   if (ref?.id || ref?.key) return;
-  const issues = ['id', 'key'].map((f) => ({ code: 'required', message: `${name}.${f} or ${name}.${f === 'id' ? 'key' : 'id'} is required`, field: `${name}.${f}`, severity: 'critical' as const }));
-  throw validationError('required', `${name} id or key is required`, issues);
+  const reason = `one of ${name}.id or ${name}.key is required`;
+  const issues = ['id', 'key'].map((f) => ({ code: 'required', message: reason, field: `${name}.${f}`, severity: 'critical' as const }));
+  throw validationError('required', reason, issues);
 }
 
 function planRef(p: { id?: string; key?: string; version?: number }): PlanRef {
