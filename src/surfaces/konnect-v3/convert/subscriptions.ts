@@ -1,4 +1,3 @@
-import { validationError } from '../../../domain/shared/errors.ts';
 import type {
   ChangeSubscriptionInput,
   CreateSubscriptionInput,
@@ -17,12 +16,23 @@ type S = components['schemas'];
 const nonEmpty = (m: Record<string, string> | undefined) => (m && Object.keys(m).length > 0 ? m : undefined);
 const dropUndefined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-/** Neither id nor key: 400 naming both members with rule `required` (api/v3/handlers/subscriptions/create.go). */
+/**
+ * Neither id nor key: the handler's own Konnect 400 naming both members with rule `required`
+ * (api/v3/handlers/subscriptions/create.go); shaped like a schema error so the v3 renderer lists
+ * them in `invalid_parameters`.
+ */
+class MissingSelector extends Error {
+  readonly status = 400;
+  readonly errors: Array<{ path: string; message: string; errorCode: string; location: string }>;
+  constructor(name: 'customer' | 'plan') {
+    const reason = `one of ${name}.id or ${name}.key is required`;
+    super(reason);
+    this.errors = ['id', 'key'].map((f) => ({ path: `.body.${name}.${f}`, message: reason, errorCode: 'required', location: 'body' }));
+  }
+}
+
 function requireRef(ref: { id?: string; key?: string } | undefined, name: 'customer' | 'plan'): void {
-  if (ref?.id || ref?.key) return;
-  const reason = `one of ${name}.id or ${name}.key is required`;
-  const issues = ['id', 'key'].map((f) => ({ code: 'required', message: reason, field: `${name}.${f}`, severity: 'critical' as const }));
-  throw validationError('required', reason, issues);
+  if (!(ref?.id || ref?.key)) throw new MissingSelector(name);
 }
 
 function planRef(p: { id?: string; key?: string; version?: number }): PlanRef {
