@@ -18,6 +18,7 @@ const BENCHES: Record<string, string> = {
   listMeters: 'listMeters.ts',
   startup: 'startup.ts',
   storeWrite: 'storeWrite.ts',
+  subscriptions: 'subscriptions.ts',
 };
 
 /**

@@ -127,7 +127,7 @@ export class Emulator implements EmulatorPort {
       return ran;
     }
     for (let guard = 0; guard < 1_000_000; guard++) {
-      const next = this.pendingJobs(target)[0];
+      const next = this.nextDueJob(target);
       if (!next) break;
       if (next.dueAt.getTime() > this.clock.now().getTime()) this.clock.set(next.dueAt);
       await this.run(next.namespace, (tx) => next.run(tx));
@@ -135,6 +135,20 @@ export class Emulator implements EmulatorPort {
     }
     this.clock.set(target);
     return ran;
+  }
+
+  /** the earliest due job of every source (sources with many jobs answer it from an index) */
+  private nextDueJob(until: Date): DueJob | undefined {
+    let best: DueJob | undefined;
+    const sources = [...this.services.jobSources, ...this.jobSources];
+    for (const ns of this.store.namespaceNames()) {
+      const tx = this.store.begin(ns);
+      for (const src of sources) {
+        const jobs = src.nextDueJob ? [src.nextDueJob(tx, until)] : src.dueJobs(tx, until);
+        for (const j of jobs) if (j && (!best || j.dueAt.getTime() < best.dueAt.getTime())) best = j;
+      }
+    }
+    return best;
   }
 
   pendingJobs(until: Date): DueJob[] {
@@ -164,6 +178,7 @@ export class Emulator implements EmulatorPort {
     await this.flush();
     this.events.reset();
     this.provisioned.clear();
+    for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.();
     await this.store.importAll((snap.namespaces ?? {}) as Parameters<Store['importAll']>[0]);
     await this.events.importAll((snap.events ?? {}) as Record<string, unknown[]>);
     this.provision(DEFAULT_NAMESPACE);
@@ -177,6 +192,7 @@ export class Emulator implements EmulatorPort {
     await this.flush();
     this.events.reset(ns);
     this.store.reset(ns);
+    for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.(ns);
     if (ns) this.provisioned.delete(ns);
     else this.provisioned.clear();
     this.provision(DEFAULT_NAMESPACE);

@@ -11,6 +11,7 @@ import { EntitlementService } from '../domain/entitlements/EntitlementService.ts
 import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { EventStoreProvider } from '../domain/metering/ports.ts';
 import { NotificationService } from '../domain/notifications/NotificationService.ts';
+import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
 import { PlatformService } from '../domain/platform/PlatformService.ts';
@@ -49,15 +50,22 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const apps = new AppService({ ...deps, customers });
   const billingProfiles = new BillingProfileService({ ...deps, apps, customers });
   apps.onUninstall(billingProfiles.appUninstallGuard);
+  const plans = new PlanService(deps);
+  const addons = new AddonService(deps);
+  const planAddons = new PlanAddonService(deps);
+  const entitlements = new EntitlementService({ ...deps, metering, customers, features });
+  const subscriptions = new SubscriptionService({ ...deps, customers, plans, planAddons, addons, features, entitlements });
+  customers.onDelete(subscriptions.customerDeleteGuard);
+  customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
   return {
     metering,
     features,
-    plans: new PlanService(deps),
-    addons: new AddonService(deps),
-    planAddons: new PlanAddonService(deps),
+    plans,
+    addons,
+    planAddons,
     customers,
     featureCosts: new FeatureCostService({ features, usage: metering }),
-    entitlements: new EntitlementService({ ...deps, metering, customers, features }),
+    entitlements,
     apiKeys: new ApiKeyService(deps),
     platform: new PlatformService({ ...deps, defaultAccount: zuploAccount }),
     edge: new EdgeService(deps),
@@ -69,7 +77,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     apps,
     billingProfiles,
     notifications: new NotificationService({ ...deps, features }),
-    jobSources: [],
+    subscriptions,
+    jobSources: [subscriptions.jobSource()],
     namespaceHooks: [billingProfiles.namespaceHook],
   };
 }

@@ -244,6 +244,21 @@ export class PlanService {
   }
 
   /**
+   * A subscription's custom plan: checked as a plan to publish would be (productcatalog/
+   * subscription/service/plan.go validates it in full), then returned normalised; nothing is stored.
+   */
+  validateCustomPlan(
+    tx: UnitOfWork,
+    input: Omit<CreatePlanInput, 'key'>,
+  ): Pick<PlanRecord, 'currency' | 'billingCadence' | 'proRatingConfig' | 'phases'> {
+    const shape = this.shape(input, 'custom', input.currency ?? 'USD');
+    this.rejectInvalid(tx, shape);
+    const issues = validatePlan(shape);
+    if (issues.length > 0) throwIssues('invalid plan', issues);
+    return { currency: shape.currency, billingCadence: shape.billingCadence, proRatingConfig: shape.proRatingConfig, phases: shape.phases };
+  }
+
+  /**
    * Publish blockers (plan/service/plan.go PublishPlan): every structural issue, warnings
    * included, the feature checks, and one `plan_has_incompatible_addon` per assignment that is
    * not compatible with the plan.

@@ -25,6 +25,20 @@ const uniqueKeys = (keys: readonly string[] | undefined): string[] => [...new Se
 export class CustomerService {
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator }) {}
 
+  private readonly deleteGuards: Array<(tx: UnitOfWork, customer: Customer) => void> = [];
+
+  /** Another domain may veto deleting a customer (subscriptions: one is still active). */
+  onDelete(guard: (tx: UnitOfWork, customer: Customer) => void): void {
+    this.deleteGuards.push(guard);
+  }
+
+  private customersOnPlan: ((tx: UnitOfWork, planKey: string) => ReadonlySet<string>) | undefined;
+
+  /** The `planKey` list filter asks subscriptions which customers run a plan of that key now. */
+  usePlanKeyLookup(lookup: (tx: UnitOfWork, planKey: string) => ReadonlySet<string>): void {
+    this.customersOnPlan = lookup;
+  }
+
   createCustomer(tx: UnitOfWork, input: CreateCustomerInput): Customer {
     const subjectKeys = uniqueKeys(input.usageAttribution?.subjectKeys);
     this.validate(input, subjectKeys);
@@ -78,6 +92,7 @@ export class CustomerService {
     assertPageInput(input);
     const orderBy = input.orderBy ?? CustomerOrderBy.name;
     if (!Object.values(CustomerOrderBy).includes(orderBy)) throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);
+    const onPlan = input.planKey ? (this.customersOnPlan?.(tx, input.planKey) ?? new Set<string>()) : undefined;
     const matches = tx
       .collection<Customer>(Col.customers)
       .find(
@@ -87,8 +102,8 @@ export class CustomerService {
           containsCi(c.name, input.name) &&
           containsCi(c.primaryEmail, input.primaryEmail) &&
           (input.subject === undefined || input.subject === '' || (c.usageAttribution?.subjectKeys ?? []).some((k) => containsCi(k, input.subject))) &&
-          // nobody has a subscription while subscriptions are not built
-          (input.planKey === undefined || input.planKey === ''),
+          // exact plan key of a subscription running now (customer/adapter/customer.go)
+          (onPlan === undefined || onPlan.has(c.id)),
       );
     const dir = input.order === 'DESC' ? -1 : 1;
     const sorted = matches.sort((a, b) => {
@@ -124,6 +139,7 @@ export class CustomerService {
    */
   deleteCustomer(tx: UnitOfWork, input: { idOrKey: string }): Customer {
     const current = this.getLive(tx, input.idOrKey, 'delete');
+    for (const guard of this.deleteGuards) guard(tx, current);
     const now = this.deps.clock.now().toISOString();
     const next: Customer = { ...current, deletedAt: now, updatedAt: now };
     tx.collection<Customer>(Col.customers).put(next);

@@ -67,7 +67,7 @@ export interface ListCustomersInput {
   primaryEmail?: string;
   /** matches any of the customer's subject keys, case-insensitive partial */
   subject?: string;
-  /** plan key of the customer's subscription; subscriptions are not built, so nothing matches */
+  /** exact plan key of the customer's subscription running now */
   planKey?: string;
 }
 

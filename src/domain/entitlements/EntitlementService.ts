@@ -15,7 +15,7 @@ import { validateGrantCreate, rolloverDefaults } from '../credit/grantRules.ts';
 import { balanceHistory, type HistoryWindowSize } from '../credit/history.ts';
 import { issueAfterResetGrant, resetAt, validateResetAt, validateVoidAt } from '../credit/reset.ts';
 import { expiresAtOf, type EngineSnapshot, type Grant, type UsageQuery } from '../credit/types.ts';
-import { EntitlementErrorCode as E } from './errors.ts';
+import { EntitlementErrorCode as E, managedBySubscription } from './errors.ts';
 import {
   AccessReasonCode,
   EntitlementType,
@@ -258,6 +258,7 @@ export class EntitlementService {
     const customer = this.resolveCustomer(tx, input.customer);
     const e = this.findEntitlement(tx, customer, input.entitlement);
     if (e.deletedAt) throw notFound(E.entitlementNotFound, `entitlement not found: ${input.entitlement}`);
+    this.assertNotManaged(e);
     const now = iso(this.now());
     tx.collection<EntitlementRecord>(ENTITLEMENTS).put({ ...e, deletedAt: now, activeTo: e.activeTo ?? now, updatedAt: now });
   }
@@ -267,6 +268,7 @@ export class EntitlementService {
     const customer = this.resolveCustomer(tx, input.customer);
     const e = this.findEntitlement(tx, customer, input.entitlement);
     if (e.deletedAt) throw notFound(E.entitlementNotFound, `entitlement not found: ${input.entitlement}`);
+    this.assertNotManaged(e);
     const now = iso(this.now());
     tx.collection<EntitlementRecord>(ENTITLEMENTS).put({ ...e, deletedAt: now, activeTo: e.activeTo ?? now, updatedAt: now });
     return this.createFor(tx, customer, input);
@@ -619,5 +621,38 @@ export class EntitlementService {
     const next = { ...g, voidedAt: iso(at), updatedAt: iso(now) };
     col.put(next);
     return next;
+  }
+
+  // ------------------------------------------------------------ subscription-managed entitlements
+
+  /**
+   * An entitlement owned by a subscription item (subscriptionspec.go ToScheduleSubscriptionEntitlementInput), effective now. It carries the
+   * annotations the real service writes (`subscription.id`, `subscription.owner`) and cannot be
+   * deleted or overridden by hand while the subscription owns it.
+   */
+  createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string }): EntitlementView {
+    const { subscriptionId, ...create } = input;
+    const view = this.createEntitlement(tx, create);
+    const col = tx.collection<EntitlementRecord>(ENTITLEMENTS);
+    const rec = col.get(view.id)!;
+    const next = { ...rec, annotations: { 'subscription.id': subscriptionId, 'subscription.owner': ['subscription'] } };
+    col.put(next);
+    return { ...view, annotations: next.annotations };
+  }
+
+  /** The subscription ends its entitlement now (access stops; the record stays readable). */
+  deleteManagedEntitlement(tx: UnitOfWork, input: { entitlementId: string }): void {
+    const col = tx.collection<EntitlementRecord>(ENTITLEMENTS);
+    const e = col.get(input.entitlementId);
+    if (!e || e.deletedAt) return;
+    const now = iso(this.now());
+    col.put({ ...e, deletedAt: now, activeTo: e.activeTo && e.activeTo < now ? e.activeTo : now, updatedAt: now });
+  }
+
+  /** `entitlement is managed by subscription` (entitlement/hooks/subscription/hook.go) → 403 */
+  private assertNotManaged(e: EntitlementRecord): void {
+    if (e.annotations?.['subscription.id']) {
+      throw managedBySubscription();
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { DomainError, ErrorKind } from '../shared/errors.ts';
+
 /** Stable codes of the entitlement service (the credit engine's own codes are in credit/reset.ts). */
 export const EntitlementErrorCode = {
   entitlementNotFound: 'entitlement_not_found',
@@ -17,5 +19,10 @@ export const EntitlementErrorCode = {
   notMetered: 'entitlement_not_metered',
   invalidType: 'invalid_entitlement_type',
   invalidPagination: 'invalid_pagination',
+  managedBySubscription: 'entitlement_managed_by_subscription',
 } as const;
 export type EntitlementErrorCode = (typeof EntitlementErrorCode)[keyof typeof EntitlementErrorCode];
+
+/** `entitlement is managed by subscription` (entitlement/hooks/subscription/hook.go) → 403 */
+export const managedBySubscription = () =>
+  new DomainError(ErrorKind.forbidden, EntitlementErrorCode.managedBySubscription, 'entitlement is managed by subscription');

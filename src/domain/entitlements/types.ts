@@ -45,6 +45,8 @@ export interface EntitlementRecord {
   resetSnapshot?: SnapshotRecord;
   activeFrom: string;
   activeTo?: string;
+  /** system key/values; a subscription-managed entitlement has `subscription.id` */
+  annotations?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
   deletedAt?: string;

@@ -13,6 +13,13 @@ export interface JobSource {
   name: string;
   /** every job of this source that is due at or before `until` in this namespace */
   dueJobs(tx: UnitOfWork, until: Date): DueJob[];
+  /**
+   * The earliest of those only (optional). The drain asks for the next job after every job it
+   * runs; a source with many pending jobs answers this from an index instead of listing all.
+   */
+  nextDueJob?(tx: UnitOfWork, until: Date): DueJob | undefined;
+  /** a source that keeps derived state (an index) drops it when a namespace (or all) is reset or replaced */
+  forget?(namespace?: string): void;
 }
 
 export interface JobRecord {

@@ -10,6 +10,7 @@ import type { CustomerService } from '../../domain/customers/CustomerService.ts'
 import type { EntitlementService } from '../../domain/entitlements/EntitlementService.ts';
 import type { MeteringService } from '../../domain/metering/MeteringService.ts';
 import type { NotificationService } from '../../domain/notifications/NotificationService.ts';
+import type { SubscriptionService } from '../../domain/subscriptions/SubscriptionService.ts';
 import type { AuditLogService } from '../../domain/platform/AuditLogService.ts';
 import type { EdgeService } from '../../domain/platform/EdgeService.ts';
 import type { PlatformService } from '../../domain/platform/PlatformService.ts';
@@ -50,6 +51,8 @@ export interface DomainServices {
   billingProfiles: BillingProfileService;
   /** notification channels, rules and events (deliveries are effects the runtime performs) */
   notifications: NotificationService;
+  /** subscriptions, their edits and add-ons; provisions the entitlements of their items over time */
+  subscriptions: SubscriptionService;
 }
 
 /** A function that runs as one command; a Promise-returning one would commit before its first await. */

@@ -6,6 +6,7 @@ import * as customers from './handlers/customers.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
+import * as subscriptions from './handlers/subscriptions.ts';
 
 /**
  * Every operation of the surface, by operationId. A missing key fails `tsc`; NOT_BUILT answers
@@ -99,15 +100,15 @@ export const handlers: HandlerMap<OperationId> = {
   'get-billing-profile': billingSetup.getBillingProfile,
   'update-billing-profile': billingSetup.updateBillingProfile,
   'delete-billing-profile': billingSetup.deleteBillingProfile,
-  'list-subscriptions': NOT_BUILT,
-  'create-subscription': NOT_BUILT,
-  'get-subscription': NOT_BUILT,
-  'list-subscription-addons': NOT_BUILT,
-  'create-subscription-addon': NOT_BUILT,
-  'get-subscription-addon': NOT_BUILT,
-  'cancel-subscription': NOT_BUILT,
-  'change-subscription': NOT_BUILT,
-  'unschedule-cancelation': NOT_BUILT,
+  'list-subscriptions': subscriptions.listSubscriptions,
+  'create-subscription': subscriptions.createSubscription,
+  'get-subscription': subscriptions.getSubscription,
+  'list-subscription-addons': subscriptions.listSubscriptionAddons,
+  'create-subscription-addon': subscriptions.createSubscriptionAddon,
+  'get-subscription-addon': subscriptions.getSubscriptionAddon,
+  'cancel-subscription': subscriptions.cancelSubscription,
+  'change-subscription': subscriptions.changeSubscription,
+  'unschedule-cancelation': subscriptions.unscheduleCancelation,
   'list-tax-codes': reference.listTaxCodes,
   'create-tax-code': reference.createTaxCode,
   'get-tax-code': reference.getTaxCode,

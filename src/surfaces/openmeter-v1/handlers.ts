@@ -6,6 +6,7 @@ import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as notifications from './handlers/notifications.ts';
 import * as reference from './handlers/reference.ts';
+import * as subscriptions from './handlers/subscriptions.ts';
 import type { OperationId } from './operations.gen.ts';
 
 /**
@@ -64,7 +65,7 @@ export const handlers: HandlerMap<OperationId> = {
   getCustomerStripeAppData: NOT_BUILT,
   upsertCustomerStripeAppData: NOT_BUILT,
   createCustomerStripePortalSession: NOT_BUILT,
-  listCustomerSubscriptions: NOT_BUILT,
+  listCustomerSubscriptions: subscriptions.listCustomerSubscriptions,
   getDebugMetrics: reference.getDebugMetrics,
   listEntitlements: entitlements.listEntitlements,
   getEntitlementById: entitlements.getEntitlementById,
@@ -139,19 +140,19 @@ export const handlers: HandlerMap<OperationId> = {
   deleteEntitlement: entitlements.deleteEntitlement,
   getEntitlementHistory: entitlements.getEntitlementHistory,
   resetEntitlementUsage: entitlements.resetEntitlementUsage,
-  createSubscription: NOT_BUILT,
-  getSubscription: NOT_BUILT,
-  deleteSubscription: NOT_BUILT,
-  editSubscription: NOT_BUILT,
-  listSubscriptionAddons: NOT_BUILT,
-  createSubscriptionAddon: NOT_BUILT,
-  getSubscriptionAddon: NOT_BUILT,
-  updateSubscriptionAddon: NOT_BUILT,
-  cancelSubscription: NOT_BUILT,
-  changeSubscription: NOT_BUILT,
-  migrateSubscription: NOT_BUILT,
-  restoreSubscription: NOT_BUILT,
-  unscheduleCancelation: NOT_BUILT,
+  createSubscription: subscriptions.createSubscription,
+  getSubscription: subscriptions.getSubscription,
+  deleteSubscription: subscriptions.deleteSubscription,
+  editSubscription: subscriptions.editSubscription,
+  listSubscriptionAddons: subscriptions.listSubscriptionAddons,
+  createSubscriptionAddon: subscriptions.createSubscriptionAddon,
+  getSubscriptionAddon: subscriptions.getSubscriptionAddon,
+  updateSubscriptionAddon: subscriptions.updateSubscriptionAddon,
+  cancelSubscription: subscriptions.cancelSubscription,
+  changeSubscription: subscriptions.changeSubscription,
+  migrateSubscription: subscriptions.migrateSubscription,
+  restoreSubscription: subscriptions.restoreSubscription,
+  unscheduleCancelation: subscriptions.unscheduleCancelation,
   listCustomerEntitlementsV2: entitlements.listCustomerEntitlementsV2,
   createCustomerEntitlementV2: entitlements.createCustomerEntitlementV2,
   getCustomerEntitlementV2: entitlements.getCustomerEntitlementV2,

@@ -1,5 +1,7 @@
 import type { Customer, CustomerInput, ListCustomersInput } from '../../../domain/customers/types.ts';
+import type { Subscription } from '../../../domain/subscriptions/types.ts';
 import type { components } from '../api.gen.ts';
+import { toApiSubscription } from './subscriptions.ts';
 
 type S = components['schemas'];
 
@@ -31,11 +33,16 @@ export function fromApiListCustomersQuery(q: Record<string, unknown>): ListCusto
   return out;
 }
 
-/** `expand=subscriptions` asks for the customer's subscriptions; none exist while subscriptions are not built. */
+/** `expand=subscriptions` asks for the customer's running subscriptions. */
 export const wantsSubscriptions = (q: Record<string, unknown>): boolean =>
   Array.isArray(q.expand) ? q.expand.includes('subscriptions') : q.expand === 'subscriptions';
 
-export function toApiCustomer(c: Customer, opts: { expandSubscriptions?: boolean } = {}): S['Customer'] {
+/**
+ * `currentSubscriptionId` is the first subscription running now; `subscriptions` (on
+ * `expand=subscriptions`) lists them (customer/httpdriver/apimapping.go).
+ */
+export function toApiCustomer(c: Customer, opts: { expandSubscriptions?: boolean; subscriptions?: Subscription[] } = {}): S['Customer'] {
+  const subs = opts.subscriptions ?? [];
   return {
     id: c.id,
     name: c.name,
@@ -49,7 +56,8 @@ export function toApiCustomer(c: Customer, opts: { expandSubscriptions?: boolean
     ...(c.primaryEmail !== undefined ? { primaryEmail: c.primaryEmail } : {}),
     ...(c.currency !== undefined ? { currency: c.currency } : {}),
     ...(c.billingAddress !== undefined ? { billingAddress: { ...c.billingAddress } } : {}),
-    ...(opts.expandSubscriptions ? { subscriptions: [] } : {}),
+    ...(subs[0] ? { currentSubscriptionId: subs[0].id } : {}),
+    ...(opts.expandSubscriptions && subs.length > 0 ? { subscriptions: subs.map(toApiSubscription) } : {}),
     ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
   };
 }

@@ -114,6 +114,7 @@ export function toApiEntitlement(e: EntitlementView, version: 'v1' | 'v2'): Obj 
     featureId: e.featureId,
     ...(version === 'v1' ? { subjectKey: e.subjectKey } : { customerId: e.customerId, ...opt('customerKey', e.customerKey) }),
     ...opt('metadata', e.metadata),
+    ...opt('annotations', e.annotations),
     activeFrom: e.activeFrom,
     ...opt('activeTo', e.activeTo),
     createdAt: e.createdAt,
