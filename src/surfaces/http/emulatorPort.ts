@@ -75,6 +75,8 @@ export interface JournalEntryView {
   operationId?: string;
   status: number;
   durationMs: number;
+  body?: unknown;
+  bodyBytes?: number;
 }
 
 /** The emulator's own control plane (`/_emulator`): only the control surface uses it. */
@@ -89,7 +91,7 @@ export interface ControlPort {
   reset(namespace?: string): Promise<void>;
   exportSnapshot(): Promise<Record<string, unknown>>;
   importSnapshot(snapshot: Record<string, unknown>): Promise<void>;
-  requests(filter: { limit?: number; surface?: string; status?: number }): JournalEntryView[];
+  requests(filter: { limit?: number; surface?: string; status?: number; operationId?: string }): JournalEntryView[];
   clearRequests(): void;
   uptimeSeconds(): number;
 }
