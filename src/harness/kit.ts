@@ -135,7 +135,7 @@ export async function startEmulator(opts: KitOptions = {}): Promise<KitEmulator>
       else emulator.clock.set(target);
       return emulator.clock.now();
     },
-    advance: (by) => {
+    advance: async (by) => {
       let target: Date;
       if (typeof by === 'string') {
         const d = parseDuration(by);

@@ -116,7 +116,10 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
       Scalar: (_k, n) => {
         if (typeof n.value !== 'string') return;
         for (const m of n.value.matchAll(VAR)) {
-          if (!saved.has(m[1]!)) at(n, `\`\${${m[1]}}\` in ${label} is not defined: no earlier step saves it${saved.size > 0 ? ` (saved so far: ${[...saved].join(', ')})` : ''}; add \`save: { ${m[1]}: <path in a response> }\` to an earlier step`);
+          // point at the `${…}` itself when the source spells it literally (it does unless escaped)
+          const found = n.range ? text.indexOf(m[0], n.range[0]) : -1;
+          const where = n.range && found >= 0 && found < n.range[1] ? { range: [found, found, found] } : n;
+          if (!saved.has(m[1]!)) at(where, `\`\${${m[1]}}\` in ${label} is not defined: no earlier step saves it${saved.size > 0 ? ` (saved so far: ${[...saved].join(', ')})` : ''}; add \`save: { ${m[1]}: <path in a response> }\` to an earlier step`);
         }
       },
     });
