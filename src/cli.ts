@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseInstant, parsePort, UsageError } from './harness/cliArgs.ts';
+import { startEmulator } from './runtime/main.ts';
 import { VERSION } from './version.ts';
 
 /**
@@ -191,7 +192,6 @@ const snapshotDir = (v: Record<string, unknown>): string =>
   resolve(typeof v.dir === 'string' ? v.dir : `${process.env.LOCALMETER_DATA_DIR ?? './.localmeter'}/snapshots`);
 
 async function runStart(values: Record<string, string | boolean | undefined>): Promise<void> {
-  const { startEmulator } = await import('./runtime/main.ts');
   const portText = typeof values.port === 'string' ? values.port : process.env.PORT;
   const port = portText === undefined || portText === '' ? 8787 : parsePort(portText, typeof values.port === 'string' ? '--port' : '$PORT');
   const host = (typeof values.host === 'string' ? values.host : undefined) ?? process.env.HOST ?? '127.0.0.1';
