@@ -75,7 +75,9 @@ export interface JournalEntryView {
   operationId?: string;
   status: number;
   durationMs: number;
+  /** the decoded request body (JSON, text) when one was sent and it was at most 64 KiB */
   body?: unknown;
+  /** a larger or binary body is noted by its size only: the journal must not hold an ingest load */
   bodyBytes?: number;
 }
 
