@@ -1,77 +1,244 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseInstant, parsePort, UsageError } from './harness/cliArgs.ts';
 import { startEmulator } from './runtime/main.ts';
+import { VERSION } from './version.ts';
 
-const USAGE = `localmeter — a local OpenMeter / Konnect / Zuplo billing emulator
+/**
+ * The command line. Each command declares its options in one table: the parser, the help text
+ * and the error messages all come from it, so they cannot disagree.
+ */
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; arg?: string; help: string };
 
-usage:
-  localmeter start [--port 8787] [--host 127.0.0.1] [--data-dir ./.localmeter] [--memory] [--seed N] [--frozen] [--start ISO] [--validate-responses]
-  localmeter scenario <file.yaml> [--update]     replay a scenario and compare with its snapshot
-  localmeter clock [get|freeze|unfreeze|advance <ISO-duration>|set <ISO>] [--url http://127.0.0.1:8787]
-  localmeter reset [--url ...]
-
-environment: PORT, HOST, LOCALMETER_DATA_DIR, LOCALMETER_SEED, LOCALMETER_VALIDATE_RESPONSES=1 (same as --validate-responses)`;
-
-async function main(argv: string[]): Promise<void> {
-  const [command = 'start', ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      memory: { type: 'boolean' },
-      seed: { type: 'string' },
-      frozen: { type: 'boolean' },
-      start: { type: 'string' },
-      url: { type: 'string' },
-      update: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-      'validate-responses': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || command === 'help' || command === '--help') {
-    console.log(USAGE);
-    return;
-  }
-  if (command === 'start') {
-    const port = Number(values.port ?? process.env.PORT ?? 8787);
-    const host = values.host ?? process.env.HOST ?? '127.0.0.1';
-    const dataDir = values.memory ? null : resolve(values['data-dir'] ?? process.env.LOCALMETER_DATA_DIR ?? './.localmeter');
-    const seedText = values.seed ?? process.env.LOCALMETER_SEED;
-    const running = await startEmulator({
-      port,
-      host,
-      dataDir,
-      seed: seedText === undefined ? undefined : Number(seedText),
-      frozen: values.frozen ?? false,
-      start: values.start ? new Date(values.start) : undefined,
-      // Validating responses is for developing localmeter (tests, `npm run dev`): a response that
-      // breaks the spec then fails loudly. A user's `npm start` should not turn it into a 500.
-      validateResponses: values['validate-responses'] ?? process.env.LOCALMETER_VALIDATE_RESPONSES === '1',
-      quiet: values.quiet ?? false,
-    });
-    console.log(`localmeter listening on ${running.url}  (data: ${dataDir ?? 'memory'})`);
-    console.log(`  OpenMeter v1   ${running.url}/api/v1   (@openmeter/sdk baseUrl: ${running.url})`);
-    console.log(`  Konnect v3     ${running.url}/v3/openmeter  and  ${running.url}/api/v3/openmeter`);
-    console.log(`  Zuplo          ${running.url}/v1/...  ${running.url}/v3/metering/{bucketId}/...  (ZUPLO_DEVELOPER_API_ENDPOINT=${running.url})`);
-    console.log(`  control        ${running.url}/_emulator/health`);
-    const shutdown = async () => {
-      await running.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
-    return;
-  }
-  const { runCliCommand } = await import('./harness/cliCommands.ts');
-  await runCliCommand(command, positionals, values);
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string[];
+  options: Record<string, OptionSpec>;
+  examples: string[];
+  /** what the command needs that is not an option (validated in `run`) */
+  notes?: string[];
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void>;
 }
 
-main(process.argv.slice(2)).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+const URL_OPTION: OptionSpec = { type: 'string', arg: 'URL', help: 'the running emulator (default $LOCALMETER_URL or http://127.0.0.1:$PORT, port 8787)' };
+
+const COMMANDS: CommandSpec[] = [
+  {
+    name: 'start',
+    summary: 'serve OpenMeter v1, Konnect v3, Zuplo and the control plane on one port',
+    usage: ['localmeter start [options]'],
+    options: {
+      port: { type: 'string', arg: 'N', help: 'port to listen on (default $PORT or 8787; 0 = any free port)' },
+      host: { type: 'string', arg: 'HOST', help: 'interface to bind (default $HOST or 127.0.0.1)' },
+      'data-dir': { type: 'string', arg: 'DIR', help: 'where state is kept (default $LOCALMETER_DATA_DIR or ./.localmeter); one emulator per dir' },
+      memory: { type: 'boolean', help: 'keep nothing on disk' },
+      seed: { type: 'string', arg: 'N', help: 'integer seed for reproducible ids (default $LOCALMETER_SEED)' },
+      frozen: { type: 'boolean', help: 'freeze the clock (time then moves only by `localmeter clock`)' },
+      start: { type: 'string', arg: 'INSTANT', help: 'set the clock to this ISO 8601 instant (default: the instant kept in the data dir, else now)' },
+      'validate-responses': { type: 'boolean', help: 'answer 500 when a response breaks the spec (also $LOCALMETER_VALIDATE_RESPONSES=1)' },
+      quiet: { type: 'boolean', help: 'no request or error logging' },
+    },
+    examples: ['localmeter start', 'localmeter start --port 9000 --data-dir ./state', 'localmeter start --memory --frozen --start 2026-01-01T00:00:00Z --seed 1'],
+    notes: ['The clock (its instant, and whether it is frozen) is kept in the data dir across restarts.'],
+    run: (v) => runStart(v),
+  },
+  {
+    name: 'clock',
+    summary: 'read or move the running emulator’s clock',
+    usage: ['localmeter clock [get]', 'localmeter clock freeze|unfreeze', 'localmeter clock set <ISO instant>', 'localmeter clock advance <ISO duration | ISO instant>'],
+    options: { url: URL_OPTION },
+    examples: ['localmeter clock advance P1M', 'localmeter clock advance 2026-03-01T00:00:00Z', 'localmeter clock set 2026-01-01T00:00:00Z'],
+    notes: ['`advance` runs every job that falls due on the way; on a terminal it shows progress on stderr.', 'Going back with `set` does not undo anything: load a named snapshot to travel back.'],
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).clockCommand(controlUrl(v), p),
+  },
+  {
+    name: 'snapshot',
+    summary: 'save, list and load named snapshots of the whole state (loading one travels back in time)',
+    usage: ['localmeter snapshot save <NAME | file.json>', 'localmeter snapshot list', 'localmeter snapshot load <NAME | file.json>'],
+    options: { url: URL_OPTION, dir: { type: 'string', arg: 'DIR', help: 'where named snapshots are kept (default <data dir>/snapshots, i.e. ./.localmeter/snapshots)' } },
+    examples: ['localmeter snapshot save before-renewal', 'localmeter clock advance P1M', 'localmeter snapshot load before-renewal', 'localmeter snapshot save ./state.json'],
+    notes: ['A NAME is letters, digits, `.`, `_` or `-`; anything with a `/` or ending in .json is a file path.'],
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).snapshotCommand(controlUrl(v), snapshotDir(v), p),
+  },
+  {
+    name: 'reset',
+    summary: 'drop all state, or one namespace’s',
+    usage: ['localmeter reset [namespace]'],
+    options: { url: URL_OPTION },
+    examples: ['localmeter reset', 'localmeter reset zuplo-bucket:bckt_1'],
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).resetCommand(controlUrl(v), p),
+  },
+  {
+    name: 'scenario',
+    summary: 'replay scenario scripts and compare them with their recorded snapshots',
+    usage: ['localmeter scenario <file.yaml>... [--update] [--ci] [--snapshots DIR]'],
+    options: {
+      update: { type: 'boolean', help: 'record the output as the new expected snapshot' },
+      ci: { type: 'boolean', help: 'never record a missing snapshot (also when $CI is set)' },
+      snapshots: { type: 'string', arg: 'DIR', help: 'where snapshots are kept (default: snapshots/ next to each scenario file)' },
+    },
+    examples: ['localmeter scenario scenarios/*.yaml', 'localmeter scenario scenarios/renewal.yaml --update'],
+    notes: ['A new scenario whose expectations pass records its snapshot on its first run (not under --ci or $CI).', 'Any 5xx answer fails the run unless the step expects that exact status.'],
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).scenarioCommand(p, { update: v.update === true, ci: v.ci === true || isCi(), snapshots: typeof v.snapshots === 'string' ? v.snapshots : undefined }),
+  },
+];
+
+const COMMON: Record<string, OptionSpec> = {
+  help: { type: 'boolean', short: 'h', help: 'this help' },
+};
+
+const isCi = () => !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
+
+function overview(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `localmeter ${VERSION} — a local OpenMeter / Konnect / Zuplo billing emulator`,
+    '',
+    'usage: localmeter <command> [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'localmeter <command> --help   options and examples of one command',
+    'localmeter --version          the version',
+  ].join('\n');
+}
+
+export function commandHelp(cmd: CommandSpec): string {
+  const opts = Object.entries({ ...cmd.options, ...COMMON }).map(([name, o]) => [`${o.short ? `-${o.short}, ` : ''}--${name}${o.arg ? ` ${o.arg}` : ''}`, o.help] as const);
+  const width = Math.max(...opts.map(([f]) => f.length));
+  return [
+    `localmeter ${cmd.name} — ${cmd.summary}`,
+    '',
+    'usage:',
+    ...cmd.usage.map((u) => `  ${u}`),
+    '',
+    'options:',
+    ...opts.map(([f, h]) => `  ${f.padEnd(width)}  ${h}`),
+    ...(cmd.notes ? ['', ...cmd.notes] : []),
+    '',
+    'examples:',
+    ...cmd.examples.map((e) => `  ${e}`),
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [first, ...rest] = argv;
+  if (first === '--version' || first === '-v' || first === 'version') {
+    console.log(VERSION);
+    return;
+  }
+  if (first === '--help' || first === '-h') {
+    console.log(overview());
+    return;
+  }
+  if (first === 'help') {
+    const cmd = rest[0] ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    if (rest[0] && !cmd) throw new UsageError(`unknown command: ${rest[0]}`);
+    console.log(cmd ? commandHelp(cmd) : overview());
+    return;
+  }
+  // `localmeter` alone, or `localmeter --port 9000`, starts the emulator
+  const name = first === undefined || first.startsWith('-') ? 'start' : first;
+  const args = first === undefined || first.startsWith('-') ? argv : rest;
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) throw new UsageError(`unknown command: ${name}${suggest(name)}`);
+  const options = { ...cmd.options, ...COMMON } as NonNullable<ParseArgsConfig['options']>;
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true }) as typeof parsed;
+  } catch (err) {
+    throw new UsageError(parseErrorMessage(err, cmd), cmd.name);
+  }
+  if (parsed.values.help) {
+    console.log(commandHelp(cmd));
+    return;
+  }
+  await cmd.run(parsed.values, parsed.positionals);
+}
+
+function parseErrorMessage(err: unknown, cmd: CommandSpec): string {
+  const e = err as { code?: string; message?: string };
+  const m = /'(-{1,2}[^' ]+)/.exec(e.message ?? '');
+  const flag = m?.[1];
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${flag ?? ''} for \`localmeter ${cmd.name}\` (it takes ${Object.keys(cmd.options).map((o) => `--${o}`).join(', ')})`;
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const name = flag?.replace(/^-+/, '').split(/[ =]/)[0] ?? '';
+    const spec = cmd.options[name];
+    return spec?.type === 'string' ? `--${name} needs a value: --${name} ${spec.arg ?? 'VALUE'} (${spec.help})` : `--${name} takes no value`;
+  }
+  return e.message ?? String(err);
+}
+
+function suggest(name: string): string {
+  const near = COMMANDS.find((c) => c.name.startsWith(name.slice(0, 2)));
+  return near ? ` (did you mean \`localmeter ${near.name}\`?)` : ` (commands: ${COMMANDS.map((c) => c.name).join(', ')})`;
+}
+
+const controlUrl = (v: Record<string, unknown>): string => {
+  const raw = String(v.url ?? process.env.LOCALMETER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`);
+  try {
+    const u = new URL(raw);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new UsageError(`--url expects an http URL, e.g. --url http://127.0.0.1:8787 (got ${raw})`);
+  }
+  return raw.replace(/\/+$/, '');
+};
+
+const snapshotDir = (v: Record<string, unknown>): string =>
+  resolve(typeof v.dir === 'string' ? v.dir : `${process.env.LOCALMETER_DATA_DIR ?? './.localmeter'}/snapshots`);
+
+async function runStart(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const portText = typeof values.port === 'string' ? values.port : process.env.PORT;
+  const port = portText === undefined || portText === '' ? 8787 : parsePort(portText, typeof values.port === 'string' ? '--port' : '$PORT');
+  const host = (typeof values.host === 'string' ? values.host : undefined) ?? process.env.HOST ?? '127.0.0.1';
+  if (values.memory && typeof values['data-dir'] === 'string') throw new UsageError('--memory and --data-dir exclude each other: --memory keeps nothing on disk', 'start');
+  const dataDir = values.memory ? null : resolve((values['data-dir'] as string | undefined) ?? process.env.LOCALMETER_DATA_DIR ?? './.localmeter');
+  const seedText = (values.seed as string | undefined) ?? process.env.LOCALMETER_SEED;
+  if (seedText !== undefined && !/^-?\d+$/.test(seedText)) throw new UsageError(`${values.seed !== undefined ? '--seed' : '$LOCALMETER_SEED'} expects an integer, e.g. --seed 1 (got ${JSON.stringify(seedText)})`, 'start');
+  const start = typeof values.start === 'string' ? parseInstant(values.start, '--start', 'start') : undefined;
+  const running = await startEmulator({
+    port,
+    host,
+    dataDir,
+    seed: seedText === undefined ? undefined : Number(seedText),
+    // absent: the clock kept in the data dir decides
+    frozen: values.frozen === true ? true : undefined,
+    start,
+    // Validating responses is for developing localmeter (tests, `npm run dev`): a response that
+    // breaks the spec then fails loudly. A user's `npm start` should not turn it into a 500.
+    validateResponses: values['validate-responses'] === true || process.env.LOCALMETER_VALIDATE_RESPONSES === '1',
+    quiet: values.quiet === true,
+  });
+  const { url } = running;
+  const clock = running.emulator.clock;
+  console.log(`localmeter ${VERSION} listening on ${url}  (data: ${dataDir ?? 'memory'})`);
+  console.log(`  OpenMeter v1   ${url}/api/v1   (@openmeter/sdk baseUrl: ${url})`);
+  console.log(`  Konnect v3     ${url}/v3/openmeter  and  ${url}/api/v3/openmeter`);
+  console.log(`  Zuplo          ${url}/v1/...  ${url}/v3/metering/{bucketId}/...  (ZUPLO_DEVELOPER_API_ENDPOINT=${url})`);
+  console.log(`  clock          ${clock.now().toISOString()} (${clock.frozen ? 'frozen' : 'running'})`);
+  console.log(`  control        ${url}/_emulator/health`);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await running.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    const cmd = COMMANDS.find((c) => c.name === err.command);
+    console.error(`localmeter: ${err.message}`);
+    console.error(cmd ? `\nusage:\n${cmd.usage.map((u) => `  ${u}`).join('\n')}\nexample: ${cmd.examples[0]}\nmore: localmeter ${cmd.name} --help` : `\n${overview()}`);
+    process.exit(2);
+  }
+  console.error(`localmeter: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

@@ -1,17 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario, runScenario, subsetMismatch, normaliseIds } from '../src/harness/scenario.ts';
-import { checkSnapshot } from '../src/harness/snapshots.ts';
+import { parseScenario, runScenario, subsetMismatch, normaliseIds, ScenarioError } from '../src/harness/scenario.ts';
+import { checkSnapshot, snapshotFileFor } from '../src/harness/snapshots.ts';
 
 const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml'));
 
 /** Every scenario replays with its expectations met and its recorded output unchanged. */
 describe.each(files)('scenario %s', (file) => {
   it('meets its expectations and matches its snapshot', async () => {
-    const result = await runScenario(parseScenario(readFileSync(join('scenarios', file), 'utf8')));
+    const path = join('scenarios', file);
+    const result = await runScenario(parseScenario(readFileSync(path, 'utf8'), path));
     expect(result.failures).toEqual([]);
-    expect(checkSnapshot(result, 'snapshots', false).differences).toEqual([]);
+    // snapshots sit next to the scenario (scenarios/snapshots/), not in the working directory
+    expect(checkSnapshot(result, join(snapshotFileFor(path, result.name), '..'), 'check').differences).toEqual([]);
   }, 120_000);
 });
 
@@ -45,5 +47,94 @@ steps:
     checkSnapshot(result, dir, true);
     expect(checkSnapshot(result, dir, false).differences).toEqual([]);
     expect(checkSnapshot(changed, dir, false).differences).toEqual(['$.meter.aggregation: recorded "COUNT", now "SUM"']);
+  });
+});
+
+describe('scenario scripts are checked before they run', () => {
+  const problems = (text: string) => {
+    try {
+      parseScenario(text, 'scenarios/x.yaml');
+    } catch (err) {
+      if (err instanceof ScenarioError) return err.message.split('\n');
+      throw err;
+    }
+    return [];
+  };
+
+  it('names file, line and column of an unknown key, and what was expected', () => {
+    expect(
+      problems(`name: x
+steps:
+  - reqeust: { method: GET, path: /api/v1/meters }
+  - request: { method: GET, path: /api/v1/meters, bdy: {} }
+    expect: { stauts: 200 }
+`),
+    ).toEqual([
+      'scenarios/x.yaml:3:5: unknown key `reqeust` in step 1; expected one of request, ingest, advance, expect, save, snapshot, note',
+      'scenarios/x.yaml:3:5: step 1: expected exactly one of request, ingest, advance, found none',
+      'scenarios/x.yaml:4:51: unknown key `bdy` in step 2 request; expected one of method, path, body, headers',
+      'scenarios/x.yaml:5:15: unknown key `stauts` in step 2 expect; expected one of status, body',
+    ]);
+  });
+
+  it('fails on a ${var} no earlier step saves', () => {
+    expect(
+      problems(`name: x
+steps:
+  - request: { method: POST, path: /api/v1/meters, body: { slug: m, eventType: e, aggregation: COUNT } }
+    save: { meterId: id }
+  - request: { method: GET, path: "/api/v1/meters/\${meterid}" }
+`),
+    ).toEqual(['scenarios/x.yaml:5:51: `${meterid}` in step 2 request is not defined: no earlier step saves it (saved so far: meterId); add `save: { meterid: <path in a response> }` to an earlier step']);
+  });
+
+  it('checks values: method, path, advance, start, status, and reports bad YAML', () => {
+    expect(
+      problems(`name: x
+start: tomorrow
+steps:
+  - request: { method: FETCH, path: api/v1/meters }
+  - advance: one month
+  - request: { method: GET, path: /api/v1/meters }
+    expect: { status: ok }
+`),
+    ).toEqual([
+      'scenarios/x.yaml:2:8: expected `start` to be an ISO 8601 instant, e.g. 2026-01-01T00:00:00Z',
+      'scenarios/x.yaml:4:24: step 1: expected `request.method` to be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS',
+      'scenarios/x.yaml:4:37: step 1: expected `request.path` to be a path starting with /, e.g. /api/v1/meters',
+      'scenarios/x.yaml:5:14: step 2: expected `advance` to be an ISO 8601 duration (P1M, P1D, PT1H) or { to: <instant> }',
+      'scenarios/x.yaml:7:23: step 3: expected `expect.status` to be an HTTP status, e.g. 200',
+    ]);
+    expect(problems('name: x\nsteps: [\n')[0]).toMatch(/^scenarios\/x\.yaml:\d+:\d+: not valid YAML: /);
+    expect(problems('steps: []')).toEqual(['scenarios/x.yaml:1:1: missing `name` (e.g. `name: tokens-monthly`; it names the snapshot file)']);
+  });
+
+  it('a 5xx answer fails the run (501: not built) instead of being recorded', async () => {
+    const result = await runScenario(
+      parseScenario(`name: x
+steps:
+  - request: { method: GET, path: /api/v1/billing/invoices }
+    snapshot: invoices
+  - request: { method: GET, path: /api/v1/billing/invoices }
+    expect: { status: 501 }
+`),
+    );
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatch(/^step 1: answered 501: /);
+    expect(result.snapshots).toEqual({});
+  });
+
+  it('records the snapshot of a new scenario whose expectations pass, and never of a failing one', async () => {
+    const { mkdtempSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lm-snap-new-'));
+    const ok = await runScenario(parseScenario('name: fresh\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    snapshot: meters\n'));
+    expect(checkSnapshot(ok, dir, 'check')).toMatchObject({ written: false, differences: [expect.stringMatching(/^no snapshot at /)] });
+    expect(checkSnapshot(ok, dir, 'new')).toMatchObject({ written: true, differences: [] });
+    expect(checkSnapshot(ok, dir, 'check').differences).toEqual([]);
+    const bad = { ...ok, name: 'broken', failures: ['step 1: expected status 201, got 200'] };
+    expect(checkSnapshot(bad, dir, 'new').written).toBe(false);
+    expect(checkSnapshot(bad, dir, 'update').written).toBe(false);
+    expect(existsSync(join(dir, 'broken.json'))).toBe(false);
   });
 });

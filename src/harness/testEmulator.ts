@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp } from '../runtime/app.ts';
 import { Emulator, type EmulatorOptions } from '../runtime/Emulator.ts';
-import { startEmulator, type RunningEmulator } from '../runtime/main.ts';
+import { startEmulator, type RunningEmulator, type StartOptions } from '../runtime/main.ts';
 
 /**
  * Test helpers exported to users: an in-memory emulator with response validation on (a response
@@ -28,7 +28,7 @@ export function createTestEmulator(opts: Partial<EmulatorOptions> = {}): { emula
 }
 
 /** The same on a real port, for clients that need a URL (@openmeter/sdk, the zuplo CLI). */
-export function startTestEmulator(opts: Partial<EmulatorOptions> = {}): Promise<RunningEmulator> {
+export function startTestEmulator(opts: Partial<StartOptions> = {}): Promise<RunningEmulator> {
   return startEmulator({
     port: 0,
     host: '127.0.0.1',

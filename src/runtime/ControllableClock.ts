@@ -5,13 +5,33 @@ import type { Clock } from '../domain/shared/clock.ts';
  * stopping time. Frozen: a fixed instant until set or advanced. This file is the only place in
  * src/ allowed to read the wall clock.
  */
+/**
+ * What survives a restart: a frozen clock its instant; a running one its offset from wall time,
+ * so emulated time keeps running while the process is down, as a deployed service's would.
+ */
+export interface ClockState {
+  now: string;
+  frozen: boolean;
+  offsetMs: number;
+}
+
 export class ControllableClock implements Clock {
   private offsetMs = 0;
   private frozenAt: number | null = null;
+  /** called after every change (set, freeze, unfreeze); the runtime persists the state */
+  onChange: (() => void) | null = null;
 
-  constructor(opts: { start?: Date; frozen?: boolean } = {}) {
+  constructor(opts: { start?: Date; frozen?: boolean; restore?: ClockState } = {}) {
+    if (opts.restore && !opts.start) {
+      if (opts.restore.frozen) this.frozenAt = new Date(opts.restore.now).getTime();
+      else this.offsetMs = opts.restore.offsetMs;
+    }
     if (opts.start) this.offsetMs = opts.start.getTime() - Date.now();
-    if (opts.frozen) this.frozenAt = (opts.start ?? new Date(Date.now())).getTime();
+    if (opts.frozen && this.frozenAt === null) this.frozenAt = (opts.start ?? this.now()).getTime();
+  }
+
+  state(): ClockState {
+    return { now: this.now().toISOString(), frozen: this.frozen, offsetMs: this.frozenAt === null ? this.offsetMs : this.frozenAt - Date.now() };
   }
 
   now(): Date {
@@ -25,16 +45,19 @@ export class ControllableClock implements Clock {
   set(instant: Date): void {
     if (this.frozenAt !== null) this.frozenAt = instant.getTime();
     else this.offsetMs = instant.getTime() - Date.now();
+    this.onChange?.();
   }
 
   freeze(): void {
     if (this.frozenAt === null) this.frozenAt = this.now().getTime();
+    this.onChange?.();
   }
 
   unfreeze(): void {
     if (this.frozenAt === null) return;
     this.offsetMs = this.frozenAt - Date.now();
     this.frozenAt = null;
+    this.onChange?.();
   }
 
   /** real elapsed milliseconds, for request timing in the journal (never for domain time) */

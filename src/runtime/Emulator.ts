@@ -6,6 +6,7 @@ import { EventStores } from '../store/eventStores.ts';
 import { Store, type Work } from '../store/Store.ts';
 import type { Command, ControlPort, EmulatorPort } from '../surfaces/http/emulatorPort.ts';
 import { DEFAULT_NAMESPACE } from '../surfaces/http/namespaces.ts';
+import { persistClock, readClockState } from './clockFile.ts';
 import { ControllableClock } from './ControllableClock.ts';
 import { EffectDispatcher } from './effects.ts';
 import { RequestJournal } from './RequestJournal.ts';
@@ -17,8 +18,9 @@ export interface EmulatorOptions {
   dataDir: string | null;
   /** seed for reproducible ULIDs */
   seed?: number;
-  /** initial instant of the clock (default: wall time) */
+  /** initial instant of the clock (default: the instant kept in the data dir, else wall time) */
   start?: Date;
+  /** freeze the clock at start (a clock kept frozen in the data dir stays frozen regardless) */
   frozen?: boolean;
   /** validate every response against the spec (on in development and tests) */
   validateResponses?: boolean;
@@ -49,13 +51,17 @@ export class Emulator implements EmulatorPort {
   readonly control: ControlPort;
   private readonly startedAtHr = process.hrtime.bigint();
   private readonly effects: EffectDispatcher;
+  private readonly clockFile: { flush(): void } | undefined;
   /** namespaces whose creation hooks ran in this process */
   private readonly provisioned = new Set<string>();
 
   constructor(readonly options: EmulatorOptions) {
-    this.clock = new ControllableClock({ start: options.start, frozen: options.frozen });
+    // With a data dir the clock is kept across restarts, like the records it dates.
+    const restore = options.dataDir ? readClockState(options.dataDir) : undefined;
+    this.clock = new ControllableClock({ start: options.start, frozen: options.frozen, restore });
     this.ids = createIdGenerator(this.clock, options.seed);
     this.store = new Store({ dataDir: options.dataDir });
+    this.clockFile = options.dataDir ? persistClock(this.clock, options.dataDir) : undefined;
     this.events = new EventStores(this.store);
     const quiet = options.quiet ?? false;
     this.log = {
@@ -203,6 +209,8 @@ export class Emulator implements EmulatorPort {
   }
 
   async close(): Promise<void> {
+    this.clockFile?.flush();
+    this.clock.onChange = null;
     await this.events.flushAll();
     await this.store.close();
   }

@@ -10,6 +10,9 @@ export interface AppOptions {
   validateResponses?: boolean;
 }
 
+/** request bodies up to this size are kept in the request journal */
+const JOURNAL_BODY_LIMIT = 64 * 1024;
+
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** Konnect is served under /v3/openmeter and, as self-hosted OpenMeter does, /api/v3/openmeter. */
@@ -29,6 +32,8 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     if (req.url.startsWith(V3_ALIAS)) req.url = req.url.slice(4);
     if (!path.startsWith('/_emulator')) {
       res.on('finish', () => {
+        const bytes = Number(req.headers['content-length'] ?? 0);
+        const body = (req as { body?: unknown }).body;
         emulator.journal.record({
           at: emulator.clock.now().toISOString(),
           method: req.method,
@@ -37,6 +42,9 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
           operationId: (res.locals as { operationId?: string }).operationId,
           status: res.statusCode,
           durationMs: ControllableClock.elapsedMs(t0),
+          // A reference, not a copy (parsers build a fresh value per request); large or binary
+          // bodies are noted by size so the journal never holds an ingest load in memory.
+          ...(body === undefined ? {} : bytes <= JOURNAL_BODY_LIMIT && !Buffer.isBuffer(body) ? { body } : { bodyBytes: bytes }),
         });
       });
     }

@@ -1,6 +1,9 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
+import { acquireDataDirLock, type DataDirLock } from './dataDirLock.ts';
 import { Emulator, type EmulatorOptions } from './Emulator.ts';
+
+export { DataDirInUseError } from './dataDirLock.ts';
 
 export interface StartOptions extends EmulatorOptions {
   port: number;
@@ -14,26 +17,57 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-/** Starts the HTTP server. Binds to 127.0.0.1 unless told otherwise: this is a dev tool. */
+/** The port is taken (or not ours to bind): starting must fail, not print "listening". */
+export class PortInUseError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly code: string,
+  ) {
+    super(
+      code === 'EADDRINUSE'
+        ? `port ${port} on ${host} is already in use (another localmeter?); choose another with --port, e.g. --port ${port + 1}, or --port 0 for any free port`
+        : `cannot listen on ${host}:${port} (${code})`,
+    );
+  }
+}
+
+/**
+ * Starts the HTTP server. Binds to 127.0.0.1 unless told otherwise: this is a dev tool. A data
+ * dir is locked for the life of the server (one writer per directory).
+ */
 export async function startEmulator(opts: StartOptions): Promise<RunningEmulator> {
-  const emulator = new Emulator(opts);
-  const { app } = createApp(emulator, { validateResponses: opts.validateResponses });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port, opts.host, () => resolve(s));
-    s.on('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  const url = `http://${opts.host}:${port}`;
-  return {
-    emulator,
-    server,
-    url,
-    stop: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
-      await emulator.close();
-    },
-  };
+  const lock: DataDirLock | undefined = opts.dataDir ? acquireDataDirLock(opts.dataDir) : undefined;
+  let emulator: Emulator | undefined;
+  try {
+    emulator = new Emulator(opts);
+    const { app } = createApp(emulator, { validateResponses: opts.validateResponses });
+    // Not `app.listen`: Express 5 hands a listen error to the callback, which reads as success.
+    const server = createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code ? new PortInUseError(opts.host, opts.port, err.code) : err));
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+    server.keepAliveTimeout = 65_000;
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    const url = `http://${opts.host}:${port}`;
+    lock?.describe(url);
+    const running = emulator;
+    return {
+      emulator: running,
+      server,
+      url,
+      stop: async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections?.();
+        await running.close();
+        lock?.release();
+      },
+    };
+  } catch (err) {
+    await emulator?.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
 }

@@ -23,3 +23,15 @@ const row = (name: string, prefix: string, ops: readonly OperationInfo[], map: R
 export function coverageReport(): CoverageRow[] {
   return [row('openmeter-v1', '/api/v1', v1Ops, v1Handlers), row('konnect-v3', '/v3/openmeter', v3Ops, v3Handlers), row('zuplo', '/v1', zuploOps, zuploHandlers)];
 }
+
+export interface DocumentedOperation extends OperationInfo {
+  surface: string;
+  implemented: boolean;
+}
+
+/** Every operation the vendor documents, per surface: the denominator of a test suite's report. */
+export function documentedOperations(): DocumentedOperation[] {
+  const list = (surface: string, ops: readonly OperationInfo[], map: Record<string, unknown>) =>
+    ops.map((o) => ({ ...o, surface, implemented: map[o.operationId] !== NOT_BUILT && map[o.operationId] !== undefined }));
+  return [...list('openmeter-v1', v1Ops, v1Handlers), ...list('konnect-v3', v3Ops, v3Handlers), ...list('zuplo', zuploOps, zuploHandlers)];
+}

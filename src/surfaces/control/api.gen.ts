@@ -242,6 +242,10 @@ export interface components {
             operationId?: string;
             status: number;
             durationMs: number;
+            /** @description The decoded request body (JSON or text), when one was sent and was at most 64 KiB. */
+            body?: unknown;
+            /** @description The size of a request body too large to keep. */
+            bodyBytes?: number;
         };
         Snapshot: {
             [key: string]: unknown;
@@ -425,6 +429,7 @@ export interface operations {
                 limit?: number;
                 surface?: string;
                 status?: number;
+                operationId?: string;
             };
             header?: never;
             path?: never;

@@ -3,13 +3,13 @@ import { validationError } from '../../domain/shared/errors.ts';
 import { coverageReport } from '../coverage.ts';
 import { noContent, ok, type HandlerContext, type HandlerMap, type Reply } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
+import { VERSION } from '../../version.ts';
 
 const clockBody = (c: HandlerContext) => {
   const { now, frozen } = c.control.clock();
   return { now: now.toISOString(), frozen };
 };
 
-const VERSION = '0.1.0';
 
 /** The emulator's own control plane: nothing here exists on the vendors' services. */
 export const handlers: HandlerMap<OperationId> = {
@@ -64,7 +64,7 @@ export const handlers: HandlerMap<OperationId> = {
     return noContent();
   },
   listRequests: (c) => {
-    const q = c.query as { limit?: number; surface?: string; status?: number };
+    const q = c.query as { limit?: number; surface?: string; status?: number; operationId?: string };
     return ok({ data: c.control.requests(q).map((i) => ({ ...i, id: String(i.id) })) });
   },
   clearRequests: (c) => {

@@ -78,6 +78,10 @@ export interface JournalEntryView {
   operationId?: string;
   status: number;
   durationMs: number;
+  /** the decoded request body (JSON, text) when one was sent and it was at most 64 KiB */
+  body?: unknown;
+  /** a larger or binary body is noted by its size only: the journal must not hold an ingest load */
+  bodyBytes?: number;
 }
 
 /** The emulator's own control plane (`/_emulator`): only the control surface uses it. */
@@ -92,7 +96,7 @@ export interface ControlPort {
   reset(namespace?: string): Promise<void>;
   exportSnapshot(): Promise<Record<string, unknown>>;
   importSnapshot(snapshot: Record<string, unknown>): Promise<void>;
-  requests(filter: { limit?: number; surface?: string; status?: number }): JournalEntryView[];
+  requests(filter: { limit?: number; surface?: string; status?: number; operationId?: string }): JournalEntryView[];
   clearRequests(): void;
   uptimeSeconds(): number;
 }

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// From the sources (src/surfaces/http/) or from the build (dist/cli.js), whichever runs.
-const specsDir = ['../../../specs/compiled/', '../specs/compiled/']
+// From the build (dist/*.js) or the sources (src/surfaces/http/), whichever runs. The build's
+// path first: from an installed package, the sources' path points into the user's project.
+const specsDir = ['../specs/compiled/', '../../../specs/compiled/']
   .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   .find((dir) => existsSync(dir))!;
 
