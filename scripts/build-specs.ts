@@ -193,7 +193,30 @@ function fromVendor(vendor: Obj, src: VendorSource): Obj {
     doc.components = comps;
   }
   describeResponses(doc);
+  addRealStatuses(doc, src.name);
   return doc;
+}
+
+/**
+ * Where the real service answers a status its document does not list, the project's document
+ * lists it too, so the emulator can answer as the service does and still validate its replies:
+ * OpenMeter creates a meter with 200, not the documented 201
+ * (openmeter/meter/httphandler/meter.go: the create encoder's status is OK).
+ */
+const REAL_STATUSES: Record<string, Array<{ operationId: string; documented: string; real: string }>> = {
+  'openmeter-v1': [{ operationId: 'createMeter', documented: '201', real: '200' }],
+};
+
+function addRealStatuses(doc: Obj, name: string): void {
+  for (const fix of REAL_STATUSES[name] ?? []) {
+    for (const item of Object.values(doc.paths as Obj)) {
+      for (const op of Object.values(item as Obj)) {
+        if (!isObj(op) || op.operationId !== fix.operationId) continue;
+        const responses = op.responses as Obj;
+        responses[fix.real] = structuredClone(responses[fix.documented]!);
+      }
+    }
+  }
 }
 
 const REASONS: Record<string, string> = {

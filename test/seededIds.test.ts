@@ -6,7 +6,7 @@ async function idsOf(seed: number): Promise<string[]> {
   const { app } = createTestEmulator({ seed, start: new Date('2026-02-01T00:00:00Z') });
   const ids: string[] = [];
   for (const slug of ['a', 'b', 'c']) {
-    const res = await request(app).post('/api/v1/meters').send({ slug, eventType: slug, aggregation: 'COUNT' }).expect(201);
+    const res = await request(app).post('/api/v1/meters').send({ slug, eventType: slug, aggregation: 'COUNT' }).expect(200);
     ids.push(res.body.id);
   }
   return ids;

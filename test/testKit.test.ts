@@ -50,14 +50,14 @@ describe('the contract-test kit', () => {
     await fetch(`${lm.urls.openmeterApi}/events`, event('alice', 10));
     await fetch(`${lm.urls.openmeterApi}/events`, event('bob', 5));
     expect(lm.requests().map((r) => `${r.method} ${r.path} ${r.status} ${r.operationId}`)).toEqual([
-      'POST /api/v1/meters 201 createMeter',
+      'POST /api/v1/meters 200 createMeter',
       'POST /api/v1/events 204 ingestEvents',
       'POST /api/v1/events 204 ingestEvents',
     ]);
     expect(lm.calls('ingestEvents')[0]!.body).toMatchObject({ subject: 'alice', data: { tokens: 10 } });
     expect(lm.called('createMeter')).toBe(true);
     expect(lm.expectCalled('ingestEvents', { times: 2, body: { subject: 'bob' } })).toHaveLength(2);
-    expect(() => lm.expectCalled('ingestEvents', { times: 1 })).toThrow('expected ingestEvents to be called 1 time(s), it was called 2 time(s); requests served: POST /api/v1/meters → 201 (createMeter);');
+    expect(() => lm.expectCalled('ingestEvents', { times: 1 })).toThrow('expected ingestEvents to be called 1 time(s), it was called 2 time(s); requests served: POST /api/v1/meters → 200 (createMeter);');
     expect(() => lm.expectCalled('ingestEvents', { body: { subject: 'carol' } })).toThrow('no call of ingestEvents had a body matching {"subject":"carol"}: call 1: $.subject: expected "carol", got "alice"; call 2: $.subject: expected "carol", got "bob"');
     expect(() => lm.expectCalled('deleteMeter')).toThrow(/^expected deleteMeter to be called; requests served: /);
     lm.expectNotCalled('deleteMeter');

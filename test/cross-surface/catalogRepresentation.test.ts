@@ -9,7 +9,7 @@ import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 
 async function seed(): Promise<{ app: Express; featureId: string }> {
   const { app } = createTestEmulator();
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n' }).expect(200);
   const f = await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens' }).expect(201);
   return { app, featureId: f.body.id };
 }

@@ -5,7 +5,7 @@ import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 describe('entitlements created on OpenMeter v1, access read on Konnect v3', () => {
   it('lists the customer access and answers access queries', async () => {
     const { app } = createTestEmulator();
-    await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+    await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
     await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
     await request(app).post('/api/v1/features').send({ key: 'sso', name: 'SSO' }).expect(201);
     await request(app).post('/api/v1/features').send({ key: 'limits', name: 'Limits' }).expect(201);

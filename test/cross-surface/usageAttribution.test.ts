@@ -12,7 +12,7 @@ import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 async function world() {
   const emu = createTestEmulator({ start: new Date('2026-01-01T00:00:00Z') });
   const { app } = emu;
-  await request(app).post('/api/v1/meters').send({ slug: 'calls', name: 'Calls', eventType: 'call', aggregation: 'COUNT' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'calls', name: 'Calls', eventType: 'call', aggregation: 'COUNT' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'calls', name: 'Calls', meterSlug: 'calls' }).expect(201);
   const a = (await request(app).post('/api/v1/customers').send({ name: 'A', key: 'x' }).expect(201)).body as { id: string };
   const b = (await request(app).post('/api/v1/customers').send({ name: 'B', key: 'b', usageAttribution: { subjectKeys: ['x'] } }).expect(201)).body as { id: string };

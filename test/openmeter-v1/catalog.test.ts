@@ -11,11 +11,11 @@ async function withCatalog(): Promise<Express> {
   await request(app)
     .post('/api/v1/meters')
     .send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n', groupBy: { model: '$.model' } })
-    .expect(201);
+    .expect(200);
   await request(app)
     .post('/api/v1/meters')
     .send({ slug: 'latency', name: 'Latency', eventType: 'req', aggregation: 'AVG', valueProperty: '$.ms' })
-    .expect(201);
+    .expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens' }).expect(201);
   await request(app).post('/api/v1/features').send({ key: 'sso', name: 'SSO' }).expect(201);
   return app;

@@ -27,7 +27,12 @@ const ZUPLO: Surface = {
 async function seed(s: Surface): Promise<Express> {
   const { app } = createTestEmulator();
   const post = (path: string, body: Body) => request(app).post(`${s.base}${path}`).set(s.headers).send(body).expect(201);
-  await post('/meters', { slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n', groupBy: { model: '$.model' } });
+  // OpenMeter v1 answers a new meter with 200 (meter/httphandler/meter.go); Zuplo with 201
+  await request(app)
+    .post(`${s.base}/meters`)
+    .set(s.headers)
+    .send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n', groupBy: { model: '$.model' } })
+    .expect(s === V1 ? 200 : 201);
   await post('/features', { key: 'tokens', name: 'Tokens', meterSlug: 'tokens' });
   await post('/features', { key: 'sso', name: 'SSO' });
   await post('/features', { key: 'legacy', name: 'Legacy' });

@@ -16,7 +16,7 @@ const ingest = (app: Express, events: unknown[]) => request(app).post('/api/v1/e
 
 async function setup(entitlement: Record<string, unknown>) {
   const { app } = createTestEmulator();
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
   await request(app).post('/api/v1/customers').send({ name: 'Acme', key: 'acme', usageAttribution: { subjectKeys: ['acme_prod'] } }).expect(201);
   const ent = await request(app).post('/api/v2/customers/acme/entitlements').send({ type: 'metered', featureKey: 'tokens', ...entitlement }).expect(201);

@@ -13,7 +13,7 @@ const ingest = (app: Express, events: unknown[]) => request(app).post('/api/v1/e
 async function setup() {
   const t = createTestEmulator();
   const { app } = t;
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
   await request(app).post('/api/v1/features').send({ key: 'sso', name: 'SSO' }).expect(201);
   await request(app).post('/api/v1/features').send({ key: 'limits', name: 'Limits' }).expect(201);

@@ -60,7 +60,7 @@ describe('v1 info and debug', () => {
     expect(parsePrometheus(empty.text)).toEqual([]);
     expect(empty.text).toContain('# TYPE openmeter_events_total counter');
 
-    await request(app).post('/api/v1/meters').send({ slug: 'prompts', eventType: 'prompt', aggregation: 'COUNT' }).expect(201);
+    await request(app).post('/api/v1/meters').send({ slug: 'prompts', eventType: 'prompt', aggregation: 'COUNT' }).expect(200);
     await request(app).post('/api/v1/customers').send({ name: 'One', usageAttribution: { subjectKeys: ['customer-1'] } }).expect(201);
     await request(app)
       .post('/api/v1/events')

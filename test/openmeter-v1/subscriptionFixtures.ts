@@ -47,7 +47,7 @@ export async function publishPlan(app: Express, body: Record<string, unknown>): 
 export async function setupSubscriptions(opts: { start?: Date } = {}) {
   const t = createTestEmulator(opts.start ? { start: opts.start } : {});
   const { app } = t;
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
   await request(app).post('/api/v1/features').send({ key: 'sso', name: 'SSO' }).expect(201);
   const proId = await publishPlan(app, { key: 'pro', name: 'Pro', currency: 'USD', billingCadence: 'P1M', phases: [trialPhase, paidPhase] });

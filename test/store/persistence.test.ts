@@ -20,7 +20,7 @@ describe('JSON store', () => {
   it('keeps every acknowledged write across a restart (records and events)', async () => {
     const dataDir = tempDir();
     const first = createTestEmulator({ dataDir });
-    await request(first.app).post('/api/v1/meters').send({ slug: 'm', eventType: 'e', aggregation: 'COUNT' }).expect(201);
+    await request(first.app).post('/api/v1/meters').send({ slug: 'm', eventType: 'e', aggregation: 'COUNT' }).expect(200);
     await request(first.app)
       .post('/api/v1/events')
       .send([{ specversion: '1.0', id: '1', source: 's', type: 'e', subject: 'x', time: '2025-12-31T00:00:00Z', data: {} }])

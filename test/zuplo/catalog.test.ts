@@ -93,7 +93,7 @@ describe('Zuplo metering: features and plans per bucket', () => {
   it('reads a bucket plan back with the same structure as on v1', async () => {
     const { app } = createTestEmulator();
     // the same catalog in the v1 default namespace and in a bucket
-    await request(app).post('/api/v1/meters').send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n' }).expect(201);
+    await request(app).post('/api/v1/meters').send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n' }).expect(200);
     await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens' }).expect(201);
     await seedBucket(app, 'bucket_a');
 

@@ -73,7 +73,7 @@ export const operations = [
   { operationId: "marketplaceOAuth2InstallGetURL", method: "get", path: "/api/v1/marketplace/listings/{type}/install/oauth2", successStatus: 200 },
   { operationId: "marketplaceOAuth2InstallAuthorize", method: "get", path: "/api/v1/marketplace/listings/{type}/install/oauth2/authorize", successStatus: "default" },
   { operationId: "listMeters", method: "get", path: "/api/v1/meters", successStatus: 200 },
-  { operationId: "createMeter", method: "post", path: "/api/v1/meters", successStatus: 201 },
+  { operationId: "createMeter", method: "post", path: "/api/v1/meters", successStatus: 200 },
   { operationId: "getMeter", method: "get", path: "/api/v1/meters/{meterIdOrSlug}", successStatus: 200 },
   { operationId: "updateMeter", method: "put", path: "/api/v1/meters/{meterIdOrSlug}", successStatus: 200 },
   { operationId: "deleteMeter", method: "delete", path: "/api/v1/meters/{meterIdOrSlug}", successStatus: 204 },

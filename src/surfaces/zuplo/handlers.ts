@@ -91,7 +91,8 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringFeaturesService_get: v1Catalog.getFeature,
   MeteringFeaturesService_delete: v1Catalog.deleteFeature,
   MeteringMetersService_list: v1Metering.listMeters,
-  MeteringMetersService_create: v1Metering.createMeter,
+  // Zuplo documents and answers 201 for a new meter
+  MeteringMetersService_create: async (c) => ({ ...(await v1Metering.createMeter(c)), status: 201 }),
   MeteringMetersService_get: v1Metering.getMeter,
   MeteringMetersService_update: v1Metering.updateMeter,
   MeteringMetersService_delete: v1Metering.deleteMeter,

@@ -77,7 +77,8 @@ export const listMeters: Handler = (c) => {
  * sets StatusOK), but the vendor document, our spec cut from it and the response validator say
  * 201, and @openmeter/sdk accepts either (docs/decisions/0008).
  */
-export const createMeter: Handler = async (c) => ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 201);
+/** 200, not the documented 201: the real create encoder answers OK (openmeter/meter/httphandler/meter.go) */
+export const createMeter: Handler = async (c) => ok(toApiMeter(await c.run((tx) => c.services.metering.createMeter(tx, fromApiMeterCreate(c.body as never)))), 200);
 
 /** by id, a deleted meter is found too (with `deletedAt`) */
 export const getMeter: Handler = (c) => ok(toApiMeter(c.read((tx) => c.services.metering.getMeter(tx, meterIdOrSlug(c), { includeDeleted: true }))));
