@@ -1,6 +1,7 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
+import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
@@ -76,6 +77,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     info: new InfoService({ ...deps, metering }),
     apps,
     billingProfiles,
+    customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
     notifications: new NotificationService({ ...deps, features }),
     subscriptions,
     jobSources: [subscriptions.jobSource()],

@@ -3,6 +3,7 @@ import type { OperationId } from './operations.gen.ts';
 import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
+import * as customerBilling from './handlers/customerBilling.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
@@ -45,9 +46,9 @@ export const handlers: HandlerMap<OperationId> = {
   'get-customer': customers.getCustomer,
   'upsert-customer': customers.upsertCustomer,
   'delete-customer': customers.deleteCustomer,
-  'get-customer-billing': NOT_BUILT,
-  'update-customer-billing': NOT_BUILT,
-  'update-customer-billing-app-data': NOT_BUILT,
+  'get-customer-billing': customerBilling.getCustomerBilling,
+  'update-customer-billing': customerBilling.updateCustomerBilling,
+  'update-customer-billing-app-data': customerBilling.updateCustomerBillingAppData,
   'create-customer-stripe-checkout-session': NOT_BUILT,
   'create-customer-stripe-portal-session': NOT_BUILT,
   'list-customer-charges': NOT_BUILT,
