@@ -1,6 +1,7 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
+import { CreditService } from '../domain/billing/credits/CreditService.ts';
 import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
@@ -58,6 +59,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const subscriptions = new SubscriptionService({ ...deps, customers, plans, planAddons, addons, features, entitlements });
   customers.onDelete(subscriptions.customerDeleteGuard);
   customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
+  const taxCodes = new TaxCodeService(deps);
+  const credits = new CreditService({ ...deps, customers, taxCodes });
   return {
     metering,
     features,
@@ -72,11 +75,12 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     edge: new EdgeService(deps),
     auditLogs: new AuditLogService(deps),
     currencies: new CurrencyService(deps),
-    taxCodes: new TaxCodeService(deps),
+    taxCodes,
     llmCosts: new LlmCostService(deps),
     info: new InfoService({ ...deps, metering }),
     apps,
     billingProfiles,
+    credits,
     customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
     notifications: new NotificationService({ ...deps, features }),
     subscriptions,

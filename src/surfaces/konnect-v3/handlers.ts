@@ -4,6 +4,7 @@ import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as customerBilling from './handlers/customerBilling.ts';
+import * as credits from './handlers/credits.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
@@ -53,14 +54,14 @@ export const handlers: HandlerMap<OperationId> = {
   'create-customer-stripe-portal-session': NOT_BUILT,
   'list-customer-charges': NOT_BUILT,
   'create-customer-charges': NOT_BUILT,
-  'create-credit-adjustment': NOT_BUILT,
-  'get-customer-credit-balance': NOT_BUILT,
-  'list-credit-grants': NOT_BUILT,
-  'create-credit-grant': NOT_BUILT,
-  'get-credit-grant': NOT_BUILT,
-  'update-credit-grant-external-settlement': NOT_BUILT,
-  'void-credit-grant': NOT_BUILT,
-  'list-credit-transactions': NOT_BUILT,
+  'create-credit-adjustment': credits.createCreditAdjustment,
+  'get-customer-credit-balance': credits.getCustomerCreditBalance,
+  'list-credit-grants': credits.listCreditGrants,
+  'create-credit-grant': credits.createCreditGrant,
+  'get-credit-grant': credits.getCreditGrant,
+  'update-credit-grant-external-settlement': credits.updateCreditGrantExternalSettlement,
+  'void-credit-grant': credits.voidCreditGrant,
+  'list-credit-transactions': credits.listCreditTransactions,
   'list-customer-entitlement-access': entitlements.listCustomerEntitlementAccess,
   'get-organization-default-tax-codes': reference.getOrganizationDefaultTaxCodes,
   'update-organization-default-tax-codes': reference.updateOrganizationDefaultTaxCodes,
