@@ -1,6 +1,7 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
+import { ChargeService } from '../domain/billing/charges/ChargeService.ts';
 import { CreditService } from '../domain/billing/credits/CreditService.ts';
 import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
@@ -61,6 +62,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
   const taxCodes = new TaxCodeService(deps);
   const credits = new CreditService({ ...deps, customers, taxCodes });
+  const charges = new ChargeService({ ...deps, customers, features, meters: metering, credits, taxCodes, profiles: billingProfiles });
+  credits.onOutstanding(charges.outstandingSource);
   return {
     metering,
     features,
@@ -81,10 +84,11 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     apps,
     billingProfiles,
     credits,
+    charges,
     customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
     notifications: new NotificationService({ ...deps, features }),
     subscriptions,
-    jobSources: [subscriptions.jobSource()],
+    jobSources: [subscriptions.jobSource(), charges.jobSource],
     namespaceHooks: [billingProfiles.namespaceHook],
   };
 }

@@ -1,6 +1,7 @@
 import type { ApiKeyService } from '../../domain/apikeys/ApiKeyService.ts';
 import type { AppService } from '../../domain/apps/AppService.ts';
 import type { BillingProfileService } from '../../domain/billing/profiles/BillingProfileService.ts';
+import type { ChargeService } from '../../domain/billing/charges/ChargeService.ts';
 import type { CreditService } from '../../domain/billing/credits/CreditService.ts';
 import type { CustomerBillingService } from '../../domain/billing/profiles/CustomerBillingService.ts';
 import type { AddonService } from '../../domain/catalog/AddonService.ts';
@@ -55,6 +56,8 @@ export interface DomainServices {
   customerBilling: CustomerBillingService;
   /** billing credits: grants, the customer credit ledger, balances and transactions */
   credits: CreditService;
+  /** flat-fee and usage-based charges, realized by the clock against credits */
+  charges: ChargeService;
   /** notification channels, rules and events (deliveries are effects the runtime performs) */
   notifications: NotificationService;
   /** subscriptions, their edits and add-ons; provisions the entitlements of their items over time */

@@ -4,6 +4,7 @@ import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as customerBilling from './handlers/customerBilling.ts';
+import * as charges from './handlers/charges.ts';
 import * as credits from './handlers/credits.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
@@ -52,8 +53,8 @@ export const handlers: HandlerMap<OperationId> = {
   'update-customer-billing-app-data': customerBilling.updateCustomerBillingAppData,
   'create-customer-stripe-checkout-session': NOT_BUILT,
   'create-customer-stripe-portal-session': NOT_BUILT,
-  'list-customer-charges': NOT_BUILT,
-  'create-customer-charges': NOT_BUILT,
+  'list-customer-charges': charges.listCustomerCharges,
+  'create-customer-charges': charges.createCustomerCharges,
   'create-credit-adjustment': credits.createCreditAdjustment,
   'get-customer-credit-balance': credits.getCustomerCreditBalance,
   'list-credit-grants': credits.listCreditGrants,
