@@ -134,6 +134,9 @@ describe('Konnect v3 credit grants', () => {
       ['funded', '25', { before: '0', after: '25' }],
     ]);
     expect(t.body.meta.page).toEqual({ size: 20, next: null, previous: null });
+    // rows carry the ledger annotations as labels (the grant's charge id), not the grant's labels
+    expect(t.body.data[0].labels).toEqual({ charge_id: a.body.id });
+    expect(t.body.data[0].name).toBe('A');
     expect((await request(app).get(`${grants(id)}?filter[status]=voided`).expect(200)).body.data.map((g: { id: string }) => g.id)).toEqual([a.body.id]);
 
     const exp = await request(app).post(grants(id)).send({ name: 'Short', funding_method: 'none', currency: 'USD', amount: '5', expires_after: 'P1D' }).expect(201);

@@ -186,7 +186,7 @@ export class CreditService {
     const at = new Date(Math.max(now.getTime(), Date.parse(g.availableFrom)));
     const left = remainingAt(g, entries, at);
     if (left.gt(0)) {
-      this.insertEntry(tx, { customerId: g.customerId, currency: g.currency, type: TransactionType.voided, amount: left.neg(), bookedAt: at, grantId: g.id, name: g.name, labels: g.labels });
+      this.insertEntry(tx, { customerId: g.customerId, currency: g.currency, type: TransactionType.voided, amount: left.neg(), bookedAt: at, grantId: g.id, name: g.name, labels: { charge_id: g.id } });
     }
     const next: CreditGrant = { ...g, voidedAt: now.toISOString(), updatedAt: now.toISOString() };
     tx.collection<CreditGrant>(Col.grants).put(next);
@@ -406,7 +406,8 @@ export class CreditService {
     const cursorOf = (x: { row: LedgerRow }): { bookedAt: string; createdAt: string; id: string } => ({ bookedAt: x.row.bookedAt, createdAt: x.row.createdAt, id: x.row.id });
     const items: CreditTransaction[] = slice.map(({ row, before, after }) => {
       const name = row.entry?.name ?? row.grant?.name ?? '';
-      const labels = row.entry?.labels ?? (row.type === TransactionType.expired ? row.grant?.labels : undefined);
+      // only the ledger annotations become labels (charge_id, feature_id, ...), never the grant's own labels
+      const labels = row.entry?.labels ?? (row.type === TransactionType.expired && row.grant ? { charge_id: row.grant.id } : undefined);
       return {
         id: row.id,
         name,
@@ -439,7 +440,7 @@ export class CreditService {
 
   private book(tx: UnitOfWork, g: CreditGrant, now: Date): void {
     const at = new Date(Math.max(Date.parse(g.availableFrom), g.fundingMethod === FundingMethod.invoice ? now.getTime() : 0));
-    this.insertEntry(tx, { customerId: g.customerId, currency: g.currency, type: TransactionType.funded, amount: dec(g.amount), bookedAt: at, grantId: g.id, name: g.name, labels: g.labels });
+    this.insertEntry(tx, { customerId: g.customerId, currency: g.currency, type: TransactionType.funded, amount: dec(g.amount), bookedAt: at, grantId: g.id, name: g.name, labels: { charge_id: g.id } });
   }
 
   private consumedBase(input: { customerId: string; currency: string; at: Date; chargeId?: string; name: string; labels?: Record<string, string> }) {

@@ -73,14 +73,26 @@ export const createCreditAdjustment: Handler = (c) => {
   return { status: 501 };
 };
 
-/** `filter[feature_key]`: `eq` one key, or `exists=false` for unrestricted credit only (customers/credits/feature_filter.go). */
+/**
+ * `filter[feature_key]`: `eq` (or `oeq`) naming one key, or `exists=false` for unrestricted
+ * credit only; every other operator, `exists=true` and more than one key are 400
+ * (customers/credits/feature_filter.go).
+ */
 function featureView(conds: FilterCondition[]): FeatureView {
-  if (conds.length === 0) return undefined;
-  if (conds.length > 1) throw new AipQueryError('filter[feature_key]', 'only one feature_key condition is supported', 'max_items');
-  const f = conds[0]!;
-  if (f.op === FilterOp.eq && typeof f.value === 'string' && f.value !== '') return { key: f.value };
-  if ((f.op === FilterOp.exists && f.value === false) || (f.op === FilterOp.nexists && f.value === true)) return { exists: false };
-  throw new AipQueryError(`filter[feature_key][${f.op}]`, 'only eq with one feature key or exists=false is supported', 'enum');
+  const keys: string[] = [];
+  for (const f of conds) {
+    if (f.op === FilterOp.exists || f.op === FilterOp.nexists) {
+      const exists = f.op === FilterOp.exists ? f.value : !f.value;
+      if (exists === false) return { exists: false };
+      throw new AipQueryError('filter[feature_key]', 'exists=true operator is not supported', 'enum');
+    }
+    if (f.op === FilterOp.eq) keys.push(String(f.value));
+    else if (f.op === FilterOp.oeq) keys.push(...(f.value as string[]));
+    else throw new AipQueryError('filter[feature_key]', `${f.op} operator is not supported`, 'enum');
+  }
+  if (keys.length === 0) return undefined;
+  if (keys.length > 1 || keys[0] === '') throw new AipQueryError('filter[feature_key]', 'exactly one feature key is supported', 'max_items');
+  return { key: keys[0]! };
 }
 
 export const getCustomerCreditBalance: Handler = (c) => {
