@@ -68,10 +68,7 @@ export const updateCreditGrantExternalSettlement: Handler = async (c) => {
 };
 
 /** The real service registers the route but never built it: 501 with an empty body (konnect-billing.md §4.5). */
-export const createCreditAdjustment: Handler = (c) => {
-  c.read((tx) => c.services.customers.getCustomer(tx, { idOrKey: c.params.customerId! }));
-  return { status: 501 };
-};
+export const createCreditAdjustment: Handler = () => ({ status: 501 });
 
 /**
  * `filter[feature_key]`: `eq` (or `oeq`) naming one key, or `exists=false` for unrestricted
