@@ -50,7 +50,10 @@ const usage = (featureId: string, over: Record<string, unknown> = {}) => ({
 describe('Konnect v3 customer charges', () => {
   it('creates a flat fee: prorated amount, manual lifecycle, realized against credit at invoice_at', async () => {
     const { app, id } = await setup();
-    await request(app).post(charges(id)).send(flatFee({ amount_before_proration: { amount: '40', currency: 'EUR' } })).expect(400);
+    const mismatch = await request(app).post(charges(id)).send(flatFee({ amount_before_proration: { amount: '40', currency: 'EUR' } })).expect(400);
+    // the handler's intent validation: Konnect shape, field "intents" (customers/charges/create.go)
+    expect(mismatch.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request' });
+    expect(mismatch.body.invalid_parameters).toEqual([expect.objectContaining({ field: 'intents', source: 'body' })]);
     // half of January (15.5 of 31 days): 40 × 15.5 / 31 = 20
     const half = await request(app)
       .post(charges(id))

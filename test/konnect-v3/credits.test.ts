@@ -43,7 +43,9 @@ describe('Konnect v3 credit grants', () => {
     const g = r.body.id as string;
     const settle = (status: string) => request(app).post(`${grants(id)}/${g}/settlement/external`).send({ status });
     const bad = await settle('pending').expect(400);
-    expect(bad.body.invalid_parameters[0]).toMatchObject({ rule: 'credit_grant_external_settlement_status_invalid' });
+    // a validation issue, rendered in the OpenMeter shape (customers/credits/errors.go)
+    expect(bad.body).toMatchObject({ type: 'about:blank', status: 400 });
+    expect(bad.body.extensions.validationErrors[0]).toMatchObject({ code: 'credit_grant_external_settlement_status_invalid', field: 'status' });
     expect((await settle('authorized').expect(200)).body.purchase.settlement_status).toBe('authorized');
     await settle('authorized').expect(412);
     const done = await settle('settled').expect(200);
@@ -52,7 +54,7 @@ describe('Konnect v3 credit grants', () => {
     // a promotional grant has no external settlement
     const promo = await request(app).post(grants(id)).send({ name: 'Promo', funding_method: 'none', currency: 'USD', amount: '5' }).expect(201);
     const ns = await request(app).post(`${grants(id)}/${promo.body.id}/settlement/external`).send({ status: 'settled' }).expect(400);
-    expect(ns.body.invalid_parameters[0]).toMatchObject({ rule: 'credit_grant_external_settlement_not_supported' });
+    expect(ns.body.extensions.validationErrors[0]).toMatchObject({ code: 'credit_grant_external_settlement_not_supported' });
     // default cost basis "1.0" → purchase amount = amount
     const one = await request(app).post(grants(id)).send({ name: 'Par', funding_method: 'external', currency: 'USD', amount: '12.345', purchase: { currency: 'USD' } }).expect(201);
     // 12.345 × 1 = 12.345 → rounded half away from zero at USD precision = 12.35
@@ -83,10 +85,15 @@ describe('Konnect v3 credit grants', () => {
     await request(app).post(grants(id)).send({ ...base, funding_method: 'external', purchase: { currency: 'EUR' } }).expect(400);
     await request(app).post(grants(id)).send({ ...base, funding_method: 'external', purchase: { currency: 'USD', per_unit_cost_basis: '0' } }).expect(400);
     await request(app).post(grants(id)).send({ ...base, expires_after: 'PT0S' }).expect(400);
-    await request(app).post(grants(id)).send({ ...base, filters: { features: ['a', 'a'] } }).expect(400);
+    // the handler's own decoding (fromAPICreateCreditGrantRequest) answers in the Konnect shape
+    const dupFeature = await request(app).post(grants(id)).send({ ...base, filters: { features: ['a', 'a'] } }).expect(400);
+    expect(dupFeature.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request' });
+    // the service's own validation in the OpenMeter shape
+    const zero = await request(app).post(grants(id)).send({ ...base, amount: '-1' }).expect(400);
+    expect(zero.body).toMatchObject({ type: 'about:blank', status: 400 });
     await request(app).post(grants(id)).send({ ...base, priority: 0 }).expect(400);
     const tc = await request(app).post(grants(id)).send({ ...base, tax_config: { tax_code: { id: '01J0000000000000000000000Z' } } }).expect(400);
-    expect(tc.body.invalid_parameters[0]).toMatchObject({ rule: 'tax_code_not_found' });
+    expect(tc.body.extensions.validationErrors[0]).toMatchObject({ code: 'tax_code_not_found' });
     await request(app).post(grants('01J0000000000000000000000Z')).send(base).expect(404);
     await request(app).post(grants(id)).send({ ...base, key: 'k1' }).expect(201);
     const dup = await request(app).post(grants(id)).send({ ...base, key: 'k1' }).expect(409);

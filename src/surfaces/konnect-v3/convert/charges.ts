@@ -1,7 +1,7 @@
 import type { Discounts, Price, PriceTier } from '../../../domain/catalog/types.ts';
 import type { ChargeTotals, ChargeView, CreateChargeInput } from '../../../domain/billing/charges/types.ts';
-import { validationError } from '../../../domain/shared/errors.ts';
 import type { components } from '../api.gen.ts';
+import { KonnectHandlerError } from '../errors.ts';
 
 type S = components['schemas'];
 type ApiTier = S['BillingPriceTier'];
@@ -28,9 +28,8 @@ function fromApiChargePrice(p: S['BillingPrice']): Price {
     case 'volume':
       return { type: 'tiered', mode: p.type, tiers: p.tiers.map(fromApiTier) };
     default:
-      throw validationError('charge_invalid', `price type ${p.type} is not supported for usage-based charges`, [
-        { code: 'charge_invalid', message: `unsupported price type ${p.type}`, field: 'price.type', severity: 'critical' },
-      ]);
+      // the handler's own decoding refuses it (customers/charges/create.go: field "params")
+      throw new KonnectHandlerError(400, `unsupported price type: ${p.type}`, [{ field: 'params', rule: '', reason: `unsupported price type: ${p.type}` }]);
   }
 }
 

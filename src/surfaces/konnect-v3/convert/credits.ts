@@ -1,11 +1,20 @@
 import type { CreateGrantInput, CreditGrant, CreditTransaction, GrantStatus, TransactionCursor } from '../../../domain/billing/credits/types.ts';
 import type { components } from '../api.gen.ts';
 import { AipQueryError } from '../aip.ts';
+import { KonnectBadRequest } from '../errors.ts';
 
 type S = components['schemas'];
 
-/** The request as the v3 validator leaves it (schema defaults already injected: priority 10, cost basis "1.0"). */
+/**
+ * The request as the v3 validator leaves it (schema defaults already injected: priority 10, cost
+ * basis "1.0"). What the real handler's decoding refuses (filters that are empty or repeat a
+ * key) is its own 400 in the Konnect shape; the service's rules come after, in the domain.
+ */
 export function fromApiCreateGrant(customerId: string, b: S['CreateCreditGrantRequest']): CreateGrantInput {
+  const features = b.filters?.features ?? [];
+  if (features.some((k) => k === '') || new Set(features).size !== features.length) {
+    throw new KonnectBadRequest('invalid filters: feature keys must be non-empty and unique');
+  }
   const purchase = b.purchase as Partial<S['CreateCreditGrantPurchase']> | undefined;
   return {
     customerId,

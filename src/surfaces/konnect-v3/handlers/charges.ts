@@ -1,9 +1,12 @@
 /** Konnect v3 customer charges (`/openmeter/customers/{id}/charges`, konnect-billing.md §5). */
+import { ChargeErrorCode } from '../../../domain/billing/charges/errors.ts';
 import type { ChargeView } from '../../../domain/billing/charges/types.ts';
+import { DomainError } from '../../../domain/shared/errors.ts';
 import { ok, type Handler } from '../../http/types.ts';
 import { AipQueryError, pageOf, parsePage, parseSort, sortItems } from '../aip.ts';
 import type { components } from '../api.gen.ts';
 import { fromApiCreateCharge, toApiCharge } from '../convert/charges.ts';
+import { KonnectHandlerError } from '../errors.ts';
 
 type S = components['schemas'];
 
@@ -49,6 +52,11 @@ export const listCustomerCharges: Handler = (c) => {
 
 export const createCustomerCharges: Handler = async (c) => {
   const input = fromApiCreateCharge(c.params.customerId!, c.body as S['CreateChargeRequest']);
-  const view = await c.run((tx) => c.services.charges.createCharge(tx, input));
+  const view = await c.run((tx) => c.services.charges.createCharge(tx, input)).catch((e: unknown) => {
+    // the real handler validates the intents itself (input.Validate → field "intents", Konnect
+    // shape); unknown features, conflicts and customers come from the service (OpenMeter shape)
+    if (e instanceof DomainError && e.code === ChargeErrorCode.invalid) throw new KonnectHandlerError(400, e.message, [{ field: 'intents', rule: '', reason: e.message }]);
+    throw e;
+  });
   return ok(toApiCharge(view), 201);
 };
