@@ -136,6 +136,23 @@ export class ChargeService {
     return this.runUsage(tx, c, end, end.getTime() >= ms(c.servicePeriod.to));
   }
 
+  /** `credit_then_invoice` charges with an amount credit did not cover: what invoicing bills. */
+  chargesAwaitingInvoice(tx: UnitOfWork): Array<{ charge: Charge; runs: ChargeRun[] }> {
+    return tx
+      .collection<Charge>(Col.charges)
+      .find((c) => !c.deletedAt && c.settlementMode === SettlementMode.creditThenInvoice && dec(c.invoiceableAmount ?? '0').gt(0))
+      .map((c) => ({ charge: c, runs: this.runsOf(tx, c.id) }));
+  }
+
+  /** Invoicing took the owed amount (and, once paid, the charge is `final`). */
+  markChargeInvoiced(tx: UnitOfWork, input: { chargeId: string; paid: boolean }): Charge {
+    const c = tx.collection<Charge>(Col.charges).get(input.chargeId);
+    if (!c) throw validationError(E.invalid, `charge not found: ${input.chargeId}`);
+    const next: Charge = { ...c, invoiceableAmount: '0', ...(input.paid && c.realized ? { status: ChargeStatus.final } : {}), updatedAt: iso(this.now()) };
+    tx.collection<Charge>(Col.charges).put(next);
+    return next;
+  }
+
   /** The clock's side: the next transition of every unfinished charge. */
   readonly jobSource: JobSource = {
     name: 'charges',

@@ -4,6 +4,7 @@ import type { IdGenerator } from '../../shared/ids.ts';
 import { D, currencyPrecision, dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
 import { addDuration, isZero, parseDuration } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { CreditApplied } from '../rating/types.ts';
 import { CreditErrorCode as E } from './errors.ts';
 import { consumptionOrder, inView, ledgerRows, liveBalance, pendingAt, remainingAt, rowOrder, settledAt, usableFor, type LedgerRow } from './ledger.ts';
 import type { CreditCustomers, CreditTaxCodes } from './ports.ts';
@@ -297,6 +298,22 @@ export class CreditService {
       out.push({ amount: toDecimalString(left), entryId: e.id });
     }
     return out;
+  }
+
+  /**
+   * The port invoices call for a line that may be paid by credit: draws up to `amount` (never
+   * past zero) and answers the allocations as the rating engine's `creditsApplied` input
+   * (`rating/rateLine.ts`), one per grant, identified by the ledger entry.
+   */
+  applyCreditsToLine(
+    tx: UnitOfWork,
+    input: { customerId: string; currency: string; featureKey?: string; amount: Dec; at: Date; lineId: string; name: string },
+  ): CreditApplied[] {
+    return this.consumeCredits(tx, { ...input, labels: { invoice_line_id: input.lineId } }).map((a) => ({
+      amount: a.amount,
+      description: 'credits applied',
+      creditRealizationId: a.entryId,
+    }));
   }
 
   /**
