@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../shared/money.ts';
-import { consumptionOrder, expiredAmount, ledgerRows, liveBalance, pendingAt, remainingAt, settledAt } from './ledger.ts';
+import { consumptionOrder, expiredAmount, ledgerRows, liveBalance, liveSourceOrder, pendingAt, remainingAt, settledAt } from './ledger.ts';
 import type { CreditEntry, CreditGrant } from './types.ts';
 
 const T = '2026-01-10T00:00:00.000Z';
@@ -65,14 +65,18 @@ describe('billing credit ledger', () => {
     expect(settledAt(rows, new Date('2026-01-20T00:00:00Z')).toString()).toBe('0');
   });
 
-  it('consumption order: priority, then feature-restricted, then earliest expiry, then creation', () => {
+  it('collection order: priority, then earliest expiry (never-expiring last), then creation', () => {
     const rows = [
       grant('late-prio', { priority: 20 }),
       grant('never-expires'),
       grant('expires-later', { expiresAt: '2026-03-01T00:00:00.000Z' }),
       grant('expires-soon', { expiresAt: '2026-02-01T00:00:00.000Z' }),
-      grant('restricted', { featureKeys: ['tokens'] }),
     ];
-    expect([...rows].sort(consumptionOrder).map((g) => g.id)).toEqual(['restricted', 'expires-soon', 'expires-later', 'never-expires', 'late-prio']);
+    expect([...rows].sort(consumptionOrder).map((g) => g.id)).toEqual(['expires-soon', 'expires-later', 'never-expires', 'late-prio']);
+  });
+
+  it('live walks restricted credit before unrestricted credit of the same priority', () => {
+    const rows = [grant('late-prio', { priority: 20, featureKeys: ['tokens'] }), grant('any'), grant('restricted', { featureKeys: ['tokens'] })];
+    expect([...rows].sort(liveSourceOrder).map((g) => g.id)).toEqual(['restricted', 'any', 'late-prio']);
   });
 });

@@ -46,20 +46,32 @@ export function expiredAmount(g: CreditGrant, entries: readonly CreditEntry[]): 
 }
 
 /**
- * The order credit is consumed in (ledger/collector/README.md): priority ascending, credit
- * restricted to the feature before unrestricted credit, earliest expiry first (non-expiring
- * last), then the order the grants were made.
+ * The order a charge collects credit in (ledger/collector/README.md): priority ascending, earliest
+ * expiry first (non-expiring credit after expiring credit of the same priority), then the order
+ * the grants were made.
  */
 export function consumptionOrder(a: CreditGrant, b: CreditGrant): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  const ae = a.expiresAt === undefined ? Infinity : ms(a.expiresAt);
+  const be = b.expiresAt === undefined ? Infinity : ms(b.expiresAt);
+  if (ae !== be) return ae - be;
+  return creationOrder(a, b);
+}
+
+/**
+ * The order `live` walks credit in (customerbalance/service.go liveBalanceSource.Compare):
+ * priority ascending, feature-restricted before unrestricted credit, then a stable order.
+ */
+export function liveSourceOrder(a: CreditGrant, b: CreditGrant): number {
   if (a.priority !== b.priority) return a.priority - b.priority;
   const ar = a.featureKeys?.length ? 0 : 1;
   const br = b.featureKeys?.length ? 0 : 1;
   if (ar !== br) return ar - br;
-  const ae = a.expiresAt === undefined ? Infinity : ms(a.expiresAt);
-  const be = b.expiresAt === undefined ? Infinity : ms(b.expiresAt);
-  if (ae !== be) return ae - be;
-  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return creationOrder(a, b);
 }
+
+const creationOrder = (a: CreditGrant, b: CreditGrant): number =>
+  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 /** A row of the ledger as the balance and the transaction list see it (expiries derived). */
 export interface LedgerRow {
@@ -132,7 +144,7 @@ export function liveBalance(settled: Dec, grants: readonly CreditGrant[], entrie
   const pool = new Map<string, Dec>();
   for (const g of grants) pool.set(g.id, remainingAt(g, entries, now));
   let live = settled;
-  const ordered = [...grants].sort(consumptionOrder);
+  const ordered = [...grants].sort(liveSourceOrder);
   for (const i of impacts) {
     const want = dec(i.outstanding);
     if (i.settlementMode === SettlementMode.creditOnly) {
