@@ -367,8 +367,13 @@ export class ChargeService {
     return r.data.reduce<Dec>((a, row) => a.plus(row.value), dec(0));
   }
 
+  /** The customer's profile decides; a customer or profile gone meanwhile falls back to the default. */
   private collectionInterval(tx: UnitOfWork, c: Charge): string {
-    return this.deps.profiles.getCustomerBillingDetails(tx, { customerId: c.customerId }).effective.workflow.collection.interval;
+    try {
+      return this.deps.profiles.getCustomerBillingDetails(tx, { customerId: c.customerId }).effective.workflow.collection.interval;
+    } catch {
+      return DEFAULT_COLLECTION_INTERVAL;
+    }
   }
 
   private runsOf(tx: UnitOfWork, chargeId: string): ChargeRun[] {
