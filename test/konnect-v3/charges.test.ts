@@ -81,8 +81,11 @@ describe('Konnect v3 customer charges', () => {
   it('usage-based charges need a metered feature; unique_reference_id clashes are 409', async () => {
     const { app, id, featureId } = await setup();
     const sso = await request(app).post(`${prefix}/features`).send({ key: 'sso', name: 'SSO' }).expect(201);
-    await request(app).post(charges(id)).send(usage(sso.body.id)).expect(400);
-    await request(app).post(charges(id)).send(usage('01J0000000000000000000000Z')).expect(400);
+    // productcatalog/feature/featuremeter.go: no meter → 400, unknown feature → 404
+    const noMeter = await request(app).post(charges(id)).send(usage(sso.body.id)).expect(400);
+    expect(noMeter.body).toMatchObject({ type: 'about:blank', detail: 'feature[sso] has no meter associated' });
+    const unknown = await request(app).post(charges(id)).send(usage('01J0000000000000000000000Z')).expect(404);
+    expect(unknown.body.detail).toBe('feature[01J0000000000000000000000Z] not found');
     await request(app).post(charges(id)).send(usage(featureId, { price: { type: 'free' } })).expect(400);
     const c = await request(app).post(charges(id)).send(usage(featureId, { unique_reference_id: 'ref-1' })).expect(201);
     expect(c.body).toMatchObject({ type: 'usage_based', status: 'active', feature_key: 'tokens', feature_id: featureId, unique_reference_id: 'ref-1', price: { type: 'unit', amount: '0.10' } });

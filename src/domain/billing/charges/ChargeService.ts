@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.ts';
-import { IssueCollector, conflict, validationError } from '../../shared/errors.ts';
+import { IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { DueJob, JobSource } from '../../shared/jobs.ts';
 import { dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
@@ -63,16 +63,15 @@ export class ChargeService {
       if (!isDecimalString(a.amount) || dec(a.amount).isNegative()) ic.add(E.invalid, 'amount_before_proration must be a non-negative decimal', 'amount_before_proration.amount');
       if (input.percentageDiscount !== undefined && (input.percentageDiscount < 0 || input.percentageDiscount > 100)) ic.add(E.invalid, 'percentage discount must be between 0 and 100', 'discounts.percentage');
     }
+    ic.throwIfAny(E.invalid);
+    // features resolve after the intent checks (productcatalog/feature/featuremeter.go): unknown → 404, no meter → 400
     if (input.featureId !== undefined) {
       const f = this.deps.features.findFeature(tx, input.featureId);
-      if (!f || f.archivedAt) ic.add(E.featureNotFound, `feature not found: ${input.featureId}`, 'feature_id');
-      else if (input.type === ChargeType.usageBased && !f.meterSlug && !f.meterId) ic.add(E.featureHasNoMeter, `feature ${f.key} has no meter`, 'feature_id');
-      else {
-        featureKey = f.key;
-        featureId = f.id;
-      }
+      if (!f || f.archivedAt) throw notFound(E.featureNotFound, `feature[${input.featureId}] not found`);
+      if (input.type === ChargeType.usageBased && !f.meterSlug && !f.meterId) throw validationError(E.featureHasNoMeter, `feature[${f.key}] has no meter associated`);
+      featureKey = f.key;
+      featureId = f.id;
     }
-    ic.throwIfAny(E.invalid);
     const charges = tx.collection<Charge>(Col.charges);
     if (input.uniqueReferenceId !== undefined && charges.findOne((c) => c.uniqueReferenceId === input.uniqueReferenceId && !c.deletedAt)) {
       throw conflict(E.conflict, 'charge conflicts with an existing charge');
