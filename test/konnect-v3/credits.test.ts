@@ -97,7 +97,7 @@ describe('Konnect v3 credit grants', () => {
     await request(app).post(grants('01J0000000000000000000000Z')).send(base).expect(404);
     await request(app).post(grants(id)).send({ ...base, key: 'k1' }).expect(201);
     const dup = await request(app).post(grants(id)).send({ ...base, key: 'k1' }).expect(409);
-    expect(dup.body.status).toBe(409);
+    expect(dup.body).toMatchObject({ type: 'about:blank', status: 409, detail: 'charge conflicts with an existing charge' });
     // the same key for another customer, and grants without a key, never conflict
     await request(app).post(grants(other)).send({ ...base, key: 'k1' }).expect(201);
     await request(app).post(grants(id)).send(base).expect(201);

@@ -99,7 +99,8 @@ export class CreditService {
     const grants = tx.collection<CreditGrant>(Col.grants);
     if (input.key !== undefined) {
       const clash = grants.findOne((g) => g.customerId === customer.id && g.key === input.key);
-      if (clash) throw conflict(E.keyConflict, `credit grant with key ${input.key} already exists for customer ${customer.id}`, { conflictingEntityId: clash.id });
+      // the key is unique per customer among credit-purchase charges: the charge constraint's message (charges/meta/adapter/errors.go)
+      if (clash) throw conflict(E.keyConflict, 'charge conflicts with an existing charge');
     }
 
     const now = this.now();
