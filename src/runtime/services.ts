@@ -1,6 +1,9 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
+import { ChargeService } from '../domain/billing/charges/ChargeService.ts';
+import { CreditService } from '../domain/billing/credits/CreditService.ts';
+import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
@@ -57,6 +60,10 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const subscriptions = new SubscriptionService({ ...deps, customers, plans, planAddons, addons, features, entitlements });
   customers.onDelete(subscriptions.customerDeleteGuard);
   customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
+  const taxCodes = new TaxCodeService(deps);
+  const credits = new CreditService({ ...deps, customers, taxCodes });
+  const charges = new ChargeService({ ...deps, customers, features, meters: metering, credits, taxCodes, profiles: billingProfiles });
+  credits.onOutstanding(charges.outstandingSource);
   return {
     metering,
     features,
@@ -71,14 +78,17 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     edge: new EdgeService(deps),
     auditLogs: new AuditLogService(deps),
     currencies: new CurrencyService(deps),
-    taxCodes: new TaxCodeService(deps),
+    taxCodes,
     llmCosts: new LlmCostService(deps),
     info: new InfoService({ ...deps, metering }),
     apps,
     billingProfiles,
+    credits,
+    charges,
+    customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
     notifications: new NotificationService({ ...deps, features }),
     subscriptions,
-    jobSources: [subscriptions.jobSource()],
+    jobSources: [subscriptions.jobSource(), charges.jobSource],
     namespaceHooks: [billingProfiles.namespaceHook],
   };
 }

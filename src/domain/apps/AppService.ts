@@ -219,6 +219,39 @@ export class AppService {
     });
   }
 
+  /** The data a customer has with one app (v3 customer billing reads the payment app's). */
+  findCustomerAppData(tx: UnitOfWork, input: { customerId: string; appId: string }): CustomerAppData | undefined {
+    return tx.collection<CustomerAppData>(Col.customerAppData).get(`${input.customerId}/${input.appId}`);
+  }
+
+  /**
+   * Replaces a customer's data with one app, the record v1 `/customers/{id}/apps` shows too. The
+   * caller (v3 customer billing) has already decided the app and validated the fields.
+   */
+  putCustomerAppData(
+    tx: UnitOfWork,
+    input: { customerId: string; appId: string; stripeCustomerId?: string; stripeDefaultPaymentMethodId?: string; metadata?: Record<string, string> },
+  ): CustomerAppData {
+    const app = this.getApp(tx, { id: input.appId });
+    const col = tx.collection<CustomerAppData>(Col.customerAppData);
+    const id = `${input.customerId}/${app.id}`;
+    const prev = col.get(id);
+    const now = this.now();
+    const rec: CustomerAppData = {
+      id,
+      customerId: input.customerId,
+      appId: app.id,
+      type: app.type,
+      ...(input.stripeCustomerId !== undefined ? { stripeCustomerId: input.stripeCustomerId } : {}),
+      ...(input.stripeDefaultPaymentMethodId !== undefined ? { stripeDefaultPaymentMethodId: input.stripeDefaultPaymentMethodId } : {}),
+      ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
+      createdAt: prev?.createdAt ?? now,
+      updatedAt: now,
+    };
+    col.put(rec);
+    return rec;
+  }
+
   deleteCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; appId: string }): void {
     const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
     const col = tx.collection<CustomerAppData>(Col.customerAppData);

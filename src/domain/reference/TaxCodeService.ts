@@ -77,6 +77,22 @@ export class TaxCodeService {
     tx.collection<TaxCode>(TAX_CODES).put({ ...current, deletedAt: now, updatedAt: now });
   }
 
+  /** A live tax code, or undefined (other domains check references through this). */
+  findTaxCode(tx: UnitOfWork, id: string): TaxCode | undefined {
+    const t = tx.collection<TaxCode>(TAX_CODES).get(id);
+    return t && t.deletedAt === undefined ? t : undefined;
+  }
+
+  /** The organisation's default tax code for credit grants, once the defaults are configured. */
+  creditGrantDefaultTaxCodeId(tx: UnitOfWork): string | undefined {
+    return tx.collection<OrganizationDefaultTaxCodes>(DEFAULTS).get(DEFAULTS_ID)?.creditGrantTaxCodeId;
+  }
+
+  /** The organisation's default tax code for invoicing (charges without a tax config), once configured. */
+  invoicingDefaultTaxCodeId(tx: UnitOfWork): string | undefined {
+    return tx.collection<OrganizationDefaultTaxCodes>(DEFAULTS).get(DEFAULTS_ID)?.invoicingTaxCodeId;
+  }
+
   /** 404 until both defaults have been set (the real service provisions them with the organisation) */
   getDefaultTaxCodes(tx: UnitOfWork): OrganizationDefaultTaxCodes {
     const d = tx.collection<OrganizationDefaultTaxCodes>(DEFAULTS).get(DEFAULTS_ID);

@@ -1,6 +1,9 @@
 import type { ApiKeyService } from '../../domain/apikeys/ApiKeyService.ts';
 import type { AppService } from '../../domain/apps/AppService.ts';
 import type { BillingProfileService } from '../../domain/billing/profiles/BillingProfileService.ts';
+import type { ChargeService } from '../../domain/billing/charges/ChargeService.ts';
+import type { CreditService } from '../../domain/billing/credits/CreditService.ts';
+import type { CustomerBillingService } from '../../domain/billing/profiles/CustomerBillingService.ts';
 import type { AddonService } from '../../domain/catalog/AddonService.ts';
 import type { FeatureService } from '../../domain/catalog/FeatureService.ts';
 import type { PlanAddonService } from '../../domain/catalog/PlanAddonService.ts';
@@ -49,6 +52,12 @@ export interface DomainServices {
   apps: AppService;
   /** billing profiles, the default profile and customer overrides */
   billingProfiles: BillingProfileService;
+  /** v3 customer billing: a customer's profile binding and its payment app's data */
+  customerBilling: CustomerBillingService;
+  /** billing credits: grants, the customer credit ledger, balances and transactions */
+  credits: CreditService;
+  /** flat-fee and usage-based charges, realized by the clock against credits */
+  charges: ChargeService;
   /** notification channels, rules and events (deliveries are effects the runtime performs) */
   notifications: NotificationService;
   /** subscriptions, their edits and add-ons; provisions the entitlements of their items over time */

@@ -11,6 +11,22 @@ export class KonnectBadRequest extends Error {
   readonly errors: never[] = [];
 }
 
+/**
+ * An error a v3 handler raises itself (the real handlers' `apierrors`: a 400 naming body
+ * parameters, a 410): rendered in the Konnect shape, unlike the domain's errors.
+ */
+export class KonnectHandlerError extends Error {
+  readonly errors: Array<{ path: string; message: string; errorCode: string; location: string }>;
+  constructor(
+    readonly status: number,
+    message: string,
+    params: Array<{ field: string; rule: string; reason: string }> = [],
+  ) {
+    super(message);
+    this.errors = params.map((p) => ({ path: `.body.${p.field}`, message: p.reason, errorCode: p.rule, location: 'body' }));
+  }
+}
+
 const TYPE_BY_STATUS: Record<number, string> = {
   400: 'bad-request',
   401: 'unauthenticated',

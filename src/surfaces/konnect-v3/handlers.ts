@@ -3,6 +3,9 @@ import type { OperationId } from './operations.gen.ts';
 import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
+import * as customerBilling from './handlers/customerBilling.ts';
+import * as charges from './handlers/charges.ts';
+import * as credits from './handlers/credits.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
@@ -45,21 +48,21 @@ export const handlers: HandlerMap<OperationId> = {
   'get-customer': customers.getCustomer,
   'upsert-customer': customers.upsertCustomer,
   'delete-customer': customers.deleteCustomer,
-  'get-customer-billing': NOT_BUILT,
-  'update-customer-billing': NOT_BUILT,
-  'update-customer-billing-app-data': NOT_BUILT,
+  'get-customer-billing': customerBilling.getCustomerBilling,
+  'update-customer-billing': customerBilling.updateCustomerBilling,
+  'update-customer-billing-app-data': customerBilling.updateCustomerBillingAppData,
   'create-customer-stripe-checkout-session': NOT_BUILT,
   'create-customer-stripe-portal-session': NOT_BUILT,
-  'list-customer-charges': NOT_BUILT,
-  'create-customer-charges': NOT_BUILT,
-  'create-credit-adjustment': NOT_BUILT,
-  'get-customer-credit-balance': NOT_BUILT,
-  'list-credit-grants': NOT_BUILT,
-  'create-credit-grant': NOT_BUILT,
-  'get-credit-grant': NOT_BUILT,
-  'update-credit-grant-external-settlement': NOT_BUILT,
-  'void-credit-grant': NOT_BUILT,
-  'list-credit-transactions': NOT_BUILT,
+  'list-customer-charges': charges.listCustomerCharges,
+  'create-customer-charges': charges.createCustomerCharges,
+  'create-credit-adjustment': credits.createCreditAdjustment,
+  'get-customer-credit-balance': credits.getCustomerCreditBalance,
+  'list-credit-grants': credits.listCreditGrants,
+  'create-credit-grant': credits.createCreditGrant,
+  'get-credit-grant': credits.getCreditGrant,
+  'update-credit-grant-external-settlement': credits.updateCreditGrantExternalSettlement,
+  'void-credit-grant': credits.voidCreditGrant,
+  'list-credit-transactions': credits.listCreditTransactions,
   'list-customer-entitlement-access': entitlements.listCustomerEntitlementAccess,
   'get-organization-default-tax-codes': reference.getOrganizationDefaultTaxCodes,
   'update-organization-default-tax-codes': reference.updateOrganizationDefaultTaxCodes,

@@ -82,6 +82,13 @@ export class BillingProfileService {
     return p;
   }
 
+  /** By id; a deleted profile is as unknown as a missing one. */
+  getLiveProfile(tx: UnitOfWork, input: { id: string }): BillingProfile {
+    const p = this.getProfile(tx, input);
+    if (p.deletedAt) throw notFound(E.notFound, billingIssueText(E.notFound, `[id=${input.id}]`));
+    return p;
+  }
+
   listProfiles(tx: UnitOfWork, input: ListBillingProfilesInput = {}): Page<BillingProfile> {
     const orderBy = input.orderBy ?? BillingProfileOrderBy.createdAt;
     if (!Object.values(BillingProfileOrderBy).includes(orderBy)) throw validationError(E.invalidPagination, `invalid orderBy ${orderBy}`);

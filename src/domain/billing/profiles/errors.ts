@@ -39,3 +39,10 @@ export const BILLING_ISSUE_MESSAGES: Readonly<Record<string, string>> = {
 
 /** `<issue message> <suffix>`, as OpenMeter wraps an issue with the ids it concerns */
 export const billingIssueText = (code: string, suffix: string): string => `${BILLING_ISSUE_MESSAGES[code]!} ${suffix}`;
+
+/** v3 customer billing (customers/billing/*.go). */
+export const CustomerBillingErrorCode = {
+  customerDeleted: 'customer_deleted',
+  noStripeData: 'customer_has_no_stripe_data',
+  invalidPaymentMethod: 'invalid_stripe_payment_method_id',
+} as const;

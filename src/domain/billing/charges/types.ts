@@ -1,0 +1,126 @@
+import type { Discounts, Price } from '../../catalog/types.ts';
+import type { SettlementMode } from '../credits/types.ts';
+import type { ChargeLine } from './deltaRating.ts';
+
+export const ChargeType = { flatFee: 'flat_fee', usageBased: 'usage_based' } as const;
+export type ChargeType = (typeof ChargeType)[keyof typeof ChargeType];
+
+/** The short (meta) status the API shows. */
+export const ChargeStatus = { created: 'created', active: 'active', final: 'final', deleted: 'deleted' } as const;
+export type ChargeStatus = (typeof ChargeStatus)[keyof typeof ChargeStatus];
+
+export const ProrationMode = { prorate: 'prorate_prices', none: 'no_proration' } as const;
+export type ProrationMode = (typeof ProrationMode)[keyof typeof ProrationMode];
+
+export interface Period {
+  from: string;
+  to: string;
+}
+
+/** A flat-fee or usage-based charge (stored in `charges`). Amounts are decimal strings. */
+export interface Charge {
+  id: string;
+  type: ChargeType;
+  customerId: string;
+  name: string;
+  description?: string;
+  labels?: Record<string, string>;
+  currency: string;
+  invoiceAt: string;
+  servicePeriod: Period;
+  fullServicePeriod: Period;
+  billingPeriod: Period;
+  settlementMode: SettlementMode;
+  uniqueReferenceId?: string;
+  taxConfig?: { behavior?: string; taxCodeId?: string };
+  featureId?: string;
+  featureKey?: string;
+  status: Exclude<ChargeStatus, 'deleted'>;
+  /** flat fee */
+  paymentTerm?: 'in_advance' | 'in_arrears';
+  prorationMode?: ProrationMode;
+  amountBeforeProration?: string;
+  amountAfterProration?: string;
+  /** flat fee: percentage only; usage based: percentage and usage */
+  discounts?: Discounts;
+  /** usage based */
+  price?: Price;
+  /** the final realization ran (flat: the fee was realized) */
+  realized?: boolean;
+  /** `credit_then_invoice`: what the credits did not cover and invoicing still has to bill */
+  invoiceableAmount?: string;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+}
+
+/** One realization run of a charge (stored in `chargeRuns`). */
+export interface ChargeRun {
+  id: string;
+  chargeId: string;
+  /** the run's period: lines are stamped to it */
+  period: Period;
+  final: boolean;
+  /** metered usage of [servicePeriod.from, period.to) (usage-based) */
+  cumulativeQuantity?: string;
+  lines: ChargeLine[];
+  /** credit this run consumed (negative: returned by a correction) */
+  creditsTotal: string;
+  /** Σ line totals − creditsTotal: what is left for an invoice (always 0 for credit_only) */
+  total: string;
+  createdAt: string;
+}
+
+export interface ChargeTotals {
+  amount: string;
+  chargesTotal: string;
+  discountsTotal: string;
+  creditsTotal: string;
+  taxesTotal: string;
+  taxesInclusiveTotal: string;
+  taxesExclusiveTotal: string;
+  total: string;
+}
+
+/** A charge with what reads compute: booked totals, the next advance, the optional real-time totals. */
+export interface ChargeView {
+  charge: Charge;
+  booked?: ChargeTotals;
+  realtime?: ChargeTotals;
+  advanceAfter?: string;
+}
+
+interface CreateChargeBase {
+  customerId: string;
+  name: string;
+  description?: string;
+  labels?: Record<string, string>;
+  currency: string;
+  invoiceAt: string;
+  servicePeriod: Period;
+  fullServicePeriod?: Period;
+  billingPeriod?: Period;
+  settlementMode: SettlementMode;
+  uniqueReferenceId?: string;
+  taxConfig?: { behavior?: string; taxCodeId?: string };
+}
+
+export interface CreateFlatFeeChargeInput extends CreateChargeBase {
+  type: 'flat_fee';
+  paymentTerm: 'in_advance' | 'in_arrears';
+  prorationMode: ProrationMode;
+  amountBeforeProration: { amount: string; currency: string };
+  percentageDiscount?: number;
+  featureId?: string;
+}
+
+export interface CreateUsageBasedChargeInput extends CreateChargeBase {
+  type: 'usage_based';
+  featureId: string;
+  price: Price;
+  discounts?: Discounts;
+}
+
+export type CreateChargeInput = CreateFlatFeeChargeInput | CreateUsageBasedChargeInput;
+
+export const ChargeCollections = { charges: 'charges', runs: 'chargeRuns' } as const;
