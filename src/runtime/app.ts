@@ -31,7 +31,15 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     const path = req.path;
     if (req.url.startsWith(V3_ALIAS)) req.url = req.url.slice(4);
     if (!path.startsWith('/_emulator')) {
+      // A listener that throws is an uncaught exception: the process would end. Never let it.
       res.on('finish', () => {
+        try {
+          recordRequest();
+        } catch (err) {
+          emulator.log.error('[localmeter] request journal:', err);
+        }
+      });
+      const recordRequest = () => {
         const bytes = Number(req.headers['content-length'] ?? 0);
         const body = (req as { body?: unknown }).body;
         emulator.journal.record({
@@ -46,7 +54,7 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
           // bodies are noted by size so the journal never holds an ingest load in memory.
           ...(body === undefined ? {} : bytes <= JOURNAL_BODY_LIMIT && !Buffer.isBuffer(body) ? { body } : { bodyBytes: bytes }),
         });
-      });
+      };
     }
     next();
   });

@@ -1,3 +1,4 @@
+import { dedupeKey } from './eventIndex.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -217,7 +218,7 @@ export class MeteringService {
     let duplicates = 0;
     for (const e of inputs) {
       const id = e.id as string, source = e.source as string;
-      const k = source + '\u0000' + id;
+      const k = dedupeKey(source, id);
       if (seen.has(k) || store.has(source, id)) {
         duplicates++;
         continue;
