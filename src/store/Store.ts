@@ -186,6 +186,10 @@ export class NamespaceState {
         this.journalBytes = text.length + queuedBytes;
         return text;
       });
+    } catch (err) {
+      // a half-written temp file would keep the disk full for the next attempt
+      for (const f of ['.db.json.tmp', 'db.json.tmp', 'journal.jsonl.tmp']) rmSync(join(this.dir, f), { force: true });
+      throw err;
     } finally {
       if (this.tail === tail) this.tail = null;
     }
@@ -211,7 +215,7 @@ export class NamespaceState {
   }
 }
 
-const OWNED_FILES = ['db.json', 'db.json.tmp', 'journal.jsonl', 'journal.jsonl.tmp', 'events.jsonl'];
+const OWNED_FILES = ['db.json', 'db.json.tmp', '.db.json.tmp', 'journal.jsonl', 'journal.jsonl.tmp', 'events.jsonl'];
 
 function parseEntry(line: string): JournalEntry | undefined {
   try {

@@ -22,7 +22,13 @@ export interface WriterOptions {
 export async function writeDurably(path: string, data: string, flags: 'a' | 'w', fsync: boolean): Promise<void> {
   const fh = await open(path, flags);
   try {
-    await fh.write(data);
+    // One write call may write less than asked (a disk filling up): only all of it counts.
+    const buf = Buffer.from(data, 'utf8');
+    for (let off = 0; off < buf.length; ) {
+      const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+      if (bytesWritten <= 0) throw Object.assign(new Error(`short write to ${path}`), { code: 'EIO', syscall: 'write' });
+      off += bytesWritten;
+    }
     if (fsync) await fh.datasync();
   } finally {
     await fh.close();
