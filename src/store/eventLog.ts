@@ -30,63 +30,65 @@ export class EventLog {
     return new EventLog(filePath, options.durability === 'fsync');
   }
 
-  /** replays the file; a torn (unterminated, unparsable) last line is ignored and trimmed */
+  /** replays the whole file at once; a torn (unterminated, unparsable) last line is trimmed */
   load(): StoredEvent[] {
-    if (!this.filePath || !fs.existsSync(this.filePath)) return [];
-    const buf = fs.readFileSync(this.filePath);
-    // Everything up to the last newline was written whole; what follows is a torn append, unless
-    // it is a complete event whose newline never made it.
-    let end = buf.lastIndexOf(0x0a) + 1;
+    const reader = this.reader();
+    if (!reader) return [];
     const out: StoredEvent[] = [];
-    if (end < buf.length) {
-      const rest = buf.subarray(end).toString('utf8');
-      let last: StoredEvent | undefined;
-      try {
-        last = JSON.parse(rest) as StoredEvent;
-      } catch {
-        last = undefined;
-      }
-      if (last) {
-        fs.appendFileSync(this.filePath, '\n');
-        end = buf.length + 1;
-      } else fs.truncateSync(this.filePath, end);
-      this.size = end;
-      this.parseLines(buf.subarray(0, Math.min(end, buf.length)), out);
-      if (last) out.push(last);
-      return out;
-    }
-    this.size = end;
-    this.parseLines(buf, out);
+    for (let chunk = reader.next(); chunk; chunk = reader.next()) for (const e of chunk) out.push(e);
     return out;
   }
 
-  private parseLines(buf: Buffer, out: StoredEvent[]): void {
-    // One JSON.parse per line costs most of a restart; lines are parsed in large slices as arrays.
-    const SLICE = 8 * 1024 * 1024;
-    let start = 0;
-    while (start < buf.length) {
-      let stop = Math.min(start + SLICE, buf.length);
-      if (stop < buf.length) stop = buf.lastIndexOf(0x0a, stop - 1) + 1 || buf.indexOf(0x0a, stop) + 1 || buf.length;
-      if (stop <= start) stop = buf.length;
-      const text = buf.toString('utf8', start, stop);
-      const body = text.replace(/\n(?=.)/g, ',').replace(/\n$/, '');
+  /**
+   * Opens the file for replay in bounded steps: each `next()` parses about 2 MB of lines (tens of
+   * milliseconds), so a million stored events can be replayed between requests instead of before
+   * the first one. A torn tail is cut right here, before anything can be appended after it.
+   */
+  reader(onCorrupt: (message: string) => void = (m) => console.error(m)): { next(): StoredEvent[] | null } | null {
+    if (!this.filePath || !fs.existsSync(this.filePath)) return null;
+    const file = this.filePath;
+    const buf = fs.readFileSync(file);
+    let end = buf.lastIndexOf(0x0a) + 1;
+    let last: StoredEvent | undefined;
+    if (end < buf.length) {
       try {
-        if (body.trim() !== '') for (const e of JSON.parse(`[${body}]`) as StoredEvent[]) out.push(e);
+        last = JSON.parse(buf.subarray(end).toString('utf8')) as StoredEvent;
       } catch {
-        // find the bad line, for an honest error
-        const lines = text.split('\n');
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i]!;
+        last = undefined;
+      }
+      // a complete event whose newline never made it is kept; anything else was never acknowledged
+      if (last) fs.appendFileSync(file, '\n');
+      else fs.truncateSync(file, end);
+    }
+    this.size = last ? buf.length + 1 : end;
+    const STEP = 2 * 1024 * 1024;
+    let pos = 0;
+    let lineNo = 0;
+    return {
+      next: () => {
+        if (pos >= end) {
+          if (!last) return null;
+          const tail = [last];
+          last = undefined;
+          return tail;
+        }
+        let stop = Math.min(pos + STEP, end);
+        if (stop < end) stop = buf.indexOf(0x0a, stop - 1) + 1 || end;
+        const lines = buf.toString('utf8', pos, stop).split('\n');
+        pos = stop;
+        const out: StoredEvent[] = [];
+        for (const line of lines) {
+          lineNo++;
           if (line.trim() === '') continue;
           try {
             out.push(JSON.parse(line) as StoredEvent);
           } catch (err) {
-            throw new Error(`event log ${this.filePath} is corrupt near byte ${start}: ${(err as Error).message}`);
+            onCorrupt(`[localmeter] event log ${file}: line ${lineNo} is not JSON and was skipped (${(err as Error).message})`);
           }
         }
-      }
-      start = stop;
-    }
+        return out;
+      },
+    };
   }
 
   append(events: readonly StoredEvent[]): void {
@@ -144,16 +146,44 @@ export interface DurableEventStore extends EventStore {
   readonly log: EventLog;
 }
 
-/** The metering EventStore of one namespace: an EventIndex for queries over an EventLog for durability. */
+/**
+ * The metering EventStore of one namespace: an EventIndex for queries over an EventLog for
+ * durability. A stored log is replayed in the background, a bounded step per event-loop turn, so
+ * a restart over a million events answers at once; the first use of the events (a query, an
+ * ingest, a dedupe check) finishes the replay on the spot if it is still running.
+ */
 export function createEventStore(filePath: string | null, options: { durability?: 'buffered' | 'fsync' } = {}): DurableEventStore {
   const log = EventLog.open(filePath, options);
   const index = new EventIndex();
-  index.append(log.load());
+  const reader = log.reader();
+  let loaded = reader === null;
+  const finish = () => {
+    if (loaded) return;
+    loaded = true;
+    for (let chunk = reader!.next(); chunk; chunk = reader!.next()) index.append(chunk);
+  };
+  const step = () => {
+    if (loaded) return;
+    const chunk = reader!.next();
+    if (chunk === null) loaded = true;
+    else {
+      index.append(chunk);
+      setImmediate(step);
+    }
+  };
+  if (!loaded) setImmediate(step);
   return {
-    index,
+    get index() {
+      finish();
+      return index;
+    },
     log,
-    has: (source, id) => index.has(source, id),
+    has: (source, id) => {
+      finish();
+      return index.has(source, id);
+    },
     append(events) {
+      finish();
       const added = index.append(events);
       log.append(added);
     },
