@@ -232,12 +232,54 @@ async function bystanderBench(): Promise<BenchResult> {
   }
 }
 
+// ------------------------------------------------------------------------------ fsync durability
+
+async function createCustomers(port: number, n: number, tag: string): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = await send(port, 'POST', '/api/v1/customers', JSON.stringify({ key: `${tag}-${i}`, name: `C ${i}` }));
+    if (r.status !== 201) throw new Error(`create answered ${r.status}: ${r.text}`);
+  }
+  return (performance.now() - t0) / n;
+}
+
+async function durabilityOnce(mode: 'buffered' | 'fsync', n: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), `lm-bench-${mode}-`));
+  const port = await freePort();
+  const child = start(port, ['--data-dir', dir, '--durability', mode]);
+  try {
+    await firstStatus(child, port, '/api/v1/meters', 200);
+    await createCustomers(port, 50, 'warm');
+    return await createCustomers(port, n, 'c');
+  } finally {
+    await child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function fsyncBench(): Promise<BenchResult> {
+  const N = 500;
+  const buffered = await durabilityOnce('buffered', N);
+  const fsync = await durabilityOnce('fsync', N);
+  return {
+    name: `--durability fsync: sequential POST /api/v1/customers (mean of ${N}, persisted)`,
+    figure: round(fsync, 2),
+    unit: 'ms/request',
+    target: 'measured, no target (the price of power-loss safety)',
+    baseline: { name: '--durability buffered (the default)', figure: round(buffered, 2), unit: 'ms/request' },
+    ratio: round(fsync / buffered),
+    pass: true,
+    notes: 'fsync: each acknowledged write waits for fdatasync of the journal; concurrent writes share one sync',
+  };
+}
+
 export async function run(): Promise<BenchResult[]> {
   const only = process.env.LM_HARDENING_ONLY;
   const out: BenchResult[] = [];
   if (!only || only === 'restart') out.push(await restartBench());
   if (!only || only === 'customers') out.push(await ingestVsCustomersBench());
   if (!only || only === 'bystander') out.push(await bystanderBench());
+  if (!only || only === 'fsync') out.push(await fsyncBench());
   return out;
 }
 
