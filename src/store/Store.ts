@@ -339,7 +339,6 @@ export function namespaceDirName(ns: string): string {
  */
 export function checkNamespaceName(ns: string): void {
   if (typeof ns !== 'string' || ns.length === 0) throw validationError('invalid_namespace', 'a namespace name must not be empty');
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(ns)) throw validationError('invalid_namespace', 'a namespace name must not contain control characters');
   if (namespaceDirName(ns).length > MAX_DIR_NAME) throw validationError('invalid_namespace', `namespace name too long (at most ${MAX_DIR_NAME} bytes once percent-encoded): ${ns.slice(0, 40)}…`);
 }
