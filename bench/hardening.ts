@@ -232,6 +232,41 @@ async function bystanderBench(): Promise<BenchResult> {
   }
 }
 
+/** One very large batch: the longest any bystander waits while it is ingested. */
+async function bigBatchBench(): Promise<BenchResult> {
+  const EVENTS = 200_000;
+  const port = await freePort();
+  const child = start(port, ['--memory']);
+  try {
+    await firstStatus(child, port, '/api/v1/meters', 200);
+    await send(port, 'POST', '/api/v1/meters', JSON.stringify({ slug: 'prompts', eventType: 'prompt', aggregation: 'SUM', valueProperty: '$.tokens' }));
+    const idleEnd = performance.now() + 2000;
+    const idle = await bystander(port, () => performance.now() > idleEnd);
+    const body = JSON.stringify(Array.from({ length: EVENTS }, (_, i) => ({ specversion: '1.0', id: `big-${i}`, source: 'bench', type: 'prompt', subject: `customer-${i % 100}`, time: new Date(Date.parse('2025-01-01T00:00:00Z') + i * 1000).toISOString(), data: { tokens: i % 1000, model: 'gpt-4o' } })));
+    let done = false;
+    const during = bystander(port, () => done);
+    const t0 = performance.now();
+    const r = await send(port, 'POST', '/api/v1/events', body, 'application/cloudevents-batch+json');
+    const took = performance.now() - t0;
+    done = true;
+    if (r.status !== 204) throw new Error(`batch answered ${r.status}: ${r.text.slice(0, 200)}`);
+    const lat = await during;
+    const worst = Math.max(...lat);
+    return {
+      name: `longest bystander wait during one ${EVENTS.toLocaleString('en')}-event batch (${Math.round(body.length / 2 ** 20)} MiB)`,
+      figure: round(worst, 0),
+      unit: 'ms',
+      target: 'measured (JSON parsing and request validation of the body are one synchronous step each)',
+      baseline: { name: 'the batch request itself, end to end', figure: round(took, 0), unit: 'ms' },
+      ratio: round(worst / took),
+      pass: true,
+      notes: `${lat.length} bystander requests, p99 ${round(percentile(lat, 99), 0)} ms; idle p99 ${round(percentile(idle, 99), 1)} ms`,
+    };
+  } finally {
+    await child.kill();
+  }
+}
+
 // ------------------------------------------------------------------------------ fsync durability
 
 async function createCustomers(port: number, n: number, tag: string): Promise<number> {
@@ -280,6 +315,7 @@ export async function run(): Promise<BenchResult[]> {
   if (!only || only === 'customers') out.push(await ingestVsCustomersBench());
   if (!only || only === 'bystander') out.push(await bystanderBench());
   if (!only || only === 'fsync') out.push(await fsyncBench());
+  if (!only || only === 'bigbatch') out.push(await bigBatchBench());
   return out;
 }
 

@@ -218,3 +218,19 @@ describe('D15/D16/D17/D18: problem shapes and odd input', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('D18: a large batch is ingested in steps, and still all or nothing', () => {
+  const batch = (n: number, bad?: number) =>
+    JSON.stringify(Array.from({ length: n }, (_, i) => ({ ...CE, id: `big-${i}`, ...(i === bad ? { specversion: undefined, type: '' } : {}) })));
+  it('5,000 events with one malformed near the end: 400, and none is stored (OpenMeter rejects the whole batch)', async () => {
+    const { app } = createTestEmulator();
+    const res = await request(app).post('/api/v1/events').set('content-type', 'application/cloudevents-batch+json').send(batch(5000, 4500));
+    expect(res.status).toBe(400);
+    expect((await request(app).get('/api/v1/events?limit=10')).body).toHaveLength(0);
+  });
+  it('5,000 valid events (three steps) are all stored, and a retry adds nothing', async () => {
+    const { app, emulator } = createTestEmulator();
+    for (let k = 0; k < 2; k++) expect((await request(app).post('/api/v1/events').set('content-type', 'application/cloudevents-batch+json').send(batch(5000))).status).toBe(204);
+    expect(emulator.events.exportAll().default).toHaveLength(5000);
+  });
+});

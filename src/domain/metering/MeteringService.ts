@@ -198,16 +198,24 @@ export class MeteringService {
   // ---------------------------------------------------------------- events
 
   /**
-   * Validates CloudEvents 1.0 envelopes, drops duplicates by (source, id) silently, stamps
-   * ingestion time and attributes the subject to a customer. All-or-nothing: one malformed
-   * event rejects the batch, as the real endpoint's decoder does.
+   * The envelope checks of `ingestEvents` alone, for the whole of a batch that is then ingested in
+   * several units of work (a large batch must not hold the process for seconds).
    */
-  ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
+  checkEvents(inputs: CloudEventInput[]): void {
     const issues = new IssueCollector();
     inputs.forEach((e, i) => validateCloudEvent(issues, e, inputs.length > 1 ? `[${i}].` : ''));
     if (!issues.empty) {
       throw validationError(C.eventInvalid, `invalid event: ${issues.issues.map((x) => x.message).join('; ')}`, issues.issues);
     }
+  }
+
+  /**
+   * Validates CloudEvents 1.0 envelopes, drops duplicates by (source, id) silently, stamps
+   * ingestion time and attributes the subject to a customer. All-or-nothing: one malformed
+   * event rejects the batch, as the real endpoint's decoder does.
+   */
+  ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
+    this.checkEvents(inputs);
     const store = this.deps.events(tx.namespace);
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
