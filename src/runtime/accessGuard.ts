@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { DomainError, ErrorKind } from '../domain/shared/errors.ts';
 
 /**
  * Who may talk to the emulator. By default it listens on loopback and trusts whoever reaches it,
@@ -79,7 +78,20 @@ export function keyAccepted(token: string | undefined, keys: readonly string[]):
   return ok;
 }
 
-export const unauthenticated = (message: string): DomainError => new DomainError(ErrorKind.unauthorized, 'unauthenticated', message);
+/**
+ * A refusal at the door, before any operation runs: a plain HTTP error (not a domain one), so each
+ * surface renders it in the shape its gateway uses for 401 and 403.
+ */
+export class AccessRefused extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const unauthenticated = (message: string): AccessRefused => new AccessRefused(401, message);
 
 /**
  * Keys from `--api-key` (repeatable) and `LOCALMETER_API_KEYS` (comma separated), blanks dropped.

@@ -1,8 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { DomainError, ErrorKind } from '../domain/shared/errors.ts';
 import { BadRequestError } from '../surfaces/http/classifyError.ts';
 import { sendProblem } from '../surfaces/http/problem.ts';
-import { crossSite, hostAllowed, keyAccepted, presentedToken, unauthenticated, type AccessOptions } from './accessGuard.ts';
+import { AccessRefused, crossSite, hostAllowed, keyAccepted, presentedToken, unauthenticated, type AccessOptions } from './accessGuard.ts';
 import { buildSurfaceRouter } from '../surfaces/http/surfaceRouter.ts';
 import type { SurfaceDefinition } from '../surfaces/http/types.ts';
 import { loadSurfaces } from '../surfaces/index.ts';
@@ -84,11 +83,11 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   };
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!hostAllowed(req, access)) {
-      return refuse(req, res, new DomainError(ErrorKind.forbidden, 'foreign_host', `requests for host ${String(req.headers.host).slice(0, 100)} are refused: localmeter answers only to loopback names (DNS rebinding protection); bind with --host to serve another name`));
+      return refuse(req, res, new AccessRefused(403, `requests for host ${String(req.headers.host).slice(0, 100)} are refused: localmeter answers only to loopback names (DNS rebinding protection); bind with --host to serve another name`));
     }
     const control = req.path.startsWith('/_emulator');
     if (control && crossSite(req)) {
-      return refuse(req, res, new DomainError(ErrorKind.forbidden, 'cross_site_request', 'cross-site requests to the control plane are refused'));
+      return refuse(req, res, new AccessRefused(403, 'cross-site requests to the control plane are refused'));
     }
     // In strict mode every request shows a key; the portal query is checked by its portal token
     // in the handler, as the real service does, and the health probe stays open.
