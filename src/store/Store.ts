@@ -432,7 +432,9 @@ export class Store {
 
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([...this.namespaces.values()].map((s) => s.compact()));
+    // a compaction that fails at shutdown (a full disk) leaves the journal, which loads just as well
+    const report = this.options.onError ?? ((m, e) => console.error(m, e));
+    await Promise.all([...this.namespaces.values()].map((s) => s.compact().catch((err: unknown) => report(`[localmeter] namespace ${s.name}: compaction at shutdown failed:`, err))));
   }
 }
 

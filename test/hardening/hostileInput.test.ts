@@ -188,17 +188,15 @@ describe('D14: numbers past the float range', () => {
 });
 
 describe('D15/D16/D17/D18: problem shapes and odd input', () => {
-  it('D15: an undecodable Konnect path segment is a 4xx with invalid_parameters when it is a 400', async () => {
+  it('D15: an undecodable Konnect path segment or a corrupt gzip body is a 4xx in the Konnect shape', async () => {
     const { app } = createTestEmulator();
-    const res = await request(app).get('/v3/openmeter/customers/%ff%fe');
-    expect(res.status).toBeLessThan(500);
-    if (res.status === 400) expect(res.body.invalid_parameters).toBeDefined();
-  });
-  it('D15: a corrupt gzip body on Konnect carries invalid_parameters', async () => {
-    const { app } = createTestEmulator();
-    const res = await request(app).post('/v3/openmeter/customers').set('content-type', json).set('content-encoding', 'gzip').send(Buffer.from('not gzip at all'));
-    expect(res.status).toBe(400);
-    expect(res.body.invalid_parameters).toBeDefined();
+    const path = await request(app).get('/v3/openmeter/customers/%ff%fe');
+    expect(path.status).toBeGreaterThanOrEqual(400);
+    expect(path.status).toBeLessThan(500);
+    const gz = await request(app).post('/v3/openmeter/customers').set('content-type', json).set('content-encoding', 'gzip').send(Buffer.from('not gzip at all'));
+    expect(gz.status).toBe(400);
+    // a 400 without parameter issues omits invalid_parameters, as NewBadRequestError does (see test/konnect-v3/metering.test.ts)
+    expect(gz.body).toMatchObject({ type: 'https://kongapi.info/konnect/bad-request', status: 400 });
   });
   it('D16: Zuplo does not echo a megabyte-long name back', async () => {
     const { app } = createTestEmulator();

@@ -89,12 +89,6 @@ export const renderV3Problem: ProblemRenderer = (err: unknown, req: Request) => 
       body.invalid_parameters = params;
       body.detail = `Bad Request: ${params.map((p) => `${p.field}${p.rule ? ` [${p.rule}]` : ''}: ${p.reason}`).join(', ')}`;
     }
-    // Whatever else a 400 came from (an undecodable path segment, a corrupt gzip body) it still
-    // carries the `invalid_parameters` the BadRequestError schema requires.
-    if (params.length === 0) {
-      const inPath = /decode param/i.test(String((err as { message?: unknown })?.message ?? ''));
-      body.invalid_parameters = [{ field: inPath ? 'path' : 'body', rule: 'invalid', reason: c.detail || 'bad request', source: inPath ? 'path' : 'body' }];
-    }
   }
   return { status, body };
 };
