@@ -47,12 +47,21 @@ export class EventLog {
   reader(onCorrupt: (message: string) => void = (m) => console.error(m)): { next(): StoredEvent[] | null } | null {
     if (!this.filePath || !fs.existsSync(this.filePath)) return null;
     const file = this.filePath;
-    const buf = fs.readFileSync(file);
-    let end = buf.lastIndexOf(0x0a) + 1;
+    const length = fs.statSync(file).size;
+    // Only the end of the file is read now (to find its last newline); the rest is read step by
+    // step, so opening a 250 MB log costs neither the time nor the memory of reading it whole.
+    let end = lastNewlineEnd(file, length);
     let last: StoredEvent | undefined;
-    if (end < buf.length) {
+    if (end < length) {
+      const fd = fs.openSync(file, 'r');
+      const rest = Buffer.alloc(length - end);
       try {
-        last = JSON.parse(buf.subarray(end).toString('utf8')) as StoredEvent;
+        fs.readSync(fd, rest, 0, rest.length, end);
+      } finally {
+        fs.closeSync(fd);
+      }
+      try {
+        last = JSON.parse(rest.toString('utf8')) as StoredEvent;
       } catch {
         last = undefined;
       }
@@ -60,31 +69,52 @@ export class EventLog {
       if (last) fs.appendFileSync(file, '\n');
       else fs.truncateSync(file, end);
     }
-    this.size = last ? buf.length + 1 : end;
+    this.size = last ? length + 1 : end;
     const STEP = 2 * 1024 * 1024;
+    let fd: number | null = end > 0 ? fs.openSync(file, 'r') : null;
     let pos = 0;
+    let carry: Buffer = Buffer.alloc(0);
     let lineNo = 0;
+    const parse = (text: string, out: StoredEvent[]) => {
+      for (const line of text.split('\n')) {
+        lineNo++;
+        if (line.trim() === '') continue;
+        try {
+          out.push(JSON.parse(line) as StoredEvent);
+        } catch (err) {
+          onCorrupt(`[localmeter] event log ${file}: line ${lineNo} is not JSON and was skipped (${(err as Error).message})`);
+        }
+      }
+    };
     return {
       next: () => {
         if (pos >= end) {
+          if (fd !== null) fs.closeSync(fd);
+          fd = null;
           if (!last) return null;
           const tail = [last];
           last = undefined;
           return tail;
         }
-        let stop = Math.min(pos + STEP, end);
-        if (stop < end) stop = buf.indexOf(0x0a, stop - 1) + 1 || end;
-        const lines = buf.toString('utf8', pos, stop).split('\n');
-        pos = stop;
         const out: StoredEvent[] = [];
-        for (const line of lines) {
-          lineNo++;
-          if (line.trim() === '') continue;
-          try {
-            out.push(JSON.parse(line) as StoredEvent);
-          } catch (err) {
-            onCorrupt(`[localmeter] event log ${file}: line ${lineNo} is not JSON and was skipped (${(err as Error).message})`);
+        // read at least one whole line: a line longer than a step takes several reads
+        for (;;) {
+          const chunk = Buffer.alloc(Math.min(STEP, end - pos));
+          const n = fs.readSync(fd!, chunk, 0, chunk.length, pos);
+          if (n <= 0) {
+            end = pos; // the file shrank under us: stop at what was read
+            break;
           }
+          pos += n;
+          const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+          const cut = pos >= end ? data.length : data.lastIndexOf(0x0a) + 1;
+          if (cut === 0) {
+            carry = data;
+            continue;
+          }
+          carry = Buffer.from(data.subarray(cut));
+          parse(data.toString('utf8', 0, cut), out);
+          break;
         }
         return out;
       },
@@ -138,6 +168,24 @@ export class EventLog {
 
   get pending(): number {
     return this.queue.length;
+  }
+}
+
+/** the offset just past the last newline of the file (0 if it has none) */
+function lastNewlineEnd(file: string, length: number): number {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    for (let stop = length; stop > 0; ) {
+      const start = Math.max(0, stop - block.length);
+      const n = fs.readSync(fd, block, 0, stop - start, start);
+      const i = block.subarray(0, n).lastIndexOf(0x0a);
+      if (i >= 0) return start + i + 1;
+      stop = start;
+    }
+    return 0;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -34,9 +34,9 @@ describe('usage-key index', () => {
     const { services } = createServiceWorld();
     const tx = createMemoryUnitOfWork();
     const now = '2026-01-01T00:00:00.000Z';
-    const customers = tx.collection('customers');
+    const customers = tx.collection<{ id: string; [k: string]: unknown }>('customers');
     customers.put({ id: '01JAAAAAAAAAAAAAAAAAAAAAA1', key: 'k1', name: 'K1', usageAttribution: { subjectKeys: ['x'] }, createdAt: now, updatedAt: now });
-    tx.collection('customer_usage_keys').put({ id: 'subject:ghost', customerId: 'gone' });
+    tx.collection<{ id: string; customerId: string }>('customer_usage_keys').put({ id: 'subject:ghost', customerId: 'gone' });
     // no index marker: the fallback scan answers
     expect(services.customers.usageAttribution(tx)('x')?.id).toBe('01JAAAAAAAAAAAAAAAAAAAAAA1');
     services.customers.namespaceHook.onNamespaceCreated(tx);
