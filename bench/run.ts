@@ -19,6 +19,7 @@ const BENCHES: Record<string, string> = {
   startup: 'startup.ts',
   storeWrite: 'storeWrite.ts',
   subscriptions: 'subscriptions.ts',
+  hardening: 'hardening.ts',
 };
 
 /**

@@ -9,7 +9,7 @@ import { VERSION } from './version.ts';
  * The command line. Each command declares its options in one table: the parser, the help text
  * and the error messages all come from it, so they cannot disagree.
  */
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; arg?: string; help: string };
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; arg?: string; multiple?: boolean; help: string };
 
 export interface CommandSpec {
   name: string;
@@ -39,6 +39,9 @@ const COMMANDS: CommandSpec[] = [
       start: { type: 'string', arg: 'INSTANT', help: 'set the clock to this ISO 8601 instant (default: the instant kept in the data dir, else now)' },
       'validate-responses': { type: 'boolean', help: 'answer 500 when a response breaks the spec (also $LOCALMETER_VALIDATE_RESPONSES=1)' },
       quiet: { type: 'boolean', help: 'no request or error logging' },
+      durability: { type: 'string', arg: 'MODE', help: 'buffered (default) or fsync: acknowledge a write only once the disk has it (survives power loss; slower)' },
+      auth: { type: 'string', arg: 'MODE', help: 'open (default: any token or none) or strict: every request needs one of the API keys' },
+      'api-key': { type: 'string', arg: 'KEY', multiple: true, help: 'a key strict auth accepts as a bearer token (repeatable; also $LOCALMETER_API_KEYS, comma separated)' },
     },
     examples: ['localmeter start', 'localmeter start --port 9000 --data-dir ./state', 'localmeter start --memory --frozen --start 2026-01-01T00:00:00Z --seed 1'],
     notes: ['The clock (its instant, and whether it is frozen) is kept in the data dir across restarts.'],
@@ -191,6 +194,10 @@ const controlUrl = (v: Record<string, unknown>): string => {
 const snapshotDir = (v: Record<string, unknown>): string =>
   resolve(typeof v.dir === 'string' ? v.dir : `${process.env.LOCALMETER_DATA_DIR ?? './.localmeter'}/snapshots`);
 
+const usage = (message: string): never => {
+  throw new UsageError(message, 'start');
+};
+
 async function runStart(values: Record<string, string | boolean | undefined>): Promise<void> {
   const portText = typeof values.port === 'string' ? values.port : process.env.PORT;
   const port = portText === undefined || portText === '' ? 8787 : parsePort(portText, typeof values.port === 'string' ? '--port' : '$PORT');
@@ -212,6 +219,9 @@ async function runStart(values: Record<string, string | boolean | undefined>): P
     // breaks the spec then fails loudly. A user's `npm start` should not turn it into a 500.
     validateResponses: values['validate-responses'] === true || process.env.LOCALMETER_VALIDATE_RESPONSES === '1',
     quiet: values.quiet === true,
+    durability: values.durability === undefined || values.durability === 'buffered' ? 'buffered' : values.durability === 'fsync' ? 'fsync' : usage(`--durability expects buffered or fsync (got ${JSON.stringify(values.durability)})`),
+    auth: values.auth === undefined || values.auth === 'open' ? 'open' : values.auth === 'strict' ? 'strict' : usage(`--auth expects open or strict (got ${JSON.stringify(values.auth)})`),
+    apiKeys: (values as { 'api-key'?: string[] })['api-key'],
   });
   const { url } = running;
   const clock = running.emulator.clock;

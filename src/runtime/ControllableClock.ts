@@ -1,4 +1,26 @@
 import type { Clock } from '../domain/shared/clock.ts';
+import { validationError } from '../domain/shared/errors.ts';
+
+/** The instants the clock may hold: four-digit years, so every instant has a plain RFC 3339 form. */
+const MIN_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
+const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+/**
+ * Throws a 400 for an instant the clock cannot hold (Invalid Date, or outside years 1–9999):
+ * once stored, every `now().toISOString()` would throw, in handlers and in listeners alike.
+ */
+export const isClockInstant = (instant: Date): boolean => {
+  const ms = instant instanceof Date ? instant.getTime() : NaN;
+  return Number.isFinite(ms) && ms >= MIN_MS && ms <= MAX_MS;
+};
+
+export function assertClockInstant(instant: Date, what = 'instant'): Date {
+  const ms = instant instanceof Date ? instant.getTime() : NaN;
+  if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
+    throw validationError('invalid_instant', `${what} is not an instant between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z`);
+  }
+  return instant;
+}
 
 /**
  * The emulator's clock. Running: wall time shifted by an offset, so `set` moves "now" without
@@ -22,7 +44,9 @@ export class ControllableClock implements Clock {
   onChange: (() => void) | null = null;
 
   constructor(opts: { start?: Date; frozen?: boolean; restore?: ClockState } = {}) {
-    if (opts.restore && !opts.start) {
+    if (opts.start) assertClockInstant(opts.start, 'the start instant');
+    // a kept clock that no longer holds a usable instant (an edited file) is not restored
+    if (opts.restore && !opts.start && isClockInstant(new Date(opts.restore.now)) && isClockInstant(new Date(Date.now() + opts.restore.offsetMs))) {
       if (opts.restore.frozen) this.frozenAt = new Date(opts.restore.now).getTime();
       else this.offsetMs = opts.restore.offsetMs;
     }
@@ -43,6 +67,7 @@ export class ControllableClock implements Clock {
   }
 
   set(instant: Date): void {
+    assertClockInstant(instant);
     if (this.frozenAt !== null) this.frozenAt = instant.getTime();
     else this.offsetMs = instant.getTime() - Date.now();
     this.onChange?.();

@@ -1,4 +1,3 @@
-import { validationError } from '../domain/shared/errors.ts';
 import type { IdGenerator } from '../domain/shared/ids.ts';
 import type { DueJob, JobRecord } from '../domain/shared/jobs.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
@@ -7,11 +6,12 @@ import { Store, type Work } from '../store/Store.ts';
 import type { Command, ControlPort, EmulatorPort } from '../surfaces/http/emulatorPort.ts';
 import { DEFAULT_NAMESPACE } from '../surfaces/http/namespaces.ts';
 import { persistClock, readClockState } from './clockFile.ts';
-import { ControllableClock } from './ControllableClock.ts';
+import { assertClockInstant, ControllableClock } from './ControllableClock.ts';
 import { EffectDispatcher } from './effects.ts';
 import { RequestJournal } from './RequestJournal.ts';
 import { createIdGenerator } from './seededIds.ts';
 import { createServices, type Services } from './services.ts';
+import { parseSnapshotDocument } from './snapshotDocument.ts';
 
 export interface EmulatorOptions {
   /** directory for the JSON files; null = memory only (tests) */
@@ -26,6 +26,15 @@ export interface EmulatorOptions {
   validateResponses?: boolean;
   /** quiet = no request/500 logging to stderr */
   quiet?: boolean;
+  /**
+   * `buffered` (default): a write is acknowledged once the OS has it (survives a crash of the
+   * process, not of the machine). `fsync`: once the disk has it (survives power loss; slower).
+   */
+  durability?: 'buffered' | 'fsync';
+  /** `open` (default): any token or none is accepted. `strict`: every vendor request needs one of `apiKeys`. */
+  auth?: 'open' | 'strict';
+  /** the keys accepted in strict mode (bearer tokens, Zuplo API keys) */
+  apiKeys?: readonly string[];
 }
 
 export interface Logger {
@@ -60,14 +69,14 @@ export class Emulator implements EmulatorPort {
     const restore = options.dataDir ? readClockState(options.dataDir) : undefined;
     this.clock = new ControllableClock({ start: options.start, frozen: options.frozen, restore });
     this.ids = createIdGenerator(this.clock, options.seed);
-    this.store = new Store({ dataDir: options.dataDir });
-    this.clockFile = options.dataDir ? persistClock(this.clock, options.dataDir) : undefined;
-    this.events = new EventStores(this.store);
     const quiet = options.quiet ?? false;
     this.log = {
       info: (...a) => (quiet ? undefined : console.log(...a)),
       error: (...a) => (quiet ? undefined : console.error(...a)),
     };
+    this.store = new Store({ dataDir: options.dataDir, durability: options.durability, onError: (m, e) => this.log.error(m, e) });
+    this.clockFile = options.dataDir ? persistClock(this.clock, options.dataDir) : undefined;
+    this.events = new EventStores(this.store, { durability: options.durability });
     this.services = createServices({
       clock: this.clock,
       ids: this.ids,
@@ -118,15 +127,20 @@ export class Emulator implements EmulatorPort {
    */
   private provision(ns: string): void {
     if (this.provisioned.has(ns)) return;
-    this.provisioned.add(ns);
     const work = this.store.begin(ns);
+    this.provisioned.add(ns);
     for (const hook of this.services.namespaceHooks) hook.onNamespaceCreated(work);
     // in memory at once; durable with the next flush, like any commit
-    void work.commit().catch((err: unknown) => this.log.error(`[localmeter] provisioning ${ns} was not written:`, err));
+    void work.commit().catch((err: unknown) => {
+      // rolled back with the failed write: the hooks run again on the next use
+      this.provisioned.delete(ns);
+      this.log.error(`[localmeter] provisioning ${ns} was not written:`, err);
+    });
   }
 
   /** Moves the clock to `target`, running every job that falls due on the way, in time order. */
   async advanceTo(target: Date): Promise<JobRecord[]> {
+    assertClockInstant(target, 'the target instant');
     const ran: JobRecord[] = [];
     if (target.getTime() < this.clock.now().getTime()) {
       this.clock.set(target);
@@ -177,21 +191,22 @@ export class Emulator implements EmulatorPort {
     };
   }
 
+  /**
+   * Replaces everything with a snapshot. The whole document is checked first: a bad one answers
+   * 400 and leaves the current state as it was.
+   */
   async importSnapshot(snap: Record<string, unknown>): Promise<void> {
-    if (snap.format !== 'localmeter-snapshot@1') {
-      throw validationError('invalid_snapshot', 'not a localmeter snapshot (expected format "localmeter-snapshot@1")');
-    }
+    const doc = parseSnapshotDocument(snap);
     await this.flush();
     this.events.reset();
     this.provisioned.clear();
     for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.();
-    await this.store.importAll((snap.namespaces ?? {}) as Parameters<Store['importAll']>[0]);
-    await this.events.importAll((snap.events ?? {}) as Record<string, unknown[]>);
+    await this.store.importAll(doc.namespaces);
+    await this.events.importAll(doc.events);
     this.provision(DEFAULT_NAMESPACE);
-    const clock = snap.clock as { now?: string; frozen?: boolean } | undefined;
-    if (clock?.now) this.clock.set(new Date(clock.now));
-    if (clock?.frozen === true) this.clock.freeze();
-    if (clock?.frozen === false) this.clock.unfreeze();
+    if (doc.clock?.now) this.clock.set(doc.clock.now);
+    if (doc.clock?.frozen === true) this.clock.freeze();
+    if (doc.clock?.frozen === false) this.clock.unfreeze();
   }
 
   async reset(ns?: string): Promise<void> {

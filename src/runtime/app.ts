@@ -1,5 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { BadRequestError } from '../surfaces/http/classifyError.ts';
 import { sendProblem } from '../surfaces/http/problem.ts';
+import { AccessRefused, crossSite, hostAllowed, keyAccepted, presentedToken, unauthenticated, type AccessOptions } from './accessGuard.ts';
 import { buildSurfaceRouter } from '../surfaces/http/surfaceRouter.ts';
 import type { SurfaceDefinition } from '../surfaces/http/types.ts';
 import { loadSurfaces } from '../surfaces/index.ts';
@@ -8,10 +10,18 @@ import type { Emulator } from './Emulator.ts';
 
 export interface AppOptions {
   validateResponses?: boolean;
+  /** the address the server listens on (the Host check allows it besides loopback names) */
+  host?: string;
+  /** default: the emulator's options (`open` unless configured) */
+  auth?: 'open' | 'strict';
+  apiKeys?: readonly string[];
 }
 
 /** request bodies up to this size are kept in the request journal */
 const JOURNAL_BODY_LIMIT = 64 * 1024;
+
+/** Nesting deeper than this is refused with a 400: recursive code (JSON.stringify) would overflow the stack. */
+export const MAX_JSON_DEPTH = 100;
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
@@ -31,7 +41,15 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     const path = req.path;
     if (req.url.startsWith(V3_ALIAS)) req.url = req.url.slice(4);
     if (!path.startsWith('/_emulator')) {
+      // A listener that throws is an uncaught exception: the process would end. Never let it.
       res.on('finish', () => {
+        try {
+          recordRequest();
+        } catch (err) {
+          emulator.log.error('[localmeter] request journal:', err);
+        }
+      });
+      const recordRequest = () => {
         const bytes = Number(req.headers['content-length'] ?? 0);
         const body = (req as { body?: unknown }).body;
         emulator.journal.record({
@@ -46,7 +64,35 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
           // bodies are noted by size so the journal never holds an ingest load in memory.
           ...(body === undefined ? {} : bytes <= JOURNAL_BODY_LIMIT && !Buffer.isBuffer(body) ? { body } : { bodyBytes: bytes }),
         });
-      });
+      };
+    }
+    next();
+  });
+
+  const access: AccessOptions = {
+    auth: options.auth ?? emulator.options.auth ?? 'open',
+    apiKeys: options.apiKeys ?? emulator.options.apiKeys ?? [],
+    host: options.host,
+  };
+  if (access.auth === 'strict' && access.apiKeys.length === 0) throw new Error('strict auth needs at least one API key (--api-key KEY or LOCALMETER_API_KEYS)');
+  const surfaceOf = (url: string) => surfaces.find((x) => x.prefixes.some((p) => url.startsWith(p)));
+  const refuse = (req: Request, res: Response, err: unknown, headers: Record<string, string> = {}) => {
+    const s = surfaceOf(req.url) ?? surfaces.find((x) => x.name === 'control')!;
+    const { status, body } = s.renderProblem(err, req);
+    sendProblem(res, status, body, headers);
+  };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!hostAllowed(req, access)) {
+      return refuse(req, res, new AccessRefused(403, `requests for host ${String(req.headers.host).slice(0, 100)} are refused: localmeter answers only to loopback names (DNS rebinding protection); bind with --host to serve another name`));
+    }
+    const control = req.path.startsWith('/_emulator');
+    if (control && crossSite(req)) {
+      return refuse(req, res, new AccessRefused(403, 'cross-site requests to the control plane are refused'));
+    }
+    // In strict mode every request shows a key; the portal query is checked by its portal token
+    // in the handler, as the real service does, and the health probe stays open.
+    if (access.auth === 'strict' && req.path !== '/_emulator/health' && !req.path.startsWith('/api/v1/portal/meters/') && !keyAccepted(presentedToken(req), access.apiKeys)) {
+      return refuse(req, res, unauthenticated('missing or invalid API key (Authorization: Bearer <key>)'), { 'WWW-Authenticate': 'Bearer' });
     }
     next();
   });
@@ -57,13 +103,15 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }),
   ];
   // Most requests (every GET) carry no body; running three parsers on them cost ~15% of a read.
+  // A GET or HEAD body means nothing to any operation: it is not parsed (a 45 MB one cost 1.5 s).
   app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD') return next();
     if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0')) return next();
     let i = 0;
     const step = (err?: unknown): void => {
       if (err) return next(err);
       const parse = parsers[i++];
-      if (!parse) return next();
+      if (!parse) return next(jsonShapeError(req.body));
       parse(req, res, step);
     };
     step();
@@ -97,6 +145,36 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   });
   return { app, surfaces };
 }
+
+/**
+ * Deeply nested JSON breaks recursive code further on (a 5,000-level event broke event listing
+ * and snapshots), and a literal like `1e309` parses to Infinity, which JSON cannot give back.
+ * Both are refused as the 400 of a body that cannot be decoded. Iterative, so any depth is safe.
+ */
+function jsonShapeError(body: unknown): BadRequestError | undefined {
+  if (Buffer.isBuffer(body)) return undefined;
+  if (typeof body !== 'object' || body === null) return typeof body === 'number' && !Number.isFinite(body) ? outOfRange() : undefined;
+  const stack: object[] = [body];
+  const depths: number[] = [1];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const d = depths.pop()!;
+    if (d > MAX_JSON_DEPTH) {
+      return new BadRequestError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: '.body', message: `nesting deeper than ${MAX_JSON_DEPTH} levels`, errorCode: 'maxDepth.openapi.validation', location: 'body' }]);
+    }
+    for (const k in v) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'object' && x !== null) {
+        stack.push(x);
+        depths.push(d + 1);
+      } else if (typeof x === 'number' && !Number.isFinite(x)) return outOfRange();
+    }
+  }
+  return undefined;
+}
+
+const outOfRange = () =>
+  new BadRequestError('request body holds a number out of the 64-bit float range', [{ path: '.body', message: 'number out of range', errorCode: 'format.openapi.validation', location: 'body' }]);
 
 function surfaceNameOf(surfaces: SurfaceDefinition[], url: string): string {
   let best = '';

@@ -27,9 +27,15 @@ export function persistClock(clock: ControllableClock, dataDir: string): { flush
   let pending = false;
   const write = () => {
     pending = false;
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(clock.state(), null, 2) + '\n');
-    renameSync(`${file}.tmp`, file);
+    // called from an immediate: a throw (a full disk) would end the process. The clock lives on in
+    // memory and the next change tries again.
+    try {
+      mkdirSync(dataDir, { recursive: true });
+      writeFileSync(`${file}.tmp`, JSON.stringify(clock.state(), null, 2) + '\n');
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      console.error('[localmeter] could not keep the clock in clock.json:', err);
+    }
   };
   clock.onChange = () => {
     if (pending) return;

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { createApp } from './app.ts';
+import { apiKeysFrom } from './accessGuard.ts';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.ts';
 import { Emulator, type EmulatorOptions } from './Emulator.ts';
 
@@ -40,8 +41,14 @@ export async function startEmulator(opts: StartOptions): Promise<RunningEmulator
   const lock: DataDirLock | undefined = opts.dataDir ? acquireDataDirLock(opts.dataDir) : undefined;
   let emulator: Emulator | undefined;
   try {
-    emulator = new Emulator(opts);
-    const { app } = createApp(emulator, { validateResponses: opts.validateResponses });
+    const apiKeys = apiKeysFrom(opts.apiKeys, process.env.LOCALMETER_API_KEYS);
+    emulator = new Emulator({ ...opts, apiKeys });
+    const { app } = createApp(emulator, { validateResponses: opts.validateResponses, host: opts.host, auth: opts.auth ?? 'open', apiKeys });
+    emulator.log.info(
+      opts.auth === 'strict'
+        ? `localmeter auth: strict — every request needs one of ${apiKeys.length} API key(s) as a bearer token`
+        : 'localmeter auth: open — any token, or none, is accepted (use --auth strict --api-key KEY to check keys)',
+    );
     // Not `app.listen`: Express 5 hands a listen error to the callback, which reads as success.
     const server = createServer(app);
     await new Promise<void>((resolve, reject) => {

@@ -89,6 +89,6 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     notifications: new NotificationService({ ...deps, features }),
     subscriptions,
     jobSources: [subscriptions.jobSource(), charges.jobSource],
-    namespaceHooks: [billingProfiles.namespaceHook],
+    namespaceHooks: [customers.namespaceHook, billingProfiles.namespaceHook],
   };
 }

@@ -1,11 +1,13 @@
-import { mkdirSync, readFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync, existsSync, readdirSync, rmSync, rmdirSync, statSync, truncateSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { validationError } from '../domain/shared/errors.ts';
 import { DataFile } from 'lowdb/node';
 import { Low } from 'lowdb';
 import type { Effect } from '../domain/shared/effects.ts';
 import type { Collection, Entity, UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { mapCollection } from './memoryUnitOfWork.ts';
-import { JournalWriter } from './journalWriter.ts';
+import { JournalWriter, syncDir, writeDurably } from './journalWriter.ts';
 
 type Records = Map<string, Entity>;
 interface SnapshotFile {
@@ -14,6 +16,12 @@ interface SnapshotFile {
 /** one journal line: the records a committed command wrote (`v: null` = deleted) */
 interface JournalEntry {
   c: Array<{ n: string; k: string; v: Entity | null }>;
+}
+
+export interface NamespaceOptions {
+  durability?: 'buffered' | 'fsync';
+  /** where failures that no caller waits for (compaction, rollback) are reported */
+  onError?: (message: string, err: unknown) => void;
 }
 
 /** When the journal grows past this many bytes beyond the snapshot, fold it into a new snapshot. */
@@ -38,12 +46,26 @@ export class NamespaceState {
   constructor(
     readonly name: string,
     readonly dir: string | null,
+    private readonly options: NamespaceOptions = {},
   ) {}
 
   load(): void {
     if (!this.dir) return;
     mkdirSync(this.dir, { recursive: true });
-    const dbPath = join(this.dir, 'db.json');
+    this.readDisk();
+    this.journal = new JournalWriter(join(this.dir, 'journal.jsonl'), {
+      durability: this.options.durability,
+      onFailure: (err) => this.restoreFromDisk(err),
+    });
+  }
+
+  /** memory := what the snapshot and the journal on disk hold */
+  private readDisk(): void {
+    const dir = this.dir!;
+    this.collections.clear();
+    this.journalBytes = 0;
+    this.snapshotBytes = 0;
+    const dbPath = join(dir, 'db.json');
     if (existsSync(dbPath)) {
       const text = readFileSync(dbPath, 'utf8');
       this.snapshotBytes = text.length;
@@ -52,23 +74,42 @@ export class NamespaceState {
         this.collections.set(name, new Map(Object.entries(recs)));
       }
     }
-    const jPath = join(this.dir, 'journal.jsonl');
-    if (existsSync(jPath)) {
-      const text = readFileSync(jPath, 'utf8');
-      this.journalBytes = text.length;
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        let entry: JournalEntry;
-        try {
-          entry = JSON.parse(line) as JournalEntry;
-        } catch {
-          // A torn last line is a command that never got acknowledged: dropping it is correct.
-          continue;
-        }
-        this.apply(entry);
-      }
+    const jPath = join(dir, 'journal.jsonl');
+    if (!existsSync(jPath)) return;
+    const buf = readFileSync(jPath);
+    // Everything up to the last newline was written whole. What follows it is a torn append (a
+    // crash or a full disk mid-write): never acknowledged, and cut off here so that the next append
+    // starts on a clean line instead of being glued to the fragment and lost at the next load.
+    const end = buf.lastIndexOf(0x0a) + 1;
+    let text: string;
+    if (end < buf.length && !parseEntry(buf.subarray(end).toString('utf8'))) {
+      truncateSync(jPath, end);
+      text = buf.subarray(0, end).toString('utf8');
+    } else {
+      // a complete entry whose newline never made it: keep it, and end its line
+      if (end < buf.length) appendFileSync(jPath, '\n');
+      text = buf.toString('utf8');
     }
-    this.journal = new JournalWriter(jPath);
+    this.journalBytes = text.length;
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const entry = parseEntry(line) ?? salvageGluedEntry(line);
+      if (entry) this.apply(entry);
+    }
+  }
+
+  /**
+   * A journal append failed (every line not on disk has been rejected to its caller): drop from
+   * memory whatever those commits had applied, so nothing unacknowledged is ever visible.
+   */
+  private restoreFromDisk(err: unknown): void {
+    this.tail = null;
+    try {
+      this.readDisk();
+    } catch (e) {
+      this.options.onError?.(`[localmeter] namespace ${this.name}: could not reload after a failed write`, e);
+    }
+    this.options.onError?.(`[localmeter] namespace ${this.name}: a journal write failed, its commits were rolled back:`, err);
   }
 
   records(name: string): Records {
@@ -93,7 +134,11 @@ export class NamespaceState {
     this.tail?.push(line);
     const written = this.journal.append(line);
     if (!this.compacting && this.journalBytes > Math.max(COMPACT_MIN_BYTES, this.snapshotBytes)) {
-      this.compacting = written.then(() => this.compact()).finally(() => (this.compacting = null));
+      // A compaction that fails (a full disk) leaves the journal as it was: logged, tried again later.
+      this.compacting = written
+        .then(() => this.compact())
+        .catch((err: unknown) => this.options.onError?.(`[localmeter] namespace ${this.name}: compaction failed, will retry:`, err))
+        .finally(() => (this.compacting = null));
     }
     return written;
   }
@@ -120,10 +165,18 @@ export class NamespaceState {
     try {
       const data = this.toJSON();
       const dbPath = join(this.dir, 'db.json');
-      const db = new Low<SnapshotFile>(new DataFile(dbPath, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), data);
-      await db.write();
+      if (this.options.durability === 'fsync') {
+        await writeDurably(`${dbPath}.tmp`, JSON.stringify(data), 'w', true);
+        await rename(`${dbPath}.tmp`, dbPath);
+        await syncDir(dbPath);
+      } else {
+        const db = new Low<SnapshotFile>(new DataFile(dbPath, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), data);
+        await db.write();
+      }
       this.snapshotBytes = statSync(dbPath).size;
       await this.journal.rewrite((queued) => {
+        // a failed append since the snapshot rolled memory back: those tail lines must not be kept
+        if (this.tail !== tail) throw new Error('a journal write failed during compaction; compaction abandoned');
         this.tail = null;
         // the last `queued` tail lines are still waiting in the writer and get appended after this
         const written = tail.slice(0, tail.length - queued);
@@ -133,6 +186,10 @@ export class NamespaceState {
         this.journalBytes = text.length + queuedBytes;
         return text;
       });
+    } catch (err) {
+      // a half-written temp file would keep the disk full for the next attempt
+      for (const f of ['.db.json.tmp', 'db.json.tmp', 'journal.jsonl.tmp']) rmSync(join(this.dir, f), { force: true });
+      throw err;
     } finally {
       if (this.tail === tail) this.tail = null;
     }
@@ -146,12 +203,36 @@ export class NamespaceState {
   clear(): void {
     this.collections.clear();
     if (this.dir) {
-      rmSync(this.dir, { recursive: true, force: true });
-      this.journalBytes = 0;
-      this.snapshotBytes = 0;
+      // Only the files this class writes: whatever else sits in the directory is not ours to delete.
+      for (const f of OWNED_FILES) rmSync(join(this.dir, f), { force: true });
+      try {
+        rmdirSync(this.dir);
+      } catch {
+        // not empty: someone else's files stay, and so does the directory
+      }
       this.load();
     }
   }
+}
+
+const OWNED_FILES = ['db.json', 'db.json.tmp', '.db.json.tmp', 'journal.jsonl', 'journal.jsonl.tmp', 'events.jsonl'];
+
+function parseEntry(line: string): JournalEntry | undefined {
+  try {
+    const e = JSON.parse(line) as JournalEntry;
+    return e && Array.isArray(e.c) ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Before torn tails were cut on load, an acknowledged line could be appended right after a
+ * fragment and end up glued to it on one line: the entry at the end of the line is recovered.
+ */
+function salvageGluedEntry(line: string): JournalEntry | undefined {
+  const at = line.lastIndexOf('{"c":[');
+  return at > 0 ? parseEntry(line.slice(at)) : undefined;
 }
 
 /**
@@ -239,6 +320,27 @@ export class Work implements UnitOfWork {
 export interface StoreOptions {
   /** directory for JSON files; null keeps everything in memory (tests) */
   dataDir: string | null;
+  /** `fsync`: acknowledge a write only once the disk has it (survives power loss; slower) */
+  durability?: 'buffered' | 'fsync';
+  onError?: (message: string, err: unknown) => void;
+}
+
+/** Longest namespace directory name: file systems allow 255 bytes, and temp-file suffixes need room. */
+const MAX_DIR_NAME = 200;
+
+/** The directory name of a namespace: percent-encoded, so it is one path segment that is never `.` or `..`. */
+export function namespaceDirName(ns: string): string {
+  return encodeURIComponent(ns).replace(/^\.{1,2}$/, (dots) => dots.replace(/\./g, '%2E'));
+}
+
+/**
+ * A namespace name that can be stored: not empty, no control characters, and short enough to be
+ * a directory name. Anything else is a 400, before anything is created.
+ */
+export function checkNamespaceName(ns: string): void {
+  if (typeof ns !== 'string' || ns.length === 0) throw validationError('invalid_namespace', 'a namespace name must not be empty');
+  if (/[\u0000-\u001f\u007f]/.test(ns)) throw validationError('invalid_namespace', 'a namespace name must not contain control characters');
+  if (namespaceDirName(ns).length > MAX_DIR_NAME) throw validationError('invalid_namespace', `namespace name too long (at most ${MAX_DIR_NAME} bytes once percent-encoded): ${ns.slice(0, 40)}…`);
 }
 
 /** Every namespace's records. The only code that touches the disk for records. */
@@ -248,18 +350,34 @@ export class Store {
     if (options.dataDir) {
       const root = join(options.dataDir, 'namespaces');
       mkdirSync(root, { recursive: true });
-      for (const dirName of readdirSync(root)) this.namespace(decodeURIComponent(dirName));
+      for (const dirName of readdirSync(root)) {
+        let ns: string;
+        try {
+          ns = decodeURIComponent(dirName);
+          checkNamespaceName(ns);
+        } catch {
+          continue; // not a directory this store made
+        }
+        if (namespaceDirName(ns) === dirName) this.namespace(ns);
+      }
     }
   }
 
   namespaceDir(ns: string): string | null {
-    return this.options.dataDir ? join(this.options.dataDir, 'namespaces', encodeURIComponent(ns)) : null;
+    if (!this.options.dataDir) return null;
+    checkNamespaceName(ns);
+    const root = resolve(this.options.dataDir, 'namespaces');
+    const dir = resolve(root, namespaceDirName(ns));
+    // one segment below namespaces/, whatever the name: no reset or import can reach outside it
+    if (dirname(dir) !== root) throw validationError('invalid_namespace', `namespace name not usable as a directory: ${ns.slice(0, 40)}`);
+    return dir;
   }
 
   namespace(ns: string): NamespaceState {
     let s = this.namespaces.get(ns);
     if (!s) {
-      s = new NamespaceState(ns, this.namespaceDir(ns));
+      checkNamespaceName(ns);
+      s = new NamespaceState(ns, this.namespaceDir(ns), { durability: this.options.durability, onError: this.options.onError ?? ((m, e) => console.error(m, e)) });
       s.load();
       this.namespaces.set(ns, s);
     }
@@ -290,7 +408,9 @@ export class Store {
     return out;
   }
 
+  /** Replaces every namespace with `data` (already validated: see runtime/snapshotDocument.ts). */
   async importAll(data: Record<string, SnapshotFile>): Promise<void> {
+    for (const ns of Object.keys(data)) this.namespaceDir(ns); // a name that cannot be stored fails before anything is cleared
     for (const s of this.namespaces.values()) s.clear();
     for (const [ns, snap] of Object.entries(data)) {
       const state = this.namespace(ns);
@@ -312,7 +432,9 @@ export class Store {
 
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([...this.namespaces.values()].map((s) => s.compact()));
+    // a compaction that fails at shutdown (a full disk) leaves the journal, which loads just as well
+    const report = this.options.onError ?? ((m, e) => console.error(m, e));
+    await Promise.all([...this.namespaces.values()].map((s) => s.compact().catch((err: unknown) => report(`[localmeter] namespace ${s.name}: compaction at shutdown failed:`, err))));
   }
 }
 

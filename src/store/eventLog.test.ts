@@ -88,3 +88,22 @@ describe('createEventStore', () => {
     expect(b.sortedOrd.map((o) => b.events[o]!.id)).toEqual(['e3', 'e1', 'e2']);
   });
 });
+
+describe('EventLog replay in steps', () => {
+  it('reads lines longer than one step, cuts a torn tail, and a store replays in the background', async () => {
+    const file = tmp();
+    const log = EventLog.open(file);
+    const big = ev(1, { data: { blob: 'x'.repeat(3 * 1024 * 1024) } });
+    log.append([ev(0), big, ...Array.from({ length: 20_000 }, (_, i) => ev(i + 2))]);
+    await log.flush();
+    fs.appendFileSync(file, '{"id":"torn","sour');
+    const replayed = EventLog.open(file).load();
+    expect(replayed).toHaveLength(20_002);
+    expect((replayed[1]!.data as { blob: string }).blob).toHaveLength(3 * 1024 * 1024);
+    expect(fs.readFileSync(file, 'utf8').endsWith('}\n')).toBe(true);
+    // a store answers its first question with everything, even before the background replay is done
+    const store = createEventStore(file);
+    expect(store.has('s', 'e20001')).toBe(true);
+    expect(store.index.size).toBe(20_002);
+  });
+});

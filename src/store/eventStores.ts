@@ -12,14 +12,17 @@ import type { Store } from './Store.ts';
 export class EventStores {
   private readonly stores = new Map<string, DurableEventStore>();
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly options: { durability?: 'buffered' | 'fsync' } = {},
+  ) {
     // Namespaces with events on disk must be known before the first query after a restart.
     for (const ns of store.namespaceNames()) this.of(ns);
   }
 
   of = (ns: string): EventStore => {
     let s = this.stores.get(ns);
-    if (!s) this.stores.set(ns, (s = createEventStore(this.fileOf(ns))));
+    if (!s) this.stores.set(ns, (s = createEventStore(this.fileOf(ns), this.options)));
     return s;
   };
 
@@ -51,8 +54,8 @@ export class EventStores {
     return out;
   }
 
-  async importAll(events: Record<string, unknown[]>): Promise<void> {
-    for (const [ns, list] of Object.entries(events)) this.of(ns).append(list as StoredEvent[]);
+  async importAll(events: Record<string, readonly StoredEvent[]>): Promise<void> {
+    for (const [ns, list] of Object.entries(events)) this.of(ns).append([...list]);
     await this.flushAll();
   }
 }

@@ -4,6 +4,7 @@ import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationE
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { assertPageInput, paginate, type Page } from '../shared/paging.ts';
 import { attributionIndex, customerByIdOrKey } from './customerLookup.ts';
+import type { NamespaceHook } from '../shared/namespaces.ts';
 import { CustomerErrorCode as E } from './errors.ts';
 import {
   CustomerCollections as Col,
@@ -20,6 +21,16 @@ const containsCi = (value: string | undefined, needle: string | undefined): bool
   needle === undefined || needle === '' || (value !== undefined && value.toLowerCase().includes(needle.toLowerCase()));
 
 /** subject keys in first-seen order without repeats (a repeated key is the same attribution) */
+/** one entry of the usage-key index: `key:<customer key>` or `subject:<subject key>` → the live customer */
+interface UsageKeyEntry {
+  id: string;
+  customerId: string;
+}
+const INDEX_COMPLETE = '@complete';
+const byKeyId = (k: string) => `key:${k}`;
+const bySubjectId = (k: string) => `subject:${k}`;
+const entryIds = (c: Customer): string[] => [...(c.key !== undefined ? [byKeyId(c.key)] : []), ...(c.usageAttribution?.subjectKeys ?? []).map(bySubjectId)];
+
 const uniqueKeys = (keys: readonly string[] | undefined): string[] => [...new Set(keys ?? [])];
 
 export class CustomerService {
@@ -51,6 +62,7 @@ export class CustomerService {
       updatedAt: now,
     };
     tx.collection<Customer>(Col.customers).put(customer);
+    this.reindex(tx, undefined, customer);
     return customer;
   }
 
@@ -80,12 +92,50 @@ export class CustomerService {
   }
 
   /**
-   * A resolver for many usage keys in one unit of work (a meter query, an events page): the
-   * index is built once, on first use.
+   * A resolver for usage keys (event subjects). Answered from the usage-key index, so attributing
+   * one event costs the same at 20,000 customers as at none; a namespace whose index has not been
+   * built yet (state from before the index, a memory unit of work in a unit test) falls back to
+   * building a map of every live customer, once per resolver.
    */
   usageAttribution(tx: UnitOfWork): (usageKey: string) => Customer | undefined {
+    const idx = tx.collection<UsageKeyEntry>(Col.usageKeys);
+    const customers = tx.collection<Customer>(Col.customers);
+    if (idx.get(INDEX_COMPLETE)) {
+      return (k) => {
+        const e = idx.get(byKeyId(k)) ?? idx.get(bySubjectId(k));
+        return e ? customers.get(e.customerId) : undefined;
+      };
+    }
     let index: ((k: string) => Customer | undefined) | undefined;
-    return (k) => (index ??= attributionIndex(tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt)))(k);
+    return (k) => (index ??= attributionIndex(customers.find((c) => !c.deletedAt)))(k);
+  }
+
+  /**
+   * Builds or repairs the usage-key index of a namespace (run once per namespace and process, as a
+   * namespace hook): writes only the entries that differ, so a consistent index costs one scan.
+   */
+  readonly namespaceHook: NamespaceHook = {
+    name: 'customers.usage-key-index',
+    onNamespaceCreated: (tx) => {
+      const idx = tx.collection<UsageKeyEntry>(Col.usageKeys);
+      const want = new Map<string, string>();
+      for (const c of tx.collection<Customer>(Col.customers).find((x) => !x.deletedAt)) {
+        for (const id of entryIds(c)) if (!want.has(id)) want.set(id, c.id);
+      }
+      for (const e of idx.list()) {
+        if (e.id === INDEX_COMPLETE) continue;
+        if (want.get(e.id) !== e.customerId) idx.delete(e.id);
+      }
+      for (const [id, customerId] of want) if (idx.get(id)?.customerId !== customerId) idx.put({ id, customerId });
+      if (!idx.get(INDEX_COMPLETE)) idx.put({ id: INDEX_COMPLETE, customerId: '' });
+    },
+  };
+
+  /** keeps the usage-key index in step with one customer write (before → after) */
+  private reindex(tx: UnitOfWork, before: Customer | undefined, after: Customer): void {
+    const idx = tx.collection<UsageKeyEntry>(Col.usageKeys);
+    if (before && !before.deletedAt) for (const id of entryIds(before)) if (idx.get(id)?.customerId === before.id) idx.delete(id);
+    if (!after.deletedAt) for (const id of entryIds(after)) if (!idx.get(id)) idx.put({ id, customerId: after.id });
   }
 
   listCustomers(tx: UnitOfWork, input: ListCustomersInput = {}): Page<Customer> {
@@ -130,6 +180,7 @@ export class CustomerService {
       updatedAt: this.deps.clock.now().toISOString(),
     };
     tx.collection<Customer>(Col.customers).put(next);
+    this.reindex(tx, current, next);
     return next;
   }
 
@@ -143,6 +194,7 @@ export class CustomerService {
     const now = this.deps.clock.now().toISOString();
     const next: Customer = { ...current, deletedAt: now, updatedAt: now };
     tx.collection<Customer>(Col.customers).put(next);
+    this.reindex(tx, current, next);
     return next;
   }
 
@@ -200,6 +252,19 @@ export class CustomerService {
    * subject-key one lists every key being added (all of them on create, the new ones on update).
    */
   private assertUnique(tx: UnitOfWork, key: string | undefined, subjectKeys: string[], selfId: string | undefined): void {
+    const idx = tx.collection<UsageKeyEntry>(Col.usageKeys);
+    if (idx.get(INDEX_COMPLETE)) {
+      const owner = (id: string) => idx.get(id)?.customerId;
+      if (key !== undefined && ![undefined, selfId].includes(owner(byKeyId(key)))) {
+        throw conflict(E.keyConflict, `key "${key}" is already used by an another customer in the namespace ${tx.namespace}`);
+      }
+      const own = new Set(selfId === undefined ? [] : (tx.collection<Customer>(Col.customers).get(selfId)?.usageAttribution?.subjectKeys ?? []));
+      const added = subjectKeys.filter((k) => !own.has(k));
+      if (added.some((k) => ![undefined, selfId].includes(owner(bySubjectId(k))))) {
+        throw conflict(E.subjectKeyConflict, `one or multiple subject keys of [${added.join(', ')}] are already associated with an different customer in the namespace ${tx.namespace}`);
+      }
+      return;
+    }
     const others = tx.collection<Customer>(Col.customers).find((c) => !c.deletedAt && c.id !== selfId);
     if (key !== undefined && others.some((c) => c.key === key)) {
       throw conflict(E.keyConflict, `key "${key}" is already used by an another customer in the namespace ${tx.namespace}`);

@@ -71,4 +71,5 @@ export interface ListCustomersInput {
   planKey?: string;
 }
 
-export const CustomerCollections = { customers: 'customers' } as const;
+/** `usageKeys` indexes live customers by key and by subject key (see CustomerService.usageAttribution) */
+export const CustomerCollections = { customers: 'customers', usageKeys: 'customer_usage_keys' } as const;

@@ -1,3 +1,4 @@
+import { dedupeKey } from './eventIndex.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -197,16 +198,24 @@ export class MeteringService {
   // ---------------------------------------------------------------- events
 
   /**
-   * Validates CloudEvents 1.0 envelopes, drops duplicates by (source, id) silently, stamps
-   * ingestion time and attributes the subject to a customer. All-or-nothing: one malformed
-   * event rejects the batch, as the real endpoint's decoder does.
+   * The envelope checks of `ingestEvents` alone, for the whole of a batch that is then ingested in
+   * several units of work (a large batch must not hold the process for seconds).
    */
-  ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
+  checkEvents(inputs: CloudEventInput[]): void {
     const issues = new IssueCollector();
     inputs.forEach((e, i) => validateCloudEvent(issues, e, inputs.length > 1 ? `[${i}].` : ''));
     if (!issues.empty) {
       throw validationError(C.eventInvalid, `invalid event: ${issues.issues.map((x) => x.message).join('; ')}`, issues.issues);
     }
+  }
+
+  /**
+   * Validates CloudEvents 1.0 envelopes, drops duplicates by (source, id) silently, stamps
+   * ingestion time and attributes the subject to a customer. All-or-nothing: one malformed
+   * event rejects the batch, as the real endpoint's decoder does.
+   */
+  ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
+    this.checkEvents(inputs);
     const store = this.deps.events(tx.namespace);
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
@@ -217,7 +226,7 @@ export class MeteringService {
     let duplicates = 0;
     for (const e of inputs) {
       const id = e.id as string, source = e.source as string;
-      const k = source + '\u0000' + id;
+      const k = dedupeKey(source, id);
       if (seen.has(k) || store.has(source, id)) {
         duplicates++;
         continue;

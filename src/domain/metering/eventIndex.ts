@@ -155,7 +155,8 @@ function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]):
   col.covered = events.length;
 }
 
-const dedupeKey = (source: string, id: string): string => source + '\u0000' + id;
+/** (source, id) as one string that no other pair can spell: the source's length goes first */
+export const dedupeKey = (source: string, id: string): string => `${source.length}:${source}${id}`;
 
 export class EventIndex {
   private readonly all: StoredEvent[] = [];

@@ -11,6 +11,18 @@ const clockBody = (c: HandlerContext) => {
 };
 
 
+/** years 0001–9999: what an RFC 3339 instant can spell, and what the clock accepts */
+const isInstant = (d: Date): boolean => {
+  const t = d.getTime();
+  return Number.isFinite(t) && t >= Date.parse('0001-01-01T00:00:00Z') && t <= Date.parse('9999-12-31T23:59:59.999Z');
+};
+
+function instantOf(text: string, field: string): Date {
+  const d = new Date(text);
+  if (typeof text !== 'string' || !isInstant(d)) throw validationError('invalid_instant', `${field} is not an RFC 3339 instant between years 0001 and 9999: ${String(text).slice(0, 64)}`);
+  return d;
+}
+
 /** The emulator's own control plane: nothing here exists on the vendors' services. */
 export const handlers: HandlerMap<OperationId> = {
   getHealth: (c) => {
@@ -25,9 +37,9 @@ export const handlers: HandlerMap<OperationId> = {
   getClock: (c) => ok(clockBody(c)),
   setClock: async (c) => {
     const body = c.body as { now?: string; frozen?: boolean };
+    const target = body.now === undefined ? undefined : instantOf(body.now, 'now');
     if (body.frozen === true) c.control.freezeClock();
-    if (body.now !== undefined) {
-      const target = new Date(body.now);
+    if (target !== undefined) {
       // Setting the clock forward is an advance: due work must not be skipped silently.
       if (target.getTime() > c.control.clock().now.getTime()) await c.control.advanceTo(target);
       else c.control.setClock(target);
@@ -51,8 +63,9 @@ export const handlers: HandlerMap<OperationId> = {
       const d = parseDuration(body.by);
       if (!d) throw validationError('invalid_duration', `not an ISO-8601 duration: ${body.by}`);
       target = addDuration(now, d);
+      if (!isInstant(target)) throw validationError('invalid_instant', `advancing by ${body.by} leaves the range of instants the clock can hold`);
     } else {
-      target = new Date(body.to!);
+      target = instantOf(body.to!, 'to');
       if (target.getTime() < now.getTime()) throw validationError('clock_cannot_go_back', `advance target ${body.to} is before the current time ${now.toISOString()}; use PUT /_emulator/clock to go back`);
     }
     const jobsRun = await c.control.advanceTo(target);

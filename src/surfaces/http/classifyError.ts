@@ -45,7 +45,25 @@ const locationOf = (path: string): string => {
   return 'body';
 };
 
+/** A request the router refuses before validation (missing required body, malformed query shape). */
+export class BadRequestError extends Error {
+  readonly status = 400;
+  constructor(
+    message: string,
+    readonly errors: Array<{ path: string; message: string; errorCode?: string; location?: string }>,
+  ) {
+    super(message);
+  }
+}
+
+/** I/O failures of the data directory: the write was refused and rolled back, so a retry can succeed. */
+const STORAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN']);
+
 export function classifyError(err: unknown): ClassifiedError {
+  const io = err as { code?: unknown; syscall?: unknown } | null;
+  if (io && typeof io.code === 'string' && typeof io.syscall === 'string' && STORAGE_CODES.has(io.code)) {
+    return { status: 503, detail: `the emulator could not write its data directory (${io.code}); nothing was stored, retry later` };
+  }
   if (err instanceof DomainError) {
     return { status: KIND_STATUS[err.kind], detail: err.message, domain: err };
   }

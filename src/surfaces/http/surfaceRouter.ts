@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { EmulatorPort } from './emulatorPort.ts';
 import { requestIdOf } from './requestId.ts';
-import { NotBuiltError } from './classifyError.ts';
+import { BadRequestError, NotBuiltError } from './classifyError.ts';
 import { sendProblem } from './problem.ts';
 import { operationSpec } from './operationSpec.ts';
 import { toGoTimes } from './wireTime.ts';
@@ -104,10 +104,14 @@ function createSurfaceRouter(def: SurfaceDefinition, opts: SurfaceRouterOptions)
     const method = op.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     let validators: RequestHandler[] | null = null;
     let listMaps: string[] | null = null;
+    let shape: RequestShape | null = null;
     group[method](toExpressPath(def.basePath + op.path), (req: Request, res: Response, next: NextFunction) => {
       (res.locals as Record<string, unknown>).operationId = op.operationId;
       listMaps ??= deepObjectListParams(def.spec, op.path, op.method.toLowerCase());
       if (listMaps.length > 0) wrapSingleValues(req, listMaps);
+      shape ??= requestShapeOf(def.spec, op.path, op.method.toLowerCase());
+      const refused = refuseShape(req, shape);
+      if (refused) return next(refused);
       validators ??= OpenApiValidator.middleware({
         apiSpec: operationSpec(def.spec, op.path, op.method.toLowerCase()) as never,
         formats: DOC_FORMATS as never,
@@ -166,6 +170,48 @@ function deepObjectListParams(spec: Json, path: string, method: string): string[
     if (p?.in === 'query' && p.style === 'deepObject' && ap?.type === 'array') out.push(p.name as string);
   }
   return out;
+}
+
+interface RequestShape {
+  bodyRequired: boolean;
+  /** query parameters that may carry an object (`filter[key][eq]=x`); any other one must not */
+  objectParams: Set<string>;
+}
+
+function requestShapeOf(spec: Json, path: string, method: string): RequestShape {
+  const item = (spec.paths as Record<string, Json>)[path]!;
+  const op = item[method] as Json;
+  const components = (spec.components ?? {}) as Record<string, Record<string, Json>>;
+  const deref = (x: Json | undefined, kind: string): Json | undefined => (x && typeof x.$ref === 'string' ? components[kind]?.[(x.$ref as string).split('/').pop()!] : x);
+  const body = deref(op.requestBody as Json | undefined, 'requestBodies');
+  const objectParams = new Set<string>();
+  for (const raw of [...((op.parameters as Json[]) ?? []), ...((item.parameters as Json[]) ?? [])]) {
+    const p = deref(raw, 'parameters');
+    if (p?.in !== 'query') continue;
+    const schema = deref(p.schema as Json | undefined, 'schemas');
+    const isObject = p.style === 'deepObject' || schema?.type === 'object' || schema?.properties !== undefined || schema?.additionalProperties !== undefined || schema?.type === undefined;
+    if (isObject) objectParams.add(p.name as string);
+  }
+  return { bodyRequired: body?.required === true, objectParams };
+}
+
+const holdsObject = (v: unknown): boolean => typeof v === 'object' && v !== null && (!Array.isArray(v) || v.some((x) => typeof x === 'object' && x !== null));
+
+/**
+ * What the validator lets through and a handler cannot take: a required body that is missing
+ * (`Content-Length: 0`, a forgotten `-d`), or `expand[a]=1` where the parameter is a list of strings.
+ */
+function refuseShape(req: Request, shape: RequestShape): BadRequestError | undefined {
+  const sentNothing = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] === undefined || req.headers['content-length'] === '0');
+  if (shape.bodyRequired && sentNothing) {
+    return new BadRequestError('request body is required', [{ path: '.body', message: 'request body is required', errorCode: 'required.openapi.validation', location: 'body' }]);
+  }
+  for (const [name, v] of Object.entries((req.query ?? {}) as Json)) {
+    if (!shape.objectParams.has(name) && holdsObject(v)) {
+      return new BadRequestError(`query parameter ${name} must be a value, not an object`, [{ path: `.query.${name}`, message: 'must be a string or a list of strings, not an object', errorCode: 'type.openapi.validation', location: 'query' }]);
+    }
+  }
+  return undefined;
 }
 
 function wrapSingleValues(req: Request, names: string[]): void {

@@ -20,8 +20,16 @@ export function toGoTimes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toGoTimes);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k in value as Record<string, unknown>) out[k] = toGoTimes((value as Record<string, unknown>)[k]);
+    for (const k in value as Record<string, unknown>) {
+      const v = toGoTimes((value as Record<string, unknown>)[k]);
+      // an own `__proto__` key (a label, a group-by value) is data: assigning it would set the prototype
+      if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[k] = v;
+    }
     return out;
   }
+  // A sum past the float range is +Inf, which JSON cannot spell (it would become null where the
+  // schema wants a number): the nearest number that JSON can carry is sent instead.
+  if (typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value)) return value > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
   return value;
 }

@@ -5,6 +5,8 @@ import { requestIdOf } from '../http/requestId.ts';
 import type { EmulatorPort } from '../http/emulatorPort.ts';
 import type { ProblemRenderer } from '../http/types.ts';
 
+const MAX_DETAIL = 1000;
+
 const nowOf = (req: Request): Date => (req.app.locals.emulator as EmulatorPort).control.clock().now;
 
 /**
@@ -28,7 +30,8 @@ export const renderZuploProblem: ProblemRenderer = (err: unknown, req: Request) 
     type: `https://httpproblems.com/http-status/${c.status}`,
     title: reasonPhrase(c.status),
     status: c.status,
-    detail: c.detail || undefined,
+    // a message may quote the offending input: a 10 MB name must not come back as a 10 MB detail
+    detail: c.detail ? (c.detail.length > MAX_DETAIL ? `${c.detail.slice(0, MAX_DETAIL)}…` : c.detail) : undefined,
     instance: req.path,
     trace: { timestamp: nowOf(req).toISOString(), requestId: requestIdOf(req), buildId: 'localmeter' },
   };

@@ -3,6 +3,7 @@ import { CustomersNotFoundError } from '../../../domain/metering/errors.ts';
 import type { CloudEventInput, Meter } from '../../../domain/metering/types.ts';
 import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
 import { KonnectBadRequest } from '../errors.ts';
+import { ingestInSteps } from '../../http/ingestInSteps.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import { applyFilters, pageOf, parseCursorPage, parseFilters, parsePage, parseSort, sortItems, AipQueryError } from '../aip.ts';
 import {
@@ -161,7 +162,7 @@ export const ingestEvents: Handler = async (c) => {
   if ('refusal' in r) throw new KonnectBadRequest(r.refusal);
   const list = r.events as CloudEventInput[];
   try {
-    await c.run((tx) => c.services.metering.ingestEvents(tx, list));
+    await ingestInSteps(c, list);
   } catch (err) {
     if (err instanceof DomainError && err.code === 'invalid_event') throw new KonnectBadRequest(err.message);
     throw err;

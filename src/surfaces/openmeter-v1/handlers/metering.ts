@@ -2,6 +2,7 @@ import type { CloudEventInput, MeterQueryParams, MeterQueryResult } from '../../
 import type { UnitOfWork } from '../../../domain/shared/unitOfWork.ts';
 import { DomainError, ErrorKind, validationError } from '../../../domain/shared/errors.ts';
 import { CLOUDEVENTS_MEDIA_TYPES, cloudEventsOf } from '../../http/cloudEvents.ts';
+import { ingestInSteps } from '../../http/ingestInSteps.ts';
 import { noContent, ok, type Handler, type HandlerContext, type Reply } from '../../http/types.ts';
 import {
   fromApiMeterCreate,
@@ -105,8 +106,7 @@ export const listMeterSubjects: Handler = (c) => {
 };
 
 export const ingestEvents: Handler = async (c) => {
-  const events = eventsOf(c);
-  await c.run((tx) => c.services.metering.ingestEvents(tx, events));
+  await ingestInSteps(c, eventsOf(c));
   return noContent();
 };
 

@@ -1,0 +1,13 @@
+import { performance } from 'node:perf_hooks';
+import request from 'supertest';
+import { Emulator } from '../src/runtime/Emulator.ts';
+import { createApp } from '../src/runtime/app.ts';
+const t0 = performance.now();
+const e = new Emulator({ dataDir: process.argv[2]!, quiet: true });
+const { app } = createApp(e);
+console.log('construct ms', Math.round(performance.now() - t0));
+const r = await request(app).get('/api/v1/meters');
+console.log('first meters', r.status, Math.round(performance.now() - t0));
+const t1 = performance.now();
+const q = await request(app).get('/api/v1/events?limit=1');
+console.log('first events', q.status, Math.round(performance.now() - t1), 'rss', Math.round(process.memoryUsage().rss/2**20));

@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+const f = process.argv[2];
+let t = performance.now();
+const buf = readFileSync(f);
+console.log('read', Math.round(performance.now() - t)); t = performance.now();
+const text = buf.toString('utf8');
+console.log('decode', Math.round(performance.now() - t)); t = performance.now();
+const lines = text.split('\n');
+console.log('split', Math.round(performance.now() - t)); t = performance.now();
+const out = [];
+for (const l of lines) if (l) out.push(JSON.parse(l));
+console.log('parse lines', Math.round(performance.now() - t)); t = performance.now();
