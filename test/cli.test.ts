@@ -59,7 +59,7 @@ describe('localmeter start', () => {
 
     const base = `http://127.0.0.1:${port}`;
     const created = await fetch(`${base}/api/v1/meters`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'calls', eventType: 'call', aggregation: 'COUNT' }) });
-    expect(created.status).toBe(201);
+    expect(created.status).toBe(200); // OpenMeter answers a new meter with 200
     expect(existsSync(join(dataDir, 'namespaces', 'default'))).toBe(true);
     await stop(first.child);
     // a clean stop folds the journal into the lowdb snapshot
@@ -237,7 +237,7 @@ steps:
   it('records a new passing scenario next to its file (whatever the cwd), then checks it', async () => {
     const dir = tempDir('lm-scn-');
     mkdirSync(join(dir, 'suite'));
-    writeFileSync(join(dir, 'suite/probe.yaml'), scenario(201));
+    writeFileSync(join(dir, 'suite/probe.yaml'), scenario(200));
     const elsewhere = tempDir('lm-cwd-');
     const first = await cli(['scenario', join(dir, 'suite/probe.yaml')], { cwd: elsewhere });
     expect(first.code).toBe(0);
@@ -249,15 +249,15 @@ steps:
 
   it('under CI a missing snapshot fails; a failing scenario records nothing; a bad script names file:line:column', async () => {
     const dir = tempDir('lm-scn-ci-');
-    writeFileSync(join(dir, 'probe.yaml'), scenario(201));
+    writeFileSync(join(dir, 'probe.yaml'), scenario(200));
     const ci = await cli(['scenario', 'probe.yaml'], { cwd: dir, env: { CI: 'true' } });
     expect(ci.code).toBe(1);
     expect(ci.stdout).toContain('no snapshot at');
 
-    writeFileSync(join(dir, 'probe.yaml'), scenario(200));
+    writeFileSync(join(dir, 'probe.yaml'), scenario(201));
     const failing = await cli(['scenario', 'probe.yaml'], { cwd: dir });
     expect(failing.code).toBe(1);
-    expect(failing.stdout).toContain('step 1: expected status 200, got 201');
+    expect(failing.stdout).toContain('step 1: expected status 201, got 200');
     expect(existsSync(join(dir, 'snapshots/probe.json'))).toBe(false);
 
     writeFileSync(join(dir, 'typo.yaml'), 'name: typo\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    expct: { status: 200 }\n');
