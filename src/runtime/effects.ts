@@ -26,6 +26,7 @@ export class EffectDispatcher {
   private readonly handlers = new Map<string, EffectHandler>([
     [EffectType.deliverNotification, deliverNotification],
     [EffectType.provisionProjectBuckets, provisionProjectBuckets],
+    [EffectType.invoiceAppOperation, invoiceAppOperation],
   ]);
 
   constructor(private readonly ctx: EffectContext) {}
@@ -53,4 +54,15 @@ const provisionProjectBuckets: EffectHandler = async (ctx, _ns, effect) => {
   const accountName = effect.accountName as string;
   const projectName = effect.projectName as string;
   await ctx.run(accountNamespace(accountName), (tx) => ctx.services.apiKeys.ensureProjectBuckets(tx, { accountName, projectName }));
+};
+
+/**
+ * An invoicing app's upsert / finalize / delete of an invoice. The sandbox and custom invoicing
+ * apps call nothing outside, so performing the operation is reporting it done; the outcome
+ * moves the invoice on as an ordinary command (whose own effects follow).
+ */
+const invoiceAppOperation: EffectHandler = async (ctx, ns, effect) => {
+  const invoiceId = effect.invoiceId as string;
+  const operation = effect.operation as 'upsert' | 'finalize' | 'delete';
+  await ctx.run(ns, (tx) => ctx.services.invoices.completeAppOperation(tx, { invoiceId, operation }));
 };

@@ -1,9 +1,12 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
+import { InvoiceService } from '../domain/billing/invoices/InvoiceService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
 import { ChargeService } from '../domain/billing/charges/ChargeService.ts';
 import { CreditService } from '../domain/billing/credits/CreditService.ts';
 import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
+import { dec, toDecimalString } from '../domain/shared/money.ts';
+import { toApiInvoice } from '../surfaces/openmeter-v1/convert/invoices.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
 import { PlanAddonService } from '../domain/catalog/PlanAddonService.ts';
@@ -64,6 +67,29 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   const credits = new CreditService({ ...deps, customers, taxCodes });
   const charges = new ChargeService({ ...deps, customers, features, meters: metering, credits, taxCodes, profiles: billingProfiles });
   credits.onOutstanding(charges.outstandingSource);
+  const notifications = new NotificationService({ ...deps, features });
+  const invoices = new InvoiceService({
+    ...deps,
+    customers,
+    features,
+    apps,
+    profiles: billingProfiles,
+    usage: {
+      // Q(a, b) of engine.md §1.10: the feature's meter over [from, to) for the customer, rows summed
+      featureUsage: (tx, { feature, customerId, from, to }) => {
+        const r = metering.queryMeter(tx, feature.meterSlug!, {
+          from,
+          to,
+          filterCustomerId: [customerId],
+          ...(feature.advancedMeterGroupByFilters ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters } : {}),
+        });
+        return toDecimalString(r.data.reduce((a, row) => a.add(dec(row.value)), dec(0)));
+      },
+      aggregationOf: (tx, feature) => (feature.meterSlug ? metering.findLiveMeter(tx, { key: feature.meterSlug })?.aggregation : undefined),
+    },
+    // the webhook payload of an invoice event is the invoice as v1 shows it, lines included
+    events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: toApiInvoice(invoice, { lines: true }) as unknown as Record<string, unknown> }) },
+  });
   return {
     metering,
     features,
@@ -86,9 +112,10 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     credits,
     charges,
     customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
-    notifications: new NotificationService({ ...deps, features }),
+    notifications,
+    invoices,
     subscriptions,
-    jobSources: [subscriptions.jobSource(), charges.jobSource],
+    jobSources: [subscriptions.jobSource(), charges.jobSource, invoices.collectJob, invoices.advanceJob],
     namespaceHooks: [customers.namespaceHook, billingProfiles.namespaceHook],
   };
 }

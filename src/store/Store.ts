@@ -251,6 +251,8 @@ export class Work implements UnitOfWork {
     const base = this.state.records(name) as Map<string, T>;
     let d = this.draft.get(name);
     const draft = () => {
+      // another handle on the same collection may have started the draft since this one was made
+      d ??= this.draft.get(name);
       if (!d) this.draft.set(name, (d = new Map()));
       return d as Map<string, T | null>;
     };

@@ -187,6 +187,35 @@ export class NotificationService {
 
   // ── events ─────────────────────────────────────────────────────────────
 
+  /**
+   * A real event of `type` (an invoice created or updated): one notification event per enabled
+   * rule of that type, pending on each usable channel of the rule, delivered after commit.
+   */
+  raiseEvent(tx: UnitOfWork, input: { type: NotificationEventType; data: Record<string, unknown> }): NotificationEvent[] {
+    const rules = tx.collection<NotificationRule>(Col.rules).find((r) => r.type === input.type && !r.deletedAt && !r.disabled);
+    if (rules.length === 0) return [];
+    const channels = tx.collection<NotificationChannel>(Col.channels);
+    const now = this.now();
+    return rules.map((rule) => {
+      const id = this.deps.ids.next();
+      const event: NotificationEvent = {
+        id,
+        type: input.type,
+        createdAt: now,
+        rule,
+        payload: { id, type: input.type, timestamp: now, data: input.data },
+        deliveryStatus: rule.channelIds
+          .map((cid) => channels.get(cid))
+          .filter((c): c is NotificationChannel => !!c && !c.deletedAt && !c.disabled)
+          .map((c) => ({ channelId: c.id, state: DeliveryState.pending, reason: '', updatedAt: now, attempts: [] })),
+      };
+      tx.collection<NotificationEvent>(Col.events).put(event);
+      if (event.deliveryStatus.length > 0) tx.afterCommit({ type: EffectType.deliverNotification, eventId: event.id });
+      return event;
+    });
+  }
+
+
   listEvents(tx: UnitOfWork, input: ListEventsInput = {}): Page<NotificationEvent> {
     const set = (xs?: string[]) => (xs?.length ? new Set(xs) : undefined);
     const [features, subjects, rules, channels] = [set(input.features), set(input.subjects), set(input.rules), set(input.channels)];

@@ -17,4 +17,6 @@ export const EffectType = {
   deliverNotification: 'notifications.deliver',
   /** give a new Zuplo project its production / preview / working-copy key buckets */
   provisionProjectBuckets: 'platform.provisionProjectBuckets',
+  /** perform an invoicing app's upsert / finalize / delete of an invoice and report back */
+  invoiceAppOperation: 'billing.invoiceAppOperation',
 } as const;

@@ -14,6 +14,7 @@ import type { EntitlementService } from '../../domain/entitlements/EntitlementSe
 import type { MeteringService } from '../../domain/metering/MeteringService.ts';
 import type { NotificationService } from '../../domain/notifications/NotificationService.ts';
 import type { SubscriptionService } from '../../domain/subscriptions/SubscriptionService.ts';
+import type { InvoiceService } from '../../domain/billing/invoices/InvoiceService.ts';
 import type { AuditLogService } from '../../domain/platform/AuditLogService.ts';
 import type { EdgeService } from '../../domain/platform/EdgeService.ts';
 import type { PlatformService } from '../../domain/platform/PlatformService.ts';
@@ -58,6 +59,7 @@ export interface DomainServices {
   credits: CreditService;
   /** flat-fee and usage-based charges, realized by the clock against credits */
   charges: ChargeService;
+  invoices: InvoiceService;
   /** notification channels, rules and events (deliveries are effects the runtime performs) */
   notifications: NotificationService;
   /** subscriptions, their edits and add-ons; provisions the entitlements of their items over time */

@@ -3,6 +3,7 @@ import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
 import * as entitlements from './handlers/entitlements.ts';
+import * as invoices from './handlers/invoices.ts';
 import * as metering from './handlers/metering.ts';
 import * as notifications from './handlers/notifications.ts';
 import * as reference from './handlers/reference.ts';
@@ -22,9 +23,9 @@ export const handlers: HandlerMap<OperationId> = {
   archiveAddon: catalog.archiveAddon,
   publishAddon: catalog.publishAddon,
   listApps: billingSetup.listApps,
-  appCustomInvoicingDraftSynchronized: NOT_BUILT,
-  appCustomInvoicingIssuingSynchronized: NOT_BUILT,
-  appCustomInvoicingUpdatePaymentStatus: NOT_BUILT,
+  appCustomInvoicingDraftSynchronized: invoices.appCustomInvoicingDraftSynchronized,
+  appCustomInvoicingIssuingSynchronized: invoices.appCustomInvoicingIssuingSynchronized,
+  appCustomInvoicingUpdatePaymentStatus: invoices.appCustomInvoicingUpdatePaymentStatus,
   getApp: billingSetup.getApp,
   updateApp: billingSetup.updateApp,
   uninstallApp: billingSetup.uninstallApp,
@@ -34,19 +35,19 @@ export const handlers: HandlerMap<OperationId> = {
   getBillingProfileCustomerOverride: billingSetup.getBillingProfileCustomerOverride,
   upsertBillingProfileCustomerOverride: billingSetup.upsertBillingProfileCustomerOverride,
   deleteBillingProfileCustomerOverride: billingSetup.deleteBillingProfileCustomerOverride,
-  createPendingInvoiceLine: NOT_BUILT,
-  simulateInvoice: NOT_BUILT,
-  listInvoices: NOT_BUILT,
-  invoicePendingLinesAction: NOT_BUILT,
-  getInvoice: NOT_BUILT,
+  createPendingInvoiceLine: invoices.createPendingInvoiceLine,
+  simulateInvoice: invoices.simulateInvoice,
+  listInvoices: invoices.listInvoices,
+  invoicePendingLinesAction: invoices.invoicePendingLinesAction,
+  getInvoice: invoices.getInvoice,
   updateInvoice: NOT_BUILT,
-  deleteInvoice: NOT_BUILT,
-  advanceInvoiceAction: NOT_BUILT,
-  approveInvoiceAction: NOT_BUILT,
-  retryInvoiceAction: NOT_BUILT,
-  snapshotQuantitiesInvoiceAction: NOT_BUILT,
-  recalculateInvoiceTaxAction: NOT_BUILT,
-  voidInvoiceAction: NOT_BUILT,
+  deleteInvoice: invoices.deleteInvoice,
+  advanceInvoiceAction: invoices.advanceInvoiceAction,
+  approveInvoiceAction: invoices.approveInvoiceAction,
+  retryInvoiceAction: invoices.retryInvoiceAction,
+  snapshotQuantitiesInvoiceAction: invoices.snapshotQuantitiesInvoiceAction,
+  recalculateInvoiceTaxAction: invoices.recalculateInvoiceTaxAction,
+  voidInvoiceAction: invoices.voidInvoiceAction,
   listBillingProfiles: billingSetup.listBillingProfiles,
   createBillingProfile: billingSetup.createBillingProfile,
   getBillingProfile: billingSetup.getBillingProfile,

@@ -1,3 +1,5 @@
+import { INVOICE_ISSUE_MESSAGES } from '../invoices/errors.ts';
+
 /**
  * Codes of billing profile errors. OpenMeter reports rule violations of profiles as 400
  * (`ValidationError`): deleting the default profile, deleting a profile customers are pinned to,
@@ -28,6 +30,7 @@ const E = BillingProfileErrorCode;
  * problem's `extensions` the way the billing HTTP driver does.
  */
 export const BILLING_ISSUE_MESSAGES: Readonly<Record<string, string>> = {
+  ...INVOICE_ISSUE_MESSAGES,
   [E.notFound]: 'profile not found',
   [E.defaultNotFound]: 'default profile not found',
   [E.deleted]: 'profile already deleted',

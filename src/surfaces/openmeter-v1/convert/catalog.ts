@@ -238,7 +238,7 @@ function cleanTier(t: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-function cleanPrice(p: unknown): Price | null {
+export function cleanPrice(p: unknown): Price | null {
   if (!p || typeof p !== 'object') return null;
   const o = p as Record<string, unknown>;
   const out = pick(o, PRICE_FIELDS[String(o.type)]);

@@ -1,0 +1,1012 @@
+import type { App } from '../../apps/types.ts';
+import { AppType } from '../../apps/types.ts';
+import type { Price } from '../../catalog/types.ts';
+import { CatalogIssueCode } from '../../catalog/errors.ts';
+import type { Customer } from '../../customers/types.ts';
+import type { Clock } from '../../shared/clock.ts';
+import { EffectType } from '../../shared/effects.ts';
+import { DomainError, ErrorKind, isDomainError, notFound, validationError, type ValidationIssue } from '../../shared/errors.ts';
+import type { IdGenerator } from '../../shared/ids.ts';
+import type { DueJob, JobSource } from '../../shared/jobs.ts';
+import { dec, isDecimalString, toDecimalString } from '../../shared/money.ts';
+import { paginate, type Page } from '../../shared/paging.ts';
+import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/recurrence.ts';
+import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
+import { sumTotals } from '../rating/detailedLine.ts';
+import { rateLine } from '../rating/rateLine.ts';
+import type { Totals } from '../rating/types.ts';
+import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
+import { sandboxApp } from './apps/sandboxApp.ts';
+import { INVOICE_ISSUE_MESSAGES, InvoiceErrorCode as E } from './errors.ts';
+import { DRAFT_SEQUENCE, GATHERING_SEQUENCE, nextInvoiceNumber } from './numbering.ts';
+import type { AppDirectory, AppOperationResult, CustomerDirectory, FeatureDirectory, InvoiceEventSink, InvoicingApp, UsageSource } from './ports.ts';
+import { Activation, DYNAMIC_AFTER_READY_TO_ISSUE, findTransition, Guard, STATE_MACHINE, type Transition } from './stateMachine.ts';
+import {
+  AppOperation,
+  InvoiceCollections as Col,
+  InvoiceOrderBy,
+  InvoiceStatus as S,
+  InvoiceTrigger as T,
+  isFailedStatus,
+  LineManagedBy,
+  shortStatus,
+  type AvailableActions,
+  type CreatePendingLinesInput,
+  type Invoice,
+  type InvoiceLine,
+  type InvoicePendingLinesInput,
+  type InvoiceStatus,
+  type InvoiceTrigger,
+  type InvoiceView,
+  type ListInvoicesInput,
+  type PendingLineInput,
+  type SimulateInvoiceInput,
+  type SplitLineGroup,
+  type StatusDetails,
+} from './types.ts';
+
+export interface InvoiceServiceDeps {
+  clock: Clock;
+  ids: IdGenerator;
+  customers: CustomerDirectory;
+  features: FeatureDirectory;
+  apps: AppDirectory;
+  profiles: BillingProfileService;
+  usage: UsageSource;
+  events?: InvoiceEventSink;
+}
+
+const zeroTotals = (): Totals => ({
+  amount: '0',
+  chargesTotal: '0',
+  discountsTotal: '0',
+  creditsTotal: '0',
+  taxesInclusiveTotal: '0',
+  taxesExclusiveTotal: '0',
+  taxesTotal: '0',
+  total: '0',
+});
+
+const ms = (iso: string): number => Date.parse(iso);
+const iso = (t: number | Date): string => new Date(t).toISOString();
+const floorSecond = (v: string): string => iso(Math.floor(ms(v) / 1000) * 1000);
+const maxIso = (a: string, b: string): string => (ms(a) >= ms(b) ? a : b);
+const issueText = (code: string, detail: string): string => `${detail}: ${INVOICE_ISSUE_MESSAGES[code] ?? code}`;
+
+/** The billing component the engine's own calculation issues carry. */
+const CALCULATION_COMPONENT = 'openmeter.calculation';
+
+/** Meter aggregations whose partial-period usage can be billed progressively (engine.md §2.2). */
+const PROGRESSIVE_AGGREGATIONS = new Set(['SUM', 'COUNT', 'MAX', 'UNIQUE_COUNT']);
+
+const isFlat = (p: Price): boolean => p.type === 'flat';
+const liveLines = (inv: Invoice): InvoiceLine[] => inv.lines.filter((l) => !l.deletedAt);
+
+/**
+ * Invoices: pending lines on gathering invoices, standard invoices created from them by hand or
+ * by the collection job, the state machine of engine.md §2.4 driven by actions and the advance
+ * job, and the invoicing apps behind the port in ports.ts.
+ */
+export class InvoiceService {
+  private readonly appImpls = new Map<string, InvoicingApp>([
+    [AppType.sandbox, sandboxApp],
+    [AppType.customInvoicing, customInvoicingApp],
+  ]);
+
+  constructor(private readonly deps: InvoiceServiceDeps) {}
+
+  // ------------------------------------------------------------------------------- pending lines
+
+  createPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput): { lines: InvoiceLine[]; invoice: InvoiceView; isInvoiceNew: boolean } {
+    const customer = this.requireCustomer(tx, input.customerId);
+    const currency = input.currency.toUpperCase();
+    const now = this.now();
+    const lines = input.lines.map((l, i) => this.newLine(tx, l, currency, now, `lines[${i}]`));
+    const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
+    const col = tx.collection<Invoice>(Col.invoices);
+    let inv = col.findOne((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id && x.currency === currency);
+    const isInvoiceNew = !inv;
+    if (!inv) {
+      inv = {
+        id: this.deps.ids.next(),
+        kind: 'gathering',
+        status: S.gathering,
+        number: nextInvoiceNumber(tx, GATHERING_SEQUENCE, customer.name, currency),
+        currency,
+        customerId: customer.id,
+        customer: this.customerSnapshot(customer),
+        supplier: structuredClone(details.effective.supplier),
+        profileId: details.baseProfile.id,
+        workflow: structuredClone(details.effective.workflow),
+        apps: { ...details.effective.apps },
+        lines: [],
+        totals: zeroTotals(),
+        createdAt: now,
+        updatedAt: now,
+        validationIssues: [],
+      };
+    }
+    const next: Invoice = { ...inv, lines: [...inv.lines, ...lines], updatedAt: now };
+    this.refreshGathering(next);
+    col.put(next);
+    return { lines, invoice: this.view(tx, next), isInvoiceNew };
+  }
+
+  private newLine(tx: UnitOfWork, l: PendingLineInput, currency: string, now: string, field: string): InvoiceLine {
+    const issues: ValidationIssue[] = [];
+    const add = (code: string, message: string, f?: string) => issues.push({ code, message, severity: 'critical', field: f ? `${field}.${f}` : field });
+    if (!l.price) add(E.invalidLine, 'price is required', 'price');
+    const price = l.price ? this.normalizePrice(l.price) : undefined;
+    if (price && !isFlat(price)) {
+      if (!l.featureKey) add(E.usageBasedPriceWithNoFeature, 'usage based price must have a feature', 'featureKey');
+      else {
+        const f = this.deps.features.findFeature(tx, l.featureKey);
+        if (!f || f.archivedAt) add(E.featureNotFound, `feature not found: ${l.featureKey}`, 'featureKey');
+        else if (!f.meterSlug) add(E.usageBasedPriceWithFeatureAndNoMeter, `feature ${l.featureKey} has no meter`, 'featureKey');
+      }
+    }
+    const from = floorSecond(l.period.from);
+    const to = floorSecond(l.period.to);
+    if (ms(to) < ms(from)) add(E.invalidLine, 'period start must be before period end', 'period');
+    const pct = l.discounts?.percentage;
+    if (pct && (!isDecimalString(String(pct.percentage)) || dec(String(pct.percentage)).lt(0) || dec(String(pct.percentage)).gt(100))) {
+      add(CatalogIssueCode.percentageDiscountInvalidValue, 'percentage discount must be between 0 and 100', 'discounts.percentage');
+    }
+    if (l.discounts?.usage) {
+      if (price && isFlat(price)) add(CatalogIssueCode.usageDiscountWithFlatPrice, 'usage discount is not allowed on a flat price', 'discounts.usage');
+      if (!isDecimalString(l.discounts.usage.quantity) || dec(l.discounts.usage.quantity).isNegative()) {
+        add(CatalogIssueCode.usageDiscountNegativeQuantity, 'usage discount quantity must be >= 0', 'discounts.usage');
+      }
+    }
+    if (issues.length) throw validationError(issues.length === 1 ? issues[0]!.code : E.invalidLine, issues.map((i) => i.message).join('; '), issues);
+    const discounts = l.discounts
+      ? {
+          ...(l.discounts.percentage ? { percentage: { ...l.discounts.percentage, correlationId: l.discounts.percentage.correlationId ?? this.deps.ids.next() } } : {}),
+          ...(l.discounts.usage ? { usage: { ...l.discounts.usage, correlationId: l.discounts.usage.correlationId ?? this.deps.ids.next() } } : {}),
+        }
+      : undefined;
+    return {
+      id: this.deps.ids.next(),
+      name: l.name,
+      ...(l.description !== undefined ? { description: l.description } : {}),
+      ...(l.metadata ? { metadata: { ...l.metadata } } : {}),
+      managedBy: LineManagedBy.manual,
+      period: { from, to },
+      invoiceAt: floorSecond(l.invoiceAt),
+      currency,
+      price: price!,
+      ...(l.featureKey ? { featureKey: l.featureKey } : {}),
+      ...(discounts && Object.keys(discounts).length ? { discounts } : {}),
+      ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  /** A flat price without a payment term is paid in advance (`DefaultPaymentTerm`). */
+  private normalizePrice(p: Price): Price {
+    if (p.type === 'flat') return { ...p, paymentTerm: p.paymentTerm ?? 'in_advance' };
+    return p;
+  }
+
+  // -------------------------------------------------------------------------------------- reads
+
+  getInvoice(tx: UnitOfWork, input: { id: string }): InvoiceView {
+    return this.view(tx, this.requireInvoice(tx, input.id));
+  }
+
+  listInvoices(tx: UnitOfWork, input: ListInvoicesInput = {}): Page<InvoiceView> {
+    const inRange = (v: string | undefined, after?: string, before?: string): boolean =>
+      (after === undefined || (v !== undefined && ms(v) >= ms(after))) && (before === undefined || (v !== undefined && ms(v) <= ms(before)));
+    const rows = tx.collection<Invoice>(Col.invoices).find(
+      (inv) =>
+        (input.includeDeleted === true || !inv.deletedAt) &&
+        (!input.standardOnly || inv.kind === 'standard') &&
+        (!input.customers?.length || input.customers.includes(inv.customerId)) &&
+        (!input.statuses?.length || input.statuses.includes(shortStatus(inv.status))) &&
+        (!input.extendedStatuses?.length || input.extendedStatuses.includes(inv.status)) &&
+        (input.issuedAfter === undefined && input.issuedBefore === undefined ? true : inRange(inv.issuedAt, input.issuedAfter, input.issuedBefore)) &&
+        (input.periodStartAfter === undefined && input.periodStartBefore === undefined ? true : inRange(inv.period?.from, input.periodStartAfter, input.periodStartBefore)) &&
+        inRange(inv.createdAt, input.createdAfter, input.createdBefore),
+    );
+    const orderBy = input.orderBy ?? InvoiceOrderBy.createdAt;
+    const key = (i: Invoice): string =>
+      orderBy === 'customer.name' ? i.customer.name : orderBy === 'status' ? i.status : orderBy === 'periodStart' ? (i.period?.from ?? '') : ((i[orderBy] as string | undefined) ?? '');
+    const dir = input.order === 'DESC' ? -1 : 1;
+    rows.sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      return dir * (ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+    });
+    const page = paginate(rows, input);
+    return { ...page, items: page.items.map((i) => this.view(tx, i)) };
+  }
+
+  /** The invoice as read: gathering invoices are rated live (quantities as of now). */
+  view(tx: UnitOfWork, inv: Invoice): InvoiceView {
+    if (inv.kind === 'gathering') {
+      const rated = { ...inv, lines: inv.lines.map((l) => (l.deletedAt ? l : this.rateLiveSafe(tx, inv, l))) };
+      rated.totals = this.sumLineTotals(rated);
+      return { ...rated, statusDetails: { immutable: false, failed: false, extendedStatus: S.gathering, availableActions: {} } };
+    }
+    return { ...inv, statusDetails: this.statusDetails(tx, inv) };
+  }
+
+  private rateLiveSafe(tx: UnitOfWork, inv: Invoice, line: InvoiceLine): InvoiceLine {
+    try {
+      const q = this.measure(tx, inv, line);
+      return this.rate(tx, inv, line, q);
+    } catch {
+      return { ...line, totals: zeroTotals() };
+    }
+  }
+
+  // ---------------------------------------------------------------------- invoice pending lines
+
+  /**
+   * Turns the billable pending lines of a customer into standard invoices, one per currency
+   * (`InvoicePendingLines`). `partialDisabled` is the collection job's `WithPartialInvoiceLinesDisabled`.
+   */
+  invoicePendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean }): InvoiceView[] {
+    const customer = this.requireCustomer(tx, input.customerId);
+    const col = tx.collection<Invoice>(Col.invoices);
+    const gathering = col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
+    const now = this.now();
+    const rawAsOf = floorSecond(input.asOf ?? now);
+    const created: Invoice[] = [];
+    const wanted = input.lineIds?.length ? new Set(input.lineIds) : undefined;
+    const billableIds = new Set<string>();
+    for (const g of gathering.sort((a, b) => (a.currency < b.currency ? -1 : 1))) {
+      const asOf = this.collectionCutoff(g, rawAsOf);
+      const progressive = input.partialDisabled ? false : (input.progressiveBillingOverride ?? g.workflow.invoicing.progressiveBilling);
+      const moving: InvoiceLine[] = [];
+      const staying: InvoiceLine[] = [];
+      for (const line of g.lines) {
+        if (line.deletedAt) {
+          staying.push(line);
+          continue;
+        }
+        const billable = this.billablePeriod(tx, line, asOf, progressive);
+        if (billable) billableIds.add(line.id);
+        if (!billable || (wanted && !wanted.has(line.id))) {
+          staying.push(line);
+          continue;
+        }
+        if (ms(billable.to) < ms(line.period.to)) {
+          const [billed, rest] = this.split(tx, g, line, billable.to, now);
+          if (billed) moving.push(billed);
+          staying.push(rest);
+        } else moving.push(line);
+      }
+      if (moving.length === 0) continue;
+      const inv = this.createStandardInvoice(tx, g, moving, now);
+      created.push(inv);
+      const remaining: Invoice = { ...g, lines: staying, updatedAt: now };
+      if (liveLines(remaining).length === 0) remaining.deletedAt = now;
+      this.refreshGathering(remaining);
+      col.put(remaining);
+    }
+    if (wanted) {
+      const notBillable = [...wanted].filter((id) => !billableIds.has(id));
+      if (notBillable.length) throw validationError(E.linesNotBillable, issueText(E.linesNotBillable, `lines [${notBillable.join(', ')}]`));
+    }
+    if (created.length === 0) throw validationError(E.createNoLines, INVOICE_ISSUE_MESSAGES[E.createNoLines]!);
+    return created.map((inv) => this.view(tx, col.get(inv.id)!));
+  }
+
+  /** Anchored alignment snaps `asOf` back to the latest anchor at or before it. */
+  private collectionCutoff(inv: Invoice, asOf: string): string {
+    const a = inv.workflow.collection.alignment;
+    if (a.type !== 'anchored') return asOf;
+    const d = parseDuration(a.recurringPeriod.interval);
+    if (!d) return asOf;
+    return iso(recurrencePeriodAt(new Date(a.recurringPeriod.anchor), d, new Date(asOf)).from);
+  }
+
+  /** engine.md §2.2: the part of the line billable at `asOf`, if any. */
+  private billablePeriod(tx: UnitOfWork, line: InvoiceLine, asOf: string, progressive: boolean): { from: string; to: string } | undefined {
+    if (isFlat(line.price)) return ms(line.invoiceAt) <= ms(asOf) ? line.period : undefined;
+    if (ms(asOf) >= ms(line.period.to)) return progressive || ms(line.invoiceAt) <= ms(asOf) ? line.period : undefined;
+    if (!progressive || !this.supportsProgressive(tx, line)) return undefined;
+    if (ms(asOf) > ms(line.period.from)) return { from: line.period.from, to: asOf };
+    return undefined;
+  }
+
+  private supportsProgressive(tx: UnitOfWork, line: InvoiceLine): boolean {
+    if (line.price.type === 'tiered' && line.price.mode === 'volume') return false;
+    const f = line.featureKey ? this.deps.features.findFeature(tx, line.featureKey) : undefined;
+    const agg = f ? this.deps.usage.aggregationOf(tx, f) : undefined;
+    return agg !== undefined && PROGRESSIVE_AGGREGATIONS.has(agg.toUpperCase());
+  }
+
+  /** engine.md §2.3: the line (same id) is billed up to `at`; a new gathering line keeps the rest. */
+  private split(tx: UnitOfWork, g: Invoice, line: InvoiceLine, at: string, now: string): [InvoiceLine | undefined, InvoiceLine] {
+    const groups = tx.collection<SplitLineGroup>(Col.splitLineGroups);
+    let groupId = line.splitLineGroupId;
+    if (!groupId) {
+      groupId = this.deps.ids.next();
+      groups.put({
+        id: groupId,
+        customerId: g.customerId,
+        currency: g.currency,
+        period: line.period,
+        name: line.name,
+        price: line.price,
+        ...(line.featureKey ? { featureKey: line.featureKey } : {}),
+        ...(line.discounts ? { discounts: line.discounts } : {}),
+        ...(line.childUniqueReferenceId ? { childUniqueReferenceId: line.childUniqueReferenceId } : {}),
+        createdAt: now,
+      });
+    }
+    const { childUniqueReferenceId: _drop, ...rest } = line;
+    const billed: InvoiceLine = { ...rest, period: { from: line.period.from, to: at }, invoiceAt: at, splitLineGroupId: groupId, updatedAt: now };
+    const remainder: InvoiceLine = { ...rest, id: this.deps.ids.next(), period: { from: at, to: line.period.to }, splitLineGroupId: groupId, createdAt: now, updatedAt: now };
+    return [ms(billed.period.to) > ms(billed.period.from) ? billed : undefined, remainder];
+  }
+
+  private createStandardInvoice(tx: UnitOfWork, g: Invoice, lines: InvoiceLine[], now: string): Invoice {
+    const inv: Invoice = {
+      id: this.deps.ids.next(),
+      kind: 'standard',
+      status: S.draftCreated,
+      number: nextInvoiceNumber(tx, DRAFT_SEQUENCE, g.customer.name),
+      currency: g.currency,
+      customerId: g.customerId,
+      customer: g.customer,
+      supplier: g.supplier,
+      profileId: g.profileId,
+      workflow: g.workflow,
+      apps: g.apps,
+      lines: lines.map((l) => ({ ...l, updatedAt: now })),
+      totals: zeroTotals(),
+      createdAt: now,
+      updatedAt: now,
+      validationIssues: [],
+    };
+    this.measureAll(tx, inv);
+    this.activate(tx, inv, Activation.calculate);
+    this.save(tx, inv);
+    this.deps.events?.invoiceEvent(tx, 'invoice.created', this.view(tx, inv));
+    if (this.hasCritical(inv)) this.fire(tx, inv, T.failed);
+    this.advanceUntilStable(tx, inv);
+    this.save(tx, inv);
+    return inv;
+  }
+
+  // ----------------------------------------------------------------------------------- simulate
+
+  /** `SimulateInvoice`: rates the given quantities as a standalone draft; nothing is stored. */
+  simulateInvoice(tx: UnitOfWork, input: SimulateInvoiceInput): InvoiceView {
+    const customer = this.requireCustomer(tx, input.customerId);
+    const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
+    const now = this.now();
+    const currency = input.currency.toUpperCase();
+    const lines = input.lines.map((l, i) => {
+      const line = this.newLine(tx, l, currency, now, `lines[${i}]`);
+      if (l.id) line.id = l.id;
+      return { line, qty: isFlat(line.price) ? '1' : l.quantity, pre: l.preLinePeriodQuantity ?? '0' };
+    });
+    const inv: Invoice = {
+      id: this.deps.ids.next(),
+      kind: 'standard',
+      status: S.draftCreated,
+      number: input.number ?? 'INV-SIMULATED',
+      currency,
+      customerId: customer.id,
+      customer: this.customerSnapshot(customer),
+      supplier: details.effective.supplier,
+      profileId: details.baseProfile.id,
+      workflow: details.effective.workflow,
+      apps: details.effective.apps,
+      lines: [],
+      totals: zeroTotals(),
+      createdAt: now,
+      updatedAt: now,
+      validationIssues: [],
+    };
+    for (const { line, qty, pre } of lines) {
+      try {
+        inv.lines.push(this.rate(tx, inv, line, { qty, pre, isFirst: true, isLast: true, previouslyBilled: '0' }));
+      } catch (err) {
+        if (!isDomainError(err) || err.kind !== ErrorKind.validation) throw err;
+        inv.validationIssues.push(...this.issuesOf(err));
+        inv.lines.push({ ...line, totals: zeroTotals() });
+      }
+    }
+    this.recalculateTimings(inv);
+    if (this.hasCritical(inv)) inv.status = S.draftInvalid;
+    const view = { ...inv, statusDetails: { immutable: false, failed: this.hasCritical(inv), extendedStatus: inv.status, availableActions: {} } };
+    return view;
+  }
+
+  // ------------------------------------------------------------------------------------ actions
+
+  advanceInvoice(tx: UnitOfWork, input: { id: string }): InvoiceView {
+    const inv = this.requireStandard(tx, input.id);
+    if (!this.canFire(tx, inv, T.next)) {
+      throw validationError(E.cannotAdvance, `cannot advance invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.cannotAdvance]}`);
+    }
+    this.advanceUntilStable(tx, inv);
+    this.save(tx, inv);
+    return this.view(tx, inv);
+  }
+
+  approveInvoice(tx: UnitOfWork, input: { id: string }): InvoiceView {
+    return this.action(tx, input.id, T.approve);
+  }
+
+  retryInvoice(tx: UnitOfWork, input: { id: string }): InvoiceView {
+    return this.action(tx, input.id, T.retry, (inv) => {
+      // retry downgrades every critical issue to a warning before firing again
+      inv.validationIssues = inv.validationIssues.map((i) => ({ ...i, severity: 'warning' as const }));
+    });
+  }
+
+  snapshotQuantitiesAction(tx: UnitOfWork, input: { id: string }): InvoiceView {
+    return this.action(tx, input.id, T.forceCollect);
+  }
+
+  private action(tx: UnitOfWork, id: string, trigger: InvoiceTrigger, before?: (inv: Invoice) => void): InvoiceView {
+    const inv = this.requireStandard(tx, id);
+    if (!this.canFire(tx, inv, trigger)) {
+      throw validationError(E.actionNotAvailable, `cannot ${trigger} invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    }
+    before?.(inv);
+    this.handleTrigger(tx, inv, trigger);
+    this.save(tx, inv);
+    return this.view(tx, inv);
+  }
+
+  /** v1 DELETE: a gathering invoice takes its pending lines with it; a standard one is deleted through the state machine. */
+  deleteInvoice(tx: UnitOfWork, input: { id: string }): void {
+    const inv = this.requireInvoice(tx, input.id);
+    const now = this.now();
+    if (inv.kind === 'gathering') {
+      if (inv.deletedAt) return;
+      tx.collection<Invoice>(Col.invoices).put({ ...inv, lines: inv.lines.map((l) => (l.deletedAt ? l : { ...l, deletedAt: now })), deletedAt: now, updatedAt: now });
+      return;
+    }
+    if (!this.canFire(tx, inv, T.delete)) {
+      throw validationError(E.actionNotAvailable, `cannot ${T.delete} invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    }
+    this.handleTrigger(tx, inv, T.delete);
+    this.save(tx, inv);
+  }
+
+  /** Payment outcomes reported by the invoicing app (custom invoicing's payment-status endpoint). */
+  triggerPayment(tx: UnitOfWork, input: { id: string; trigger: InvoiceTrigger; appType?: string }): InvoiceView {
+    const inv = this.requireStandard(tx, input.id);
+    if (input.appType) this.requireAppType(tx, inv, input.appType);
+    if (!this.canFire(tx, inv, input.trigger)) {
+      throw validationError(E.actionNotAvailable, `cannot ${input.trigger} invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    }
+    this.handleTrigger(tx, inv, input.trigger);
+    this.save(tx, inv);
+    return this.view(tx, inv);
+  }
+
+  /**
+   * The outside system behind a custom invoicing app reports the draft synced / the invoice
+   * issued (`SyncDraftInvoice`, `SyncIssuingInvoice`): the results are merged, the metadata
+   * stamp recorded, and the invoice advances.
+   */
+  syncCustomInvoicing(
+    tx: UnitOfWork,
+    input: { id: string; stage: 'draft' | 'issuing'; invoiceNumber?: string; externalId?: string; sentToCustomerAt?: string; paymentExternalId?: string },
+  ): InvoiceView {
+    const inv = this.requireStandard(tx, input.id);
+    this.requireAppType(tx, inv, AppType.customInvoicing);
+    const expected = input.stage === 'draft' ? S.draftSyncing : S.issuingSyncing;
+    if (inv.status !== expected) {
+      throw validationError(E.actionNotAvailable, `invoice is not in ${expected} state [status=${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    }
+    const key = input.stage === 'draft' ? CUSTOM_INVOICING_DRAFT_SYNCED_AT : CUSTOM_INVOICING_FINALIZED_AT;
+    inv.metadata = { ...(inv.metadata ?? {}), [key]: this.deps.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    if (input.invoiceNumber) inv.number = input.invoiceNumber;
+    if (input.sentToCustomerAt) inv.sentToCustomerAt = input.sentToCustomerAt;
+    if (input.externalId || input.paymentExternalId) {
+      inv.externalIds = { ...(inv.externalIds ?? {}), ...(input.externalId ? { invoicing: input.externalId } : {}), ...(input.paymentExternalId ? { payment: input.paymentExternalId } : {}) };
+    }
+    if (input.stage === 'issuing' && inv.number.startsWith('DRAFT-')) {
+      const r = customInvoicingApp.finalize(inv, this.appContext(tx, inv));
+      if (r.invoiceNumber) inv.number = r.invoiceNumber;
+    }
+    this.advanceUntilStable(tx, inv);
+    this.save(tx, inv);
+    return this.view(tx, inv);
+  }
+
+  /**
+   * What the runtime reports after performing an invoicing-app operation (effect
+   * `billing.invoiceAppOperation`): the app's result is merged and the invoice advances. A
+   * report for an operation the invoice no longer waits for is ignored.
+   */
+  completeAppOperation(tx: UnitOfWork, input: { invoiceId: string; operation: AppOperation }): void {
+    const inv = tx.collection<Invoice>(Col.invoices).get(input.invoiceId);
+    if (!inv || inv.appOperation?.operation !== input.operation || inv.appOperation.done) return;
+    const impl = this.appImpl(tx, inv);
+    const ctx = this.appContext(tx, inv);
+    let result: AppOperationResult;
+    if (input.operation === AppOperation.finalize) {
+      // issuedAt and dueAt are known before the app finalizes (`finalizeInvoice`)
+      inv.issuedAt = this.now();
+      this.computeDueAt(inv);
+      result = impl.finalize(inv, ctx);
+    } else if (input.operation === AppOperation.upsert) result = impl.upsert(inv, ctx);
+    else result = impl.delete(inv, ctx);
+    if (result.invoiceNumber) inv.number = result.invoiceNumber;
+    if (result.sentToCustomerAt) inv.sentToCustomerAt = result.sentToCustomerAt;
+    if (result.externalIds) inv.externalIds = { ...(inv.externalIds ?? {}), ...result.externalIds };
+    if (result.issues?.length) inv.validationIssues.push(...result.issues);
+    inv.appOperation = { operation: input.operation, done: true };
+    this.advanceUntilStable(tx, inv);
+    this.save(tx, inv);
+  }
+
+  // ------------------------------------------------------------------------------ state machine
+
+  private guardHolds(tx: UnitOfWork, inv: Invoice, g: Guard, dryRun: boolean): boolean {
+    const now = this.deps.clock.now().getTime();
+    switch (g) {
+      case Guard.readyForCollection:
+        return !inv.collectionAt || now >= ms(inv.collectionAt);
+      case Guard.noCriticalIssues:
+        return !this.hasCritical(inv);
+      case Guard.autoAdvance:
+        return inv.workflow.invoicing.autoAdvance;
+      case Guard.manualApproval:
+        return !inv.workflow.invoicing.autoAdvance;
+      case Guard.draftPeriodOver:
+        return inv.workflow.invoicing.autoAdvance && !!inv.draftUntil && now >= ms(inv.draftUntil);
+      case Guard.draftSyncDone:
+        return (dryRun || this.opDone(inv, AppOperation.upsert)) && this.appImpl(tx, inv).canDraftSyncAdvance(inv, this.appOf(tx, inv));
+      case Guard.issuingSyncDone:
+        return (dryRun || this.opDone(inv, AppOperation.finalize)) && this.appImpl(tx, inv).canIssuingSyncAdvance(inv, this.appOf(tx, inv));
+      case Guard.deleteSyncDone:
+        return dryRun || this.opDone(inv, AppOperation.delete);
+    }
+  }
+
+  private opDone(inv: Invoice, op: AppOperation): boolean {
+    return inv.appOperation?.operation === op && inv.appOperation.done;
+  }
+
+  private transition(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger, dryRun = false): Transition | undefined {
+    return findTransition(inv.status, trigger, (g) => this.guardHolds(tx, inv, g, dryRun));
+  }
+
+  private canFire(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger): boolean {
+    return this.transition(tx, inv, trigger) !== undefined;
+  }
+
+  private target(inv: Invoice, tr: Transition): InvoiceStatus {
+    if (tr.to !== DYNAMIC_AFTER_READY_TO_ISSUE) return tr.to;
+    return liveLines(inv).length === 0 ? S.deleteSyncing : S.issuingLineFinalization;
+  }
+
+  /** Fires and activates; a critical issue raised by the activation moves to the state's failed state (`FireAndActivate`). */
+  private fire(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger): void {
+    const tr = this.transition(tx, inv, trigger);
+    if (!tr) throw new DomainError(ErrorKind.validation, E.actionNotAvailable, `cannot ${trigger} invoice in status [${inv.status}]`);
+    inv.status = this.target(inv, tr);
+    const activation = inv.status === S.gathering ? undefined : STATE_MACHINE[inv.status].activate;
+    if (activation) this.activate(tx, inv, activation);
+    if (this.hasCritical(inv) && trigger !== T.failed) {
+      const failed = this.transition(tx, inv, T.failed);
+      if (failed) inv.status = this.target(inv, failed);
+    }
+  }
+
+  private handleTrigger(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger): void {
+    const before = inv.status;
+    this.fire(tx, inv, trigger);
+    this.publishUpdated(tx, inv, before);
+    this.advanceUntilStable(tx, inv);
+  }
+
+  /** `AdvanceUntilStateStable`: fire `next` while it can, then let the app react (post-advance hook). */
+  private advanceUntilStable(tx: UnitOfWork, inv: Invoice): void {
+    for (let guard = 0; guard < 100; guard++) {
+      if (!this.canFire(tx, inv, T.next)) break;
+      const before = inv.status;
+      this.fire(tx, inv, T.next);
+      this.publishUpdated(tx, inv, before);
+    }
+    const impl = this.appImpl(tx, inv);
+    const req = impl.postAdvance?.(inv, this.appOf(tx, inv));
+    if (req && this.canFire(tx, inv, req.trigger)) {
+      if (req.issues?.length) inv.validationIssues.push(...req.issues.map((i) => ({ ...i, severity: 'warning' as const })));
+      this.handleTrigger(tx, inv, req.trigger);
+      if (req.issues?.length) {
+        // the simulated failure stays on the invoice as the app's issue
+        inv.validationIssues = inv.validationIssues.map((i) => (req.issues!.some((r) => r.code === i.code) ? { ...i, severity: 'critical' as const } : i));
+      }
+    }
+  }
+
+  private publishUpdated(tx: UnitOfWork, inv: Invoice, before: InvoiceStatus): void {
+    if (inv.status === before || !this.deps.events) return;
+    this.deps.events.invoiceEvent(tx, 'invoice.updated', this.view(tx, { ...inv, updatedAt: this.now() }));
+  }
+
+  private activate(tx: UnitOfWork, inv: Invoice, a: Activation): void {
+    switch (a) {
+      case Activation.calculate:
+        this.calculate(tx, inv);
+        return;
+      case Activation.collect:
+        if (!inv.quantitySnapshotedAt || (inv.collectionAt && ms(inv.quantitySnapshotedAt) < ms(inv.collectionAt))) this.measureAll(tx, inv);
+        this.calculate(tx, inv);
+        return;
+      case Activation.calculateAndValidate:
+        this.calculate(tx, inv);
+        this.validateWithApp(tx, inv);
+        return;
+      case Activation.syncDraft:
+        this.startAppOperation(tx, inv, AppOperation.upsert);
+        return;
+      case Activation.syncDelete:
+        this.startAppOperation(tx, inv, AppOperation.delete);
+        return;
+      case Activation.finalize:
+        this.startAppOperation(tx, inv, AppOperation.finalize);
+        return;
+      case Activation.deleteInvoice:
+        inv.deletedAt = this.now();
+        return;
+      case Activation.finalizeLines:
+      case Activation.issued:
+        return;
+    }
+  }
+
+  private startAppOperation(tx: UnitOfWork, inv: Invoice, operation: AppOperation): void {
+    inv.appOperation = { operation, done: false };
+    tx.afterCommit({ type: EffectType.invoiceAppOperation, invoiceId: inv.id, operation });
+  }
+
+  private validateWithApp(tx: UnitOfWork, inv: Invoice): void {
+    const app = this.appOf(tx, inv);
+    const issues = this.appImpl(tx, inv).validate(inv, app);
+    inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...issues];
+  }
+
+  statusDetails(tx: UnitOfWork, inv: Invoice): StatusDetails {
+    const actions: AvailableActions = {};
+    const dry = (trigger: InvoiceTrigger): { resultingState: InvoiceStatus } | undefined => {
+      const probe: Invoice = { ...inv, validationIssues: [] };
+      if (!this.transition(tx, inv, trigger)) return undefined;
+      const first = this.transition(tx, probe, trigger, true);
+      if (!first) return undefined;
+      probe.status = this.target(probe, first);
+      for (let i = 0; i < 100; i++) {
+        const n = this.transition(tx, probe, T.next, true);
+        if (!n) break;
+        probe.status = this.target(probe, n);
+      }
+      return { resultingState: probe.status };
+    };
+    const advance = dry(T.next);
+    if (advance) actions.advance = advance;
+    if (this.canFire(tx, inv, T.delete)) actions.delete = { resultingState: S.deleted };
+    const retry = dry(T.retry);
+    if (retry) actions.retry = retry;
+    const approve = dry(T.approve);
+    if (approve) actions.approve = approve;
+    const snap = dry(T.forceCollect);
+    if (snap) actions.snapshotQuantities = snap;
+    return {
+      immutable: !this.canFire(tx, inv, T.updated),
+      failed: isFailedStatus(inv.status),
+      extendedStatus: inv.status,
+      availableActions: actions,
+    };
+  }
+
+  // -------------------------------------------------------------------------------- calculation
+
+  /** Measures every metered line anew (engine.md §1.10) and stamps `quantitySnapshotedAt`. */
+  private measureAll(tx: UnitOfWork, inv: Invoice): void {
+    inv.lines = inv.lines.map((l) => {
+      if (l.deletedAt) return l;
+      const q = this.measure(tx, inv, l);
+      return { ...l, meteredQuantity: q.qty, meteredPreLinePeriodQuantity: q.pre };
+    });
+    inv.quantitySnapshotedAt = this.now();
+  }
+
+  private measure(tx: UnitOfWork, inv: Invoice, line: InvoiceLine): { qty: string; pre: string; isFirst: boolean; isLast: boolean; previouslyBilled: string } {
+    const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
+    const isFirst = !group || group.period.from === line.period.from;
+    const isLast = !group || group.period.to === line.period.to;
+    const previouslyBilled = group ? this.previouslyBilled(tx, group, line) : '0';
+    if (isFlat(line.price)) return { qty: '1', pre: '0', isFirst, isLast, previouslyBilled };
+    const feature = line.featureKey ? this.deps.features.findFeature(tx, line.featureKey) : undefined;
+    if (!feature) return { qty: '0', pre: '0', isFirst, isLast, previouslyBilled };
+    const q = (from: string, to: string): string =>
+      ms(to) <= ms(from) ? '0' : this.deps.usage.featureUsage(tx, { feature, customerId: inv.customerId, from, to });
+    if (!group || isFirst) return { qty: q(line.period.from, line.period.to), pre: '0', isFirst, isLast, previouslyBilled };
+    const pre = q(group.period.from, line.period.from);
+    const cumulative = q(group.period.from, line.period.to);
+    return { qty: toDecimalString(dec(cumulative).sub(pre)), pre, isFirst, isLast, previouslyBilled };
+  }
+
+  /** engine.md §1.6: Σ gross amount of earlier children of the group on live standard invoices. */
+  private previouslyBilled(tx: UnitOfWork, group: SplitLineGroup, line: InvoiceLine): string {
+    let sum = dec(0);
+    for (const inv of tx.collection<Invoice>(Col.invoices).find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === group.customerId)) {
+      for (const l of inv.lines) {
+        if (l.splitLineGroupId === group.id && l.id !== line.id && !l.deletedAt && ms(l.period.to) <= ms(line.period.from)) sum = sum.add(dec(l.totals?.amount ?? '0'));
+      }
+    }
+    return toDecimalString(sum);
+  }
+
+  /** Re-rates every line from its snapshotted quantities and recomputes totals and timings. */
+  private calculate(tx: UnitOfWork, inv: Invoice): void {
+    const issues: ValidationIssue[] = [];
+    inv.lines = inv.lines.map((l) => {
+      if (l.deletedAt) return l;
+      const m = this.measureStored(tx, inv, l);
+      try {
+        return this.rate(tx, inv, l, m);
+      } catch (err) {
+        if (!isDomainError(err) || err.kind !== ErrorKind.validation) throw err;
+        issues.push(...this.issuesOf(err));
+        return { ...l, detailedLines: [], totals: zeroTotals() };
+      }
+    });
+    inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== CALCULATION_COMPONENT), ...issues];
+    inv.totals = this.sumLineTotals(inv);
+    this.recalculateTimings(inv);
+  }
+
+  private measureStored(tx: UnitOfWork, inv: Invoice, l: InvoiceLine) {
+    const group = l.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(l.splitLineGroupId) : undefined;
+    return {
+      qty: isFlat(l.price) ? '1' : (l.meteredQuantity ?? '0'),
+      pre: l.meteredPreLinePeriodQuantity ?? '0',
+      isFirst: !group || group.period.from === l.period.from,
+      isLast: !group || group.period.to === l.period.to,
+      previouslyBilled: group ? this.previouslyBilled(tx, group, l) : '0',
+    };
+  }
+
+  private issuesOf(err: DomainError): ValidationIssue[] {
+    const base = err.issues.length ? err.issues : [{ code: err.code, message: err.message }];
+    return base.map((i) => ({ ...i, severity: 'critical' as const, component: CALCULATION_COMPONENT }));
+  }
+
+  private rate(tx: UnitOfWork, inv: Invoice, line: InvoiceLine, m: { qty: string; pre: string; isFirst: boolean; isLast: boolean; previouslyBilled: string }): InvoiceLine {
+    const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
+    const r = rateLine({
+      lineName: line.name,
+      currency: inv.currency,
+      price: line.price,
+      ...(line.discounts ? { discounts: line.discounts } : {}),
+      quantity: m.qty,
+      preLinePeriodQuantity: m.pre,
+      isFirstInPeriod: m.isFirst,
+      isLastInPeriod: m.isLast,
+      previouslyBilledAmount: m.previouslyBilled,
+      period: line.period,
+      ...(group ? { splitGroupPeriod: group.period } : {}),
+    });
+    const now = this.now();
+    const existing = new Map((line.detailedLines ?? []).map((d) => [d.childUniqueReferenceId, d]));
+    return {
+      ...line,
+      quantity: isFlat(line.price) ? '1' : r.ratedQuantity,
+      meteredQuantity: isFlat(line.price) ? '1' : r.meteredQuantity,
+      preLinePeriodQuantity: isFlat(line.price) ? '0' : r.meteredPreLinePeriodQuantity,
+      meteredPreLinePeriodQuantity: isFlat(line.price) ? '0' : r.meteredPreLinePeriodQuantity,
+      ...(r.usageDiscount ? { usageDiscount: r.usageDiscount } : {}),
+      detailedLines: r.detailedLines.map((d) => {
+        const prev = existing.get(d.childUniqueReferenceId);
+        return { ...d, id: prev?.id ?? this.deps.ids.next(), createdAt: prev?.createdAt ?? now, updatedAt: now };
+      }),
+      totals: r.totals,
+    };
+  }
+
+  private sumLineTotals(inv: Invoice): Totals {
+    return sumTotals(
+      liveLines(inv).map((l) => l.totals ?? zeroTotals()),
+      inv.currency,
+    );
+  }
+
+  /** Service period, collectionAt, draftUntil and dueAt (`invoicecalc`). */
+  private recalculateTimings(inv: Invoice): void {
+    const lines = liveLines(inv);
+    if (lines.length) {
+      inv.period = {
+        from: lines.map((l) => l.period.from).reduce((a, b) => (ms(a) <= ms(b) ? a : b)),
+        to: lines.map((l) => l.period.to).reduce(maxIso),
+      };
+    }
+    const interval = parseDuration(inv.workflow.collection.interval);
+    const metered = lines.filter((l) => !isFlat(l.price));
+    if (metered.length && interval) {
+      inv.collectionAt = iso(metered.map((l) => addDuration(new Date(l.invoiceAt), interval).getTime()).reduce((a, b) => Math.max(a, b)));
+    } else delete inv.collectionAt;
+    if (inv.workflow.invoicing.autoAdvance) {
+      const draft = parseDuration(inv.workflow.invoicing.draftPeriod);
+      const base = maxIso(inv.collectionAt ?? inv.createdAt, inv.createdAt);
+      inv.draftUntil = draft ? iso(addDuration(new Date(base), draft)) : base;
+    } else delete inv.draftUntil;
+    this.computeDueAt(inv);
+  }
+
+  private computeDueAt(inv: Invoice): void {
+    const after = parseDuration(inv.workflow.invoicing.dueAfter);
+    const base = inv.workflow.invoicing.autoAdvance ? inv.draftUntil : inv.issuedAt;
+    if (base && after) inv.dueAt = floorSecond(iso(addDuration(new Date(base), after)));
+  }
+
+  /** A gathering invoice's period and next collection instant (engine.md §2.1). */
+  private refreshGathering(inv: Invoice): void {
+    const lines = liveLines(inv);
+    if (!lines.length) {
+      delete inv.collectionAt;
+      delete inv.period;
+      return;
+    }
+    inv.period = { from: lines.map((l) => l.period.from).reduce((a, b) => (ms(a) <= ms(b) ? a : b)), to: lines.map((l) => l.period.to).reduce(maxIso) };
+    const earliest = lines.map((l) => l.invoiceAt).reduce((a, b) => (ms(a) <= ms(b) ? a : b));
+    inv.collectionAt = this.snapUpToAnchor(inv, earliest);
+  }
+
+  private snapUpToAnchor(inv: Invoice, at: string): string {
+    const a = inv.workflow.collection.alignment;
+    if (a.type !== 'anchored') return at;
+    const d = parseDuration(a.recurringPeriod.interval);
+    if (!d) return at;
+    const p = recurrencePeriodAt(new Date(a.recurringPeriod.anchor), d, new Date(at));
+    return p.from.getTime() === ms(at) ? at : iso(p.to);
+  }
+
+  // ------------------------------------------------------------------------------------- jobs
+
+  /**
+   * The collection worker (`worker/collect`): at each instant a pending line becomes billable
+   * without partial periods, the customer's billable lines become standard invoices.
+   */
+  readonly collectJob: JobSource = {
+    name: 'collectInvoicesJob',
+    dueJobs: (tx, until) => {
+      let due: number | undefined;
+      for (const g of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
+        const at = this.nextCollectableAt(g);
+        if (at !== undefined && at <= until.getTime() && (due === undefined || at < due)) due = at;
+      }
+      if (due === undefined) return [];
+      const dueAt = new Date(due);
+      return [{ name: 'collectInvoicesJob', namespace: tx.namespace, dueAt, run: (work) => this.collectDue(work, dueAt) } satisfies DueJob];
+    },
+  };
+
+  /** The advance worker (`worker/advance`): invoices waiting for collection or for the draft period to end. */
+  readonly advanceJob: JobSource = {
+    name: 'advanceInvoicesJob',
+    dueJobs: (tx, until) => {
+      let due: number | undefined;
+      for (const inv of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'standard' && !x.deletedAt)) {
+        const at = this.waitingUntil(inv);
+        if (at !== undefined && at <= until.getTime() && (due === undefined || at < due)) due = at;
+      }
+      if (due === undefined) return [];
+      const dueAt = new Date(due);
+      return [{ name: 'advanceInvoicesJob', namespace: tx.namespace, dueAt, run: (work) => this.advanceDue(work, dueAt) } satisfies DueJob];
+    },
+  };
+
+  private waitingUntil(inv: Invoice): number | undefined {
+    if (inv.status === S.draftWaitingForCollection && inv.collectionAt) return ms(inv.collectionAt);
+    if (inv.status === S.draftWaitingAutoApproval && inv.draftUntil) return ms(inv.draftUntil);
+    return undefined;
+  }
+
+  /** The earliest instant a line of the gathering invoice becomes billable with partial lines disabled. */
+  private nextCollectableAt(g: Invoice): number | undefined {
+    let min: number | undefined;
+    for (const l of liveLines(g)) {
+      const at = isFlat(l.price) ? l.invoiceAt : maxIso(l.invoiceAt, l.period.to);
+      const t = ms(this.snapUpToAnchor(g, at));
+      if (min === undefined || t < min) min = t;
+    }
+    return min;
+  }
+
+  private collectDue(tx: UnitOfWork, dueAt: Date): void {
+    const customers = new Set<string>();
+    for (const g of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
+      const at = this.nextCollectableAt(g);
+      if (at !== undefined && at <= dueAt.getTime()) customers.add(g.customerId);
+    }
+    for (const customerId of customers) {
+      try {
+        this.invoicePendingLines(tx, { customerId, partialDisabled: true });
+      } catch (err) {
+        if (!(isDomainError(err) && err.code === E.createNoLines)) throw err;
+      }
+    }
+  }
+
+  private advanceDue(tx: UnitOfWork, dueAt: Date): void {
+    for (const inv of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'standard' && !x.deletedAt)) {
+      const at = this.waitingUntil(inv);
+      if (at === undefined || at > dueAt.getTime()) continue;
+      const copy = structuredClone(inv);
+      this.advanceUntilStable(tx, copy);
+      this.save(tx, copy);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- helpers
+
+  private save(tx: UnitOfWork, inv: Invoice): void {
+    inv.updatedAt = this.now();
+    tx.collection<Invoice>(Col.invoices).put(structuredClone(inv));
+  }
+
+  private hasCritical(inv: Invoice): boolean {
+    return inv.validationIssues.some((i) => (i.severity ?? 'critical') === 'critical');
+  }
+
+  private requireCustomer(tx: UnitOfWork, idOrKey: string): Customer {
+    const c = this.deps.customers.findCustomer(tx, idOrKey);
+    if (!c || c.deletedAt) throw notFound(E.customerNotFound, `customer not found [${idOrKey}]`);
+    return c;
+  }
+
+  private requireInvoice(tx: UnitOfWork, id: string): Invoice {
+    const inv = tx.collection<Invoice>(Col.invoices).get(id);
+    if (!inv) throw notFound(E.notFound, `invoice not found [Invoice/${id}]`);
+    return structuredClone(inv);
+  }
+
+  private requireStandard(tx: UnitOfWork, id: string): Invoice {
+    const inv = this.requireInvoice(tx, id);
+    if (inv.kind === 'gathering') throw validationError(E.actionNotAvailable, `cannot act on gathering invoice [${id}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    return inv;
+  }
+
+  private requireAppType(tx: UnitOfWork, inv: Invoice, type: string): void {
+    if (this.appOf(tx, inv).type !== type) throw validationError(E.appNotInvoicing, `invoice ${inv.id} is not managed by the custom invoicing app`);
+  }
+
+  private appOf(tx: UnitOfWork, inv: Invoice): App {
+    const app = this.deps.apps.liveApps(tx).find((a) => a.id === inv.apps.invoicing);
+    // an uninstalled app behaves as the sandbox does for reads; the real service fails the next step
+    return app ?? ({ id: inv.apps.invoicing, type: AppType.sandbox } as App);
+  }
+
+  private appImpl(tx: UnitOfWork, inv: Invoice): InvoicingApp {
+    return this.appImpls.get(this.appOf(tx, inv).type) ?? sandboxApp;
+  }
+
+  private appContext(tx: UnitOfWork, inv: Invoice) {
+    return {
+      app: this.appOf(tx, inv),
+      now: this.now(),
+      nextNumber: (def: { prefix: string; scope: string }, customerName: string) => nextInvoiceNumber(tx, def, customerName),
+    };
+  }
+
+  private customerSnapshot(c: Customer): Invoice['customer'] {
+    return {
+      id: c.id,
+      ...(c.key !== undefined ? { key: c.key } : {}),
+      name: c.name,
+      usageAttribution: { subjectKeys: [...c.usageAttribution.subjectKeys] },
+      ...(c.billingAddress ? { addresses: [c.billingAddress] } : {}),
+    };
+  }
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+}
+

@@ -1,0 +1,112 @@
+import type { App, AppType } from '../../apps/types.ts';
+import type { Feature } from '../../catalog/types.ts';
+import type { Customer } from '../../customers/types.ts';
+import type { Price, Discounts } from '../../catalog/types.ts';
+import type { ValidationIssue } from '../../shared/errors.ts';
+import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { Invoice, InvoiceTrigger, InvoiceView } from './types.ts';
+
+/** Customers as their owner finds them (CustomerService). */
+export interface CustomerDirectory {
+  findCustomer(tx: UnitOfWork, idOrKey: string): Customer | undefined;
+}
+
+/** Features as the catalog finds them (FeatureService). */
+export interface FeatureDirectory {
+  findFeature(tx: UnitOfWork, idOrKey: string): Feature | undefined;
+}
+
+/** The installed apps (AppService). */
+export interface AppDirectory {
+  liveApps(tx: UnitOfWork): App[];
+}
+
+/**
+ * Usage of a customer on a feature's meter over `[from, to)` (engine.md §1.10 `Q(a, b)`): the
+ * wiring answers it with a meter query filtered to the customer and the feature's group-by
+ * filters, rows summed.
+ */
+export interface UsageSource {
+  featureUsage(tx: UnitOfWork, input: { feature: Feature; customerId: string; from: string; to: string }): string;
+  /** the meter's aggregation (SUM, COUNT, MAX, UNIQUE_COUNT, AVG, MIN, LATEST), for progressive billing */
+  aggregationOf(tx: UnitOfWork, feature: Feature): string | undefined;
+}
+
+/** invoice.created / invoice.updated, raised to the notification rules (NotificationService). */
+export interface InvoiceEventSink {
+  invoiceEvent(tx: UnitOfWork, type: 'invoice.created' | 'invoice.updated', invoice: InvoiceView): void;
+}
+
+/** A sequence the invoicing app numbers its invoices in (`billing/sequence`). */
+export interface SequenceDefinition {
+  prefix: string;
+  scope: string;
+}
+
+export interface AppOperationContext {
+  app: App;
+  now: string;
+  /** `<PREFIX>-<CUSTPREFIX>-<n>` in the definition's sequence */
+  nextNumber(def: SequenceDefinition, customerName: string): string;
+}
+
+/** What an app operation changes on the invoice (`UpsertStandardInvoiceResult`, `FinalizeStandardInvoiceResult`). */
+export interface AppOperationResult {
+  invoiceNumber?: string;
+  sentToCustomerAt?: string;
+  externalIds?: Invoice['externalIds'];
+  issues?: ValidationIssue[];
+}
+
+/** A trigger an app asks for after the invoice settled in a state (`PostAdvanceStandardInvoiceHook`). */
+export interface AppTriggerRequest {
+  trigger: InvoiceTrigger;
+  /** recorded on the invoice as validation issues of the app's component */
+  issues?: ValidationIssue[];
+}
+
+/**
+ * What an invoicing app implements (`billing.InvoicingApp` and its optional hooks). `validate`
+ * and the `can*Advance` guards run inside the command; `upsert`, `finalize` and `delete` are
+ * performed by the runtime after the command commits (effect `billing.invoiceAppOperation`),
+ * and their results come back through `InvoiceService.completeAppOperation`, which moves the
+ * state machine on.
+ */
+export interface InvoicingApp {
+  readonly type: AppType;
+  validate(invoice: Invoice, app: App): ValidationIssue[];
+  upsert(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
+  finalize(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
+  delete(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
+  canDraftSyncAdvance(invoice: Invoice, app: App): boolean;
+  canIssuingSyncAdvance(invoice: Invoice, app: App): boolean;
+  postAdvance?(invoice: Invoice, app: App): AppTriggerRequest | undefined;
+}
+
+/**
+ * How subscriptions plug into billing (engine.md §3.3): per customer, the billable items of
+ * every subscription, each a pending line to keep on the gathering invoice. The subscriptions
+ * domain implements it; billing reconciles the gathering invoice against it (not wired yet).
+ */
+export interface SubscriptionBillableItem {
+  /** `{subscriptionId}/{phaseKey}/{itemKey}/v[{version}]/period[{n}]` */
+  childUniqueReferenceId: string;
+  subscriptionId: string;
+  phaseId: string;
+  itemId: string;
+  name: string;
+  currency: string;
+  price: Price;
+  featureKey?: string;
+  discounts?: Discounts;
+  servicePeriod: { from: string; to: string };
+  billingPeriod: { from: string; to: string };
+  invoiceAt: string;
+}
+
+export interface SubscriptionBillingSource {
+  /** items due up to the end of the billing period containing `asOf` (the generation horizon) */
+  billableItems(tx: UnitOfWork, input: { customerId: string; asOf: string }): SubscriptionBillableItem[];
+  /** customers with subscriptions whose items may need syncing */
+  customersWithSubscriptions(tx: UnitOfWork): string[];
+}

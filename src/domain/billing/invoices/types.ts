@@ -1,0 +1,281 @@
+import type { Discounts, Price, TaxConfig } from '../../catalog/types.ts';
+import type { ValidationIssue } from '../../shared/errors.ts';
+import type { BillingParty, BillingProfileApps, BillingWorkflow } from '../profiles/types.ts';
+import type { DetailedLine, Totals, UsageDiscountApplied } from '../rating/types.ts';
+
+/** Extended statuses of a standard invoice (`billing/stdinvoice.go`), plus `gathering`. */
+export const InvoiceStatus = {
+  gathering: 'gathering',
+  draftCreated: 'draft.created',
+  draftWaitingForCollection: 'draft.waiting_for_collection',
+  draftCollecting: 'draft.collecting',
+  draftUpdating: 'draft.updating',
+  draftValidating: 'draft.validating',
+  draftInvalid: 'draft.invalid',
+  draftSyncing: 'draft.syncing',
+  draftSyncFailed: 'draft.sync_failed',
+  draftWaitingAutoApproval: 'draft.waiting_auto_approval',
+  draftManualApprovalNeeded: 'draft.manual_approval_needed',
+  draftReadyToIssue: 'draft.ready_to_issue',
+  deleteInProgress: 'delete.in_progress',
+  deleteSyncing: 'delete.syncing',
+  deleteFailed: 'delete.failed',
+  deleted: 'deleted',
+  issuingLineFinalization: 'issuing.line_finalization',
+  issuingLineFinalizationFailed: 'issuing.line_finalization_failed',
+  issuingSyncing: 'issuing.syncing',
+  issuingSyncFailed: 'issuing.failed',
+  issuingChargeBooking: 'issuing.charge_booking',
+  issuingChargeBookingFailed: 'issuing.charge_booking_failed',
+  issued: 'issued',
+  paymentPending: 'payment_processing.pending',
+  paymentBookingAuthorized: 'payment_processing.booking_authorized',
+  paymentBookingAuthorizedFailed: 'payment_processing.booking_authorized_failed',
+  paymentBookingAuthorizedAndSettled: 'payment_processing.booking_authorized_and_settled',
+  paymentBookingAuthorizedAndSettledFailed: 'payment_processing.booking_authorized_and_settled_failed',
+  paymentAuthorized: 'payment_processing.authorized',
+  paymentFailed: 'payment_processing.failed',
+  paymentActionRequired: 'payment_processing.action_required',
+  paymentBookingSettled: 'payment_processing.booking_settled',
+  paymentBookingSettledFailed: 'payment_processing.booking_settled_failed',
+  overdue: 'overdue',
+  paid: 'paid',
+  uncollectible: 'uncollectible',
+  voided: 'voided',
+} as const;
+export type InvoiceStatus = (typeof InvoiceStatus)[keyof typeof InvoiceStatus];
+
+/** The API's short status: the part before the first dot. */
+export const shortStatus = (s: InvoiceStatus): string => s.split('.')[0]!;
+
+export const FINAL_STATUSES: ReadonlySet<InvoiceStatus> = new Set([InvoiceStatus.deleted, InvoiceStatus.paid, InvoiceStatus.uncollectible, InvoiceStatus.voided]);
+
+/** `StandardInvoiceStatus.IsFailed` */
+export const isFailedStatus = (s: InvoiceStatus): boolean => s.endsWith('_failed') || s === InvoiceStatus.issuingSyncFailed || s === InvoiceStatus.paymentFailed || s === InvoiceStatus.deleteFailed;
+
+export const InvoiceTrigger = {
+  next: 'trigger_next',
+  failed: 'trigger_failed',
+  approve: 'trigger_approve',
+  retry: 'trigger_retry',
+  delete: 'trigger_delete',
+  updated: 'trigger_updated',
+  forceCollect: 'trigger_force_collect',
+  paid: 'trigger_paid',
+  authorized: 'trigger_authorized',
+  paymentUncollectible: 'trigger_payment_uncollectible',
+  paymentOverdue: 'trigger_payment_overdue',
+  actionRequired: 'trigger_action_required',
+  void: 'trigger_void',
+} as const;
+export type InvoiceTrigger = (typeof InvoiceTrigger)[keyof typeof InvoiceTrigger];
+
+export const LineManagedBy = { subscription: 'subscription', system: 'system', manual: 'manual' } as const;
+export type LineManagedBy = (typeof LineManagedBy)[keyof typeof LineManagedBy];
+
+export interface InstantPeriod {
+  from: string;
+  to: string;
+}
+
+export interface LineSubscriptionRef {
+  subscriptionId: string;
+  phaseId: string;
+  itemId: string;
+  billingPeriod: InstantPeriod;
+}
+
+/** A detailed line as stored: the rating engine's line plus an id and timestamps. */
+export interface StoredDetailedLine extends DetailedLine {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One invoice line: a pending line on a gathering invoice, or a rated line on a standard one. */
+export interface InvoiceLine {
+  id: string;
+  name: string;
+  description?: string;
+  metadata?: Record<string, string>;
+  managedBy: LineManagedBy;
+  period: InstantPeriod;
+  invoiceAt: string;
+  currency: string;
+  price: Price;
+  featureKey?: string;
+  discounts?: Discounts;
+  taxConfig?: TaxConfig;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+  subscription?: LineSubscriptionRef;
+  childUniqueReferenceId?: string;
+  /** set on the children of a progressively billed line (engine.md §2.3) */
+  splitLineGroupId?: string;
+  /** rating output (standard invoices; gathering invoices are rated live on read) */
+  quantity?: string;
+  meteredQuantity?: string;
+  preLinePeriodQuantity?: string;
+  meteredPreLinePeriodQuantity?: string;
+  usageDiscount?: UsageDiscountApplied;
+  detailedLines?: StoredDetailedLine[];
+  totals?: Totals;
+}
+
+/** The full service period and shared identity of a progressively billed line. */
+export interface SplitLineGroup {
+  id: string;
+  customerId: string;
+  currency: string;
+  period: InstantPeriod;
+  name: string;
+  price: Price;
+  featureKey?: string;
+  discounts?: Discounts;
+  childUniqueReferenceId?: string;
+  createdAt: string;
+}
+
+/** The customer as the invoice shows it (a snapshot taken when the invoice is created). */
+export interface InvoiceCustomer {
+  id: string;
+  key?: string;
+  name: string;
+  usageAttribution: { subjectKeys: string[] };
+  addresses?: BillingParty['addresses'];
+}
+
+/** Which invoicing-app operation the runtime still has to perform, and whether it did. */
+export const AppOperation = { upsert: 'upsert', finalize: 'finalize', delete: 'delete' } as const;
+export type AppOperation = (typeof AppOperation)[keyof typeof AppOperation];
+
+export interface Invoice {
+  id: string;
+  kind: 'gathering' | 'standard';
+  status: InvoiceStatus;
+  number: string;
+  currency: string;
+  customerId: string;
+  customer: InvoiceCustomer;
+  supplier: BillingParty;
+  profileId: string;
+  workflow: BillingWorkflow;
+  apps: BillingProfileApps;
+  description?: string;
+  metadata?: Record<string, string>;
+  lines: InvoiceLine[];
+  totals: Totals;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt?: string;
+  issuedAt?: string;
+  draftUntil?: string;
+  quantitySnapshotedAt?: string;
+  collectionAt?: string;
+  dueAt?: string;
+  sentToCustomerAt?: string;
+  voidedAt?: string;
+  period?: InstantPeriod;
+  validationIssues: ValidationIssue[];
+  /** the app operation entered with the current state, until the runtime reports it done */
+  appOperation?: { operation: AppOperation; done: boolean };
+  externalIds?: { invoicing?: string; payment?: string; tax?: string };
+}
+
+export interface AvailableActions {
+  advance?: { resultingState: InvoiceStatus };
+  approve?: { resultingState: InvoiceStatus };
+  delete?: { resultingState: InvoiceStatus };
+  retry?: { resultingState: InvoiceStatus };
+  snapshotQuantities?: { resultingState: InvoiceStatus };
+}
+
+export interface StatusDetails {
+  immutable: boolean;
+  failed: boolean;
+  extendedStatus: InvoiceStatus;
+  availableActions: AvailableActions;
+}
+
+/** An invoice as read: stored state plus what is derived on read. */
+export interface InvoiceView extends Invoice {
+  statusDetails: StatusDetails;
+}
+
+export interface PendingLineInput {
+  name: string;
+  description?: string;
+  metadata?: Record<string, string> | null;
+  period: InstantPeriod;
+  invoiceAt: string;
+  price: Price;
+  featureKey?: string;
+  discounts?: Discounts;
+  taxConfig?: TaxConfig;
+}
+
+export interface CreatePendingLinesInput {
+  customerId: string;
+  currency: string;
+  lines: PendingLineInput[];
+}
+
+export interface InvoicePendingLinesInput {
+  customerId: string;
+  asOf?: string;
+  progressiveBillingOverride?: boolean;
+  lineIds?: string[];
+}
+
+export const InvoiceOrderBy = {
+  customerName: 'customer.name',
+  issuedAt: 'issuedAt',
+  status: 'status',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  periodStart: 'periodStart',
+} as const;
+export type InvoiceOrderBy = (typeof InvoiceOrderBy)[keyof typeof InvoiceOrderBy];
+
+export interface ListInvoicesInput {
+  page?: number;
+  pageSize?: number;
+  statuses?: string[];
+  extendedStatuses?: string[];
+  issuedAfter?: string;
+  issuedBefore?: string;
+  periodStartAfter?: string;
+  periodStartBefore?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  customers?: string[];
+  includeDeleted?: boolean;
+  /** gathering invoices are not shown (v3) */
+  standardOnly?: boolean;
+  order?: 'ASC' | 'DESC';
+  orderBy?: InvoiceOrderBy;
+}
+
+export interface SimulateInvoiceInput {
+  customerId: string;
+  currency: string;
+  number?: string;
+  lines: Array<PendingLineInput & { id?: string; quantity: string; preLinePeriodQuantity?: string }>;
+}
+
+export interface UpdateInvoiceInput {
+  id: string;
+  description?: string;
+  metadata?: Record<string, string> | null;
+  supplier: BillingParty;
+  customer: Omit<BillingParty, 'id'>;
+  workflow: { autoAdvance: boolean; draftPeriod: string; dueAfter: string; collectionMethod?: string };
+  lines: Array<PendingLineInput & { id?: string }>;
+}
+
+export const InvoiceCollections = {
+  invoices: 'billingInvoices',
+  sequences: 'billingSequences',
+  splitLineGroups: 'billingSplitLineGroups',
+} as const;
