@@ -40,7 +40,7 @@ export const handlers: HandlerMap<OperationId> = {
   listInvoices: invoices.listInvoices,
   invoicePendingLinesAction: invoices.invoicePendingLinesAction,
   getInvoice: invoices.getInvoice,
-  updateInvoice: NOT_BUILT,
+  updateInvoice: invoices.updateInvoice,
   deleteInvoice: invoices.deleteInvoice,
   advanceInvoiceAction: invoices.advanceInvoiceAction,
   approveInvoiceAction: invoices.approveInvoiceAction,

@@ -42,6 +42,7 @@ import {
   type ListInvoicesInput,
   type PendingLineInput,
   type SimulateInvoiceInput,
+  type UpdateInvoiceInput,
   type SplitLineGroup,
   type StatusDetails,
 } from './types.ts';
@@ -458,6 +459,66 @@ export class InvoiceService {
     return this.view(tx, inv);
   }
 
+  /**
+   * v1 PUT (`UpdateStandardInvoice` via trigger `updated`, or the gathering invoice's lines): the
+   * whole mutable invoice is replaced — lines named by id are edited, lines left out deleted,
+   * lines without id added — and the draft is recalculated and validated again.
+   */
+  updateInvoice(tx: UnitOfWork, input: UpdateInvoiceInput): InvoiceView {
+    const inv = this.requireInvoice(tx, input.id);
+    const now = this.now();
+    if (inv.kind === 'standard' && !this.canFire(tx, inv, T.updated)) {
+      throw validationError(E.actionNotAvailable, `cannot ${T.updated} invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+    }
+    if (inv.deletedAt) throw validationError(E.cannotBeEdited, issueText(E.cannotBeEdited, `invoice [${inv.id}] is deleted`));
+    const byId = new Map(inv.lines.map((l) => [l.id, l]));
+    const kept = new Set<string>();
+    const lines: InvoiceLine[] = [];
+    input.lines.forEach((l, i) => {
+      const fresh = this.newLine(tx, l, inv.currency, now, `lines[${i}]`);
+      const prev = l.id ? byId.get(l.id) : undefined;
+      if (l.id && !prev) throw validationError(E.invalidLine, `line [${l.id}] is not on invoice [${inv.id}]`);
+      if (!prev) {
+        lines.push(fresh);
+        return;
+      }
+      kept.add(prev.id);
+      const changed = JSON.stringify([prev.period, prev.price, prev.featureKey]) !== JSON.stringify([fresh.period, fresh.price, fresh.featureKey]);
+      const { meteredQuantity: _q, meteredPreLinePeriodQuantity: _p, ...rest } = prev;
+      lines.push({ ...(changed ? rest : prev), ...fresh, id: prev.id, createdAt: prev.createdAt, managedBy: prev.managedBy, ...(prev.detailedLines ? { detailedLines: prev.detailedLines } : {}) });
+    });
+    for (const l of inv.lines) if (!kept.has(l.id) && !l.deletedAt) lines.push({ ...l, deletedAt: now });
+    inv.lines = lines;
+    if (input.description !== undefined) inv.description = input.description;
+    else delete inv.description;
+    if (input.metadata) inv.metadata = { ...input.metadata };
+    else delete inv.metadata;
+    inv.supplier = { ...input.supplier, ...(inv.supplier.id ? { id: inv.supplier.id } : {}) };
+    inv.customer = {
+      ...inv.customer,
+      ...(input.customer.key !== undefined ? { key: input.customer.key } : {}),
+      ...(input.customer.name !== undefined ? { name: input.customer.name } : {}),
+      ...(input.customer.addresses ? { addresses: input.customer.addresses } : {}),
+    };
+    inv.workflow = {
+      ...inv.workflow,
+      invoicing: { ...inv.workflow.invoicing, autoAdvance: input.workflow.autoAdvance, draftPeriod: input.workflow.draftPeriod, dueAfter: input.workflow.dueAfter },
+      ...(input.workflow.collectionMethod ? { payment: { collectionMethod: input.workflow.collectionMethod as Invoice['workflow']['payment']['collectionMethod'] } } : {}),
+    };
+    inv.updatedAt = now;
+    if (inv.kind === 'gathering') {
+      if (liveLines(inv).length === 0) inv.deletedAt = now;
+      this.refreshGathering(inv);
+      tx.collection<Invoice>(Col.invoices).put(inv);
+      return this.view(tx, inv);
+    }
+    // edited or new metered lines are measured again
+    inv.lines = inv.lines.map((l) => (l.deletedAt || l.meteredQuantity !== undefined ? l : { ...l, meteredQuantity: this.measure(tx, inv, l).qty, meteredPreLinePeriodQuantity: this.measure(tx, inv, l).pre }));
+    this.handleTrigger(tx, inv, T.updated);
+    this.save(tx, inv);
+    return this.view(tx, inv);
+  }
+
   /** v1 DELETE: a gathering invoice takes its pending lines with it; a standard one is deleted through the state machine. */
   deleteInvoice(tx: UnitOfWork, input: { id: string }): void {
     const inv = this.requireInvoice(tx, input.id);
@@ -538,7 +599,7 @@ export class InvoiceService {
     if (result.invoiceNumber) inv.number = result.invoiceNumber;
     if (result.sentToCustomerAt) inv.sentToCustomerAt = result.sentToCustomerAt;
     if (result.externalIds) inv.externalIds = { ...(inv.externalIds ?? {}), ...result.externalIds };
-    if (result.issues?.length) inv.validationIssues.push(...result.issues);
+    if (result.issues?.length) inv.validationIssues.push(...this.withIds(result.issues));
     inv.appOperation = { operation: input.operation, done: true };
     this.advanceUntilStable(tx, inv);
     this.save(tx, inv);
@@ -616,7 +677,7 @@ export class InvoiceService {
     const impl = this.appImpl(tx, inv);
     const req = impl.postAdvance?.(inv, this.appOf(tx, inv));
     if (req && this.canFire(tx, inv, req.trigger)) {
-      if (req.issues?.length) inv.validationIssues.push(...req.issues.map((i) => ({ ...i, severity: 'warning' as const })));
+      if (req.issues?.length) inv.validationIssues.push(...this.withIds(req.issues.map((i) => ({ ...i, severity: 'warning' as const }))));
       this.handleTrigger(tx, inv, req.trigger);
       if (req.issues?.length) {
         // the simulated failure stays on the invoice as the app's issue
@@ -669,7 +730,7 @@ export class InvoiceService {
   private validateWithApp(tx: UnitOfWork, inv: Invoice): void {
     const app = this.appOf(tx, inv);
     const issues = this.appImpl(tx, inv).validate(inv, app);
-    inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...issues];
+    inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...this.withIds(issues)];
   }
 
   statusDetails(tx: UnitOfWork, inv: Invoice): StatusDetails {
@@ -775,7 +836,12 @@ export class InvoiceService {
 
   private issuesOf(err: DomainError): ValidationIssue[] {
     const base = err.issues.length ? err.issues : [{ code: err.code, message: err.message }];
-    return base.map((i) => ({ ...i, severity: 'critical' as const, component: CALCULATION_COMPONENT }));
+    return this.withIds(base.map((i) => ({ ...i, severity: 'critical' as const, component: CALCULATION_COMPONENT })));
+  }
+
+  /** validation issues are entities on the wire (ULID ids) */
+  private withIds(issues: ValidationIssue[]): ValidationIssue[] {
+    return issues.map((i) => (i.id ? i : { ...i, id: this.deps.ids.next() }));
   }
 
   private rate(tx: UnitOfWork, inv: Invoice, line: InvoiceLine, m: { qty: string; pre: string; isFirst: boolean; isLast: boolean; previouslyBilled: string }): InvoiceLine {
@@ -801,10 +867,17 @@ export class InvoiceService {
       meteredQuantity: isFlat(line.price) ? '1' : r.meteredQuantity,
       preLinePeriodQuantity: isFlat(line.price) ? '0' : r.meteredPreLinePeriodQuantity,
       meteredPreLinePeriodQuantity: isFlat(line.price) ? '0' : r.meteredPreLinePeriodQuantity,
-      ...(r.usageDiscount ? { usageDiscount: r.usageDiscount } : {}),
+      ...(r.usageDiscount ? { usageDiscount: { ...r.usageDiscount, id: line.usageDiscount?.id ?? this.deps.ids.next() } } : {}),
       detailedLines: r.detailedLines.map((d) => {
         const prev = existing.get(d.childUniqueReferenceId);
-        return { ...d, id: prev?.id ?? this.deps.ids.next(), createdAt: prev?.createdAt ?? now, updatedAt: now };
+        const prevDiscounts = new Map((prev?.amountDiscounts ?? []).map((a) => [a.childUniqueReferenceId, (a as { id?: string }).id]));
+        return {
+          ...d,
+          amountDiscounts: d.amountDiscounts.map((a) => ({ ...a, id: prevDiscounts.get(a.childUniqueReferenceId) ?? this.deps.ids.next() })),
+          id: prev?.id ?? this.deps.ids.next(),
+          createdAt: prev?.createdAt ?? now,
+          updatedAt: now,
+        };
       }),
       totals: r.totals,
     };

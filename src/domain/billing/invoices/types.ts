@@ -86,7 +86,8 @@ export interface LineSubscriptionRef {
 }
 
 /** A detailed line as stored: the rating engine's line plus an id and timestamps. */
-export interface StoredDetailedLine extends DetailedLine {
+export interface StoredDetailedLine extends Omit<DetailedLine, 'amountDiscounts'> {
+  amountDiscounts: Array<DetailedLine['amountDiscounts'][number] & { id?: string }>;
   id: string;
   createdAt: string;
   updatedAt: string;
@@ -118,7 +119,7 @@ export interface InvoiceLine {
   meteredQuantity?: string;
   preLinePeriodQuantity?: string;
   meteredPreLinePeriodQuantity?: string;
-  usageDiscount?: UsageDiscountApplied;
+  usageDiscount?: UsageDiscountApplied & { id?: string };
   detailedLines?: StoredDetailedLine[];
   totals?: Totals;
 }

@@ -9,11 +9,12 @@ import {
   type ListInvoicesInput,
   type PendingLineInput,
   type SimulateInvoiceInput,
+  type UpdateInvoiceInput,
   type StoredDetailedLine,
 } from '../../../domain/billing/invoices/types.ts';
 import type { components } from '../api.gen.ts';
 import { cleanPrice } from './catalog.ts';
-import { toApiParty, toApiProfileApps, toApiWorkflow } from './billingSetup.ts';
+import { fromApiParty, toApiParty, toApiProfileApps, toApiWorkflow } from './billingSetup.ts';
 
 type S = components['schemas'];
 
@@ -82,6 +83,24 @@ export function fromApiSimulation(customerId: string, b: S['InvoiceSimulationInp
   };
 }
 
+export function fromApiInvoiceUpdate(id: string, b: S['InvoiceReplaceUpdate']): UpdateInvoiceInput {
+  const w = b.workflow.workflow;
+  return {
+    id,
+    ...(b.description !== undefined ? { description: b.description } : {}),
+    ...(b.metadata ? { metadata: b.metadata as Record<string, string> } : {}),
+    supplier: fromApiParty(b.supplier),
+    customer: fromApiParty(b.customer),
+    workflow: {
+      autoAdvance: w.invoicing.autoAdvance,
+      draftPeriod: w.invoicing.draftPeriod,
+      dueAfter: w.invoicing.dueAfter,
+      ...(w.payment?.collectionMethod ? { collectionMethod: w.payment.collectionMethod } : {}),
+    },
+    lines: b.lines.map((l) => ({ ...fromApiPendingLine(l), ...(l.id ? { id: l.id } : {}) })),
+  };
+}
+
 export const CUSTOM_INVOICING_TRIGGERS: Record<S['CustomInvoicingPaymentTrigger'], (typeof InvoiceTrigger)[keyof typeof InvoiceTrigger]> = {
   paid: InvoiceTrigger.paid,
   payment_failed: InvoiceTrigger.failed,
@@ -105,7 +124,7 @@ const totals = (t: InvoiceLine['totals']): S['InvoiceTotals'] => ({
 function toApiDetailedLine(d: StoredDetailedLine, line: InvoiceLine, inv: InvoiceView): S['InvoiceDetailedLine'] {
   const period = d.period ?? line.period;
   const amount = d.amountDiscounts.map((a) => ({
-    id: `${d.id}-${a.childUniqueReferenceId}`,
+    id: a.id ?? d.id,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     amount: a.amount,
@@ -143,7 +162,7 @@ function toApiLine(l: InvoiceLine, inv: InvoiceView): S['InvoiceLine'] {
   const usage = l.usageDiscount
     ? [
         {
-          id: `${l.id}-usage-discount`,
+          id: l.usageDiscount.id ?? l.id,
           createdAt: l.updatedAt,
           updatedAt: l.updatedAt,
           quantity: l.usageDiscount.quantity,
@@ -267,8 +286,8 @@ export function toApiInvoice(inv: InvoiceView, opts: InvoiceEncodeOptions = {}):
     ...(lines ? { lines } : {}),
     ...(inv.validationIssues.length
       ? {
-          validationIssues: inv.validationIssues.map((i, n) => ({
-            id: `${inv.id}-${n}`,
+          validationIssues: inv.validationIssues.map((i) => ({
+            id: typeof i.id === 'string' ? i.id : inv.id,
             createdAt: inv.updatedAt,
             updatedAt: inv.updatedAt,
             severity: (i.severity ?? 'critical') as 'critical' | 'warning',

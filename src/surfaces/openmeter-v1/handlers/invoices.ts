@@ -11,6 +11,7 @@ import type { components } from '../api.gen.ts';
 import { toApiPage } from '../convert/paging.ts';
 import {
   CUSTOM_INVOICING_TRIGGERS,
+  fromApiInvoiceUpdate,
   fromApiListInvoicesQuery,
   fromApiPendingLine,
   fromApiSimulation,
@@ -72,6 +73,13 @@ export const invoicePendingLinesAction = async (c: HandlerContext): Promise<Repl
 export const simulateInvoice = (c: HandlerContext): Reply => {
   const b = c.body as S['InvoiceSimulationInput'];
   return ok(c.read((tx) => toApiInvoice(c.services.invoices.simulateInvoice(tx, fromApiSimulation(c.params.customerId!, b)), { lines: true })));
+};
+
+export const updateInvoice = async (c: HandlerContext): Promise<Reply> => {
+  const id = c.params.invoiceId!;
+  const b = c.body as S['InvoiceReplaceUpdate'];
+  await c.run((tx) => c.services.invoices.updateInvoice(tx, fromApiInvoiceUpdate(id, b)).id);
+  return ok(readBack(c, id));
 };
 
 export const deleteInvoice = async (c: HandlerContext): Promise<Reply> => {
