@@ -49,4 +49,25 @@ describe('@openmeter/sdk against localmeter', () => {
     expect(h.title).toBe('Not Found');
     expect(h.message).toMatch(/does_not_exist/);
   });
+  it('creates pending lines, invoices them and lists the invoices (billing.invoices)', async () => {
+    const customer = await om.customers.create({ name: 'Sdk Buyer', key: 'sdk-buyer', usageAttribution: { subjectKeys: ['sdk-buyer'] } });
+    await om.billing.invoices.createLineItems(customer!.id, {
+      currency: 'USD',
+      lines: [
+        {
+          name: 'Seat',
+          period: { from: new Date('2026-04-01T00:00:00Z'), to: new Date('2026-05-01T00:00:00Z') },
+          invoiceAt: new Date('2026-04-01T00:00:00Z'),
+          rateCard: { price: { type: 'flat', amount: '12.5', paymentTerm: 'in_advance' } },
+        },
+      ],
+    } as never);
+    const created = await om.billing.invoices.invoicePendingLines({ customerId: customer!.id } as never);
+    expect(created?.[0]?.status).toBe('paid');
+    const list = await om.billing.invoices.list({ customers: [customer!.id] } as never);
+    expect(list?.items).toHaveLength(1);
+    expect(list?.items[0]?.number).toBe('OM-SANDBOX-SDBU-1');
+    expect(list?.items[0]?.totals.total).toBe('12.5');
+    expect(list?.items[0]?.issuedAt).toBeInstanceOf(Date);
+  });
 });

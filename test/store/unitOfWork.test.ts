@@ -4,6 +4,17 @@ import { EffectType } from '../../src/domain/shared/effects.ts';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 
 describe('one command, one unit of work, effects after the commit', () => {
+  it('two handles on one collection, both taken before either writes, keep each other\'s writes', async () => {
+    const { emulator } = createTestEmulator();
+    await emulator.run('default', (tx) => {
+      const a = tx.collection<{ id: string }>('things');
+      const b = tx.collection<{ id: string }>('things');
+      b.put({ id: 'one' });
+      a.put({ id: 'two' });
+    });
+    expect(emulator.read('default', (tx) => tx.collection('things').list().map((t) => t.id))).toEqual(['one', 'two']);
+  });
+
   it('refuses a command that returns a promise: it would commit before its writes', async () => {
     const { emulator } = createTestEmulator();
     const bad = (async () => undefined) as unknown as () => undefined;

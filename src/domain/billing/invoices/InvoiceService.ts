@@ -415,6 +415,7 @@ export class InvoiceService {
         inv.lines.push({ ...line, totals: zeroTotals() });
       }
     }
+    inv.totals = this.sumLineTotals(inv);
     this.recalculateTimings(inv);
     if (this.hasCritical(inv)) inv.status = S.draftInvalid;
     const view = { ...inv, statusDetails: { immutable: false, failed: this.hasCritical(inv), extendedStatus: inv.status, availableActions: {} } };
