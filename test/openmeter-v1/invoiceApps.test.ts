@@ -108,7 +108,10 @@ describe('custom invoicing app', () => {
     const [inv] = (await request(app).post('/api/v1/billing/invoices/invoice').send({ customerId }).expect(201)).body;
     expect(inv.statusDetails.extendedStatus).toBe('draft.syncing');
     // not yet issuing: the issuing sync is refused
-    await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/issuing/synchronized`).send({}).expect(400);
+    const early = await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/issuing/synchronized`).send({}).expect(400);
+    expect(early.body.detail).toBe('invoice is not in issuing.syncing state');
+    // the draft sync needs its upsert results
+    await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/draft/synchronized`).send({}).expect(400);
     await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/draft/synchronized`).send({ invoicing: { externalId: 'erp-1' } }).expect(204);
     let got = (await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body;
     expect(got.statusDetails.extendedStatus).toBe('issuing.syncing');
@@ -119,11 +122,24 @@ describe('custom invoicing app', () => {
     // no automatic payment: it waits in payment_processing.pending
     expect(got.statusDetails.extendedStatus).toBe('payment_processing.pending');
     expect(got.number).toBe('ERP-2026-0001');
+    expect(got.issuedAt).toBe('2026-01-01T00:00:00Z');
     await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/payment/status`).send({ trigger: 'paid' }).expect(204);
     got = (await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body;
     expect(got.status).toBe('paid');
     // paid is final: no more payment triggers
     await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/payment/status`).send({ trigger: 'payment_failed' }).expect(400);
+  });
+
+  it('with the issuing hook on and no number sent, the invoice keeps its draft number [quirk of custominvoicing/app.go]', async () => {
+    const { app, customerId } = await setup();
+    const inst = (await request(app).post('/api/v1/marketplace/listings/custom_invoicing/install').send({ name: 'ERP' }).expect(200)).body;
+    await request(app).put(`/api/v1/apps/${inst.app.id}`).send({ type: 'custom_invoicing', name: 'ERP', enableDraftSyncHook: false, enableIssuingSyncHook: true }).expect(200);
+    await request(app).post(`/api/v1/billing/customers/${customerId}/invoices/pending-lines`).send({ currency: 'USD', lines: [flat('20')] }).expect(201);
+    const [inv] = (await request(app).post('/api/v1/billing/invoices/invoice').send({ customerId }).expect(201)).body;
+    expect(inv.statusDetails.extendedStatus).toBe('issuing.syncing');
+    await request(app).post(`/api/v1/apps/custom-invoicing/${inv.id}/issuing/synchronized`).send({ payment: { externalId: 'pay-1' } }).expect(204);
+    const got = (await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body;
+    expect(got).toMatchObject({ number: 'DRAFT-JO-1', externalIds: { payment: 'pay-1' }, statusDetails: { extendedStatus: 'payment_processing.pending' } });
   });
 
   it('without hooks the invoice issues at once with an INV-<prefix>-<n> number', async () => {

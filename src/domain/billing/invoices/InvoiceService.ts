@@ -555,13 +555,14 @@ export class InvoiceService {
    */
   syncCustomInvoicing(
     tx: UnitOfWork,
-    input: { id: string; stage: 'draft' | 'issuing'; invoiceNumber?: string; externalId?: string; sentToCustomerAt?: string; paymentExternalId?: string },
+    input: { id: string; stage: 'draft' | 'issuing'; hasResults?: boolean; invoiceNumber?: string; externalId?: string; sentToCustomerAt?: string; paymentExternalId?: string },
   ): InvoiceView {
+    if (input.stage === 'draft' && input.hasResults === false) throw validationError(E.invalidLine, 'upsert invoice results are required');
     const inv = this.requireStandard(tx, input.id);
     this.requireAppType(tx, inv, AppType.customInvoicing);
     const expected = input.stage === 'draft' ? S.draftSyncing : S.issuingSyncing;
     if (inv.status !== expected) {
-      throw validationError(E.actionNotAvailable, `invoice is not in ${expected} state [status=${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`);
+      throw validationError(E.actionNotAvailable, `invoice is not in ${expected} state`);
     }
     const key = input.stage === 'draft' ? CUSTOM_INVOICING_DRAFT_SYNCED_AT : CUSTOM_INVOICING_FINALIZED_AT;
     inv.metadata = { ...(inv.metadata ?? {}), [key]: this.deps.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z') };
@@ -570,10 +571,7 @@ export class InvoiceService {
     if (input.externalId || input.paymentExternalId) {
       inv.externalIds = { ...(inv.externalIds ?? {}), ...(input.externalId ? { invoicing: input.externalId } : {}), ...(input.paymentExternalId ? { payment: input.paymentExternalId } : {}) };
     }
-    if (input.stage === 'issuing' && inv.number.startsWith('DRAFT-')) {
-      const r = customInvoicingApp.finalize(inv, this.appContext(tx, inv));
-      if (r.invoiceNumber) inv.number = r.invoiceNumber;
-    }
+    // with the issuing hook on the app numbers nothing: the draft number stays unless the sync sends one
     this.advanceUntilStable(tx, inv);
     this.save(tx, inv);
     return this.view(tx, inv);

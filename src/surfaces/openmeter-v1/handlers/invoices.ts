@@ -108,6 +108,8 @@ export const voidInvoiceAction = notImplemented('void invoice');
 export const recalculateInvoiceTaxAction = notImplemented('recalculate invoice tax');
 
 // ---------------------------------------------------------------------------- custom invoicing
+// OpenMeter answers these with 200 and the v1 invoice (custominvoicing/httpdriver); the document
+// says 204, and a response must match the document here, so they answer 204.
 
 export const appCustomInvoicingDraftSynchronized = async (c: HandlerContext): Promise<Reply> => {
   const b = (c.body ?? {}) as S['CustomInvoicingDraftSynchronizedRequest'];
@@ -115,6 +117,7 @@ export const appCustomInvoicingDraftSynchronized = async (c: HandlerContext): Pr
     c.services.invoices.syncCustomInvoicing(tx, {
       id: c.params.invoiceId!,
       stage: 'draft',
+      hasResults: b.invoicing !== undefined,
       ...(b.invoicing?.invoiceNumber ? { invoiceNumber: b.invoicing.invoiceNumber } : {}),
       ...(b.invoicing?.externalId ? { externalId: b.invoicing.externalId } : {}),
     }).id,
