@@ -1,5 +1,6 @@
 import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
+import * as invoices from './handlers/invoices.ts';
 import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
@@ -30,14 +31,14 @@ export const handlers: HandlerMap<OperationId> = {
   'get-app': billingSetup.getApp,
   'update-app': billingSetup.updateApp,
   'uninstall-app': billingSetup.uninstallApp,
-  'list-invoices': NOT_BUILT,
-  'get-invoice': NOT_BUILT,
-  'update-invoice': NOT_BUILT,
-  'delete-invoice': NOT_BUILT,
-  'advance-invoice': NOT_BUILT,
-  'approve-invoice': NOT_BUILT,
-  'retry-invoice': NOT_BUILT,
-  'snapshot-quantities-invoice': NOT_BUILT,
+  'list-invoices': invoices.listInvoices,
+  'get-invoice': invoices.getInvoice,
+  'update-invoice': invoices.updateInvoice,
+  'delete-invoice': invoices.deleteInvoice,
+  'advance-invoice': invoices.advanceInvoice,
+  'approve-invoice': invoices.approveInvoice,
+  'retry-invoice': invoices.retryInvoice,
+  'snapshot-quantities-invoice': invoices.snapshotQuantitiesInvoice,
   'list-currencies': reference.listCurrencies,
   'create-custom-currency': reference.createCustomCurrency,
   'get-custom-currency': reference.getCustomCurrency,

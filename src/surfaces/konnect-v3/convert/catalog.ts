@@ -101,7 +101,7 @@ const toApiTier = (t: PriceTier): S['BillingPriceTier'] =>
     unit_price: t.unitPrice ? { type: 'unit' as const, amount: t.unitPrice.amount } : undefined,
   });
 
-const fromApiTier = (t: S['BillingPriceTier']): PriceTier =>
+export const fromApiTier = (t: S['BillingPriceTier']): PriceTier =>
   dropUndefined({
     upToAmount: t.up_to_amount,
     flatPrice: t.flat_price ? { type: 'flat' as const, amount: t.flat_price.amount } : undefined,
@@ -115,7 +115,7 @@ const fromApiTier = (t: S['BillingPriceTier']): PriceTier =>
  * the usage multiplied by the multiplier; a package price is its package amount per
  * ceil(usage / quantityPerPackage).
  */
-function toApiPrice(p: Price | null): ApiPrice {
+export function toApiPrice(p: Price | null): ApiPrice {
   if (!p) return { type: 'free' };
   switch (p.type) {
     case 'flat':
