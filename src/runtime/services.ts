@@ -115,7 +115,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     notifications,
     invoices,
     subscriptions,
-    jobSources: [subscriptions.jobSource(), charges.jobSource, invoices.collectJob, invoices.advanceJob],
+    jobSources: [subscriptions.jobSource(), charges.jobSource, invoices.subscriptionSyncJob, invoices.collectJob, invoices.advanceJob],
     namespaceHooks: [customers.namespaceHook, billingProfiles.namespaceHook],
   };
 }

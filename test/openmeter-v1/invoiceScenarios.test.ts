@@ -131,3 +131,47 @@ describe('invoices over a year of clock advances', () => {
     expect(inv.issuedAt).toBe('2026-01-03T00:00:00Z');
   });
 });
+
+describe('subscription lines follow the clock (SubscriptionBillingSource port)', () => {
+  it('an in-advance monthly fee is invoiced at each period start, whether the clock jumps once or month by month', async () => {
+    const run = async (steps: string[]) => {
+      const { app, emulator } = createTestEmulator({ start: new Date('2026-01-15T00:00:00Z') });
+      const cust = (await request(app).post('/api/v1/customers').send({ name: 'Sub Scriber', key: 'sub' }).expect(201)).body;
+      // what the subscriptions domain will answer: periods of a P1M cadence anchored 2026-02-01, generated up to the horizon
+      emulator.services.invoices.useSubscriptionSource({
+        customersWithSubscriptions: () => [cust.id],
+        billableItems: (_tx, { asOf }) => {
+          const out = [];
+          for (let m = 1; m <= 12; m++) {
+            const from = new Date(Date.UTC(2026, m, 1)).toISOString();
+            const to = new Date(Date.UTC(2026, m + 1, 1)).toISOString();
+            if (Date.parse(from) > Date.parse(asOf)) break;
+            out.push({
+              childUniqueReferenceId: `s/p/fee/v[0]/period[${m - 1}]`,
+              subscriptionId: 's',
+              phaseId: 'p',
+              itemId: 'i',
+              name: 'Fee',
+              currency: 'USD',
+              price: { type: 'flat' as const, amount: '30' },
+              servicePeriod: { from, to },
+              billingPeriod: { from, to },
+              invoiceAt: from,
+            });
+          }
+          return out;
+        },
+      });
+      for (const to of steps) await request(app).post('/_emulator/clock/advance').send({ to }).expect(200);
+      return summary(app);
+    };
+    const once = await run(['2027-01-01T00:00:00Z']);
+    const monthly = await run(months(12).slice(1).concat('2027-01-01T00:00:00Z'));
+    expect(once).toEqual(monthly);
+    // Feb 1 … Dec 1 and Jan 1 2027: 12 fees of 30, each issued at its period start
+    const paid = once.filter((i: { status: string }) => i.status === 'paid');
+    expect(paid).toHaveLength(12);
+    expect(paid[0]).toMatchObject({ total: '30', issuedAt: '2026-02-01T00:00:00Z' });
+    expect(paid[11]).toMatchObject({ issuedAt: '2027-01-01T00:00:00Z' });
+  });
+});

@@ -157,3 +157,55 @@ describe('standard invoices rated from pending lines', () => {
     expect(services.invoices.listInvoices(tx).totalCount).toBe(0);
   });
 });
+
+describe('subscription lines through SubscriptionBillingSource', () => {
+  /** a monthly 30 flat fee in advance from 2026-02-01, as the subscriptions domain would describe it */
+  const source = (customerId: string, until = '2026-12-01T00:00:00Z') => ({
+    customersWithSubscriptions: () => [customerId],
+    billableItems: (_tx: unknown, input: { customerId: string; asOf: string }) => {
+      const out = [];
+      for (let m = 1; m < 12; m++) {
+        const from = new Date(Date.UTC(2026, m, 1)).toISOString();
+        const to = new Date(Date.UTC(2026, m + 1, 1)).toISOString();
+        // generation horizon: the end of the billing period containing asOf
+        if (Date.parse(from) > Date.parse(input.asOf) || Date.parse(from) >= Date.parse(until)) break;
+        out.push({
+          childUniqueReferenceId: `sub1/default/fee/v[0]/period[${m - 1}]`,
+          subscriptionId: 'sub1',
+          phaseId: 'ph1',
+          itemId: 'it1',
+          name: 'Fee',
+          currency: 'USD',
+          price: { type: 'flat' as const, amount: '30', paymentTerm: 'in_advance' as const },
+          servicePeriod: { from, to },
+          billingPeriod: { from, to },
+          invoiceAt: from,
+        });
+      }
+      return out;
+    },
+  });
+
+  it('materialises due items once, marks them subscription-managed, and drops pending ones that disappear', () => {
+    const { services, tx, customer, clock } = world();
+    services.invoices.useSubscriptionSource(source(customer.id));
+    services.invoices.syncSubscriptionLines(tx, { customerId: customer.id, asOf: '2026-02-01T00:00:00Z' });
+    services.invoices.syncSubscriptionLines(tx, { customerId: customer.id, asOf: '2026-02-01T00:00:00Z' });
+    let gathering = services.invoices.listInvoices(tx).items;
+    expect(gathering).toHaveLength(1);
+    expect(gathering[0]!.lines.map((l) => [l.managedBy, l.childUniqueReferenceId])).toEqual([['subscription', 'sub1/default/fee/v[0]/period[0]']]);
+    const [inv] = services.invoices.invoicePendingLines(tx, { customerId: customer.id });
+    expect(inv!.lines[0]!.subscription).toMatchObject({ subscriptionId: 'sub1', phaseId: 'ph1', itemId: 'it1' });
+    // an invoiced item is not added again
+    services.invoices.syncSubscriptionLines(tx, { customerId: customer.id, asOf: '2026-02-01T00:00:00Z' });
+    expect(services.invoices.listInvoices(tx).items.filter((i) => i.kind === 'gathering')).toHaveLength(0);
+    // next month appears; then the subscription is cancelled before it is invoiced: the pending line goes
+    clock.set(new Date('2026-03-01T00:00:00Z'));
+    services.invoices.syncSubscriptionLines(tx, { customerId: customer.id });
+    gathering = services.invoices.listInvoices(tx).items.filter((i) => i.kind === 'gathering');
+    expect(gathering[0]!.lines).toHaveLength(1);
+    services.invoices.useSubscriptionSource(source(customer.id, '2026-03-01T00:00:00Z'));
+    services.invoices.syncSubscriptionLines(tx, { customerId: customer.id });
+    expect(services.invoices.listInvoices(tx).items.filter((i) => i.kind === 'gathering')).toHaveLength(0);
+  });
+});

@@ -20,7 +20,17 @@ import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_
 import { sandboxApp } from './apps/sandboxApp.ts';
 import { INVOICE_ISSUE_MESSAGES, InvoiceErrorCode as E } from './errors.ts';
 import { DRAFT_SEQUENCE, GATHERING_SEQUENCE, nextInvoiceNumber } from './numbering.ts';
-import type { AppDirectory, AppOperationResult, CustomerDirectory, FeatureDirectory, InvoiceEventSink, InvoicingApp, UsageSource } from './ports.ts';
+import type {
+  AppDirectory,
+  AppOperationResult,
+  CustomerDirectory,
+  FeatureDirectory,
+  InvoiceEventSink,
+  InvoicingApp,
+  SubscriptionBillableItem,
+  SubscriptionBillingSource,
+  UsageSource,
+} from './ports.ts';
 import { Activation, DYNAMIC_AFTER_READY_TO_ISSUE, findTransition, Guard, STATE_MACHINE, type Transition } from './stateMachine.ts';
 import {
   AppOperation,
@@ -56,6 +66,8 @@ export interface InvoiceServiceDeps {
   profiles: BillingProfileService;
   usage: UsageSource;
   events?: InvoiceEventSink;
+  /** the subscriptions domain, once wired (`subscriptionsSource`) */
+  subscriptions?: SubscriptionBillingSource;
 }
 
 const zeroTotals = (): Totals => ({
@@ -1015,6 +1027,147 @@ export class InvoiceService {
       this.save(tx, copy);
     }
   }
+
+  // ------------------------------------------------------------------------------- subscriptions
+
+  /** Wires the subscriptions domain in after construction (it is built on billing's ports). */
+  useSubscriptionSource(source: SubscriptionBillingSource): void {
+    this.deps.subscriptions = source;
+  }
+
+  /**
+   * Reconciles a customer's pending lines with its subscriptions as of `asOf`
+   * (worker/subscriptionsync): every billable item up to the generation horizon is a line, found
+   * by its `childUniqueReferenceId` on the gathering invoice or an invoice it already went to;
+   * pending lines whose item is gone (a cancellation) are deleted, changed ones updated.
+   * Invoiced lines are not corrected.
+   */
+  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string }): void {
+    const source = this.deps.subscriptions;
+    if (!source) return;
+    const customer = this.requireCustomer(tx, input.customerId);
+    const asOf = input.asOf ?? this.now();
+    const items = source.billableItems(tx, { customerId: customer.id, asOf });
+    const col = tx.collection<Invoice>(Col.invoices);
+    const invoiced = new Set<string>();
+    for (const inv of col.find((i) => i.customerId === customer.id && i.kind === 'standard')) {
+      for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
+    }
+    const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
+    const now = this.now();
+    // drop or refresh pending subscription lines
+    for (const g of col.find((i) => i.kind === 'gathering' && !i.deletedAt && i.customerId === customer.id)) {
+      let changed = false;
+      const lines = g.lines.map((l) => {
+        if (l.deletedAt || l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) return l;
+        const item = wanted.get(l.childUniqueReferenceId);
+        if (!item) {
+          changed = true;
+          return { ...l, deletedAt: now, updatedAt: now };
+        }
+        const next = this.subscriptionLine(item, l.id, l.createdAt, now);
+        if (JSON.stringify([next.period, next.invoiceAt, next.price, next.name]) === JSON.stringify([l.period, l.invoiceAt, l.price, l.name])) return l;
+        changed = true;
+        return next;
+      });
+      if (changed) {
+        const next: Invoice = { ...g, lines, updatedAt: now };
+        if (liveLines(next).length === 0) next.deletedAt = now;
+        this.refreshGathering(next);
+        col.put(next);
+      }
+    }
+    const pending = new Set<string>();
+    for (const g of col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
+      for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
+    }
+    const missing = items.filter((i) => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId));
+    const byCurrency = new Map<string, SubscriptionBillableItem[]>();
+    for (const i of missing) byCurrency.set(i.currency, [...(byCurrency.get(i.currency) ?? []), i]);
+    for (const [currency, list] of byCurrency) {
+      const created = this.createPendingLines(tx, {
+        customerId: customer.id,
+        currency,
+        lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
+      });
+      // mark them as the subscription's
+      const g = col.get(created.invoice.id)!;
+      const ids = new Map(created.lines.map((l, n) => [l.id, list[n]!]));
+      col.put({
+        ...g,
+        lines: g.lines.map((l) => {
+          const item = ids.get(l.id);
+          return item ? this.subscriptionLine(item, l.id, l.createdAt, now, l) : l;
+        }),
+      });
+    }
+  }
+
+  private subscriptionLine(item: SubscriptionBillableItem, id: string, createdAt: string, now: string, base?: InvoiceLine): InvoiceLine {
+    return {
+      ...(base ?? ({} as InvoiceLine)),
+      id,
+      name: item.name,
+      managedBy: LineManagedBy.subscription,
+      period: { from: floorSecond(item.servicePeriod.from), to: floorSecond(item.servicePeriod.to) },
+      invoiceAt: floorSecond(item.invoiceAt),
+      currency: item.currency,
+      price: this.normalizePrice(item.price),
+      ...(item.featureKey ? { featureKey: item.featureKey } : {}),
+      ...(item.discounts ? { discounts: base?.discounts ?? item.discounts } : {}),
+      subscription: { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId, billingPeriod: item.billingPeriod },
+      childUniqueReferenceId: item.childUniqueReferenceId,
+      createdAt,
+      updatedAt: now,
+    };
+  }
+
+  /**
+   * Subscription lines appear on the gathering invoice when the generation horizon reaches them:
+   * due at the earliest `invoiceAt` of an item not yet materialised.
+   */
+  readonly subscriptionSyncJob: JobSource = {
+    name: 'syncSubscriptionLinesJob',
+    dueJobs: (tx, until) => {
+      const source = this.deps.subscriptions;
+      if (!source) return [];
+      const col = tx.collection<Invoice>(Col.invoices);
+      const known = new Set<string>();
+      for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) known.add(l.childUniqueReferenceId);
+      const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
+      let due: number | undefined;
+      const customers: string[] = [];
+      for (const customerId of source.customersWithSubscriptions(tx)) {
+        const last = synced.get(customerId);
+        for (const item of source.billableItems(tx, { customerId, asOf: until.toISOString() })) {
+          if (known.has(item.childUniqueReferenceId)) continue;
+          // a sync at or after this instant did not produce it: nothing to do until later
+          if (last && ms(last.syncedAt) >= Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from))) continue;
+          // an item is generated one billing period ahead: due when its billing period starts
+          const at = Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from));
+          if (at > until.getTime()) continue;
+          if (due === undefined || at < due) due = at;
+          customers.push(customerId);
+        }
+      }
+      if (due === undefined) return [];
+      const dueAt = new Date(due);
+      const ids = [...new Set(customers)];
+      return [
+        {
+          name: 'syncSubscriptionLinesJob',
+          namespace: tx.namespace,
+          dueAt,
+          run: (work) => {
+            for (const customerId of ids) {
+              this.syncSubscriptionLines(work, { customerId, asOf: dueAt.toISOString() });
+              work.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
+            }
+          },
+        } satisfies DueJob,
+      ];
+    },
+  };
 
   // ---------------------------------------------------------------------------------- helpers
 

@@ -279,4 +279,6 @@ export const InvoiceCollections = {
   invoices: 'billingInvoices',
   sequences: 'billingSequences',
   splitLineGroups: 'billingSplitLineGroups',
+  /** when each customer's subscription lines were last reconciled */
+  subscriptionSync: 'billingSubscriptionSync',
 } as const;
