@@ -20,6 +20,7 @@ const BENCHES: Record<string, string> = {
   storeWrite: 'storeWrite.ts',
   subscriptions: 'subscriptions.ts',
   hardening: 'hardening.ts',
+  invoices: 'invoices.ts',
 };
 
 /**

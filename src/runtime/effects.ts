@@ -32,6 +32,14 @@ export class EffectDispatcher {
   constructor(private readonly ctx: EffectContext) {}
 
   async dispatch(namespace: string, effects: readonly Effect[]): Promise<void> {
+    // invoicing-app operations of one command are reported in one command: a collection run
+    // that creates a thousand invoices commits their reports once, not a thousand times
+    const appOps = effects.filter((e) => e.type === EffectType.invoiceAppOperation);
+    if (appOps.length > 1) {
+      await this.dispatch(namespace, effects.filter((e) => e.type !== EffectType.invoiceAppOperation));
+      await invoiceAppOperations(this.ctx, namespace, appOps);
+      return;
+    }
     for (const e of effects) {
       const handle = this.handlers.get(e.type);
       if (!handle) throw new Error(`no dispatcher for effect ${e.type}`);
@@ -61,8 +69,12 @@ const provisionProjectBuckets: EffectHandler = async (ctx, _ns, effect) => {
  * apps call nothing outside, so performing the operation is reporting it done; the outcome
  * moves the invoice on as an ordinary command (whose own effects follow).
  */
-const invoiceAppOperation: EffectHandler = async (ctx, ns, effect) => {
-  const invoiceId = effect.invoiceId as string;
-  const operation = effect.operation as 'upsert' | 'finalize' | 'delete';
-  await ctx.run(ns, (tx) => ctx.services.invoices.completeAppOperation(tx, { invoiceId, operation }));
-};
+const invoiceAppOperation: EffectHandler = (ctx, ns, effect) => invoiceAppOperations(ctx, ns, [effect]);
+
+async function invoiceAppOperations(ctx: EffectContext, ns: string, effects: readonly Effect[]): Promise<void> {
+  await ctx.run(ns, (tx) => {
+    for (const e of effects) {
+      ctx.services.invoices.completeAppOperation(tx, { invoiceId: e.invoiceId as string, operation: e.operation as 'upsert' | 'finalize' | 'delete' });
+    }
+  });
+}

@@ -85,10 +85,21 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
         });
         return toDecimalString(r.data.reduce((a, row) => a.add(dec(row.value)), dec(0)));
       },
+      featureUsageByCustomer: (tx, { feature, from, to }) => {
+        const r = metering.queryMeter(tx, feature.meterSlug!, {
+          from,
+          to,
+          groupBy: ['customer_id'],
+          ...(feature.advancedMeterGroupByFilters ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters } : {}),
+        });
+        const out = new Map<string, ReturnType<typeof dec>>();
+        for (const row of r.data) if (row.customerId) out.set(row.customerId, (out.get(row.customerId) ?? dec(0)).add(dec(row.value)));
+        return new Map([...out].map(([k, v]) => [k, toDecimalString(v)]));
+      },
       aggregationOf: (tx, feature) => (feature.meterSlug ? metering.findLiveMeter(tx, { key: feature.meterSlug })?.aggregation : undefined),
     },
     // the webhook payload of an invoice event is the invoice as v1 shows it, lines included
-    events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: toApiInvoice(invoice, { lines: true }) as unknown as Record<string, unknown> }) },
+    events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: () => toApiInvoice(invoice(), { lines: true }) as unknown as Record<string, unknown> }) },
   });
   return {
     metering,

@@ -38,6 +38,8 @@ const THRESHOLD_TYPES: readonly string[] = Object.values(ThresholdType);
  * writes each outcome back with `recordDelivery`.
  */
 export class NotificationService {
+  private readonly rulesOfTx = new WeakMap<UnitOfWork, NotificationRule[]>();
+
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator; features: FeatureDirectory }) {}
 
   // ── channels ───────────────────────────────────────────────────────────
@@ -191,11 +193,19 @@ export class NotificationService {
    * A real event of `type` (an invoice created or updated): one notification event per enabled
    * rule of that type, pending on each usable channel of the rule, delivered after commit.
    */
-  raiseEvent(tx: UnitOfWork, input: { type: NotificationEventType; data: Record<string, unknown> }): NotificationEvent[] {
-    const rules = tx.collection<NotificationRule>(Col.rules).find((r) => r.type === input.type && !r.deletedAt && !r.disabled);
+  raiseEvent(tx: UnitOfWork, input: { type: NotificationEventType; data: () => Record<string, unknown> }): NotificationEvent[] {
+    // a billing run raises an event per invoice transition: the rules are read once per unit of work
+    let live = this.rulesOfTx.get(tx);
+    if (!live) {
+      live = tx.collection<NotificationRule>(Col.rules).find((r) => !r.deletedAt && !r.disabled);
+      this.rulesOfTx.set(tx, live);
+    }
+    const rules = live.filter((r) => r.type === input.type);
     if (rules.length === 0) return [];
     const channels = tx.collection<NotificationChannel>(Col.channels);
     const now = this.now();
+    // the payload is built only when some rule wants it
+    const data = input.data();
     return rules.map((rule) => {
       const id = this.deps.ids.next();
       const event: NotificationEvent = {
@@ -203,7 +213,7 @@ export class NotificationService {
         type: input.type,
         createdAt: now,
         rule,
-        payload: { id, type: input.type, timestamp: now, data: input.data },
+        payload: { id, type: input.type, timestamp: now, data },
         deliveryStatus: rule.channelIds
           .map((cid) => channels.get(cid))
           .filter((c): c is NotificationChannel => !!c && !c.deletedAt && !c.disabled)

@@ -1,6 +1,6 @@
 import type { App } from '../../apps/types.ts';
 import { AppType } from '../../apps/types.ts';
-import type { Price } from '../../catalog/types.ts';
+import type { Feature, Price } from '../../catalog/types.ts';
 import { CatalogIssueCode } from '../../catalog/errors.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -84,7 +84,12 @@ const zeroTotals = (): Totals => ({
 const ms = (iso: string): number => Date.parse(iso);
 const iso = (t: number | Date): string => new Date(t).toISOString();
 const floorSecond = (v: string): string => iso(Math.floor(ms(v) / 1000) * 1000);
-const maxIso = (a: string, b: string): string => (ms(a) >= ms(b) ? a : b);
+/**
+ * Every instant the service stores is `Date.toISOString()` text (fixed width, UTC), so it orders
+ * as a string: min/max need no parsing.
+ */
+const maxIso = (a: string, b: string): string => (a >= b ? a : b);
+const minIso = (a: string, b: string): string => (a <= b ? a : b);
 const issueText = (code: string, detail: string): string => `${detail}: ${INVOICE_ISSUE_MESSAGES[code] ?? code}`;
 
 /** The billing component the engine's own calculation issues carry. */
@@ -94,6 +99,13 @@ const CALCULATION_COMPONENT = 'openmeter.calculation';
 const PROGRESSIVE_AGGREGATIONS = new Set(['SUM', 'COUNT', 'MAX', 'UNIQUE_COUNT']);
 
 const isFlat = (p: Price): boolean => p.type === 'flat';
+
+/**
+ * A working copy of a stored invoice. Shallow on purpose: the service never mutates a nested
+ * value in place (lines, issues, parties and metadata are replaced, not edited), so the stored
+ * object a committed state holds is never touched.
+ */
+const copyInvoice = (inv: Invoice): Invoice => ({ ...inv });
 const liveLines = (inv: Invoice): InvoiceLine[] => inv.lines.filter((l) => !l.deletedAt);
 
 /**
@@ -107,7 +119,34 @@ export class InvoiceService {
     [AppType.customInvoicing, customInvoicingApp],
   ]);
 
+  /**
+   * Usage by customer per (feature, period), kept for one batch operation (a collection or
+   * advance run, an invoice-now): one pass over the period's events serves every customer.
+   */
+  private usageCache: Map<string, Map<string, string>> | undefined;
+
   constructor(private readonly deps: InvoiceServiceDeps) {}
+
+  private batch<T>(fn: () => T): T {
+    if (this.usageCache) return fn();
+    this.usageCache = new Map();
+    try {
+      return fn();
+    } finally {
+      this.usageCache = undefined;
+    }
+  }
+
+  private usageOf(tx: UnitOfWork, feature: Feature, customerId: string, from: string, to: string): string {
+    if (!this.usageCache) return this.deps.usage.featureUsage(tx, { feature, customerId, from, to });
+    const key = `${feature.id}|${from}|${to}`;
+    let byCustomer = this.usageCache.get(key);
+    if (!byCustomer) {
+      byCustomer = this.deps.usage.featureUsageByCustomer(tx, { feature, from, to });
+      this.usageCache.set(key, byCustomer);
+    }
+    return byCustomer.get(customerId) ?? '0';
+  }
 
   // ------------------------------------------------------------------------------- pending lines
 
@@ -262,9 +301,13 @@ export class InvoiceService {
    * (`InvoicePendingLines`). `partialDisabled` is the collection job's `WithPartialInvoiceLinesDisabled`.
    */
   invoicePendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean }): InvoiceView[] {
+    return this.batch(() => this.createFromPendingLines(tx, input)).map((inv) => this.view(tx, tx.collection<Invoice>(Col.invoices).get(inv.id)!));
+  }
+
+  private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[] }): Invoice[] {
     const customer = this.requireCustomer(tx, input.customerId);
     const col = tx.collection<Invoice>(Col.invoices);
-    const gathering = col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
+    const gathering = input.gathering ?? col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
     const now = this.now();
     const rawAsOf = floorSecond(input.asOf ?? now);
     const created: Invoice[] = [];
@@ -305,7 +348,7 @@ export class InvoiceService {
       if (notBillable.length) throw validationError(E.linesNotBillable, issueText(E.linesNotBillable, `lines [${notBillable.join(', ')}]`));
     }
     if (created.length === 0) throw validationError(E.createNoLines, INVOICE_ISSUE_MESSAGES[E.createNoLines]!);
-    return created.map((inv) => this.view(tx, col.get(inv.id)!));
+    return created;
   }
 
   /** Anchored alignment snaps `asOf` back to the latest anchor at or before it. */
@@ -319,10 +362,11 @@ export class InvoiceService {
 
   /** engine.md §2.2: the part of the line billable at `asOf`, if any. */
   private billablePeriod(tx: UnitOfWork, line: InvoiceLine, asOf: string, progressive: boolean): { from: string; to: string } | undefined {
-    if (isFlat(line.price)) return ms(line.invoiceAt) <= ms(asOf) ? line.period : undefined;
-    if (ms(asOf) >= ms(line.period.to)) return progressive || ms(line.invoiceAt) <= ms(asOf) ? line.period : undefined;
+    // stored instants and asOf are all toISOString() text: they compare as strings
+    if (isFlat(line.price)) return line.invoiceAt <= asOf ? line.period : undefined;
+    if (asOf >= line.period.to) return progressive || line.invoiceAt <= asOf ? line.period : undefined;
     if (!progressive || !this.supportsProgressive(tx, line)) return undefined;
-    if (ms(asOf) > ms(line.period.from)) return { from: line.period.from, to: asOf };
+    if (asOf > line.period.from) return { from: line.period.from, to: asOf };
     return undefined;
   }
 
@@ -380,7 +424,8 @@ export class InvoiceService {
     this.measureAll(tx, inv);
     this.activate(tx, inv, Activation.calculate);
     this.save(tx, inv);
-    this.deps.events?.invoiceEvent(tx, 'invoice.created', this.view(tx, inv));
+    // the sink builds the payload at once (only when a rule listens), so no snapshot is needed
+    this.deps.events?.invoiceEvent(tx, 'invoice.created', () => this.view(tx, inv));
     if (this.hasCritical(inv)) this.fire(tx, inv, T.failed);
     this.advanceUntilStable(tx, inv);
     this.save(tx, inv);
@@ -423,7 +468,7 @@ export class InvoiceService {
         inv.lines.push(this.rate(tx, inv, line, { qty, pre, isFirst: true, isLast: true, previouslyBilled: '0' }));
       } catch (err) {
         if (!isDomainError(err) || err.kind !== ErrorKind.validation) throw err;
-        inv.validationIssues.push(...this.issuesOf(err));
+        inv.validationIssues = [...inv.validationIssues, ...this.issuesOf(err)];
         inv.lines.push({ ...line, totals: zeroTotals() });
       }
     }
@@ -595,8 +640,9 @@ export class InvoiceService {
    * report for an operation the invoice no longer waits for is ignored.
    */
   completeAppOperation(tx: UnitOfWork, input: { invoiceId: string; operation: AppOperation }): void {
-    const inv = tx.collection<Invoice>(Col.invoices).get(input.invoiceId);
-    if (!inv || inv.appOperation?.operation !== input.operation || inv.appOperation.done) return;
+    const stored = tx.collection<Invoice>(Col.invoices).get(input.invoiceId);
+    if (!stored || stored.appOperation?.operation !== input.operation || stored.appOperation.done) return;
+    const inv = copyInvoice(stored);
     const impl = this.appImpl(tx, inv);
     const ctx = this.appContext(tx, inv);
     let result: AppOperationResult;
@@ -610,7 +656,7 @@ export class InvoiceService {
     if (result.invoiceNumber) inv.number = result.invoiceNumber;
     if (result.sentToCustomerAt) inv.sentToCustomerAt = result.sentToCustomerAt;
     if (result.externalIds) inv.externalIds = { ...(inv.externalIds ?? {}), ...result.externalIds };
-    if (result.issues?.length) inv.validationIssues.push(...this.withIds(result.issues));
+    if (result.issues?.length) inv.validationIssues = [...inv.validationIssues, ...this.withIds(result.issues)];
     inv.appOperation = { operation: input.operation, done: true };
     this.advanceUntilStable(tx, inv);
     this.save(tx, inv);
@@ -688,7 +734,7 @@ export class InvoiceService {
     const impl = this.appImpl(tx, inv);
     const req = impl.postAdvance?.(inv, this.appOf(tx, inv));
     if (req && this.canFire(tx, inv, req.trigger)) {
-      if (req.issues?.length) inv.validationIssues.push(...this.withIds(req.issues.map((i) => ({ ...i, severity: 'warning' as const }))));
+      if (req.issues?.length) inv.validationIssues = [...inv.validationIssues, ...this.withIds(req.issues.map((i) => ({ ...i, severity: 'warning' as const })))];
       this.handleTrigger(tx, inv, req.trigger);
       if (req.issues?.length) {
         // the simulated failure stays on the invoice as the app's issue
@@ -699,7 +745,9 @@ export class InvoiceService {
 
   private publishUpdated(tx: UnitOfWork, inv: Invoice, before: InvoiceStatus): void {
     if (inv.status === before || !this.deps.events) return;
-    this.deps.events.invoiceEvent(tx, 'invoice.updated', this.view(tx, { ...inv, updatedAt: this.now() }));
+    // the invoice as it is now, not as it will be when a rule asks
+    const snapshot = { ...inv, lines: inv.lines, updatedAt: this.now() };
+    this.deps.events.invoiceEvent(tx, 'invoice.updated', () => this.view(tx, snapshot));
   }
 
   private activate(tx: UnitOfWork, inv: Invoice, a: Activation): void {
@@ -796,8 +844,7 @@ export class InvoiceService {
     if (isFlat(line.price)) return { qty: '1', pre: '0', isFirst, isLast, previouslyBilled };
     const feature = line.featureKey ? this.deps.features.findFeature(tx, line.featureKey) : undefined;
     if (!feature) return { qty: '0', pre: '0', isFirst, isLast, previouslyBilled };
-    const q = (from: string, to: string): string =>
-      ms(to) <= ms(from) ? '0' : this.deps.usage.featureUsage(tx, { feature, customerId: inv.customerId, from, to });
+    const q = (from: string, to: string): string => (to <= from ? '0' : this.usageOf(tx, feature, inv.customerId, from, to));
     if (!group || isFirst) return { qty: q(line.period.from, line.period.to), pre: '0', isFirst, isLast, previouslyBilled };
     const pre = q(group.period.from, line.period.from);
     const cumulative = q(group.period.from, line.period.to);
@@ -857,6 +904,10 @@ export class InvoiceService {
 
   private rate(tx: UnitOfWork, inv: Invoice, line: InvoiceLine, m: { qty: string; pre: string; isFirst: boolean; isLast: boolean; previouslyBilled: string }): InvoiceLine {
     const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
+    // the engine is pure: the same inputs give the same lines, so a recalculation that changed
+    // nothing about a line (most state transitions) keeps its rating
+    const ratingKey = JSON.stringify([m, line.name, line.price, line.discounts ?? null, line.period, inv.currency, group?.period ?? null]);
+    if (line.ratingKey === ratingKey && line.totals) return line;
     const r = rateLine({
       lineName: line.name,
       currency: inv.currency,
@@ -891,6 +942,7 @@ export class InvoiceService {
         };
       }),
       totals: r.totals,
+      ratingKey,
     };
   }
 
@@ -906,7 +958,7 @@ export class InvoiceService {
     const lines = liveLines(inv);
     if (lines.length) {
       inv.period = {
-        from: lines.map((l) => l.period.from).reduce((a, b) => (ms(a) <= ms(b) ? a : b)),
+        from: lines.map((l) => l.period.from).reduce(minIso),
         to: lines.map((l) => l.period.to).reduce(maxIso),
       };
     }
@@ -932,13 +984,16 @@ export class InvoiceService {
   /** A gathering invoice's period and next collection instant (engine.md §2.1). */
   private refreshGathering(inv: Invoice): void {
     const lines = liveLines(inv);
+    delete inv.collectableAt;
     if (!lines.length) {
       delete inv.collectionAt;
       delete inv.period;
       return;
     }
-    inv.period = { from: lines.map((l) => l.period.from).reduce((a, b) => (ms(a) <= ms(b) ? a : b)), to: lines.map((l) => l.period.to).reduce(maxIso) };
-    const earliest = lines.map((l) => l.invoiceAt).reduce((a, b) => (ms(a) <= ms(b) ? a : b));
+    const at = this.computeCollectableAt(inv);
+    if (at !== undefined) inv.collectableAt = iso(at);
+    inv.period = { from: lines.map((l) => l.period.from).reduce(minIso), to: lines.map((l) => l.period.to).reduce(maxIso) };
+    const earliest = lines.map((l) => l.invoiceAt).reduce(minIso);
     inv.collectionAt = this.snapUpToAnchor(inv, earliest);
   }
 
@@ -992,26 +1047,36 @@ export class InvoiceService {
     return undefined;
   }
 
-  /** The earliest instant a line of the gathering invoice becomes billable with partial lines disabled. */
+  /** The earliest instant a line of the gathering invoice becomes billable with partial lines disabled (kept on the invoice). */
   private nextCollectableAt(g: Invoice): number | undefined {
-    let min: number | undefined;
+    return g.collectableAt !== undefined ? ms(g.collectableAt) : undefined;
+  }
+
+  private computeCollectableAt(g: Invoice): number | undefined {
+    let min: string | undefined;
     for (const l of liveLines(g)) {
       const at = isFlat(l.price) ? l.invoiceAt : maxIso(l.invoiceAt, l.period.to);
-      const t = ms(this.snapUpToAnchor(g, at));
-      if (min === undefined || t < min) min = t;
+      if (min === undefined || at < min) min = at;
     }
-    return min;
+    // snapping up to the anchor keeps the order, so the earliest line decides
+    return min === undefined ? undefined : ms(this.snapUpToAnchor(g, min));
   }
 
   private collectDue(tx: UnitOfWork, dueAt: Date): void {
-    const customers = new Set<string>();
+    this.batch(() => this.collectDueBatch(tx, dueAt));
+  }
+
+  private collectDueBatch(tx: UnitOfWork, dueAt: Date): void {
+    const byCustomer = new Map<string, Invoice[]>();
+    const due = new Set<string>();
     for (const g of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
+      byCustomer.set(g.customerId, [...(byCustomer.get(g.customerId) ?? []), g]);
       const at = this.nextCollectableAt(g);
-      if (at !== undefined && at <= dueAt.getTime()) customers.add(g.customerId);
+      if (at !== undefined && at <= dueAt.getTime()) due.add(g.customerId);
     }
-    for (const customerId of customers) {
+    for (const customerId of due) {
       try {
-        this.invoicePendingLines(tx, { customerId, partialDisabled: true });
+        this.createFromPendingLines(tx, { customerId, partialDisabled: true, gathering: byCustomer.get(customerId)! });
       } catch (err) {
         if (!(isDomainError(err) && err.code === E.createNoLines)) throw err;
       }
@@ -1019,10 +1084,14 @@ export class InvoiceService {
   }
 
   private advanceDue(tx: UnitOfWork, dueAt: Date): void {
+    this.batch(() => this.advanceDueBatch(tx, dueAt));
+  }
+
+  private advanceDueBatch(tx: UnitOfWork, dueAt: Date): void {
     for (const inv of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'standard' && !x.deletedAt)) {
       const at = this.waitingUntil(inv);
       if (at === undefined || at > dueAt.getTime()) continue;
-      const copy = structuredClone(inv);
+      const copy = copyInvoice(inv);
       this.advanceUntilStable(tx, copy);
       this.save(tx, copy);
     }
@@ -1171,9 +1240,13 @@ export class InvoiceService {
 
   // ---------------------------------------------------------------------------------- helpers
 
+  /**
+   * Stores the invoice as it is; callers work on their own copy (`requireInvoice` clones), so the
+   * stored object is never one a committed state still holds.
+   */
   private save(tx: UnitOfWork, inv: Invoice): void {
     inv.updatedAt = this.now();
-    tx.collection<Invoice>(Col.invoices).put(structuredClone(inv));
+    tx.collection<Invoice>(Col.invoices).put(inv);
   }
 
   private hasCritical(inv: Invoice): boolean {
@@ -1189,7 +1262,7 @@ export class InvoiceService {
   private requireInvoice(tx: UnitOfWork, id: string): Invoice {
     const inv = tx.collection<Invoice>(Col.invoices).get(id);
     if (!inv) throw notFound(E.notFound, `invoice not found [Invoice/${id}]`);
-    return structuredClone(inv);
+    return copyInvoice(inv);
   }
 
   private requireStandard(tx: UnitOfWork, id: string): Invoice {
@@ -1202,8 +1275,16 @@ export class InvoiceService {
     if (this.appOf(tx, inv).type !== type) throw validationError(E.appNotInvoicing, `invoice ${inv.id} is not managed by the custom invoicing app`);
   }
 
+  /** the live apps of a unit of work, read once (state-machine guards ask for them at every step) */
+  private readonly appsOfTx = new WeakMap<UnitOfWork, Map<string, App>>();
+
   private appOf(tx: UnitOfWork, inv: Invoice): App {
-    const app = this.deps.apps.liveApps(tx).find((a) => a.id === inv.apps.invoicing);
+    let apps = this.appsOfTx.get(tx);
+    if (!apps) {
+      apps = new Map(this.deps.apps.liveApps(tx).map((a) => [a.id, a]));
+      this.appsOfTx.set(tx, apps);
+    }
+    const app = apps.get(inv.apps.invoicing);
     // an uninstalled app behaves as the sandbox does for reads; the real service fails the next step
     return app ?? ({ id: inv.apps.invoicing, type: AppType.sandbox } as App);
   }

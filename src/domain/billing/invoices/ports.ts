@@ -28,13 +28,16 @@ export interface AppDirectory {
  */
 export interface UsageSource {
   featureUsage(tx: UnitOfWork, input: { feature: Feature; customerId: string; from: string; to: string }): string;
+  /** the same for every customer at once (one pass over the period's events), by customer id */
+  featureUsageByCustomer(tx: UnitOfWork, input: { feature: Feature; from: string; to: string }): Map<string, string>;
   /** the meter's aggregation (SUM, COUNT, MAX, UNIQUE_COUNT, AVG, MIN, LATEST), for progressive billing */
   aggregationOf(tx: UnitOfWork, feature: Feature): string | undefined;
 }
 
 /** invoice.created / invoice.updated, raised to the notification rules (NotificationService). */
 export interface InvoiceEventSink {
-  invoiceEvent(tx: UnitOfWork, type: 'invoice.created' | 'invoice.updated', invoice: InvoiceView): void;
+  /** `invoice` is called only when some rule listens */
+  invoiceEvent(tx: UnitOfWork, type: 'invoice.created' | 'invoice.updated', invoice: () => InvoiceView): void;
 }
 
 /** A sequence the invoicing app numbers its invoices in (`billing/sequence`). */

@@ -122,6 +122,8 @@ export interface InvoiceLine {
   usageDiscount?: UsageDiscountApplied & { id?: string };
   detailedLines?: StoredDetailedLine[];
   totals?: Totals;
+  /** the inputs the stored rating came from (internal: a recalculation with the same inputs keeps it) */
+  ratingKey?: string;
 }
 
 /** The full service period and shared identity of a progressively billed line. */
@@ -179,6 +181,8 @@ export interface Invoice {
   voidedAt?: string;
   period?: InstantPeriod;
   validationIssues: ValidationIssue[];
+  /** gathering: the earliest instant a line becomes billable without partial periods (internal, for the collect job) */
+  collectableAt?: string;
   /** the app operation entered with the current state, until the runtime reports it done */
   appOperation?: { operation: AppOperation; done: boolean };
   externalIds?: { invoicing?: string; payment?: string; tax?: string };
