@@ -18,6 +18,8 @@ import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { EventStoreProvider } from '../domain/metering/ports.ts';
 import { NotificationService } from '../domain/notifications/NotificationService.ts';
 import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
+import { targetLines } from '../domain/subscriptions/engine/targetState.ts';
+import type { SubscriptionBillableItem } from '../domain/billing/invoices/ports.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
 import { PlatformService } from '../domain/platform/PlatformService.ts';
@@ -100,6 +102,35 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     },
     // the webhook payload of an invoice event is the invoice as v1 shows it, lines included
     events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: () => toApiInvoice(invoice(), { lines: true }) as unknown as Record<string, unknown> }) },
+  });
+  // subscriptions feed billing through billing's port: every live subscription's target lines
+  // (engine.md §3.3) as billable items, with the phase and item ids they belong to
+  invoices.useSubscriptionSource({
+    customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
+    billableItems: (tx, { customerId, asOf }) =>
+      subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) =>
+        targetLines(subscriptions.spec(rec), new Date(asOf)).flatMap((l): SubscriptionBillableItem[] => {
+          const phase = rec.phases.find((p) => p.key === l.phaseKey);
+          const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
+          // a flat amount that prorates to 0 creates no line (engine.md §3.3)
+          if (l.price.type === 'flat' && l.amount !== undefined && dec(l.amount).isZero()) return [];
+          return [
+            {
+              childUniqueReferenceId: l.childUniqueReferenceId,
+              subscriptionId: rec.id,
+              phaseId: phase?.id ?? l.phaseKey,
+              itemId: item?.id ?? l.itemKey,
+              name: l.name,
+              currency: rec.currency,
+              price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
+              ...(l.featureKey ? { featureKey: l.featureKey } : {}),
+              servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
+              billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
+              invoiceAt: l.invoiceAt.toISOString(),
+            },
+          ];
+        }),
+      ),
   });
   return {
     metering,
