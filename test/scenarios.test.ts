@@ -113,9 +113,9 @@ steps:
     const result = await runScenario(
       parseScenario(`name: x
 steps:
-  - request: { method: GET, path: /api/v1/billing/invoices }
-    snapshot: invoices
-  - request: { method: GET, path: /api/v1/billing/invoices }
+  - request: { method: GET, path: /api/v1/customers/acme/stripe }
+    snapshot: stripe
+  - request: { method: GET, path: /api/v1/customers/acme/stripe }
     expect: { status: 501 }
 `),
     );
