@@ -14,7 +14,7 @@ const months = (n: number) => Array.from({ length: n + 1 }, (_, i) => new Date(D
 
 async function world(opts: { draftPeriod?: string } = {}) {
   const { app } = createTestEmulator({ start: new Date('2026-01-01T00:00:00Z') });
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
   const cust = (await request(app).post('/api/v1/customers').send({ name: 'Peter Turi', key: 'peter', usageAttribution: { subjectKeys: ['peter'] } }).expect(201)).body;
   if (opts.draftPeriod) {

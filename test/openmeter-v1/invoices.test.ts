@@ -16,7 +16,7 @@ const ev = (id: string, time: string, tokens: number) => ({ specversion: '1.0', 
 async function setup() {
   const t = createTestEmulator();
   const { app } = t;
-  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(201);
+  await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
   const cust = await request(app).post('/api/v1/customers').send({ name: 'Acme Corp', key: 'acme', usageAttribution: { subjectKeys: ['acme_prod'] } }).expect(201);
   return { ...t, customerId: cust.body.id as string };
