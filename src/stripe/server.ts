@@ -1,0 +1,103 @@
+import express, { type Express, type Request, type Response } from 'express';
+import type { Server } from 'node:http';
+import { TEST_CARDS, type StripeEmulator, type StripeRequest, type StripeResponse } from './StripeEmulator.ts';
+
+/**
+ * The emulated Stripe over HTTP, as stripe-mock serves it: `/v1/*` form-encoded in, JSON out.
+ * It also serves the pages Stripe would host: a checkout session's `url` (a form that
+ * completes it with a chosen test card) and a portal session's `url`.
+ */
+export function createStripeApp(stripe: StripeEmulator): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.text({ type: () => true, limit: '5mb' }));
+
+  app.get('/checkout/:id', (req: Request, res: Response) => {
+    const s = stripe.find(String(req.params.id));
+    if (!s || s.object !== 'checkout.session') return void res.status(404).type('text/plain').send('No such checkout session');
+    res.type('text/html').send(checkoutPage(s));
+  });
+  app.post('/checkout/:id', async (req: Request, res: Response) => {
+    const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    try {
+      const out = await stripe.completeCheckoutSession(String(req.params.id), form.get('card') ?? 'pm_card_visa');
+      if (out.redirectUrl) return void res.redirect(303, out.redirectUrl);
+      res.type('text/html').send(`<!doctype html><title>Done</title><p>Checkout session ${escapeHtml(String(out.session.id))} is complete.</p>`);
+    } catch (e) {
+      res.status(400).type('text/plain').send((e as Error).message);
+    }
+  });
+  app.get('/billing_portal/:id', (req: Request, res: Response) => {
+    const s = stripe.find(String(req.params.id));
+    if (!s || s.object !== 'billing_portal.session') return void res.status(404).type('text/plain').send('No such portal session');
+    const back = s.return_url ? `<p><a href="${escapeHtml(String(s.return_url))}">Return</a></p>` : '';
+    res.type('text/html').send(`<!doctype html><title>Customer portal</title><h1>Customer portal (emulated)</h1><p>Customer ${escapeHtml(String(s.customer))}</p>${back}`);
+  });
+
+  app.use(async (req: Request, res: Response) => {
+    const q = req.originalUrl.indexOf('?');
+    const r = await stripe.handle(toStripeRequest(req.method, req.path, q < 0 ? '' : req.originalUrl.slice(q + 1), req.headers, typeof req.body === 'string' ? req.body : ''));
+    send(res, r);
+  });
+  return app;
+}
+
+function send(res: Response, r: StripeResponse): void {
+  for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+  res.status(r.status).type('application/json').send(JSON.stringify(r.body, null, 2));
+}
+
+export function toStripeRequest(method: string, path: string, query: string, headers: Record<string, string | string[] | undefined>, body: string): StripeRequest {
+  const h: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(headers)) h[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  return { method, path, query, headers: h, body };
+}
+
+/** Starts the emulated Stripe on its own port (127.0.0.1 unless told otherwise). */
+export async function startStripeServer(stripe: StripeEmulator, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
+  const app = createStripeApp(stripe);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, () => resolve(s));
+    s.on('error', reject);
+  });
+  const addr = server.address();
+  const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+  return {
+    server,
+    url,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+    },
+  };
+}
+
+/**
+ * A `fetch` that answers from the emulated Stripe in process: the app's `stripe` SDK uses it
+ * (through `Stripe.createFetchHttpClient`) when no `--stripe-api-base` is given, so requests
+ * never leave the process and tests need no port.
+ */
+export function inProcessStripeFetch(stripe: StripeEmulator): typeof fetch {
+  return (async (input: string | URL | globalThis.Request, init?: RequestInit) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
+    const body = typeof init?.body === 'string' ? init.body : init?.body ? String(init.body) : '';
+    const r = await stripe.handle(toStripeRequest(init?.method ?? 'GET', url.pathname, url.search.replace(/^\?/, ''), headers, body));
+    return new Response(JSON.stringify(r.body), { status: r.status, headers: { ...r.headers, 'content-type': 'application/json' } });
+  }) as typeof fetch;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+function checkoutPage(s: Record<string, unknown>): string {
+  const id = escapeHtml(String(s.id));
+  const cards = Object.entries(TEST_CARDS)
+    .map(([token, c], i) => `<label><input type="radio" name="card" value="${token}"${i === 0 ? ' checked' : ''}> ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')} (${token})</label><br>`)
+    .join('\n');
+  const state = s.status === 'open' ? `<form method="post" action="/checkout/${id}">\n${cards}\n<button type="submit">Save card</button></form>` : `<p>This session is ${escapeHtml(String(s.status))}.</p>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Checkout (emulated Stripe)</title></head><body>
+<h1>Set up a payment method</h1><p>Session <code>${id}</code>, customer <code>${escapeHtml(String(s.customer))}</code>.</p>
+${state}</body></html>`;
+}
