@@ -42,6 +42,8 @@ const COMMANDS: CommandSpec[] = [
       durability: { type: 'string', arg: 'MODE', help: 'buffered (default) or fsync: acknowledge a write only once the disk has it (survives power loss; slower)' },
       auth: { type: 'string', arg: 'MODE', help: 'open (default: any token or none) or strict: every request needs one of the API keys' },
       'api-key': { type: 'string', arg: 'KEY', multiple: true, help: 'a key strict auth accepts as a bearer token (repeatable; also $LOCALMETER_API_KEYS, comma separated)' },
+      'stripe-port': { type: 'string', arg: 'N', help: 'port of the emulated Stripe, stripe-mock compatible, always on 127.0.0.1 (default $LOCALMETER_STRIPE_PORT or 12111; 0 = any free port)' },
+      'stripe-api-base': { type: 'string', arg: 'URL', help: 'the Stripe the Stripe app calls instead of the emulated one: a stripe-mock, or https://api.stripe.com with test keys (default $LOCALMETER_STRIPE_API_BASE)' },
     },
     examples: ['localmeter start', 'localmeter start --port 9000 --data-dir ./state', 'localmeter start --memory --frozen --start 2026-01-01T00:00:00Z --seed 1'],
     notes: ['The clock (its instant, and whether it is frozen) is kept in the data dir across restarts.'],
@@ -207,7 +209,13 @@ async function runStart(values: Record<string, string | boolean | undefined>): P
   const seedText = (values.seed as string | undefined) ?? process.env.LOCALMETER_SEED;
   if (seedText !== undefined && !/^-?\d+$/.test(seedText)) throw new UsageError(`${values.seed !== undefined ? '--seed' : '$LOCALMETER_SEED'} expects an integer, e.g. --seed 1 (got ${JSON.stringify(seedText)})`, 'start');
   const start = typeof values.start === 'string' ? parseInstant(values.start, '--start', 'start') : undefined;
+  const stripePortText = typeof values['stripe-port'] === 'string' ? values['stripe-port'] : process.env.LOCALMETER_STRIPE_PORT;
+  const stripePort = stripePortText === undefined || stripePortText === '' ? 12111 : parsePort(stripePortText, typeof values['stripe-port'] === 'string' ? '--stripe-port' : '$LOCALMETER_STRIPE_PORT');
+  const stripeApiBase = (typeof values['stripe-api-base'] === 'string' ? values['stripe-api-base'] : undefined) ?? process.env.LOCALMETER_STRIPE_API_BASE;
+  if (stripeApiBase !== undefined && !/^https?:\/\/[^/]+/.test(stripeApiBase)) throw new UsageError(`--stripe-api-base expects an http(s) URL, e.g. http://127.0.0.1:12111 (got ${JSON.stringify(stripeApiBase)})`, 'start');
   const running = await startEmulator({
+    stripePort,
+    ...(stripeApiBase ? { stripeApiBase } : {}),
     port,
     host,
     dataDir,
@@ -229,6 +237,8 @@ async function runStart(values: Record<string, string | boolean | undefined>): P
   console.log(`  OpenMeter v1   ${url}/api/v1   (@openmeter/sdk baseUrl: ${url})`);
   console.log(`  Konnect v3     ${url}/v3/openmeter  and  ${url}/api/v3/openmeter`);
   console.log(`  Zuplo          ${url}/v1/...  ${url}/v3/metering/{bucketId}/...  (ZUPLO_DEVELOPER_API_ENDPOINT=${url})`);
+  console.log(`  Stripe (emu)   ${running.stripeUrl}   (stripe SDK: host 127.0.0.1, port ${new URL(running.stripeUrl ?? 'http://x:0').port}, protocol http)`);
+  if (stripeApiBase) console.log(`  Stripe app     calls ${stripeApiBase} instead of the emulated Stripe`);
   console.log(`  clock          ${clock.now().toISOString()} (${clock.frozen ? 'frozen' : 'running'})`);
   console.log(`  control        ${url}/_emulator/health`);
   let stopping = false;

@@ -27,11 +27,15 @@ export function createTestEmulator(opts: Partial<EmulatorOptions> = {}): { emula
   return { emulator, app };
 }
 
-/** The same on a real port, for clients that need a URL (@openmeter/sdk, the zuplo CLI). */
+/**
+ * The same on a real port, for clients that need a URL (@openmeter/sdk, the zuplo CLI, the
+ * `stripe` SDK): the emulated Stripe listens on a free port too (`stripeUrl`).
+ */
 export function startTestEmulator(opts: Partial<StartOptions> = {}): Promise<RunningEmulator> {
   return startEmulator({
     port: 0,
     host: '127.0.0.1',
+    stripePort: 0,
     ...TEST_DEFAULTS,
     start: testStart(),
     ...opts,

@@ -1,3 +1,4 @@
+import { DomainError, ErrorKind } from '../domain/shared/errors.ts';
 import type { IdGenerator } from '../domain/shared/ids.ts';
 import type { DueJob, JobRecord } from '../domain/shared/jobs.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
@@ -12,6 +13,11 @@ import { RequestJournal } from './RequestJournal.ts';
 import { createIdGenerator } from './seededIds.ts';
 import { createServices, type Services } from './services.ts';
 import { parseSnapshotDocument } from './snapshotDocument.ts';
+import { createStripeApp } from './stripeApp.ts';
+import { StripeGateway } from './stripeGateway.ts';
+import { DEFAULT_STRIPE_PORT, StripeEmulator, StripeError, type WebhookPost } from '../stripe/StripeEmulator.ts';
+import { inProcessStripeFetch } from '../stripe/server.ts';
+import type { StripeAppPort } from '../surfaces/http/emulatorPort.ts';
 
 export interface EmulatorOptions {
   /** directory for the JSON files; null = memory only (tests) */
@@ -35,7 +41,15 @@ export interface EmulatorOptions {
   auth?: 'open' | 'strict';
   /** the keys accepted in strict mode (bearer tokens, Zuplo API keys) */
   apiKeys?: readonly string[];
+  /** the emulated Stripe's port (shown by health; `startEmulator` listens on it) */
+  stripePort?: number;
+  /** `--stripe-api-base`: the Stripe app calls this (a real stripe-mock, Stripe test mode) instead of the emulated Stripe */
+  stripeApiBase?: string;
 }
+
+/** Where an emulator that is not listening says it is (webhooks to it are delivered in process). */
+const IN_PROCESS_BASE = 'http://localmeter.internal';
+const STRIPE_WEBHOOK_TIMEOUT_MS = 10_000;
 
 export interface Logger {
   info(...args: unknown[]): void;
@@ -58,6 +72,13 @@ export class Emulator implements EmulatorPort {
   readonly jobSources: Services['jobSources'] = [];
   readonly log: Logger;
   readonly control: ControlPort;
+  /** the emulated Stripe (state in memory; served on its own port by `startEmulator`) */
+  readonly stripe: StripeEmulator;
+  readonly stripeApp: StripeAppPort;
+  /** set once listening: the base URL Stripe webhooks are registered with */
+  publicUrl: string | undefined;
+  /** set once the emulated Stripe listens */
+  stripeUrl: string | undefined;
   private readonly startedAtHr = process.hrtime.bigint();
   private readonly effects: EffectDispatcher;
   private readonly clockFile: { flush(): void } | undefined;
@@ -83,9 +104,26 @@ export class Emulator implements EmulatorPort {
       events: this.events.of,
       zuploAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter',
     });
+    this.stripe = new StripeEmulator({
+      now: () => this.clock.now(),
+      publicUrl: () => this.stripeUrl ?? `http://127.0.0.1:${options.stripePort ?? DEFAULT_STRIPE_PORT}`,
+      deliver: (post) => this.deliverStripeWebhook(post),
+    });
+    const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe) });
+    this.stripeApp = createStripeApp({
+      services: this.services,
+      clock: this.clock,
+      ids: this.ids,
+      gateway,
+      run: (ns, fn) => this.run(ns, fn as Command<ReturnType<typeof fn>>),
+      read: (ns, fn) => this.read(ns, fn),
+      namespaces: () => this.store.namespaceNames(),
+      baseUrl: () => this.publicUrl ?? IN_PROCESS_BASE,
+    });
     this.effects = new EffectDispatcher({
       services: this.services,
       clock: this.clock,
+      stripe: gateway,
       run: (ns, fn) => this.run(ns, fn as Command<ReturnType<typeof fn>>),
       read: (ns, fn) => this.read(ns, fn),
     });
@@ -106,6 +144,30 @@ export class Emulator implements EmulatorPort {
     if (isThenable(result)) throw new TypeError('a command must be synchronous: it returned a promise, which would commit before its writes');
     await this.commit(ns, work);
     return result;
+  }
+
+  /**
+   * The emulated Stripe's outgoing webhooks. An emulator that is not listening (tests over
+   * supertest) receives its own in process, through the same handling as the HTTP route.
+   */
+  private async deliverStripeWebhook(post: WebhookPost): Promise<number> {
+    const own = /\/api\/v1\/apps\/([^/]+)\/stripe\/webhook$/.exec(post.url);
+    if (this.publicUrl === undefined && post.url.startsWith(IN_PROCESS_BASE) && own) {
+      try {
+        await this.stripeApp.handleWebhook({ appId: own[1]!, payload: post.body, signature: post.headers['stripe-signature'] });
+        return 201;
+      } catch (e) {
+        const kind = (e as { kind?: string }).kind;
+        return kind === 'notFound' ? 404 : kind === 'preconditionFailed' ? 412 : kind === 'validation' ? 400 : 500;
+      }
+    }
+    try {
+      const res = await fetch(post.url, { method: 'POST', headers: post.headers, body: post.body, redirect: 'manual', signal: AbortSignal.timeout(STRIPE_WEBHOOK_TIMEOUT_MS) });
+      await res.arrayBuffer().catch(() => undefined);
+      return res.status;
+    } catch {
+      return 0;
+    }
   }
 
   /** A read never creates a namespace: one nobody has written to reads as empty. */
@@ -214,6 +276,8 @@ export class Emulator implements EmulatorPort {
     this.events.reset(ns);
     this.store.reset(ns);
     for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.(ns);
+    // Stripe's state is not namespaced: a full reset clears it too
+    if (!ns) this.stripe.reset();
     if (ns) this.provisioned.delete(ns);
     else this.provisioned.clear();
     this.provision(DEFAULT_NAMESPACE);
@@ -247,6 +311,20 @@ export class Emulator implements EmulatorPort {
       requests: (filter) => this.journal.list(filter),
       clearRequests: () => this.journal.clear(),
       uptimeSeconds: () => Number(process.hrtime.bigint() - this.startedAtHr) / 1e9,
+      stripeInfo: () => ({
+        port: this.stripeUrl ? Number(new URL(this.stripeUrl).port) : (this.options.stripePort ?? DEFAULT_STRIPE_PORT),
+        ...(this.stripeUrl ? { url: this.stripeUrl } : {}),
+        appApiBase: this.options.stripeApiBase ?? 'in-process',
+      }),
+      completeStripeCheckout: async (sessionId, card) => {
+        try {
+          return await this.stripe.completeCheckoutSession(sessionId, card);
+        } catch (e) {
+          if (e instanceof StripeError) throw new DomainError(e.status === 404 ? ErrorKind.notFound : ErrorKind.validation, e.extra.code ?? 'stripe_error', e.message);
+          throw e;
+        }
+      },
+      revokeStripeKey: (key) => this.stripe.revokeKey(key),
     };
   }
 }

@@ -98,7 +98,8 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   });
 
   const parsers = [
-    express.json({ type: JSON_TYPES, limit: '50mb', strict: false }),
+    // a signed body (Stripe webhooks) is verified over the bytes sent, so they are kept
+    express.json({ type: JSON_TYPES, limit: '50mb', strict: false, verify: (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) }),
     express.text({ type: ['text/plain', 'text/csv'], limit: '10mb' }),
     express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }),
   ];

@@ -4,12 +4,14 @@ import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { accountNamespace } from '../surfaces/http/namespaces.ts';
 import { toGoTimes } from '../surfaces/http/wireTime.ts';
 import type { Services } from './services.ts';
+import { StripeCallError, type StripeGateway } from './stripeGateway.ts';
 import { deliverWebhook } from './webhookDelivery.ts';
 
 /** How the dispatcher reaches back into the emulator: more commands, in any namespace. */
 export interface EffectContext {
   services: Services;
   clock: Clock;
+  stripe: StripeGateway;
   run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
   read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
 }
@@ -27,6 +29,7 @@ export class EffectDispatcher {
     [EffectType.deliverNotification, deliverNotification],
     [EffectType.provisionProjectBuckets, provisionProjectBuckets],
     [EffectType.invoiceAppOperation, invoiceAppOperation],
+    [EffectType.deleteStripeWebhookEndpoint, deleteStripeWebhookEndpoint],
   ]);
 
   constructor(private readonly ctx: EffectContext) {}
@@ -78,3 +81,15 @@ async function invoiceAppOperations(ctx: EffectContext, ns: string, effects: rea
     }
   });
 }
+/**
+ * An uninstalled Stripe app's endpoint is removed from Stripe (service/factory.go UninstallApp):
+ * 404 and 401 are ignored there; any other failure is logged and leaves the endpoint behind.
+ */
+const deleteStripeWebhookEndpoint: EffectHandler = async (ctx, _ns, effect) => {
+  try {
+    await ctx.stripe.deleteWebhookEndpoint(effect.apiKey as string, effect.webhookId as string);
+  } catch (e) {
+    if (e instanceof StripeCallError && (e.status === 404 || e.status === 401)) return;
+    console.error(`[localmeter] could not delete Stripe webhook endpoint ${String(effect.webhookId)} of app ${String(effect.appId)}: ${(e as Error).message}`);
+  }
+};

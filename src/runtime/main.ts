@@ -3,18 +3,23 @@ import { createApp } from './app.ts';
 import { apiKeysFrom } from './accessGuard.ts';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock.ts';
 import { Emulator, type EmulatorOptions } from './Emulator.ts';
+import { startStripeServer } from '../stripe/server.ts';
 
 export { DataDirInUseError } from './dataDirLock.ts';
 
 export interface StartOptions extends EmulatorOptions {
   port: number;
   host: string;
+  /** the emulated Stripe's port (0 = any free one); absent = not served over HTTP */
+  stripePort?: number;
 }
 
 export interface RunningEmulator {
   emulator: Emulator;
   server: Server;
   url: string;
+  /** the emulated Stripe's base URL, when served */
+  stripeUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -60,14 +65,26 @@ export async function startEmulator(opts: StartOptions): Promise<RunningEmulator
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
     const url = `http://${opts.host}:${port}`;
     lock?.describe(url);
+    emulator.publicUrl = url;
+    // the emulated Stripe always binds to loopback: it accepts any key
+    const stripe =
+      opts.stripePort !== undefined
+        ? await startStripeServer(emulator.stripe, opts.stripePort, '127.0.0.1').catch(async (err: unknown) => {
+            await new Promise<void>((resolve) => server.close(() => resolve()));
+            throw err;
+          })
+        : undefined;
+    if (stripe) emulator.stripeUrl = stripe.url;
     const running = emulator;
     return {
       emulator: running,
       server,
       url,
+      ...(stripe ? { stripeUrl: stripe.url } : {}),
       stop: async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections?.();
+        await stripe?.stop();
         await running.close();
         lock?.release();
       },

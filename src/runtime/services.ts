@@ -1,6 +1,7 @@
 import { ApiKeyService } from '../domain/apikeys/ApiKeyService.ts';
 import { AppService } from '../domain/apps/AppService.ts';
 import { InvoiceService } from '../domain/billing/invoices/InvoiceService.ts';
+import { StripeAppService } from '../domain/apps/StripeAppService.ts';
 import { BillingProfileService } from '../domain/billing/profiles/BillingProfileService.ts';
 import { ChargeService } from '../domain/billing/charges/ChargeService.ts';
 import { CreditService } from '../domain/billing/credits/CreditService.ts';
@@ -150,6 +151,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     llmCosts: new LlmCostService(deps),
     info: new InfoService({ ...deps, metering }),
     apps,
+    stripeApps: new StripeAppService({ clock, apps, customers, paymentApps: billingProfiles.paymentApps }),
     billingProfiles,
     credits,
     charges,

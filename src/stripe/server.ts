@@ -1,5 +1,5 @@
 import express, { type Express, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { TEST_CARDS, type StripeEmulator, type StripeRequest, type StripeResponse } from './StripeEmulator.ts';
 
 /**
@@ -56,10 +56,17 @@ export function toStripeRequest(method: string, path: string, query: string, hea
 
 /** Starts the emulated Stripe on its own port (127.0.0.1 unless told otherwise). */
 export async function startStripeServer(stripe: StripeEmulator, port: number, host = '127.0.0.1'): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
-  const app = createStripeApp(stripe);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(port, host, () => resolve(s));
-    s.on('error', reject);
+  // not `app.listen`: Express 5 hands a listen error to its callback, which would read as success
+  const server = createServer(createStripeApp(stripe));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use (another localmeter or stripe-mock?); choose another with --stripe-port, or --stripe-port 0 for any free port`)
+          : err,
+      ),
+    );
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address();
   const url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;

@@ -55,16 +55,20 @@ describe('AppService', () => {
     expect(apps.installApp(tx, { type: 'sandbox' }).name).toBe('Sandbox');
   });
 
-  it('installs stripe from a test key only, masked, livemode false, without credentials refused', () => {
+  it('installs stripe with what Stripe answered: masked key (8 + *** + 3), livemode from the key, one app per account and mode', () => {
     const { apps, tx } = setup();
     const key = 'sk_test_51ABCdefGHIjklMNOxyz';
-    const app = apps.installStripeApp(tx, { apiKey: key });
-    expect(app).toMatchObject({ type: 'stripe', name: 'Stripe', livemode: false, maskedApiKey: maskApiKey(key) });
-    expect(app.maskedApiKey).toBe('sk_test_' + '*'.repeat(key.length - 11) + 'xyz');
+    const app = apps.installStripeApp(tx, { apiKey: key, stripe: facts('A') });
+    expect(app).toMatchObject({ type: 'stripe', name: 'Stripe', livemode: false, maskedApiKey: maskApiKey(key), description: 'Stripe account acct_A', stripeAccountId: 'acct_A' });
+    // openmeter/app/stripe/service/app.go
+    expect(app.maskedApiKey).toBe('sk_test_***xyz');
     expect(JSON.stringify(app)).not.toContain(key);
-    expect(app.stripeAccountId).toMatch(/^acct_/);
-    expect(apps.installStripeApp(tx, { apiKey: 'rk_test_abcd1234' }).type).toBe('stripe');
-    expect(domainError(() => apps.installStripeApp(tx, { apiKey: 'sk_live_abcdef123' })).code).toBe(E.invalidStripeApiKey);
+    expect(apps.stripeSecrets(tx, { id: app.id })?.secrets).toMatchObject({ apiKey: key, webhookSecret: 'whsec_A' });
+    expect(apps.installStripeApp(tx, { apiKey: 'rk_test_abcd1234', stripe: facts('B') }).type).toBe('stripe');
+    // client/stripe.go IsAPIKeyLiveMode: anything but sk_test/rk_test is live
+    expect(apps.installStripeApp(tx, { apiKey: 'pk_test_abcdef123', stripe: facts('A') }).livemode).toBe(true);
+    expect(domainError(() => apps.installStripeApp(tx, { apiKey: 'sk_test_other123', stripe: facts('A') })).kind).toBe(ErrorKind.conflict);
+    expect(domainError(() => apps.installStripeApp(tx, { apiKey: 'sk_test_abcdef123' })).code).toBe(E.invalidStripeApiKey);
     expect(domainError(() => apps.installApp(tx, { type: 'stripe' })).code).toBe(E.installMethodNotSupported);
     expect(domainError(() => apps.installStripeApp(tx, { type: 'sandbox', apiKey: key })).code).toBe(E.installMethodNotSupported);
   });
@@ -84,7 +88,7 @@ describe('AppService', () => {
   it('keeps customer app data per customer and app', () => {
     const { apps, customers, tx } = setup();
     const c = customers.createCustomer(tx, { name: 'A', key: 'a' });
-    const stripe = apps.installStripeApp(tx, { apiKey: 'sk_test_abcdef' });
+    const stripe = apps.installStripeApp(tx, { apiKey: 'sk_test_abcdef', stripe: facts('A') });
     const out = apps.upsertCustomerAppData(tx, { customerIdOrKey: 'a', items: [{ type: 'sandbox' }, { type: 'stripe', appId: stripe.id, stripeCustomerId: 'cus_1' }] });
     expect(out.map((d) => [d.type, d.stripeCustomerId])).toEqual([['sandbox', undefined], ['stripe', 'cus_1']]);
     apps.upsertCustomerAppData(tx, { customerIdOrKey: c.id, items: [{ type: 'stripe', appId: stripe.id, stripeCustomerId: 'cus_2' }] });
@@ -95,3 +99,10 @@ describe('AppService', () => {
     expect(domainError(() => apps.deleteCustomerAppData(tx, { customerIdOrKey: 'a', appId: stripe.id })).kind).toBe(ErrorKind.notFound);
   });
 });
+
+let appSeq = 0;
+/** what the runtime learns from Stripe before an install */
+function facts(account: string) {
+  appSeq += 1;
+  return { appId: `01J00000000000000000STRP${String(appSeq).padStart(2, '0')}`, accountId: `acct_${account}`, webhookId: `we_${account}`, webhookSecret: `whsec_${account}` };
+}

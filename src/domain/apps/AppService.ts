@@ -1,7 +1,8 @@
 import type { CustomerService } from '../customers/CustomerService.ts';
 import type { Clock } from '../shared/clock.ts';
-import { DomainError, ErrorKind, IssueCollector, notFound, validationError } from '../shared/errors.ts';
+import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
+import { EffectType } from '../shared/effects.ts';
 import { paginate } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { AppErrorCode as E } from './errors.ts';
@@ -20,14 +21,15 @@ import {
   type MarketplaceListing,
   type Page,
   type PageInput,
+  type StripeAppSecrets,
   type UpdateAppInput,
 } from './types.ts';
 
-/** Only test-mode keys: the emulator never reaches Stripe, so a live key could never be verified. */
-const STRIPE_TEST_KEY = /^(sk|rk)_test_[A-Za-z0-9_]{4,}$/;
+/** The real rule (client/stripe.go IsAPIKeyLiveMode): only `sk_test`/`rk_test` keys are test keys. */
+export const isLiveStripeKey = (key: string): boolean => !(key.startsWith('sk_test') || key.startsWith('rk_test'));
 
-/** vendor: "Only shows the first 8 and last 3 characters." */
-export const maskApiKey = (key: string): string => key.slice(0, 8) + '*'.repeat(Math.max(key.length - 11, 0)) + key.slice(-3);
+/** First 8 and last 3 characters around `***` (openmeter/app/stripe/service/app.go). */
+export const maskApiKey = (key: string): string => `${key.slice(0, 8)}***${key.slice(-3)}`;
 
 export class AppService {
   private readonly uninstallGuards: Array<(tx: UnitOfWork, app: App) => void> = [];
@@ -73,7 +75,12 @@ export class AppService {
     return this.insert(tx, input);
   }
 
-  /** Install Stripe with an API key. Never calls Stripe: any test-mode key shape is accepted. */
+  /**
+   * Install Stripe with an API key, once the runtime has asked Stripe for the account and
+   * registered the webhook endpoint (`StripeInstallFacts`): the real service does the same
+   * before it stores the app (openmeter/app/stripe/service/factory.go). One app per Stripe
+   * account and mode in a namespace (409, found after the endpoint was registered, as there).
+   */
   installStripeApp(tx: UnitOfWork, input: InstallStripeAppInput & { type?: string }): App {
     const type = input.type ?? AppType.stripe;
     const listing = this.getMarketplaceListing(tx, { type });
@@ -81,16 +88,22 @@ export class AppService {
       throw validationError(E.installMethodNotSupported, `app type ${type} cannot be installed with an API key`);
     }
     this.assertStripeKey(input.apiKey, 'apiKey');
-    const id = this.deps.ids.next();
-    return this.insert(tx, {
+    const facts = input.stripe;
+    if (!facts) throw validationError(E.invalidStripeApiKey, 'a Stripe app is installed through the Stripe runtime (the account was not verified)');
+    const livemode = isLiveStripeKey(input.apiKey);
+    const dup = tx.collection<App>(Col.apps).findOne((a) => a.type === AppType.stripe && !a.deletedAt && a.stripeAccountId === facts.accountId && a.livemode === livemode);
+    if (dup) throw conflict(E.stripeAppExists, `stripe app already exists with stripe account id: ${facts.accountId} in namespace ${tx.namespace}`);
+    const app = this.insert(tx, {
       type: AppType.stripe,
       ...(input.name !== undefined ? { name: input.name } : {}),
-      id,
-      // deterministic per app: a stable account id without asking Stripe
-      stripeAccountId: `acct_${id.slice(-16).toLowerCase()}`,
-      livemode: false,
+      description: `Stripe account ${facts.accountId}`,
+      id: facts.appId,
+      stripeAccountId: facts.accountId,
+      livemode,
       maskedApiKey: maskApiKey(input.apiKey),
     });
+    tx.collection<StripeAppSecrets>(Col.secrets).put({ id: app.id, apiKey: input.apiKey, webhookId: facts.webhookId, webhookSecret: facts.webhookSecret });
+    return app;
   }
 
   listApps(tx: UnitOfWork, input: PageInput = {}): Page<App> {
@@ -126,14 +139,14 @@ export class AppService {
       if (typeof input.enableIssuingSyncHook !== 'boolean') ic.add(E.invalid, 'enableIssuingSyncHook is required', 'enableIssuingSyncHook');
     }
     ic.throwIfAny(E.invalid);
-    if (current.type === AppType.stripe && input.secretApiKey !== undefined) this.assertStripeKey(input.secretApiKey, 'secretAPIKey');
+    const key = current.type === AppType.stripe && input.secretApiKey !== undefined ? this.checkNewStripeKey(current, input.secretApiKey, input.stripeAccountId) : undefined;
     const next: App = {
       id: current.id,
       type: current.type,
       name: input.name,
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.metadata ? { metadata: { ...input.metadata } } : {}),
-      status: current.status,
+      status: key ? AppStatus.ready : current.status,
       createdAt: current.createdAt,
       updatedAt: this.now(),
       ...(current.type === AppType.customInvoicing
@@ -142,13 +155,61 @@ export class AppService {
       ...(current.type === AppType.stripe
         ? {
             stripeAccountId: current.stripeAccountId!,
-            livemode: false,
-            maskedApiKey: input.secretApiKey !== undefined ? maskApiKey(input.secretApiKey) : current.maskedApiKey!,
+            livemode: current.livemode ?? false,
+            maskedApiKey: key ? maskApiKey(key) : current.maskedApiKey!,
           }
         : {}),
     };
     tx.collection<App>(Col.apps).put(next);
+    if (key) this.storeStripeKey(tx, current.id, key);
     return next;
+  }
+
+  /**
+   * `PUT /apps/{id}/stripe/api-key`: the new key must be of the app's mode and belong to its
+   * Stripe account (the runtime asked Stripe with it); the app is `ready` again
+   * (openmeter/app/stripe/adapter/stripe.go UpdateAPIKey).
+   */
+  updateStripeApiKey(tx: UnitOfWork, input: { id: string; apiKey: string; stripeAccountId: string }): App {
+    const current = this.getApp(tx, { id: input.id });
+    if (current.type !== AppType.stripe) throw validationError(E.typeMismatch, `app ${current.id} is of type ${current.type}, not stripe`);
+    const key = this.checkNewStripeKey(current, input.apiKey, input.stripeAccountId);
+    const next: App = { ...current, status: AppStatus.ready, maskedApiKey: maskApiKey(key), updatedAt: this.now() };
+    tx.collection<App>(Col.apps).put(next);
+    this.storeStripeKey(tx, current.id, key);
+    return next;
+  }
+
+  /** Stripe answered 401 to this app's key: the app reads `unauthorized` until its key is replaced. */
+  markStripeUnauthorized(tx: UnitOfWork, input: { id: string }): void {
+    const app = tx.collection<App>(Col.apps).get(input.id);
+    if (!app || app.type !== AppType.stripe || app.status === AppStatus.unauthorized) return;
+    tx.collection<App>(Col.apps).put({ ...app, status: AppStatus.unauthorized, updatedAt: this.now() });
+  }
+
+  /** The key and webhook secret of a live Stripe app (the runtime's calls need them); never on the wire. */
+  stripeSecrets(tx: UnitOfWork, input: { id: string }): { app: App; secrets: StripeAppSecrets } | undefined {
+    const app = tx.collection<App>(Col.apps).get(input.id);
+    const secrets = tx.collection<StripeAppSecrets>(Col.secrets).get(input.id);
+    if (!app || app.deletedAt || app.type !== AppType.stripe || !secrets) return undefined;
+    return { app, secrets };
+  }
+
+  private checkNewStripeKey(current: App, key: string, accountId: string | undefined): string {
+    this.assertStripeKey(key, 'secretAPIKey');
+    const live = isLiveStripeKey(key);
+    if (live !== (current.livemode ?? false)) {
+      throw validationError(E.invalidStripeApiKey, live ? 'new stripe api key is in live mode but the app is in test mode' : 'new stripe api key is in test mode but the app is in live mode');
+    }
+    if (accountId === undefined) throw validationError(E.invalidStripeApiKey, 'the new key was not verified with Stripe');
+    if (accountId !== current.stripeAccountId) throw validationError(E.invalidStripeApiKey, `stripe account id mismatch: ${current.stripeAccountId} != ${accountId}`);
+    return key;
+  }
+
+  private storeStripeKey(tx: UnitOfWork, appId: string, apiKey: string): void {
+    const col = tx.collection<StripeAppSecrets>(Col.secrets);
+    const prev = col.get(appId);
+    col.put({ ...(prev ?? { id: appId }), apiKey });
   }
 
   /** Soft delete, unless another domain vetoes it (a billing profile still uses the app). */
@@ -158,6 +219,12 @@ export class AppService {
     const now = this.now();
     const next: App = { ...current, deletedAt: now, updatedAt: now };
     tx.collection<App>(Col.apps).put(next);
+    const secrets = tx.collection<StripeAppSecrets>(Col.secrets).get(current.id);
+    if (secrets) {
+      tx.collection<StripeAppSecrets>(Col.secrets).delete(current.id);
+      // the endpoint goes after the app is gone; a 404 or 401 from Stripe is ignored, as there
+      if (secrets.webhookId) tx.afterCommit({ type: EffectType.deleteStripeWebhookEndpoint, appId: current.id, apiKey: secrets.apiKey, webhookId: secrets.webhookId });
+    }
     for (const d of tx.collection<CustomerAppData>(Col.customerAppData).find((x) => x.appId === current.id)) {
       tx.collection<CustomerAppData>(Col.customerAppData).delete(d.id);
     }
@@ -296,11 +363,10 @@ export class AppService {
     ic.throwIfAny(E.invalid);
   }
 
+  /** The real service crashes (500) on keys shorter than 8 characters; we refuse them plainly. */
   private assertStripeKey(key: string, field: string): void {
-    if (typeof key !== 'string' || !STRIPE_TEST_KEY.test(key)) {
-      throw validationError(E.invalidStripeApiKey, 'the emulator accepts Stripe test-mode keys only (sk_test_… or rk_test_…)', [
-        { code: E.invalidStripeApiKey, message: 'expected a sk_test_… or rk_test_… key', field, severity: 'critical' },
-      ]);
+    if (typeof key !== 'string' || key.length < 11) {
+      throw validationError(E.invalidStripeApiKey, 'invalid stripe api key', [{ code: E.invalidStripeApiKey, message: 'the key is too short', field, severity: 'critical' }]);
     }
   }
 

@@ -10,6 +10,7 @@ export const AppErrorCode = {
   typeMismatch: 'app_type_mismatch',
   invalid: 'app_invalid',
   invalidStripeApiKey: 'invalid_stripe_api_key',
+  stripeAppExists: 'stripe_app_already_exists',
   inUse: 'app_in_use_by_billing_profile',
   customerAppDataInvalid: 'customer_app_data_invalid',
   customerAppDataNotFound: 'customer_app_data_not_found',

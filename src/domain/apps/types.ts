@@ -69,6 +69,29 @@ export interface InstallAppInput {
 export interface InstallStripeAppInput {
   name?: string;
   apiKey: string;
+  /** what the runtime learnt from Stripe before the command (absent → the install is refused) */
+  stripe?: StripeInstallFacts;
+}
+
+/** Asked of Stripe before the install command: the account, and the endpoint registered for the app. */
+export interface StripeInstallFacts {
+  /** generated before the call: the webhook URL names it */
+  appId: string;
+  accountId: string;
+  /** `business_profile.name` and `country` (the supplier of a live app's billing profile) */
+  businessName?: string | null;
+  country?: string | null;
+  webhookId: string;
+  webhookSecret: string;
+}
+
+/** A Stripe app's credentials (the real service keeps them in its secret store). */
+export interface StripeAppSecrets {
+  /** the app id */
+  id: string;
+  apiKey: string;
+  webhookId?: string;
+  webhookSecret?: string;
 }
 
 export interface UpdateAppInput {
@@ -80,8 +103,9 @@ export interface UpdateAppInput {
   metadata?: Record<string, string> | null;
   enableDraftSyncHook?: boolean;
   enableIssuingSyncHook?: boolean;
-  /** stripe: replaces the masked key (validated, never called out) */
+  /** stripe: a new key (the runtime verified it with Stripe and passes the account it belongs to) */
   secretApiKey?: string;
+  stripeAccountId?: string;
 }
 
 /** Per-customer data an app keeps (v1 `CustomerAppData`), one record per customer and app. */
@@ -107,7 +131,7 @@ export interface CustomerAppDataItemInput {
   metadata?: Record<string, string>;
 }
 
-export const AppCollections = { apps: 'apps', customerAppData: 'customerAppData', bootstrap: 'billingBootstrap' } as const;
+export const AppCollections = { apps: 'apps', customerAppData: 'customerAppData', bootstrap: 'billingBootstrap', secrets: 'appSecrets' } as const;
 
 /** Marks the sandbox app provisioned for a namespace, so an uninstalled one is not provisioned again. */
 export interface BillingBootstrap {

@@ -19,4 +19,6 @@ export const EffectType = {
   provisionProjectBuckets: 'platform.provisionProjectBuckets',
   /** perform an invoicing app's upsert / finalize / delete of an invoice and report back */
   invoiceAppOperation: 'billing.invoiceAppOperation',
+  /** remove the webhook endpoint of an uninstalled Stripe app from Stripe (404 and 401 ignored) */
+  deleteStripeWebhookEndpoint: 'apps.deleteStripeWebhookEndpoint',
 } as const;

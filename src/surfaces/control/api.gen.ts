@@ -87,6 +87,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_emulator/stripe/checkout/sessions/{sessionId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete an emulated Stripe checkout session with a test card
+         * @description What the session's local checkout page does: attaches the card's payment method to the session's customer, marks the setup intent succeeded and the session complete, and sends the signed webhooks (setup_intent.succeeded, checkout.session.completed) before answering.
+         */
+        post: operations["completeStripeCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_emulator/stripe/keys/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make the emulated Stripe refuse an API key with 401 (a rolled key) */
+        post: operations["revokeStripeKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_emulator/reset": {
         parameters: {
             query?: never;
@@ -185,6 +222,15 @@ export interface components {
             detail?: string;
         };
         Health: {
+            /** @description The emulated Stripe, and the Stripe the Stripe app calls. */
+            stripe?: {
+                /** @description The emulated Stripe's port (stripe-mock's default is 12111). */
+                port: number;
+                /** @description Its base URL, when it is listening. */
+                url?: string;
+                /** @description What the Stripe app calls; `in-process` is the emulated Stripe without a socket. */
+                appApiBase: string;
+            };
             /** @enum {string} */
             status: "ok";
             version: string;
@@ -269,6 +315,15 @@ export interface components {
         };
         /** @description Bad Request */
         BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not Found */
+        NotFound: {
             headers: {
                 [name: string]: unknown;
             };
@@ -392,6 +447,69 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ClockAdvanceResult"];
                 };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    completeStripeCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A test payment method (pm_card_visa, pm_card_mastercard, pm_card_chargeCustomerFail) or its card number; default pm_card_visa. */
+                    card?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The completed session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            [key: string]: unknown;
+                        };
+                        redirectUrl?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeStripeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];

@@ -32,7 +32,13 @@ export const handlers: HandlerMap<OperationId> = {
       version: VERSION,
       uptimeSeconds: c.control.uptimeSeconds(),
       surfaces: cov.map((r) => ({ name: r.name, prefix: r.prefix, operations: r.total, implemented: r.implemented })),
+      stripe: c.control.stripeInfo(),
     });
+  },
+  completeStripeCheckoutSession: async (c) => ok(await c.control.completeStripeCheckout(c.params.sessionId!, (c.body as { card?: string } | undefined)?.card ?? 'pm_card_visa')),
+  revokeStripeKey: (c) => {
+    c.control.revokeStripeKey((c.body as { key: string }).key);
+    return noContent();
   },
   getClock: (c) => ok(clockBody(c)),
   setClock: async (c) => {

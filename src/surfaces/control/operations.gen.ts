@@ -7,6 +7,8 @@ export const operations = [
   { operationId: "freezeClock", method: "post", path: "/_emulator/clock/freeze", successStatus: 200 },
   { operationId: "unfreezeClock", method: "post", path: "/_emulator/clock/unfreeze", successStatus: 200 },
   { operationId: "advanceClock", method: "post", path: "/_emulator/clock/advance", successStatus: 200 },
+  { operationId: "completeStripeCheckoutSession", method: "post", path: "/_emulator/stripe/checkout/sessions/{sessionId}/complete", successStatus: 200 },
+  { operationId: "revokeStripeKey", method: "post", path: "/_emulator/stripe/keys/revoke", successStatus: 204 },
   { operationId: "resetState", method: "post", path: "/_emulator/reset", successStatus: 204 },
   { operationId: "listRequests", method: "get", path: "/_emulator/requests", successStatus: 200 },
   { operationId: "clearRequests", method: "delete", path: "/_emulator/requests", successStatus: 204 },

@@ -1,5 +1,8 @@
 import type { ApiKeyService } from '../../domain/apikeys/ApiKeyService.ts';
 import type { AppService } from '../../domain/apps/AppService.ts';
+import type { CheckoutOptions, CheckoutSessionResult, DeletedCustomerAnswer, PortalSessionResult, StripeAppService, WebhookResult } from '../../domain/apps/StripeAppService.ts';
+import type { App, CapabilityType, CustomerAppData, UpdateAppInput } from '../../domain/apps/types.ts';
+import type { CustomerInput } from '../../domain/customers/types.ts';
 import type { BillingProfileService } from '../../domain/billing/profiles/BillingProfileService.ts';
 import type { ChargeService } from '../../domain/billing/charges/ChargeService.ts';
 import type { CreditService } from '../../domain/billing/credits/CreditService.ts';
@@ -51,6 +54,8 @@ export interface DomainServices {
   info: InfoService;
   /** installed billing apps, marketplace listings, customer app data */
   apps: AppService;
+  /** the Stripe app's rules between Stripe calls (customer mapping, sessions, webhook events) */
+  stripeApps: StripeAppService;
   /** billing profiles, the default profile and customer overrides */
   billingProfiles: BillingProfileService;
   /** v3 customer billing: a customer's profile binding and its payment app's data */
@@ -66,12 +71,33 @@ export interface DomainServices {
   subscriptions: SubscriptionService;
 }
 
+/**
+ * The Stripe app's operations that talk to Stripe. The runtime makes the calls before a command
+ * (passing the answers in) or after one (effects), never inside a unit of work; a handler calls
+ * one of these instead of a service method.
+ */
+export interface StripeAppPort {
+  installApp(ns: string, input: { type: string; name?: string; apiKey: string; createBillingProfile: boolean }): Promise<{ app: App; defaultForCapabilityTypes: CapabilityType[] }>;
+  /** any app's update; a Stripe key in it is verified with Stripe first */
+  updateApp(ns: string, input: UpdateAppInput): Promise<App>;
+  updateApiKey(ns: string, input: { id: string; apiKey: string }): Promise<App>;
+  upsertCustomerData(ns: string, input: { customerIdOrKey: string; stripeCustomerId: string; stripeDefaultPaymentMethodId?: string; deleted?: DeletedCustomerAnswer }): Promise<{ app: App; data: CustomerAppData }>;
+  createCheckoutSession(
+    ns: string,
+    input: { customerIdOrKey?: string; createCustomer?: CustomerInput; appId?: string; stripeCustomerId?: string; options: CheckoutOptions; deleted: DeletedCustomerAnswer },
+  ): Promise<CheckoutSessionResult>;
+  createPortalSession(ns: string, input: { customerIdOrKey: string; configurationId?: string; locale?: string; returnUrl?: string; deleted: DeletedCustomerAnswer }): Promise<PortalSessionResult>;
+  /** `POST /api/v1/apps/{id}/stripe/webhook`: the app is found in whichever namespace holds it */
+  handleWebhook(input: { appId: string; payload: string; signature: string | undefined }): Promise<WebhookResult>;
+}
+
 /** A function that runs as one command; a Promise-returning one would commit before its first await. */
 export type Command<T> = (tx: UnitOfWork) => T extends PromiseLike<unknown> ? never : T;
 
 /** What the surfaces need from the composition root (runtime/Emulator implements it). */
 export interface EmulatorPort {
   readonly services: DomainServices;
+  readonly stripeApp: StripeAppPort;
   /** one command = one unit of work in `ns`: commits once if `fn` returns, then performs its effects */
   run<T>(ns: string, fn: Command<T>): Promise<T>;
   /** read-only access to `ns` (nothing written is kept) */
@@ -110,4 +136,9 @@ export interface ControlPort {
   requests(filter: { limit?: number; surface?: string; status?: number; operationId?: string }): JournalEntryView[];
   clearRequests(): void;
   uptimeSeconds(): number;
+  /** the emulated Stripe's port and URL, and what the Stripe app calls */
+  stripeInfo(): { port: number; url?: string; appApiBase: string };
+  /** completes a checkout session of the emulated Stripe with a test card (the local page's action) */
+  completeStripeCheckout(sessionId: string, card: string): Promise<{ session: Record<string, unknown>; redirectUrl?: string }>;
+  revokeStripeKey(key: string): void;
 }

@@ -263,6 +263,7 @@ function contextFor(def: SurfaceDefinition, emulator: EmulatorPort, req: Request
   const namespace = def.namespaceOf(req);
   return {
     services: emulator.services,
+    stripeApp: emulator.stripeApp,
     namespace,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, unknown>,
@@ -287,6 +288,8 @@ function requestFactsOf(req: Request): RequestFacts {
       return requestIdOf(req);
     },
     rawBody: async () => {
+      const kept = (req as { rawBody?: Buffer }).rawBody;
+      if (kept) return kept;
       const chunks: Buffer[] = [];
       if (req.readable) for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
       return Buffer.concat(chunks);

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { UnitOfWork } from '../../domain/shared/unitOfWork.ts';
-import type { Command, ControlPort, DomainServices } from './emulatorPort.ts';
+import type { Command, ControlPort, DomainServices, StripeAppPort } from './emulatorPort.ts';
 
 /** What a handler answers; the surface router writes it (and validates it in dev/test). */
 export interface Reply {
@@ -34,6 +34,8 @@ export interface RequestFacts {
  */
 export interface HandlerContext {
   services: DomainServices;
+  /** the Stripe app's operations that call Stripe (the runtime calls it around one command) */
+  stripeApp: StripeAppPort;
   /** tenant of this request (OpenMeter organisation, Zuplo bucket, ...) */
   namespace: string;
   params: Record<string, string>;

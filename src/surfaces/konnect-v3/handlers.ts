@@ -7,6 +7,7 @@ import * as customers from './handlers/customers.ts';
 import * as customerBilling from './handlers/customerBilling.ts';
 import * as charges from './handlers/charges.ts';
 import * as credits from './handlers/credits.ts';
+import * as stripe from './handlers/stripe.ts';
 import * as entitlements from './handlers/entitlements.ts';
 import * as metering from './handlers/metering.ts';
 import * as reference from './handlers/reference.ts';
@@ -52,8 +53,8 @@ export const handlers: HandlerMap<OperationId> = {
   'get-customer-billing': customerBilling.getCustomerBilling,
   'update-customer-billing': customerBilling.updateCustomerBilling,
   'update-customer-billing-app-data': customerBilling.updateCustomerBillingAppData,
-  'create-customer-stripe-checkout-session': NOT_BUILT,
-  'create-customer-stripe-portal-session': NOT_BUILT,
+  'create-customer-stripe-checkout-session': stripe.createCustomerStripeCheckoutSession,
+  'create-customer-stripe-portal-session': stripe.createCustomerStripePortalSession,
   'list-customer-charges': charges.listCustomerCharges,
   'create-customer-charges': charges.createCustomerCharges,
   'create-credit-adjustment': credits.createCreditAdjustment,

@@ -7,6 +7,7 @@ import * as invoices from './handlers/invoices.ts';
 import * as metering from './handlers/metering.ts';
 import * as notifications from './handlers/notifications.ts';
 import * as reference from './handlers/reference.ts';
+import * as stripe from './handlers/stripe.ts';
 import * as subscriptions from './handlers/subscriptions.ts';
 import type { OperationId } from './operations.gen.ts';
 
@@ -29,8 +30,8 @@ export const handlers: HandlerMap<OperationId> = {
   getApp: billingSetup.getApp,
   updateApp: billingSetup.updateApp,
   uninstallApp: billingSetup.uninstallApp,
-  updateStripeAPIKey: NOT_BUILT,
-  appStripeWebhook: NOT_BUILT,
+  updateStripeAPIKey: stripe.updateStripeAPIKey,
+  appStripeWebhook: stripe.appStripeWebhook,
   listBillingProfileCustomerOverrides: billingSetup.listBillingProfileCustomerOverrides,
   getBillingProfileCustomerOverride: billingSetup.getBillingProfileCustomerOverride,
   upsertBillingProfileCustomerOverride: billingSetup.upsertBillingProfileCustomerOverride,
@@ -63,9 +64,9 @@ export const handlers: HandlerMap<OperationId> = {
   upsertCustomerAppData: billingSetup.upsertCustomerAppData,
   deleteCustomerAppData: billingSetup.deleteCustomerAppData,
   getCustomerEntitlementValue: entitlements.getCustomerEntitlementValue,
-  getCustomerStripeAppData: NOT_BUILT,
-  upsertCustomerStripeAppData: NOT_BUILT,
-  createCustomerStripePortalSession: NOT_BUILT,
+  getCustomerStripeAppData: stripe.getCustomerStripeAppData,
+  upsertCustomerStripeAppData: stripe.upsertCustomerStripeAppData,
+  createCustomerStripePortalSession: stripe.createCustomerStripePortalSession,
   listCustomerSubscriptions: subscriptions.listCustomerSubscriptions,
   getDebugMetrics: reference.getDebugMetrics,
   listEntitlements: entitlements.listEntitlements,
@@ -84,8 +85,8 @@ export const handlers: HandlerMap<OperationId> = {
   getMarketplaceListing: billingSetup.getMarketplaceListing,
   marketplaceAppInstall: billingSetup.marketplaceAppInstall,
   marketplaceAppAPIKeyInstall: billingSetup.marketplaceAppAPIKeyInstall,
-  marketplaceOAuth2InstallGetURL: NOT_BUILT,
-  marketplaceOAuth2InstallAuthorize: NOT_BUILT,
+  marketplaceOAuth2InstallGetURL: stripe.marketplaceOAuth2InstallGetURL,
+  marketplaceOAuth2InstallAuthorize: stripe.marketplaceOAuth2InstallAuthorize,
   listMeters: metering.listMeters,
   createMeter: metering.createMeter,
   getMeter: metering.getMeter,
@@ -126,7 +127,7 @@ export const handlers: HandlerMap<OperationId> = {
   listPortalTokens: metering.listPortalTokens,
   createPortalToken: metering.createPortalToken,
   invalidatePortalTokens: metering.invalidatePortalTokens,
-  createStripeCheckoutSession: NOT_BUILT,
+  createStripeCheckoutSession: stripe.createStripeCheckoutSession,
   listSubjects: metering.listSubjects,
   upsertSubject: metering.upsertSubject,
   getSubject: metering.getSubject,

@@ -110,7 +110,9 @@ describe('BillingProfileService', () => {
     const r = profiles.installApp(tx, { app: { method: 'noCredentials', type: 'custom_invoicing' } });
     expect(r.defaultForCapabilityTypes).toEqual(['calculateTax', 'invoiceCustomers', 'collectPayments']);
     expect(profiles.getDefaultProfile(tx).apps.invoicing).toBe(r.app.id);
-    const again = profiles.installApp(tx, { app: { method: 'apiKey', type: 'stripe', apiKey: 'sk_test_abcd' } });
+    const again = profiles.installApp(tx, {
+      app: { method: 'apiKey', type: 'stripe', apiKey: 'sk_test_abcd1234', stripe: { appId: '01J00000000000000000STRP01', accountId: 'acct_1', webhookId: 'we_1', webhookSecret: 'whsec_1' } },
+    });
     expect(again.defaultForCapabilityTypes).toEqual([]);
     expect(profiles.installApp(tx, { app: { method: 'noCredentials', type: 'sandbox' }, createBillingProfile: false }).defaultForCapabilityTypes).toEqual([]);
     expect(profiles.listProfiles(tx).totalCount).toBe(3);

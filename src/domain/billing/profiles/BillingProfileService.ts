@@ -1,11 +1,11 @@
 import { AppService } from '../../apps/AppService.ts';
 import { paginate } from '../../shared/paging.ts';
 import { hasCapability } from '../../apps/listings.ts';
-import { AppType, CapabilityType, type App, type CapabilityType as Cap, type InstallAppInput, type InstallStripeAppInput, type Page } from '../../apps/types.ts';
+import { AppType, CapabilityType, type App, type CapabilityType as Cap, type InstallAppInput, type InstallStripeAppInput, type Page, type StripeInstallFacts } from '../../apps/types.ts';
 import type { CustomerService } from '../../customers/CustomerService.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Clock } from '../../shared/clock.ts';
-import { IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
+import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
 import type { NamespaceHook } from '../../shared/namespaces.ts';
 import { AppErrorCode } from '../../apps/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
@@ -16,6 +16,7 @@ import {
   BillingProfileOrderBy,
   OverrideOrderBy,
   type BillingCustomerOverride,
+  type BillingParty,
   type BillingProfile,
   type BillingProfileApps,
   type CreateBillingProfileInput,
@@ -44,6 +45,18 @@ export interface InstallWithProfileInput {
   app: ({ method: 'noCredentials' } & InstallAppInput) | ({ method: 'apiKey'; type: string } & InstallStripeAppInput);
   /** vendor default true: a profile using the new app for every capability */
   createBillingProfile?: boolean;
+}
+
+/**
+ * A Stripe profile's supplier comes from the Stripe account (adapter/stripe.go
+ * GetSupplierContact): test mode is `Stripe Test Account` in the US; a live account without a
+ * business name or country cannot supply one (412).
+ */
+function stripeSupplier(app: App, facts: StripeInstallFacts | undefined): BillingParty {
+  if (!app.livemode) return { name: 'Stripe Test Account', addresses: [{ country: 'US' }] };
+  if (!facts?.businessName) throw new DomainError(ErrorKind.preconditionFailed, 'stripe_account_incomplete', 'stripe account business profile name is required');
+  if (!facts.country) throw new DomainError(ErrorKind.preconditionFailed, 'stripe_account_incomplete', 'stripe account country is required');
+  return { name: facts.businessName, addresses: [{ country: facts.country }] };
 }
 
 const cmp = (a: string | number | undefined, b: string | number | undefined): number => (a === b ? 0 : a === undefined ? -1 : b === undefined ? 1 : a < b ? -1 : 1);
@@ -212,7 +225,7 @@ export class BillingProfileService {
     const makeDefault = currentIsSandbox && app.type !== AppType.sandbox;
     this.createProfile(tx, {
       name: `${app.name} Billing Profile`,
-      supplier: structuredClone(current?.supplier ?? { name: app.name }),
+      supplier: input.app.method === 'apiKey' ? stripeSupplier(app, input.app.stripe) : structuredClone(current?.supplier ?? { name: app.name }),
       default: makeDefault || current === undefined,
       ...(current ? { workflow: current.workflow } : {}),
       apps: { tax: app.id, invoicing: app.id, payment: app.id },
@@ -222,6 +235,12 @@ export class BillingProfileService {
       defaultForCapabilityTypes: makeDefault || current === undefined ? [CapabilityType.calculateTax, CapabilityType.invoiceCustomers, CapabilityType.collectPayments] : [],
     };
   }
+
+  /** The apps domain asks which app collects a customer's payments (its CustomerPaymentApps port). */
+  readonly paymentApps = {
+    paymentAppOf: (tx: UnitOfWork, customerId: string): string | undefined => this.detailsOf(tx, customerId).effective.apps.payment,
+    defaultPaymentApp: (tx: UnitOfWork): string | undefined => tx.collection<BillingProfile>(Col.profiles).findOne((p) => p.default && !p.deletedAt)?.apps.payment,
+  };
 
   // --------------------------------------------------------------------------- customer overrides
 

@@ -31,15 +31,15 @@ export const getAppCatalogItem: Handler = (c) =>
 
 export const installApp: Handler = async (c) => {
   const b = c.body as S['BillingInstallAppRequest'];
-  const r = await c.run((tx) =>
-    c.services.billingProfiles.installApp(tx, {
-      app:
-        b.type === 'stripe'
-          ? { method: 'apiKey', type: 'stripe', apiKey: b.api_key, name: b.name }
-          : { method: 'noCredentials', type: fromApiAppType(b.type), name: b.name },
-      createBillingProfile: b.create_billing_profile !== false,
-    }),
-  );
+  const r =
+    b.type === 'stripe'
+      ? await c.stripeApp.installApp(c.namespace, { type: 'stripe', apiKey: b.api_key, name: b.name, createBillingProfile: b.create_billing_profile !== false })
+      : await c.run((tx) =>
+          c.services.billingProfiles.installApp(tx, {
+            app: { method: 'noCredentials', type: fromApiAppType(b.type), name: b.name },
+            createBillingProfile: b.create_billing_profile !== false,
+          }),
+        );
   return ok({ app: toApiApp(r.app), default_for_capability_types: r.defaultForCapabilityTypes.map(toApiCapabilityType) }, 201);
 };
 
@@ -52,7 +52,7 @@ export const listApps: Handler = async (c) => {
 export const getApp: Handler = (c) => ok(toApiApp(c.read((tx) => c.services.apps.getApp(tx, { id: c.params.appId! }))));
 
 export const updateApp: Handler = async (c) =>
-  ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.appId!, c.body as S['BillingUpdateAppRequest'])))));
+  ok(toApiApp(await c.stripeApp.updateApp(c.namespace, fromApiAppUpdate(c.params.appId!, c.body as S['BillingUpdateAppRequest']))));
 
 export const uninstallApp: Handler = async (c) => {
   await c.run((tx) => c.services.apps.uninstallApp(tx, { id: c.params.appId! }));

@@ -44,7 +44,7 @@ export const listApps = async (c: HandlerContext): Promise<Reply> => {
 export const getApp = (c: HandlerContext): Reply => ok(toApiApp(c.read((tx) => c.services.apps.getApp(tx, { id: c.params.id! }))));
 
 export const updateApp = async (c: HandlerContext): Promise<Reply> =>
-  ok(toApiApp(await c.run((tx) => c.services.apps.updateApp(tx, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate'])))));
+  ok(toApiApp(await c.stripeApp.updateApp(c.namespace, fromApiAppUpdate(c.params.id!, c.body as S['AppReplaceUpdate']))));
 
 export const uninstallApp = async (c: HandlerContext): Promise<Reply> => {
   await c.run((tx) => c.services.apps.uninstallApp(tx, { id: c.params.id! }));
@@ -72,12 +72,12 @@ export const marketplaceAppInstall = async (c: HandlerContext): Promise<Reply> =
 
 export const marketplaceAppAPIKeyInstall = async (c: HandlerContext): Promise<Reply> => {
   const b = c.body as { name?: string; createBillingProfile?: boolean; apiKey: string };
-  const r = await c.run((tx) =>
-    c.services.billingProfiles.installApp(tx, {
-      app: { method: 'apiKey', type: c.params.type!, apiKey: b.apiKey, ...(b.name !== undefined ? { name: b.name } : {}) },
-      createBillingProfile: b.createBillingProfile !== false,
-    }),
-  );
+  const r = await c.stripeApp.installApp(c.namespace, {
+    type: c.params.type!,
+    apiKey: b.apiKey,
+    ...(b.name !== undefined ? { name: b.name } : {}),
+    createBillingProfile: b.createBillingProfile !== false,
+  });
   return ok({ app: toApiApp(r.app), defaultForCapabilityTypes: r.defaultForCapabilityTypes });
 };
 
