@@ -52,7 +52,7 @@ describe('localmeter start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lm-cli-'));
     dirs.push(dataDir);
     const port = await freePort();
-    const first = await start({ PORT: String(port), LOCALMETER_DATA_DIR: dataDir });
+    const first = await start({ PORT: String(port), LOCALMETER_DATA_DIR: dataDir, LOCALMETER_STRIPE_PORT: String(await freePort()) });
     const banner = first.output();
     expect(banner).toContain(`http://127.0.0.1:${port}`);
     for (const surface of ['/api/v1', '/v3/openmeter', '/api/v3/openmeter', '/v3/metering/', '/_emulator/health']) expect(banner).toContain(surface);
@@ -66,9 +66,27 @@ describe('localmeter start', () => {
     expect(existsSync(join(dataDir, 'namespaces', 'default', 'db.json'))).toBe(true);
 
     const port2 = await freePort();
-    await start({ LOCALMETER_DATA_DIR: dataDir }, ['--port', String(port2)]);
+    await start({ LOCALMETER_DATA_DIR: dataDir }, ['--port', String(port2), '--stripe-port', String(await freePort())]);
     const meters = (await (await fetch(`http://127.0.0.1:${port2}/api/v1/meters`)).json()) as Array<{ slug: string }>;
     expect(meters.map((m) => m.slug)).toEqual(['calls']);
+  }, 90_000);
+
+  it('serves the emulated Stripe on --stripe-port; --stripe-api-base points the Stripe app at another Stripe', async () => {
+    const [portA, stripeA, portB, stripeB] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const a = await start({}, ['--memory', '--port', String(portA), '--stripe-port', String(stripeA)]);
+    expect(a.output()).toContain(`http://127.0.0.1:${stripeA}`);
+    const health = (await (await fetch(`http://127.0.0.1:${portA}/_emulator/health`)).json()) as { stripe: unknown };
+    expect(health.stripe).toEqual({ port: stripeA, url: `http://127.0.0.1:${stripeA}`, appApiBase: 'in-process' });
+    // B's Stripe app uses A's emulated Stripe as if it were stripe-mock or Stripe test mode
+    await start({ LOCALMETER_STRIPE_API_BASE: `http://127.0.0.1:${stripeA}` }, ['--memory', '--port', String(portB), '--stripe-port', String(stripeB)]);
+    const key = 'sk_test_51CliStripeApiBase';
+    const inst = await fetch(`http://127.0.0.1:${portB}/api/v1/marketplace/listings/stripe/install/apikey`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey: key }) });
+    expect(inst.status).toBe(200);
+    const appId = ((await inst.json()) as { app: { id: string } }).app.id;
+    const endpoints = (await (await fetch(`http://127.0.0.1:${stripeA}/v1/webhook_endpoints`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ url: string }> };
+    expect(endpoints.data.map((e) => e.url)).toEqual([`http://127.0.0.1:${portB}/api/v1/apps/${appId}/stripe/webhook`]);
+    const none = (await (await fetch(`http://127.0.0.1:${stripeB}/v1/webhook_endpoints`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: unknown[] };
+    expect(none.data).toEqual([]);
   }, 90_000);
 });
 

@@ -227,4 +227,12 @@ describe('Stripe app in process (supertest)', () => {
     const withProfile = await install(app);
     await request(app).delete(`/v3/openmeter/apps/${withProfile.app.id}`).expect(409);
   });
+
+  it('the marketplace OAuth2 install operations answer a bare 501 Unimplemented (server/router/marketplace.go)', async () => {
+    const { app } = createTestEmulator();
+    const url = await request(app).get('/api/v1/marketplace/listings/stripe/install/oauth2').expect(501);
+    expect(url.text).toBe('Unimplemented');
+    const auth = await request(app).get('/api/v1/marketplace/listings/stripe/install/oauth2/authorize').query({ state: 's', code: 'c' }).expect(501);
+    expect(auth.text).toBe('Unimplemented');
+  });
 });
