@@ -203,7 +203,8 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
     },
 
     async handleWebhook(input) {
-      if (Buffer.byteLength(input.payload) > WEBHOOK_MAX_BYTES) throw new DomainError(ErrorKind.validation, 'request_entity_too_large', 'cannot read payload: http: request body too large');
+      // the real reader stops at 512 KiB and answers 413 (a status, not a domain rule)
+      if (Buffer.byteLength(input.payload) > WEBHOOK_MAX_BYTES) throw Object.assign(new Error('cannot read payload: http: request body too large'), { status: 413 });
       let found: { ns: string; app: App; secret: string } | undefined;
       for (const ns of d.namespaces()) {
         const hit = d.read(ns, (tx) => s.apps.stripeSecrets(tx, { id: input.appId }));

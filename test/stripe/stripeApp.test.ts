@@ -132,6 +132,9 @@ describe('Stripe app in process (supertest)', () => {
     expect(JSON.stringify(missing.body)).toContain('success url is required for hosted ui mode');
     const r = await request(app).post(`/v3/openmeter/customers/${cust.id}/billing/stripe/checkout-sessions`).send({ stripe_options: { success_url: 'https://a.test/ok' } }).expect(201);
     expect(r.body).toMatchObject({ customer_id: cust.id, mode: 'setup', status: 'open', success_url: 'https://a.test/ok', currency: 'EUR', metadata: {} });
+    // the emulated Stripe keeps the emulator's clock: created now (frozen 2026-01-01), expiring in 24 h
+    expect(new Date(r.body.created_at).toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(new Date(r.body.expires_at).toISOString()).toBe('2026-01-02T00:00:00.000Z');
     expect(r.body.stripe_customer_id).toMatch(/^cus_/);
     expect(r.body.session_id).toMatch(/^cs_test_/);
     expect(r.body.setup_intent_id).toMatch(/^seti_/);
@@ -157,6 +160,18 @@ describe('Stripe app in process (supertest)', () => {
     await request(app).delete(`/v3/openmeter/customers/${cust.id}`).expect(204);
     const gone = await request(app).post(`/v3/openmeter/customers/${cust.id}/billing/stripe/portal-sessions`).send({ stripe_options: {} }).expect(410);
     expect(gone.body).toMatchObject({ status: 410 });
+  });
+
+  it('v1 checkout: Stripe\'s 400 is a 400 "stripe error: …, request log url: …" (client/client.go); an unknown customer 404', async () => {
+    const { app } = createTestEmulator();
+    await install(app);
+    await request(app).post('/api/v1/customers').send({ key: 'k', name: 'K', usageAttribution: { subjectKeys: ['k'] } }).expect(201);
+    // v1 has no defaults: Stripe itself asks for a success_url for a hosted session
+    const r = await request(app).post('/api/v1/stripe/checkout/sessions').send({ customer: { key: 'k' }, options: {} }).expect(400);
+    expect(r.body.detail).toMatch(/^stripe error: You must provide a success_url\., request log url: http:\/\/127\.0\.0\.1:12111\/logs\/req_/);
+    await request(app).post('/api/v1/stripe/checkout/sessions').send({ customer: { key: 'nobody' }, options: { successURL: 'https://a.test' } }).expect(404);
+    const created = await request(app).post('/api/v1/stripe/checkout/sessions').send({ customer: { name: 'New One', key: 'new-one' }, options: { successURL: 'https://a.test' } }).expect(201);
+    await request(app).get(`/api/v1/customers/${created.body.customerId}`).expect(200);
   });
 
   it('v1 customer Stripe data: 412 without a mapping, upsert checks the customer and payment method in Stripe (adapter/customer.go)', async () => {
@@ -215,6 +230,7 @@ describe('Stripe app in process (supertest)', () => {
     const unsupported = await post(evt('charge.succeeded', {})).expect(400);
     expect(unsupported.body.detail).toBe('unsupported event type: charge.succeeded');
     await request(app).post('/api/v1/apps/01J00000000000000000000000/stripe/webhook').set('content-type', 'application/json').send(evt('invoice.paid', {})).expect(404);
+    await post(evt('invoice.paid', { id: 'in_1', padding: 'x'.repeat(600 * 1024) })).expect(413);
   });
 
   it('uninstall deletes the webhook endpoint in Stripe after the commit; 409 while a profile uses the app', async () => {
