@@ -207,8 +207,8 @@ export class StripeEmulator {
       const body = route.run(ctx, ...ids);
       res = { status: 200, headers, body: structuredClone(body) };
     } catch (e) {
-      if (!(e instanceof StripeError)) throw e;
-      res = fail(e);
+      // a bug here must still answer in Stripe's envelope, as stripe-mock's 500s do
+      res = fail(e instanceof StripeError ? e : new StripeError(500, 'api_error', `The emulated Stripe failed: ${(e as Error).message}`));
     }
     if (scoped !== undefined) {
       res.headers['idempotency-key'] = idemKey!;
@@ -548,7 +548,6 @@ export class StripeEmulator {
     });
     const id = `cs_${c.livemode ? 'live' : 'test'}_${this.digest(si.id).slice(0, 58)}`;
     const expiresAt = optStr(p.expires_at) ? Number(p.expires_at) : this.unix() + 24 * 3600;
-    const cus = customer ? this.objects.get(customer) : undefined;
     return this.put({
       id,
       object: 'checkout.session',
@@ -563,7 +562,8 @@ export class StripeEmulator {
       customer: customer ?? null,
       customer_creation: null,
       customer_details: null,
-      customer_email: (cus?.email as string | null | undefined) ?? null,
+      // Stripe fills this only from a `customer_email` param, which OpenMeter never sends
+      customer_email: null,
       expires_at: expiresAt,
       livemode: c.livemode,
       locale: optStr(p.locale) ?? null,
