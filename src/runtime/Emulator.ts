@@ -15,7 +15,8 @@ import { createServices, type Services } from './services.ts';
 import { parseSnapshotDocument } from './snapshotDocument.ts';
 import { createStripeApp } from './stripeApp.ts';
 import { StripeGateway } from './stripeGateway.ts';
-import { DEFAULT_STRIPE_PORT, StripeEmulator, StripeError, type WebhookPost } from '../stripe/StripeEmulator.ts';
+import { DEFAULT_STRIPE_PORT, StripeEmulator, StripeError, type StripeState, type WebhookPost } from '../stripe/StripeEmulator.ts';
+import { StripeStateFile } from '../store/stripeStateFile.ts';
 import { inProcessStripeFetch } from '../stripe/server.ts';
 import type { StripeAppPort } from '../surfaces/http/emulatorPort.ts';
 
@@ -79,6 +80,7 @@ export class Emulator implements EmulatorPort {
   publicUrl: string | undefined;
   /** set once the emulated Stripe listens */
   stripeUrl: string | undefined;
+  private readonly stripeFile: StripeStateFile;
   private readonly startedAtHr = process.hrtime.bigint();
   private readonly effects: EffectDispatcher;
   private readonly clockFile: { flush(): void } | undefined;
@@ -108,7 +110,11 @@ export class Emulator implements EmulatorPort {
       now: () => this.clock.now(),
       publicUrl: () => this.stripeUrl ?? `http://127.0.0.1:${options.stripePort ?? DEFAULT_STRIPE_PORT}`,
       deliver: (post) => this.deliverStripeWebhook(post),
+      onChange: () => this.stripeFile?.changed(),
     });
+    this.stripeFile = new StripeStateFile(options.dataDir, () => this.stripe.exportState());
+    const saved = this.stripeFile.load();
+    if (saved) this.stripe.importState(saved as StripeState);
     const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe) });
     this.stripeApp = createStripeApp({
       services: this.services,
@@ -250,6 +256,7 @@ export class Emulator implements EmulatorPort {
       clock: { now: this.clock.now().toISOString(), frozen: this.clock.frozen },
       namespaces: this.store.exportAll(),
       events: this.events.exportAll(),
+      stripe: this.stripe.exportState(),
     };
   }
 
@@ -265,6 +272,9 @@ export class Emulator implements EmulatorPort {
     for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.();
     await this.store.importAll(doc.namespaces);
     await this.events.importAll(doc.events);
+    // snapshots written before the emulated Stripe existed leave it empty
+    if (doc.stripe) this.stripe.importState(doc.stripe);
+    else this.stripe.reset();
     this.provision(DEFAULT_NAMESPACE);
     if (doc.clock?.now) this.clock.set(doc.clock.now);
     if (doc.clock?.frozen === true) this.clock.freeze();
@@ -284,13 +294,14 @@ export class Emulator implements EmulatorPort {
   }
 
   async flush(): Promise<void> {
-    await Promise.all([this.store.flush(), this.events.flushAll()]);
+    await Promise.all([this.store.flush(), this.events.flushAll(), this.stripeFile.flush()]);
   }
 
   async close(): Promise<void> {
     this.clockFile?.flush();
     this.clock.onChange = null;
     await this.events.flushAll();
+    await this.stripeFile.flush();
     await this.store.close();
   }
 

@@ -2,11 +2,14 @@ import { validationError, type ValidationIssue } from '../domain/shared/errors.t
 import type { StoredEvent } from '../domain/metering/types.ts';
 import { checkNamespaceName } from '../store/Store.ts';
 import { assertClockInstant } from './ControllableClock.ts';
+import type { StripeState } from '../stripe/StripeEmulator.ts';
 
 export interface SnapshotDocument {
   clock?: { now?: Date; frozen?: boolean };
   namespaces: Record<string, { collections: Record<string, Record<string, { id: string }>> }>;
   events: Record<string, StoredEvent[]>;
+  /** the emulated Stripe's objects (absent in snapshots from before it existed) */
+  stripe?: StripeState;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,6 +105,20 @@ export function parseSnapshotDocument(snap: unknown): SnapshotDocument {
       });
     }
   }
+  const stripe = snap.stripe;
+  if (stripe !== undefined) {
+    const st = stripe as Record<string, unknown>;
+    const ok =
+      isObject(stripe) &&
+      st.format === 'localmeter-stripe@1' &&
+      Number.isInteger(st.seq) &&
+      Number.isInteger(st.invoiceSeq) &&
+      Array.isArray(st.objects) &&
+      st.objects.every((o) => isObject(o) && typeof o.id === 'string' && typeof o.object === 'string') &&
+      Array.isArray(st.revoked) &&
+      st.revoked.every((k) => typeof k === 'string');
+    if (!ok) bad('stripe', 'must be the emulated Stripe\'s state (format "localmeter-stripe@1", seq, invoiceSeq, objects with id and object, revoked keys)');
+  }
   if (issues.length > 0) throw validationError('invalid_snapshot', `invalid snapshot: ${issues.map((i) => i.message).join('; ')}`, issues);
-  return { clock, namespaces: namespaces as SnapshotDocument['namespaces'], events: events as SnapshotDocument['events'] };
+  return { clock, namespaces: namespaces as SnapshotDocument['namespaces'], events: events as SnapshotDocument['events'], ...(stripe !== undefined ? { stripe: stripe as StripeState } : {}) };
 }

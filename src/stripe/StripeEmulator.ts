@@ -48,6 +48,17 @@ export interface StripeEmulatorOptions {
   publicUrl: () => string;
   /** POSTs a signed event to an endpoint; answers the receiver's status (0 = unreachable) */
   deliver: (post: WebhookPost) => Promise<number>;
+  /** told after every change of state (the runtime persists it) */
+  onChange?: () => void;
+}
+
+/** Everything the emulated Stripe knows, as plain JSON (snapshots, the data directory). */
+export interface StripeState {
+  format: 'localmeter-stripe@1';
+  seq: number;
+  invoiceSeq: number;
+  objects: Array<Record<string, unknown>>;
+  revoked: string[];
 }
 
 /** Stripe's test payment methods the emulator knows, by token and by card number. */
@@ -214,8 +225,23 @@ export class StripeEmulator {
       res.headers['idempotency-key'] = idemKey!;
       this.idempotency.set(scoped, { fingerprint, response: res });
     }
+    if (method !== 'GET') this.opts.onChange?.();
     await this.deliverAll(ctx.events);
     return res;
+  }
+
+  exportState(): StripeState {
+    return { format: 'localmeter-stripe@1', seq: this.seq, invoiceSeq: this.invoiceSeq, objects: [...this.objects.values()].map((o) => structuredClone(o)), revoked: [...this.revoked] };
+  }
+
+  /** Replaces everything with a state `exportState` wrote (idempotency keys are not kept). */
+  importState(state: StripeState): void {
+    if (state.format !== 'localmeter-stripe@1') throw new Error('not an emulated Stripe state (expected format "localmeter-stripe@1")');
+    this.reset();
+    this.seq = state.seq;
+    this.invoiceSeq = state.invoiceSeq;
+    for (const o of state.objects) this.objects.set(o.id as string, structuredClone(o) as Obj);
+    for (const k of state.revoked) this.revoked.add(k);
   }
 
   // ------------------------------------------------------------------------ emulator controls
@@ -223,6 +249,7 @@ export class StripeEmulator {
   /** Makes every later call with this key answer 401 (a rolled key). */
   revokeKey(key: string): void {
     this.revoked.add(key);
+    this.opts.onChange?.();
   }
 
   /** Completes an open checkout session as a customer paying with `card` would (the local page). */
@@ -238,6 +265,7 @@ export class StripeEmulator {
     const done = this.succeedSetupIntent(ctx, intent, pm.id);
     const completed = this.put({ ...session, status: 'complete', payment_status: 'no_payment_required', setup_intent: done.id });
     this.raise(ctx, 'checkout.session.completed', completed);
+    this.opts.onChange?.();
     await this.deliverAll(ctx.events);
     const success = session.success_url as string | null;
     return { session: structuredClone(completed), ...(success ? { redirectUrl: success.replace('{CHECKOUT_SESSION_ID}', id) } : {}) };
@@ -256,6 +284,7 @@ export class StripeEmulator {
     this.deliveries.length = 0;
     this.seq = 0;
     this.invoiceSeq = 0;
+    this.opts.onChange?.();
   }
 
   // ----------------------------------------------------------------------------------- account

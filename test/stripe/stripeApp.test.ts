@@ -1,5 +1,8 @@
 import { OpenMeter } from '@openmeter/sdk';
 import Stripe from 'stripe';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEmulator, startTestEmulator } from '../../src/harness/testEmulator.ts';
@@ -250,5 +253,31 @@ describe('Stripe app in process (supertest)', () => {
     expect(url.text).toBe('Unimplemented');
     const auth = await request(app).get('/api/v1/marketplace/listings/stripe/install/oauth2/authorize').query({ state: 's', code: 'c' }).expect(501);
     expect(auth.text).toBe('Unimplemented');
+  });
+
+  it('the emulated Stripe keeps its state in the data directory and in snapshots', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-stripe-'));
+    try {
+      const first = createTestEmulator({ dataDir: dir });
+      const inst = await install(first.app);
+      const cust = (await request(first.app).post('/v3/openmeter/customers').send({ key: 'c1', name: 'C1' }).expect(201)).body;
+      await request(first.app).post(`/v3/openmeter/customers/${cust.id}/billing/stripe/checkout-sessions`).send({ stripe_options: { success_url: 'https://a.test/ok' } }).expect(201);
+      const snap = (await request(first.app).get('/_emulator/snapshot').expect(200)).body;
+      await first.emulator.close();
+
+      // restarted: the app's Stripe customer and webhook endpoint are still known to Stripe
+      const again = createTestEmulator({ dataDir: dir });
+      await request(again.app).post(`/v3/openmeter/customers/${cust.id}/billing/stripe/portal-sessions`).send({ stripe_options: {} }).expect(201);
+      const secret = again.emulator.read('default', (tx) => again.emulator.services.apps.stripeSecrets(tx, { id: inst.app.id }))!.secrets.webhookId!;
+      expect(again.emulator.stripe.find(secret)).toMatchObject({ object: 'webhook_endpoint' });
+      await again.emulator.close();
+
+      // a snapshot carries it to a fresh emulator
+      const fresh = createTestEmulator();
+      await request(fresh.app).put('/_emulator/snapshot').send(snap).expect(204);
+      await request(fresh.app).post(`/v3/openmeter/customers/${cust.id}/billing/stripe/portal-sessions`).send({ stripe_options: {} }).expect(201);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
