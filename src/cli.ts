@@ -215,6 +215,7 @@ async function runStart(values: Record<string, string | boolean | undefined>): P
   if (stripeApiBase !== undefined && !/^https?:\/\/[^/]+/.test(stripeApiBase)) throw new UsageError(`--stripe-api-base expects an http(s) URL, e.g. http://127.0.0.1:12111 (got ${JSON.stringify(stripeApiBase)})`, 'start');
   const running = await startEmulator({
     stripePort,
+    stripePortIsDefault: stripePortText === undefined || stripePortText === '',
     ...(stripeApiBase ? { stripeApiBase } : {}),
     port,
     host,

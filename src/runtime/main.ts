@@ -12,6 +12,8 @@ export interface StartOptions extends EmulatorOptions {
   host: string;
   /** the emulated Stripe's port (0 = any free one); absent = not served over HTTP */
   stripePort?: number;
+  /** the port is only a default: when it is taken, take any free one (two emulators side by side) */
+  stripePortIsDefault?: boolean;
 }
 
 export interface RunningEmulator {
@@ -67,12 +69,19 @@ export async function startEmulator(opts: StartOptions): Promise<RunningEmulator
     lock?.describe(url);
     emulator.publicUrl = url;
     // the emulated Stripe always binds to loopback: it accepts any key
+    const stripePort = opts.stripePort;
     const stripe =
-      opts.stripePort !== undefined
-        ? await startStripeServer(emulator.stripe, opts.stripePort, '127.0.0.1').catch(async (err: unknown) => {
-            await new Promise<void>((resolve) => server.close(() => resolve()));
-            throw err;
-          })
+      stripePort !== undefined
+        ? await startStripeServer(emulator.stripe, stripePort, '127.0.0.1')
+            .catch((err: unknown) => {
+              if (!opts.stripePortIsDefault || (err as { code?: string }).code !== 'EADDRINUSE') throw err;
+              emulator!.log.info(`[localmeter] port ${stripePort} is taken: the emulated Stripe listens on a free port instead (see /_emulator/health)`);
+              return startStripeServer(emulator!.stripe, 0, '127.0.0.1');
+            })
+            .catch(async (err: unknown) => {
+              await new Promise<void>((resolve) => server.close(() => resolve()));
+              throw err;
+            })
         : undefined;
     if (stripe) emulator.stripeUrl = stripe.url;
     const running = emulator;

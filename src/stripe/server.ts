@@ -62,7 +62,7 @@ export async function startStripeServer(stripe: StripeEmulator, port: number, ho
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new Error(`port ${port} on ${host} is already in use (another localmeter or stripe-mock?); choose another with --stripe-port, or --stripe-port 0 for any free port`)
+          ? Object.assign(new Error(`port ${port} on ${host} is already in use (another localmeter or stripe-mock?); choose another with --stripe-port, or --stripe-port 0 for any free port`), { code: err.code })
           : err,
       ),
     );

@@ -10,11 +10,12 @@ async function customer(app: App, key = 'acme'): Promise<string> {
 }
 
 /** A profile whose payment app is a fresh Stripe / custom invoicing app (not the default). */
-async function profileWith(app: App, type: 'stripe' | 'custom_invoicing', makeDefault = false): Promise<{ profileId: string; appId: string }> {
+async function profileWith(app: App, type: 'stripe' | 'custom_invoicing', makeDefault = false, existingAppId?: string): Promise<{ profileId: string; appId: string }> {
   const appId =
-    type === 'stripe'
+    existingAppId ??
+    (type === 'stripe'
       ? (await request(app).post(`${prefix}/app-catalog/install`).send({ type: 'stripe', name: 'Stripe', create_billing_profile: false, api_key: 'sk_test_abcdefgh123' }).expect(201)).body.app.id
-      : (await request(app).post('/api/v1/marketplace/listings/custom_invoicing/install').send({ name: 'ERP', createBillingProfile: false }).expect(200)).body.app.id;
+      : (await request(app).post('/api/v1/marketplace/listings/custom_invoicing/install').send({ name: 'ERP', createBillingProfile: false }).expect(200)).body.app.id);
   const profile = await request(app)
     .post(`${prefix}/profiles`)
     .send({ name: `${type} profile`, supplier: { name: 'Acme' }, workflow: {}, apps: { tax: { id: appId }, invoicing: { id: appId }, payment: { id: appId } }, default: makeDefault })
@@ -36,7 +37,7 @@ describe('Konnect v3 customer billing', () => {
   it('a Stripe profile without Stripe data for the customer is 412 on GET (get_billing.go, quirk)', async () => {
     const { app } = createTestEmulator();
     const id = await customer(app);
-    const { profileId } = await profileWith(app, 'stripe');
+    const { profileId, appId: stripeAppId } = await profileWith(app, 'stripe');
     // PUT without app_data against a Stripe profile: app_data.stripe is required
     const missing = await request(app).put(`${prefix}/customers/${id}/billing`).send({ billing_profile: { id: profileId } }).expect(400);
     // raised by the handler (apierrors.NewBadRequestError): Konnect shape with invalid_parameters
@@ -70,7 +71,8 @@ describe('Konnect v3 customer billing', () => {
 
     // another customer bound to the Stripe profile without data reads 412
     const other = await customer(app, 'other');
-    const { profileId: p2 } = await profileWith(app, 'stripe', true);
+    // a second profile on the same Stripe app: a second install of the same Stripe account is 409 (adapter/stripe.go)
+    const { profileId: p2 } = await profileWith(app, 'stripe', true, stripeAppId);
     const pre = await request(app).get(`${prefix}/customers/${other}/billing`).expect(412);
     // raised by the Stripe app below the handler: the OpenMeter problem shape
     expect(pre.body).toMatchObject({ type: 'about:blank', status: 412, detail: 'customer has no data for stripe app' });
