@@ -1,4 +1,4 @@
-import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
+import type { HandlerMap } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
 import * as invoices from './handlers/invoices.ts';
 import * as billingSetup from './handlers/billingSetup.ts';

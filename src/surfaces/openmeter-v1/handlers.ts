@@ -1,4 +1,4 @@
-import { NOT_BUILT, type HandlerMap } from '../http/types.ts';
+import type { HandlerMap } from '../http/types.ts';
 import * as billingSetup from './handlers/billingSetup.ts';
 import * as catalog from './handlers/catalog.ts';
 import * as customers from './handlers/customers.ts';
