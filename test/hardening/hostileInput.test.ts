@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 
 /**
- * The defects of the reliability audit (shared/reference/audits/reliability-audit.md, D1–D18),
+ * The defects of the reliability audit of main at cf9380b (D1–D18, kept by the maintainers),
  * each reproduced over HTTP: every one used to answer 500, crash the process or lose data.
  */
 const dirs: string[] = [];
