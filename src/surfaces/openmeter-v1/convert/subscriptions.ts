@@ -46,17 +46,7 @@ export function fromApiSubscriptionCreate(b: S['SubscriptionCreate']): CreateSub
     ...opt('billingAnchor', w.billingAnchor as string),
     ...opt('costBasisMode', w.costBasisMode as CreateSubscriptionInput['costBasisMode']),
   };
-  if (w.customPlan) return { ...base, customPlan: fromApiCustomPlan(w.customPlan as S['CustomPlanInput']) };
-  const p = b as S['PlanSubscriptionCreate'];
-  return {
-    ...base,
-    plan: { key: p.plan.key, ...opt('version', p.plan.version) },
-    ...opt('name', p.name),
-    ...opt('description', p.description),
-    ...opt('metadata', nonEmpty(p.metadata as Record<string, string> | undefined)),
-    ...opt('settlementMode', p.settlementMode),
-    ...opt('startingPhase', p.startingPhase),
-  };
+  return { ...base, ...fromApiPlanChoice(w) };
 }
 
 export function fromApiSubscriptionChange(id: string, b: S['SubscriptionChange']): ChangeSubscriptionInput {
@@ -67,10 +57,14 @@ export function fromApiSubscriptionChange(id: string, b: S['SubscriptionChange']
     ...opt('billingAnchor', w.billingAnchor as string),
     ...opt('costBasisMode', w.costBasisMode as ChangeSubscriptionInput['costBasisMode']),
   };
-  if (w.customPlan) return { ...base, customPlan: fromApiCustomPlan(w.customPlan as S['CustomPlanInput']) };
-  const p = b as S['PlanSubscriptionChange'];
+  return { ...base, ...fromApiPlanChoice(w) };
+}
+
+/** What create and change share: a custom plan, or a plan reference with the subscription's own fields. */
+function fromApiPlanChoice(w: Obj) {
+  if (w.customPlan) return { customPlan: fromApiCustomPlan(w.customPlan as S['CustomPlanInput']) };
+  const p = w as unknown as S['PlanSubscriptionCreate'] | S['PlanSubscriptionChange'];
   return {
-    ...base,
     plan: { key: p.plan.key, ...opt('version', p.plan.version) },
     ...opt('name', p.name),
     ...opt('description', p.description),
