@@ -1,4 +1,10 @@
 /** A half-open period [from, to). */
+/** A half-open `[from, to)` period written as ISO-8601 instants (how records store periods). */
+export interface IsoPeriod {
+  from: string;
+  to: string;
+}
+
 export interface Period {
   from: Date;
   to: Date;

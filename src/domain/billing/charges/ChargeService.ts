@@ -238,16 +238,7 @@ export class ChargeService {
   private runUsage(tx: UnitOfWork, c: Charge, end: Date, isFinal: boolean): ChargeRun {
     const quantity = this.usage(tx, c, new Date(ms(c.servicePeriod.from)), end);
     const booked = this.runsOf(tx, c.id).flatMap((r) => r.lines);
-    const lines = deltaRate({
-      lineName: c.name,
-      currency: c.currency,
-      price: c.price!,
-      ...(c.discounts ? { discounts: c.discounts } : {}),
-      servicePeriod: c.servicePeriod,
-      cumulativeQuantity: toDecimalString(quantity),
-      isFinal,
-      booked,
-    });
+    const lines = deltaRate({ ...rateInputOf(c, quantity, isFinal), booked });
     const previousEnd = this.runsOf(tx, c.id).reduce((a, r) => Math.max(a, ms(r.period.to)), ms(c.servicePeriod.from));
     const period = { from: iso(new Date(Math.min(previousEnd, end.getTime()))), to: iso(end) };
     return this.book(tx, c, period, lines, isFinal, this.now(), toDecimalString(quantity));
@@ -329,15 +320,7 @@ export class ChargeService {
     if (ms(c.servicePeriod.from) >= now.getTime()) return totalsOf({ amount: dec(0), chargesTotal: dec(0), discountsTotal: dec(0), total: dec(0) }, dec(0), c.currency);
     const end = new Date(Math.min(now.getTime(), ms(c.servicePeriod.to)));
     const quantity = this.usage(tx, c, new Date(ms(c.servicePeriod.from)), end);
-    const lines = rateCumulative({
-      lineName: c.name,
-      currency: c.currency,
-      price: c.price!,
-      ...(c.discounts ? { discounts: c.discounts } : {}),
-      servicePeriod: c.servicePeriod,
-      cumulativeQuantity: toDecimalString(quantity),
-      isFinal: end.getTime() >= ms(c.servicePeriod.to),
-    });
+    const lines = rateCumulative(rateInputOf(c, quantity, end.getTime() >= ms(c.servicePeriod.to)));
     return totalsOf(sumLines(lines, c.currency), dec(0), c.currency);
   }
 
@@ -417,5 +400,18 @@ function totalsOf(s: { amount: Dec; chargesTotal: Dec; discountsTotal: Dec; tota
     taxesInclusiveTotal: '0',
     taxesExclusiveTotal: '0',
     total: toDecimalString(roundMoney(s.total.minus(credits), currency)),
+  };
+}
+
+/** What a usage-based charge is rated from: its price over the cumulative quantity so far. */
+function rateInputOf(c: Charge, quantity: Dec, isFinal: boolean): Omit<Parameters<typeof deltaRate>[0], 'booked'> {
+  return {
+    lineName: c.name,
+    currency: c.currency,
+    price: c.price!,
+    ...(c.discounts ? { discounts: c.discounts } : {}),
+    servicePeriod: c.servicePeriod,
+    cumulativeQuantity: toDecimalString(quantity),
+    isFinal,
   };
 }

@@ -1,5 +1,6 @@
 import type { Discounts, Price } from '../../catalog/types.ts';
 import type { SettlementMode } from '../credits/types.ts';
+import type { IsoPeriod } from '../../shared/period.ts';
 import type { ChargeLine } from './deltaRating.ts';
 
 export const ChargeType = { flatFee: 'flat_fee', usageBased: 'usage_based' } as const;
@@ -12,10 +13,7 @@ export type ChargeStatus = (typeof ChargeStatus)[keyof typeof ChargeStatus];
 export const ProrationMode = { prorate: 'prorate_prices', none: 'no_proration' } as const;
 export type ProrationMode = (typeof ProrationMode)[keyof typeof ProrationMode];
 
-export interface Period {
-  from: string;
-  to: string;
-}
+export type Period = IsoPeriod;
 
 /** A flat-fee or usage-based charge (stored in `charges`). Amounts are decimal strings. */
 export interface Charge {

@@ -1,3 +1,4 @@
+import type { IsoPeriod } from '../../shared/period.ts';
 import type { Discounts, Price, TaxConfig } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
 import type { BillingParty, BillingProfileApps, BillingWorkflow } from '../profiles/types.ts';
@@ -73,10 +74,7 @@ export type InvoiceTrigger = (typeof InvoiceTrigger)[keyof typeof InvoiceTrigger
 export const LineManagedBy = { subscription: 'subscription', system: 'system', manual: 'manual' } as const;
 export type LineManagedBy = (typeof LineManagedBy)[keyof typeof LineManagedBy];
 
-export interface InstantPeriod {
-  from: string;
-  to: string;
-}
+export type InstantPeriod = IsoPeriod;
 
 export interface LineSubscriptionRef {
   subscriptionId: string;

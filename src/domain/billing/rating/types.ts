@@ -1,10 +1,8 @@
 import type { Discounts, PaymentTerm, Price, UnitConfig } from '../../catalog/types.ts';
+import type { IsoPeriod } from '../../shared/period.ts';
 
 /** A line's service period: ISO-8601 instants, half-open `[from, to)`. */
-export interface RatingPeriod {
-  from: string;
-  to: string;
-}
+export type RatingPeriod = IsoPeriod;
 
 export const DetailedLineCategory = { regular: 'regular', commitment: 'commitment' } as const;
 export type DetailedLineCategory = (typeof DetailedLineCategory)[keyof typeof DetailedLineCategory];
