@@ -137,15 +137,12 @@ export interface CustomPlanInput {
   phases: PlanPhase[];
 }
 
-export interface CreateSubscriptionInput {
-  customer: { id?: string; key?: string };
+/** What create and change share: the plan (a reference or a custom plan) and the subscription's own fields. */
+export interface SubscriptionPlanChoice {
   plan?: PlanRef;
   customPlan?: CustomPlanInput;
   /** v3 selects the highest version regardless of status (then requires it to be active) */
   planKeyLatest?: boolean;
-  /** v3 names the subscription `<plan key> v<version>` */
-  nameAsPlanVersion?: boolean;
-  timing?: Timing;
   billingAnchor?: string;
   name?: string;
   description?: string;
@@ -155,19 +152,16 @@ export interface CreateSubscriptionInput {
   startingPhase?: string;
 }
 
-export interface ChangeSubscriptionInput {
+export interface CreateSubscriptionInput extends SubscriptionPlanChoice {
+  customer: { id?: string; key?: string };
+  /** v3 names the subscription `<plan key> v<version>` */
+  nameAsPlanVersion?: boolean;
+  timing?: Timing;
+}
+
+export interface ChangeSubscriptionInput extends SubscriptionPlanChoice {
   id: string;
   timing: Timing;
-  plan?: PlanRef;
-  customPlan?: CustomPlanInput;
-  planKeyLatest?: boolean;
-  billingAnchor?: string;
-  name?: string;
-  description?: string;
-  metadata?: Metadata;
-  settlementMode?: SettlementMode;
-  costBasisMode?: CostBasisMode;
-  startingPhase?: string;
   /** v3: the next subscription keeps the current name (and labels unless given) */
   inheritName?: boolean;
 }

@@ -2,6 +2,7 @@ import type { RateCard } from '../../../domain/catalog/types.ts';
 import type {
   ChangeSubscriptionInput,
   CreateSubscriptionInput,
+  SubscriptionPlanChoice,
   CustomPlanInput,
   EditOperation,
   ListSubscriptionsInput,
@@ -61,7 +62,7 @@ export function fromApiSubscriptionChange(id: string, b: S['SubscriptionChange']
 }
 
 /** What create and change share: a custom plan, or a plan reference with the subscription's own fields. */
-function fromApiPlanChoice(w: Obj) {
+function fromApiPlanChoice(w: Obj): SubscriptionPlanChoice {
   if (w.customPlan) return { customPlan: fromApiCustomPlan(w.customPlan as S['CustomPlanInput']) };
   const p = w as unknown as S['PlanSubscriptionCreate'] | S['PlanSubscriptionChange'];
   return {
