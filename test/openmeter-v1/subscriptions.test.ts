@@ -37,6 +37,15 @@ describe('OpenMeter v1 subscriptions: create, read, list', () => {
     expect(Object.keys(got.body.phases[1].itemTimelines)).toEqual(['base', 'sso', 'tokens']);
   });
 
+  it('GET with ?at= answers 501 "historical queries are not supported", even before the lookup (subscription/http/get.go)', async () => {
+    const { app } = await setupSubscriptions();
+    const s = await request(app).post(v1).send({ customerKey: 'acme', plan: { key: 'pro' } }).expect(201);
+    const res = await request(app).get(`${v1}/${s.body.id}?at=2026-01-02T00:00:00Z`).expect(501);
+    expect(res.body.detail).toBe('historical queries are not supported');
+    await request(app).get(`${v1}/01JZZZZZZZZZZZZZZZZZZZZZZZ?at=2026-01-02T00:00:00Z`).expect(501);
+    await request(app).get(`${v1}/${s.body.id}`).expect(200);
+  });
+
   it('customerId works too; neither id nor key is 400; an unknown customer is 404', async () => {
     const { app, acmeId } = await setupSubscriptions();
     await request(app).post(v1).send({ customerId: acmeId, plan: { key: 'pro' } }).expect(201);

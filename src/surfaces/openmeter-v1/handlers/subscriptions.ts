@@ -3,6 +3,7 @@
  * Zuplo's `/v3/metering/{bucketId}` surface can reuse these as they are (the bucket is the namespace).
  */
 import type { components } from '../api.gen.ts';
+import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import { sentQueryKeys } from '../../http/sentQueryKeys.ts';
 import { toApiPage } from '../convert/paging.ts';
@@ -28,6 +29,11 @@ export async function createSubscription(c: HandlerContext): Promise<Reply> {
 }
 
 export function getSubscription(c: HandlerContext): Reply {
+  // The real handler refuses `?at=` before it looks the subscription up
+  // (productcatalog/subscription/http/get.go).
+  if (c.query.at !== undefined) {
+    throw new DomainError(ErrorKind.notImplemented, 'not_implemented', 'historical queries are not supported');
+  }
   return ok(toApiSubscriptionExpanded(c.read((tx) => subs(c).getSubscription(tx, { id: idOf(c) }))));
 }
 
