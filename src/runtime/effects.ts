@@ -30,6 +30,7 @@ export class EffectDispatcher {
     [EffectType.provisionProjectBuckets, provisionProjectBuckets],
     [EffectType.invoiceAppOperation, invoiceAppOperation],
     [EffectType.deleteStripeWebhookEndpoint, deleteStripeWebhookEndpoint],
+    [EffectType.subscriptionChanged, (ctx, ns, e) => subscriptionsChanged(ctx, ns, [e])],
   ]);
 
   constructor(private readonly ctx: EffectContext) {}
@@ -37,6 +38,13 @@ export class EffectDispatcher {
   async dispatch(namespace: string, effects: readonly Effect[]): Promise<void> {
     // invoicing-app operations of one command are reported in one command: a collection run
     // that creates a thousand invoices commits their reports once, not a thousand times
+    // one command's subscription events sync each customer once (a change cancels one and creates another)
+    const subs = effects.filter((e) => e.type === EffectType.subscriptionChanged);
+    if (subs.length > 1) {
+      await this.dispatch(namespace, effects.filter((e) => e.type !== EffectType.subscriptionChanged));
+      await subscriptionsChanged(this.ctx, namespace, subs);
+      return;
+    }
     const appOps = effects.filter((e) => e.type === EffectType.invoiceAppOperation);
     if (appOps.length > 1) {
       await this.dispatch(namespace, effects.filter((e) => e.type !== EffectType.invoiceAppOperation));
@@ -81,6 +89,27 @@ async function invoiceAppOperations(ctx: EffectContext, ns: string, effects: rea
     }
   });
 }
+/**
+ * Billing reacts to subscription events as OpenMeter's subscription-sync worker does, in a
+ * command of its own: a failure there leaves the subscription change in place (the real worker
+ * logs and retries the event).
+ */
+async function subscriptionsChanged(ctx: EffectContext, ns: string, effects: readonly Effect[]): Promise<void> {
+  const byCustomer = new Map<string, Array<{ subscriptionId: string; until: string }>>();
+  for (const e of effects) {
+    const horizons = byCustomer.get(e.customerId as string) ?? [];
+    if (typeof e.until === 'string') horizons.push({ subscriptionId: e.subscriptionId as string, until: e.until });
+    byCustomer.set(e.customerId as string, horizons);
+  }
+  for (const [customerId, horizons] of byCustomer) {
+    try {
+      await ctx.run(ns, (tx) => ctx.services.invoices.synchronizeSubscriptionsAndInvoice(tx, { customerId, horizons }));
+    } catch (err) {
+      console.error(`[localmeter] billing could not sync the subscriptions of customer ${customerId}: ${(err as Error).message}`);
+    }
+  }
+}
+
 /**
  * An uninstalled Stripe app's endpoint is removed from Stripe (service/factory.go UninstallApp):
  * 404 and 401 are ignored there; any other failure is logged and leaves the endpoint behind.

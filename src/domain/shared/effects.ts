@@ -21,4 +21,10 @@ export const EffectType = {
   invoiceAppOperation: 'billing.invoiceAppOperation',
   /** remove the webhook endpoint of an uninstalled Stripe app from Stripe (404 and 401 ignored) */
   deleteStripeWebhookEndpoint: 'apps.deleteStripeWebhookEndpoint',
+  /**
+   * a subscription was created, changed, canceled, continued or deleted: billing syncs the
+   * customer's lines (the subscription up to `until`, its end on cancel) and invoices what is
+   * billable now, as OpenMeter's subscription-sync worker does on the subscription events
+   */
+  subscriptionChanged: 'subscriptions.changed',
 } as const;

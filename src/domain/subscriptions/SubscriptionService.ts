@@ -2,6 +2,7 @@ import type { EntitlementTemplate, Feature, Plan, PlanPhase, RateCard, Settlemen
 import type { Customer } from '../customers/types.ts';
 import type { CreateEntitlementInput } from '../entitlements/types.ts';
 import type { Clock } from '../shared/clock.ts';
+import { EffectType } from '../shared/effects.ts';
 import { DomainError, ErrorKind, isDomainError, notFound } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import type { DueJob, JobSource } from '../shared/jobs.ts';
@@ -189,6 +190,7 @@ export class SubscriptionService {
     });
     this.assertNoOverlap(tx, rec, []);
     this.save(tx, rec);
+    this.changed(tx, rec);
     return this.withStatus(this.byId(tx, rec.id), now);
   }
 
@@ -201,6 +203,7 @@ export class SubscriptionService {
     this.requireStatus(rec, now, 'cancel', [SubscriptionStatus.active]);
     const end = resolveCancelTiming(this.spec(rec), input.timing ?? TimingEnum.immediate, now);
     this.save(tx, { ...rec, activeTo: iso(end), updatedAt: iso(now) });
+    this.changed(tx, rec, end);
     return this.withStatus(this.byId(tx, rec.id), now);
   }
 
@@ -213,6 +216,7 @@ export class SubscriptionService {
     const next: SubscriptionRecord = { ...rest, updatedAt: iso(now) };
     this.assertNoOverlap(tx, next, [rec.id]);
     this.save(tx, next);
+    this.changed(tx, next);
     return this.withStatus(this.byId(tx, rec.id), now);
   }
 
@@ -224,6 +228,7 @@ export class SubscriptionService {
     this.save(tx, { ...rec, deletedAt: iso(now), updatedAt: iso(now) });
     const addons = tx.collection<SubscriptionAddonRecord>(Col.subscriptionAddons);
     for (const a of addons.find((x) => x.subscriptionId === rec.id && !x.deletedAt)) addons.put({ ...a, deletedAt: iso(now), updatedAt: iso(now) });
+    this.changed(tx, rec);
   }
 
   /**
@@ -271,6 +276,9 @@ export class SubscriptionService {
     this.save(tx, ended);
     this.assertNoOverlap(tx, next, []);
     this.save(tx, next);
+    // OpenMeter cancels the current one (CancelledEvent: synced up to its end) and creates the next (CreatedEvent)
+    this.changed(tx, ended, at);
+    this.changed(tx, next);
     return { current: this.withStatus(this.byId(tx, cur.id), now), next: this.view(tx, this.byId(tx, next.id)) };
   }
 
@@ -324,6 +332,7 @@ export class SubscriptionService {
     }
     next.updatedAt = iso(now);
     this.save(tx, next);
+    this.changed(tx, next);
     return this.withStatus(this.byId(tx, rec.id), now);
   }
 
@@ -499,6 +508,7 @@ export class SubscriptionService {
     });
     col.put(a);
     this.save(tx, { ...rec, updatedAt: stamp });
+    this.changed(tx, rec);
     return this.addonView(this.byId(tx, rec.id), a);
   }
 
@@ -521,6 +531,7 @@ export class SubscriptionService {
     }
     tx.collection<SubscriptionAddonRecord>(Col.subscriptionAddons).put(next);
     this.save(tx, { ...rec, updatedAt: stamp });
+    this.changed(tx, rec);
     return this.addonView(this.byId(tx, rec.id), next);
   }
 
@@ -658,6 +669,15 @@ export class SubscriptionService {
         }
       },
     };
+  }
+
+  /**
+   * Billing follows subscription events after they commit (OpenMeter's subscription-sync worker
+   * handles Created / Updated / Continued / Cancelled / Deleted): it syncs the customer's lines,
+   * up to the subscription's end when `until` is given, and invoices what is billable now.
+   */
+  private changed(tx: UnitOfWork, rec: SubscriptionRecord, until?: Date): void {
+    tx.afterCommit({ type: EffectType.subscriptionChanged, customerId: rec.customerId, subscriptionId: rec.id, ...(until ? { until: iso(until) } : {}) });
   }
 
   /**

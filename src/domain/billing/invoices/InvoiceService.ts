@@ -1111,12 +1111,19 @@ export class InvoiceService {
    * pending lines whose item is gone (a cancellation) are deleted, changed ones updated.
    * Invoiced lines are not corrected.
    */
-  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string }): void {
+  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }> }): void {
     const source = this.deps.subscriptions;
     if (!source) return;
     const customer = this.requireCustomer(tx, input.customerId);
     const asOf = input.asOf ?? this.now();
-    const items = source.billableItems(tx, { customerId: customer.id, asOf });
+    let items = source.billableItems(tx, { customerId: customer.id, asOf });
+    // a canceled subscription is synced up to its end (handlers.go HandleCancelledEvent)
+    for (const h of input.horizons ?? []) {
+      if (h.until <= asOf) continue;
+      const seen = new Set(items.map((i) => i.childUniqueReferenceId));
+      const more = source.billableItems(tx, { customerId: customer.id, asOf: h.until }).filter((i) => i.subscriptionId === h.subscriptionId && !seen.has(i.childUniqueReferenceId));
+      items = [...items, ...more];
+    }
     const col = tx.collection<Invoice>(Col.invoices);
     const invoiced = new Set<string>();
     for (const inv of col.find((i) => i.customerId === customer.id && i.kind === 'standard')) {
@@ -1169,6 +1176,25 @@ export class InvoiceService {
           return item ? this.subscriptionLine(item, l.id, l.createdAt, now, l) : l;
         }),
       });
+    }
+  }
+
+  /**
+   * What OpenMeter's subscription-sync worker does on a subscription event
+   * (`synchronizeSubscriptionAndInvoiceCustomer`, worker/subscriptionsync/service/sync.go): sync
+   * the customer's lines, then `InvoicePendingLines` with partial lines disabled, so an in-advance
+   * fee due now is invoiced at once. Nothing billable is not an error there.
+   */
+  synchronizeSubscriptionsAndInvoice(tx: UnitOfWork, input: { customerId: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }> }): void {
+    const customer = this.deps.customers.findCustomer(tx, input.customerId);
+    if (!customer || customer.deletedAt) return;
+    const now = this.now();
+    this.syncSubscriptionLines(tx, { customerId: customer.id, asOf: now, ...(input.horizons ? { horizons: input.horizons } : {}) });
+    tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customer.id, syncedAt: now });
+    try {
+      this.batch(() => this.createFromPendingLines(tx, { customerId: customer.id, partialDisabled: true }));
+    } catch (err) {
+      if (!(isDomainError(err) && err.code === E.createNoLines)) throw err;
     }
   }
 

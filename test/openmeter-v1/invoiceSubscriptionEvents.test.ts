@@ -1,0 +1,87 @@
+import type { Express } from 'express';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { T0, advance, publishPlan, setupSubscriptions } from './subscriptionFixtures.ts';
+
+/**
+ * Billing follows subscription events at once (worker/subscriptionsync/service/sync.go
+ * `synchronizeSubscriptionAndInvoiceCustomer`, handlers.go, billing/worker/worker.go): on
+ * create / update / continue the customer's lines are synced as of now and `InvoicePendingLines`
+ * runs with partial lines disabled, "so that any in advance fees are invoiced immediately"; a
+ * cancel syncs the subscription up to its end first.
+ */
+
+type Line = { name: string; totals: { total: string }; period: { from: string; to: string }; invoiceAt: string };
+type Inv = { id: string; number: string; status: string; issuedAt?: string; totals: { total: string }; lines: Line[]; validationIssues?: Array<{ code: string; severity: string; message: string }> };
+
+async function invoices(app: Express, customerId: string): Promise<Inv[]> {
+  return (await request(app).get('/api/v1/billing/invoices').query({ customers: customerId, expand: 'lines', orderBy: 'createdAt' }).expect(200)).body.items as Inv[];
+}
+
+async function setupStarter() {
+  const t = await setupSubscriptions();
+  await publishPlan(t.app, {
+    key: 'starter',
+    name: 'Starter',
+    currency: 'USD',
+    billingCadence: 'P1M',
+    phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [{ type: 'flat_fee', key: 'base', name: 'Starter fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } }] }],
+  });
+  return t;
+}
+
+describe('invoices raised by subscription events', () => {
+  it('v1 create of a $29/month in-advance plan: the $29 invoice is issued and paid (sandbox) before the response is read, at the creation instant', async () => {
+    const { app, acmeId } = await setupStarter();
+    await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'starter' } }).expect(201);
+    const list = await invoices(app, acmeId);
+    const standard = list.filter((i) => i.status !== 'gathering');
+    expect(standard.map((i) => [i.number, i.status, i.totals.total, i.issuedAt])).toEqual([['OM-SANDBOX-ACME-1', 'paid', '29', T0]]);
+    expect(standard[0]!.lines.map((l) => [l.name, l.period, l.totals.total])).toEqual([['Starter fee', { from: T0, to: '2026-02-01T00:00:00Z' }, '29']]);
+    // the generation horizon already holds February's fee on the gathering invoice (invoiceAt = its period start)
+    const gathering = list.filter((i) => i.status === 'gathering');
+    expect(gathering.flatMap((g) => g.lines.map((l) => [l.name, l.invoiceAt]))).toEqual([['Starter fee', '2026-02-01T00:00:00Z']]);
+  });
+
+  it('v3 create (Konnect): the same invoice at once, visible on the v3 invoice list', async () => {
+    const { app, acmeId } = await setupStarter();
+    await request(app).post('/v3/openmeter/subscriptions').send({ customer: { key: 'acme' }, plan: { key: 'starter' } }).expect(201);
+    const v3 = (await request(app).get('/v3/openmeter/billing/invoices').query({ 'filter[customer_id]': acmeId }).expect(200)).body.data;
+    expect(v3.map((i: { status: string; totals: { total: string }; issued_at: string }) => [i.status, i.totals.total, i.issued_at])).toEqual([['paid', '29', T0]]);
+  });
+
+  it('mid-month create: the first fee is prorated and invoiced at once (29 × 17/31 days = 15.90)', async () => {
+    const { app, acmeId } = await setupStarter();
+    await advance(app, 'P14D'); // 2026-01-15
+    await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'starter' }, billingAnchor: T0 }).expect(201);
+    const standard = (await invoices(app, acmeId)).filter((i) => i.status !== 'gathering');
+    expect(standard.map((i) => [i.status, i.totals.total, i.issuedAt])).toEqual([['paid', '15.9', '2026-01-15T00:00:00Z']]);
+  });
+
+  it('a plan whose fees are all in arrears or usage: nothing is invoiced at create (no billable lines is not an error)', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    await publishPlan(app, {
+      key: 'arrears',
+      name: 'Arrears',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [{ type: 'flat_fee', key: 'base', name: 'Fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_arrears' } }] }],
+    });
+    await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'arrears' } }).expect(201);
+    const list = await invoices(app, acmeId);
+    expect(list.map((i) => i.status)).toEqual(['gathering']);
+  });
+
+  it('change to another plan mid-month: the new plan’s prorated in-advance fee is invoiced at the change instant', async () => {
+    const { app, acmeId } = await setupStarter();
+    const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'starter' } }).expect(201);
+    await advance(app, 'P10D'); // 2026-01-11
+    await request(app).post(`/api/v1/subscriptions/${s.body.id}/change`).send({ timing: 'immediate', plan: { key: 'basic' } }).expect(200);
+    const standard = (await invoices(app, acmeId)).filter((i) => i.status !== 'gathering');
+    // basic: 10 × 21/31 days (Jan 11 → Feb 1, anchor kept) = 6.774… → 6.77
+    expect(standard.map((i) => [i.number, i.totals.total, i.issuedAt])).toEqual([
+      ['OM-SANDBOX-ACME-1', '29', T0],
+      ['OM-SANDBOX-ACME-2', '6.77', '2026-01-11T00:00:00Z'],
+    ]);
+  });
+});
