@@ -77,6 +77,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     features,
     apps,
     profiles: billingProfiles,
+    credits,
     usage: {
       // Q(a, b) of engine.md §1.10: the feature's meter over [from, to) for the customer, rows summed
       featureUsage: (tx, { feature, customerId, from, to }) => {
@@ -104,6 +105,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     // the webhook payload of an invoice event is the invoice as v1 shows it, lines included
     events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: () => toApiInvoice(invoice(), { lines: true }) as unknown as Record<string, unknown> }) },
   });
+  // an invoice-funded grant's purchase is invoiced by billing (the credit-purchase charge's line)
+  credits.onInvoiceFundedGrant((tx, grant) => invoices.createCreditPurchaseLine(tx, grant));
   // subscriptions feed billing through billing's port: every live subscription's target lines
   // (engine.md §3.3) as billable items, with the phase and item ids they belong to
   invoices.useSubscriptionSource({
@@ -128,6 +131,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
               servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
               billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
               invoiceAt: l.invoiceAt.toISOString(),
+              settlementMode: rec.settlementMode,
             },
           ];
         }),

@@ -64,7 +64,11 @@ describe('Konnect v3 credit grants', () => {
   it('invoice funding: pending until its invoice exists, counted as pending balance, not voidable (409)', async () => {
     const { app } = createTestEmulator();
     const id = await customer(app);
-    const r = await request(app).post(grants(id)).send({ name: 'Pack', funding_method: 'invoice', currency: 'USD', amount: '200', purchase: { currency: 'USD', per_unit_cost_basis: '0.5' } }).expect(201);
+    // effective next month: its invoice waits for then (creditpurchase gathering line, invoice_at = effective_at)
+    const r = await request(app)
+      .post(grants(id))
+      .send({ name: 'Pack', funding_method: 'invoice', currency: 'USD', amount: '200', effective_at: '2026-02-01T00:00:00Z', purchase: { currency: 'USD', per_unit_cost_basis: '0.5' } })
+      .expect(201);
     // 200 × 0.5 = 100
     expect(r.body).toMatchObject({ status: 'pending', purchase: { amount: '100', per_unit_cost_basis: '0.5', settlement_status: 'pending' } });
     expect(r.body.purchase.availability_policy).toBeUndefined();

@@ -46,6 +46,16 @@ export class CreditService {
 
   constructor(private readonly deps: { clock: Clock; ids: IdGenerator; customers: CreditCustomers; taxCodes: CreditTaxCodes }) {}
 
+  private readonly invoiceFundedListeners: Array<(tx: UnitOfWork, grant: CreditGrant) => void> = [];
+
+  /**
+   * Invoicing puts an invoice-funded grant's purchase on an invoice (registered in the wiring):
+   * the credit-purchase charge's gathering line, invoiced at once when effective now.
+   */
+  onInvoiceFundedGrant(listener: (tx: UnitOfWork, grant: CreditGrant) => void): void {
+    this.invoiceFundedListeners.push(listener);
+  }
+
   /** The charges domain reports outstanding impacts through this (registered in the wiring). */
   onOutstanding(source: OutstandingSource): void {
     this.outstandingSources.push(source);
@@ -141,6 +151,8 @@ export class CreditService {
     };
     grants.put(grant);
     if (input.fundingMethod !== FundingMethod.invoice) this.book(tx, grant, now);
+    else for (const l of this.invoiceFundedListeners) l(tx, grant);
+    // the charge as created: an invoice made at once activates it after the real create answered (charges/service/create.go)
     return grant;
   }
 
@@ -322,8 +334,21 @@ export class CreditService {
    * booked), newest allocation first; the credit returns to the grants it came from.
    */
   returnCredits(tx: UnitOfWork, input: { customerId: string; currency: string; chargeId: string; amount: Dec; at: Date; name: string; labels?: Record<string, string> }): Dec {
+    return this.giveBack(tx, input, (e) => e.chargeId === input.chargeId);
+  }
+
+  /** The same for an invoice line's credit (a recalculation that lowered the line, a deleted line or invoice). */
+  returnLineCredits(tx: UnitOfWork, input: { customerId: string; currency: string; lineId: string; amount: Dec; at: Date; name: string }): Dec {
+    return this.giveBack(tx, { ...input, labels: { invoice_line_id: input.lineId } }, (e) => e.labels?.invoice_line_id === input.lineId);
+  }
+
+  private giveBack(
+    tx: UnitOfWork,
+    input: { customerId: string; currency: string; chargeId?: string; amount: Dec; at: Date; name: string; labels?: Record<string, string> },
+    mineIf: (e: CreditEntry) => boolean,
+  ): Dec {
     const mine = this.entriesOf(tx, input.customerId)
-      .filter((e) => e.chargeId === input.chargeId && e.type === TransactionType.consumed)
+      .filter((e) => mineIf(e) && e.type === TransactionType.consumed)
       .sort((a, b) => rowOrder(b, a));
     // net consumed per source (a grant or the advance), so earlier returns are not given back twice
     const net = new Map<string, Dec>();
@@ -337,7 +362,7 @@ export class CreditService {
       seen.add(source);
       const give = D.min(net.get(source)!, left);
       if (give.lte(0)) continue;
-      this.insertEntry(tx, { ...this.consumedBase({ ...input, chargeId: input.chargeId }), amount: give, ...(e.grantId !== undefined ? { grantId: e.grantId } : {}) });
+      this.insertEntry(tx, { ...this.consumedBase(input), amount: give, ...(e.grantId !== undefined ? { grantId: e.grantId } : {}) });
       left = left.minus(give);
       returned = returned.plus(give);
     }

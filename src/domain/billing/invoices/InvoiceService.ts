@@ -8,14 +8,14 @@ import { EffectType } from '../../shared/effects.ts';
 import { DomainError, ErrorKind, isDomainError, notFound, validationError, type ValidationIssue } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { DueJob, JobSource } from '../../shared/jobs.ts';
-import { dec, isDecimalString, toDecimalString } from '../../shared/money.ts';
+import { dec, isDecimalString, toDecimalString, type Dec } from '../../shared/money.ts';
 import { paginate, type Page } from '../../shared/paging.ts';
 import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
 import { sumTotals } from '../rating/detailedLine.ts';
 import { rateLine } from '../rating/rateLine.ts';
-import type { Totals } from '../rating/types.ts';
+import type { CreditApplied, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
 import { sandboxApp } from './apps/sandboxApp.ts';
 import { INVOICE_ISSUE_MESSAGES, InvoiceErrorCode as E } from './errors.ts';
@@ -25,6 +25,7 @@ import type {
   AppOperationResult,
   CustomerDirectory,
   FeatureDirectory,
+  InvoiceCredits,
   InvoiceEventSink,
   InvoicingApp,
   SubscriptionBillableItem,
@@ -68,6 +69,8 @@ export interface InvoiceServiceDeps {
   events?: InvoiceEventSink;
   /** the subscriptions domain, once wired (`subscriptionsSource`) */
   subscriptions?: SubscriptionBillingSource;
+  /** billing credits: the credits step of rating and invoice-funded grants */
+  credits?: InvoiceCredits;
 }
 
 const zeroTotals = (): Totals => ({
@@ -304,7 +307,7 @@ export class InvoiceService {
     return this.batch(() => this.createFromPendingLines(tx, input)).map((inv) => this.view(tx, tx.collection<Invoice>(Col.invoices).get(inv.id)!));
   }
 
-  private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[] }): Invoice[] {
+  private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[]; bypassAlignment?: boolean }): Invoice[] {
     const customer = this.requireCustomer(tx, input.customerId);
     const col = tx.collection<Invoice>(Col.invoices);
     const gathering = input.gathering ?? col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
@@ -314,7 +317,7 @@ export class InvoiceService {
     const wanted = input.lineIds?.length ? new Set(input.lineIds) : undefined;
     const billableIds = new Set<string>();
     for (const g of gathering.sort((a, b) => (a.currency < b.currency ? -1 : 1))) {
-      const asOf = this.collectionCutoff(g, rawAsOf);
+      const asOf = input.bypassAlignment ? rawAsOf : this.collectionCutoff(g, rawAsOf);
       const progressive = input.partialDisabled ? false : (input.progressiveBillingOverride ?? g.workflow.invoicing.progressiveBilling);
       const moving: InvoiceLine[] = [];
       const staying: InvoiceLine[] = [];
@@ -424,6 +427,8 @@ export class InvoiceService {
     this.measureAll(tx, inv);
     this.activate(tx, inv, Activation.calculate);
     this.save(tx, inv);
+    // the credit-purchase charge hears TriggerInvoiceCreated: its credit is granted now
+    for (const l of inv.lines) if (l.creditGrantId && !l.deletedAt) this.deps.credits?.markGrantInvoiced(tx, { grantId: l.creditGrantId });
     // the sink builds the payload at once (only when a rule listens), so no snapshot is needed
     this.deps.events?.invoiceEvent(tx, 'invoice.created', () => this.view(tx, inv));
     if (this.hasCritical(inv)) this.fire(tx, inv, T.failed);
@@ -708,12 +713,25 @@ export class InvoiceService {
     const tr = this.transition(tx, inv, trigger);
     if (!tr) throw new DomainError(ErrorKind.validation, E.actionNotAvailable, `cannot ${trigger} invoice in status [${inv.status}]`);
     inv.status = this.target(inv, tr);
+    this.creditPurchasePayment(tx, inv);
     const activation = inv.status === S.gathering ? undefined : STATE_MACHINE[inv.status].activate;
     if (activation) this.activate(tx, inv, activation);
     if (this.hasCritical(inv) && trigger !== T.failed) {
       const failed = this.transition(tx, inv, T.failed);
       if (failed) inv.status = this.target(inv, failed);
     }
+  }
+
+  /**
+   * An invoice-funded grant's settlement follows its invoice's payment (creditpurchase
+   * InvoiceCreditPurchaseStateMachine: authorized → `authorized`, paid → `settled`, charge final).
+   */
+  private creditPurchasePayment(tx: UnitOfWork, inv: Invoice): void {
+    const credits = this.deps.credits;
+    if (!credits) return;
+    const status = inv.status === S.paid ? 'settled' : inv.status === S.paymentAuthorized ? 'authorized' : undefined;
+    if (!status) return;
+    for (const l of liveLines(inv)) if (l.creditGrantId) credits.markGrantPayment(tx, { grantId: l.creditGrantId, status });
   }
 
   private handleTrigger(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger): void {
@@ -774,6 +792,7 @@ export class InvoiceService {
         return;
       case Activation.deleteInvoice:
         inv.deletedAt = this.now();
+        inv.lines = inv.lines.map((l) => (l.creditsApplied?.length ? this.releaseLineCredits(tx, inv, l) : l));
         return;
       case Activation.finalizeLines:
       case Activation.issued:
@@ -865,10 +884,12 @@ export class InvoiceService {
   /** Re-rates every line from its snapshotted quantities and recomputes totals and timings. */
   private calculate(tx: UnitOfWork, inv: Invoice): void {
     const issues: ValidationIssue[] = [];
+    const creditsFinal = this.quantitiesFinal(inv);
     inv.lines = inv.lines.map((l) => {
-      if (l.deletedAt) return l;
+      if (l.deletedAt) return l.creditsApplied?.length ? this.releaseLineCredits(tx, inv, l) : l;
       const m = this.measureStored(tx, inv, l);
       try {
+        if (creditsFinal && l.drawsCredits) return this.rate(tx, inv, this.reconcileLineCredits(tx, inv, l, m), m);
         return this.rate(tx, inv, l, m);
       } catch (err) {
         if (!isDomainError(err) || err.kind !== ErrorKind.validation) throw err;
@@ -892,6 +913,59 @@ export class InvoiceService {
     };
   }
 
+  /**
+   * Quantities are final once the invoice is past collection: charges realize their credit then
+   * (a flat fee at its invoice time, usage after the collection period), so the credits step
+   * draws credit from then on, not while a draft still waits for usage.
+   */
+  private quantitiesFinal(inv: Invoice): boolean {
+    return inv.kind === 'standard' && inv.status !== S.draftCreated && inv.status !== S.draftWaitingForCollection;
+  }
+
+  /**
+   * The credits step (rating/service/mutator/credits.go with the allocations a charge realized):
+   * the line holds as much of the customer's credit as it is due after discounts and
+   * commitments — more is drawn when it grew, the excess given back when it shrank.
+   */
+  private reconcileLineCredits(tx: UnitOfWork, inv: Invoice, line: InvoiceLine, m: ReturnType<InvoiceService['measureStored']>): InvoiceLine {
+    const credits = this.deps.credits;
+    if (!credits) return line;
+    const held = (line.creditsApplied ?? []).reduce<Dec>((a, c) => a.add(dec(c.amount)), dec(0));
+    const at = this.deps.clock.now();
+    const base = { customerId: inv.customerId, currency: inv.currency, ...(line.featureKey ? { featureKey: line.featureKey } : {}) };
+    if (held.isZero() && !credits.availableCredit(tx, { ...base, at }).gt(0)) return line;
+    const { creditsApplied: _c, ratingKey: _k, ...bare } = line;
+    const due = dec(this.rate(tx, inv, bare, m).totals!.total);
+    if (due.eq(held)) return line;
+    if (due.gt(held)) {
+      const more = credits.applyCreditsToLine(tx, { ...base, amount: due.sub(held), at, lineId: line.id, name: line.name });
+      return more.length ? { ...line, creditsApplied: [...(line.creditsApplied ?? []), ...more] } : line;
+    }
+    credits.returnLineCredits(tx, { customerId: inv.customerId, currency: inv.currency, lineId: line.id, amount: held.sub(due), at, name: line.name });
+    return { ...line, creditsApplied: this.trimCredits(line.creditsApplied ?? [], due) };
+  }
+
+  /** the allocations kept when a line holds only `keep` (the newest are given back first) */
+  private trimCredits(list: CreditApplied[], keep: Dec): CreditApplied[] {
+    const out: CreditApplied[] = [];
+    let left = keep;
+    for (const c of list) {
+      if (!left.gt(0)) break;
+      const take = dec(c.amount).lt(left) ? dec(c.amount) : left;
+      out.push({ ...c, amount: toDecimalString(take) });
+      left = left.sub(take);
+    }
+    return out;
+  }
+
+  /** a deleted line (or a line of a deleted invoice) gives its credit back */
+  private releaseLineCredits(tx: UnitOfWork, inv: Invoice, line: InvoiceLine): InvoiceLine {
+    const held = (line.creditsApplied ?? []).reduce<Dec>((a, c) => a.add(dec(c.amount)), dec(0));
+    if (held.gt(0)) this.deps.credits?.returnLineCredits(tx, { customerId: inv.customerId, currency: inv.currency, lineId: line.id, amount: held, at: this.deps.clock.now(), name: line.name });
+    const { creditsApplied: _c, ...rest } = line;
+    return rest;
+  }
+
   private issuesOf(err: DomainError): ValidationIssue[] {
     const base = err.issues.length ? err.issues : [{ code: err.code, message: err.message }];
     return this.withIds(base.map((i) => ({ ...i, severity: 'critical' as const, component: CALCULATION_COMPONENT })));
@@ -906,7 +980,7 @@ export class InvoiceService {
     const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
     // the engine is pure: the same inputs give the same lines, so a recalculation that changed
     // nothing about a line (most state transitions) keeps its rating
-    const ratingKey = JSON.stringify([m, line.name, line.price, line.discounts ?? null, line.period, inv.currency, group?.period ?? null]);
+    const ratingKey = JSON.stringify([m, line.name, line.price, line.discounts ?? null, line.period, inv.currency, group?.period ?? null, line.creditsApplied ?? null]);
     if (line.ratingKey === ratingKey && line.totals) return line;
     const r = rateLine({
       lineName: line.name,
@@ -920,6 +994,7 @@ export class InvoiceService {
       previouslyBilledAmount: m.previouslyBilled,
       period: line.period,
       ...(group ? { splitGroupPeriod: group.period } : {}),
+      ...(line.creditsApplied?.length ? { creditsApplied: line.creditsApplied } : {}),
     });
     const now = this.now();
     const existing = new Map((line.detailedLines ?? []).map((d) => [d.childUniqueReferenceId, d]));
@@ -1180,6 +1255,40 @@ export class InvoiceService {
   }
 
   /**
+   * The gathering line of an invoice-funded credit grant (creditpurchase/service/create.go
+   * `buildInvoiceCreditPurchaseGatheringLine`): flat in advance, `"<name> (<amount> <CUR>
+   * credits)"`, priced at the purchase amount, an empty period at the effective time, invoiced at
+   * once (only that line, collection alignment bypassed) when effective now (charges/service
+   * `invokeInvoiceNowOnCreate`).
+   */
+  createCreditPurchaseLine(
+    tx: UnitOfWork,
+    grant: { id: string; customerId: string; name: string; description?: string; currency: string; amount: string; purchase?: { currency: string; amount: string }; effectiveAt?: string; createdAt: string },
+  ): void {
+    const at = floorSecond(grant.effectiveAt ?? grant.createdAt);
+    const currency = (grant.purchase?.currency ?? grant.currency).toUpperCase();
+    const created = this.createPendingLines(tx, {
+      customerId: grant.customerId,
+      currency,
+      lines: [
+        {
+          name: `${grant.name} (${grant.amount} ${grant.currency} credits)`,
+          ...(grant.description !== undefined ? { description: grant.description } : {}),
+          period: { from: at, to: at },
+          invoiceAt: at,
+          price: { type: 'flat', amount: grant.purchase?.amount ?? '0', paymentTerm: 'in_advance' },
+        },
+      ],
+    });
+    const lineId = created.lines[0]!.id;
+    const col = tx.collection<Invoice>(Col.invoices);
+    const g = col.get(created.invoice.id)!;
+    col.put({ ...g, lines: g.lines.map((l) => (l.id === lineId ? { ...l, creditGrantId: grant.id } : l)) });
+    if (at > this.now()) return;
+    this.batch(() => this.createFromPendingLines(tx, { customerId: grant.customerId, lineIds: [lineId], asOf: this.now(), bypassAlignment: true }));
+  }
+
+  /**
    * What OpenMeter's subscription-sync worker does on a subscription event
    * (`synchronizeSubscriptionAndInvoiceCustomer`, worker/subscriptionsync/service/sync.go): sync
    * the customer's lines, then `InvoicePendingLines` with partial lines disabled, so an in-advance
@@ -1212,6 +1321,7 @@ export class InvoiceService {
       ...(item.discounts ? { discounts: base?.discounts ?? item.discounts } : {}),
       subscription: { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId, billingPeriod: item.billingPeriod },
       childUniqueReferenceId: item.childUniqueReferenceId,
+      ...(item.settlementMode === 'credit_then_invoice' || item.settlementMode === 'credit_only' ? { drawsCredits: true } : {}),
       createdAt,
       updatedAt: now,
     };

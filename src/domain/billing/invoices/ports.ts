@@ -3,7 +3,9 @@ import type { Feature } from '../../catalog/types.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Price, Discounts } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
+import type { Dec } from '../../shared/money.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { CreditApplied } from '../rating/types.ts';
 import type { Invoice, InvoiceTrigger, InvoiceView } from './types.ts';
 
 /** Customers as their owner finds them (CustomerService). */
@@ -105,6 +107,8 @@ export interface SubscriptionBillableItem {
   servicePeriod: { from: string; to: string };
   billingPeriod: { from: string; to: string };
   invoiceAt: string;
+  /** the subscription's settlement mode (`credit_then_invoice` | `credit_only` | `invoice_only`) */
+  settlementMode?: string;
 }
 
 export interface SubscriptionBillingSource {
@@ -112,4 +116,17 @@ export interface SubscriptionBillingSource {
   billableItems(tx: UnitOfWork, input: { customerId: string; asOf: string }): SubscriptionBillableItem[];
   /** customers with subscriptions whose items may need syncing */
   customersWithSubscriptions(tx: UnitOfWork): string[];
+}
+
+/**
+ * Billing credits as invoices use them (the `billing/credits` CreditService): the credits step
+ * of rating (rating/service/mutator/credits.go) draws the customer's credit for a line and gives
+ * back what a recalculation no longer needs; invoice-funded grants hear about their invoice.
+ */
+export interface InvoiceCredits {
+  availableCredit(tx: UnitOfWork, input: { customerId: string; currency: string; featureKey?: string; at: Date }): Dec;
+  applyCreditsToLine(tx: UnitOfWork, input: { customerId: string; currency: string; featureKey?: string; amount: Dec; at: Date; lineId: string; name: string }): CreditApplied[];
+  returnLineCredits(tx: UnitOfWork, input: { customerId: string; currency: string; lineId: string; amount: Dec; at: Date; name: string }): Dec;
+  markGrantInvoiced(tx: UnitOfWork, input: { grantId: string }): unknown;
+  markGrantPayment(tx: UnitOfWork, input: { grantId: string; status: 'authorized' | 'settled' }): unknown;
 }

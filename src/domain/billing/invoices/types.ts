@@ -2,7 +2,7 @@ import type { IsoPeriod } from '../../shared/period.ts';
 import type { Discounts, Price, TaxConfig } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
 import type { BillingParty, BillingProfileApps, BillingWorkflow } from '../profiles/types.ts';
-import type { DetailedLine, Totals, UsageDiscountApplied } from '../rating/types.ts';
+import type { CreditApplied, DetailedLine, Totals, UsageDiscountApplied } from '../rating/types.ts';
 
 /** Extended statuses of a standard invoice (`billing/stdinvoice.go`), plus `gathering`. */
 export const InvoiceStatus = {
@@ -122,6 +122,16 @@ export interface InvoiceLine {
   totals?: Totals;
   /** the inputs the stored rating came from (internal: a recalculation with the same inputs keeps it) */
   ratingKey?: string;
+  /**
+   * A subscription line of a subscription settled through credits (`credit_then_invoice`,
+   * `credit_only`): the credits step of rating draws the customer's billing credits for it
+   * (internal; OpenMeter routes such items through charges, whose lines carry the allocations).
+   */
+  drawsCredits?: boolean;
+  /** credit drawn for the line (ledger entries of `billing/credits`), the rating engine's `creditsApplied` */
+  creditsApplied?: CreditApplied[];
+  /** the invoice-funded credit grant this line sells (the credit-purchase charge's line; internal) */
+  creditGrantId?: string;
 }
 
 /** The full service period and shared identity of a progressively billed line. */
