@@ -83,5 +83,91 @@ describe('invoices raised by subscription events', () => {
       ['OM-SANDBOX-ACME-1', '29', T0],
       ['OM-SANDBOX-ACME-2', '6.77', '2026-01-11T00:00:00Z'],
     ]);
+    // the ended subscription's paid fee would now be 29 × 10/31 = 9.35: a warning, not a credit note
+    expect(standard[0]!.validationIssues?.map((i) => [i.severity, i.message])).toEqual([
+      ['warning', "flat fee line's per unit amount cannot be changed on immutable invoice (new per unit amount: 9.35)"],
+    ]);
+  });
+
+  it('cancel mid-month after the fee was paid: no credit note — the paid invoice gets a warning with the prorated amount, the next fee leaves the gathering invoice, usage is invoiced up to the end at once', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    await publishPlan(app, {
+      key: 'metered',
+      name: 'Metered',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [
+        {
+          key: 'default',
+          name: 'Default',
+          duration: null,
+          rateCards: [
+            { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } },
+            { type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.01' } },
+          ],
+        },
+      ],
+    });
+    const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'metered' } }).expect(201);
+    await request(app)
+      .post('/api/v1/events')
+      .send([{ specversion: '1.0', id: 'e1', source: 't', type: 'tokens', subject: 'acme_prod', time: '2026-01-05T00:00:00Z', data: { tokens: 300 } }])
+      .expect(204);
+    await advance(app, 'P10D'); // 2026-01-11
+    await request(app).post(`/api/v1/subscriptions/${s.body.id}/cancel`).send({ timing: 'immediate' }).expect(200);
+    const list = await invoices(app, acmeId);
+    // the gathering invoice lost February's fee and January's tokens (now invoiced): nothing pending is left
+    expect(list.filter((i) => i.status === 'gathering')).toEqual([]);
+    const [first, tokens] = list.filter((i) => i.status !== 'gathering');
+    // reconciler/invoiceupdater/invoiceupdate.go updateImmutableInvoice: 29 × 10/31 days = 9.354… → 9.35, as a warning
+    expect(first).toMatchObject({ status: 'paid', totals: { total: '29' } });
+    expect(first!.validationIssues).toEqual([
+      expect.objectContaining({
+        code: 'immutable_invoice_handling_not_supported',
+        severity: 'warning',
+        component: 'subscription-sync',
+        field: `lines/${first!.lines[0]!.id}`,
+        message: "flat fee line's per unit amount cannot be changed on immutable invoice (new per unit amount: 9.35)",
+      }),
+    ]);
+    // January's tokens, shrunk to [Jan 1, Jan 11) and due at the end, are invoiced at the cancel: 300 × 0.01 = 3,
+    // waiting for the PT1H collection interval
+    expect(tokens).toMatchObject({ status: 'draft', totals: { total: '3' } });
+    expect(tokens!.lines.map((l) => [l.name, l.period])).toEqual([['Tokens', { from: T0, to: '2026-01-11T00:00:00Z' }]]);
+    // a second sync (the clock) adds no duplicate warning
+    await advance(app, 'PT2H');
+    const again = (await invoices(app, acmeId)).filter((i) => i.status !== 'gathering');
+    expect(again[0]!.validationIssues).toHaveLength(1);
+    expect(again[1]).toMatchObject({ status: 'paid', totals: { total: '3' } });
+  });
+
+  it('cancel while the fee waits for manual approval: the draft line takes the prorated amount and period (mutable invoices are updated)', async () => {
+    const { app, acmeId } = await setupStarter();
+    const p = (await request(app).get('/api/v1/billing/profiles').expect(200)).body.items.find((x: { default: boolean }) => x.default);
+    await request(app)
+      .put(`/api/v1/billing/profiles/${p.id}`)
+      .send({ name: p.name, supplier: p.supplier, default: true, workflow: { ...p.workflow, invoicing: { ...p.workflow.invoicing, autoAdvance: false } } })
+      .expect(200);
+    const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'starter' } }).expect(201);
+    let [draft] = (await invoices(app, acmeId)).filter((i) => i.status !== 'gathering');
+    expect(draft).toMatchObject({ status: 'draft', totals: { total: '29' } });
+    await advance(app, 'P10D'); // 2026-01-11
+    await request(app).post(`/api/v1/subscriptions/${s.body.id}/cancel`).send({ timing: 'immediate' }).expect(200);
+    [draft] = (await invoices(app, acmeId)).filter((i) => i.status !== 'gathering');
+    // 29 × 10/31 = 9.35 for [Jan 1, Jan 11)
+    expect(draft).toMatchObject({ status: 'draft', totals: { total: '9.35' } });
+    expect(draft!.lines.map((l) => [l.period, l.totals.total])).toEqual([[{ from: T0, to: '2026-01-11T00:00:00Z' }, '9.35']]);
+    expect(draft!.validationIssues ?? []).toEqual([]);
+  });
+
+  it('cancel at the next billing cycle: nothing already invoiced changes; the next period’s fee leaves the gathering invoice', async () => {
+    const { app, acmeId } = await setupStarter();
+    const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'starter' } }).expect(201);
+    await advance(app, 'P10D');
+    await request(app).post(`/api/v1/subscriptions/${s.body.id}/cancel`).send({ timing: 'next_billing_cycle' }).expect(200);
+    const list = await invoices(app, acmeId);
+    expect(list.map((i) => [i.status, i.totals.total, i.validationIssues ?? []])).toEqual([['paid', '29', []]]);
+    await advance(app, 'P60D');
+    expect((await invoices(app, acmeId)).length).toBe(1);
   });
 });

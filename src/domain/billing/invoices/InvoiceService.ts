@@ -95,6 +95,9 @@ const maxIso = (a: string, b: string): string => (a >= b ? a : b);
 const minIso = (a: string, b: string): string => (a <= b ? a : b);
 const issueText = (code: string, detail: string): string => `${detail}: ${INVOICE_ISSUE_MESSAGES[code] ?? code}`;
 
+/** The component of the issues subscription sync leaves on immutable invoices (`subscription-sync`). */
+const SUBSCRIPTION_SYNC_COMPONENT = 'subscription-sync';
+
 /** The billing component the engine's own calculation issues carry. */
 const CALCULATION_COMPONENT = 'openmeter.calculation';
 
@@ -102,6 +105,7 @@ const CALCULATION_COMPONENT = 'openmeter.calculation';
 const PROGRESSIVE_AGGREGATIONS = new Set(['SUM', 'COUNT', 'MAX', 'UNIQUE_COUNT']);
 
 const isFlat = (p: Price): boolean => p.type === 'flat';
+const flatAmount = (p: Price): string => (p.type === 'flat' ? p.amount : '0');
 
 /**
  * A working copy of a stored invoice. Shallow on purpose: the service never mutates a nested
@@ -1184,7 +1188,8 @@ export class InvoiceService {
    * (worker/subscriptionsync): every billable item up to the generation horizon is a line, found
    * by its `childUniqueReferenceId` on the gathering invoice or an invoice it already went to;
    * pending lines whose item is gone (a cancellation) are deleted, changed ones updated.
-   * Invoiced lines are not corrected.
+   * Invoiced lines are corrected as `invoiceupdater` does: on a draft they are updated or deleted,
+   * on an immutable invoice the difference becomes a warning issue.
    */
   syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }> }): void {
     const source = this.deps.subscriptions;
@@ -1228,6 +1233,7 @@ export class InvoiceService {
         col.put(next);
       }
     }
+    for (const inv of col.find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === customer.id)) this.correctInvoicedLines(tx, inv, wanted);
     const pending = new Set<string>();
     for (const g of col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
@@ -1252,6 +1258,71 @@ export class InvoiceService {
         }),
       });
     }
+  }
+
+  /**
+   * Subscription lines already on a standard invoice whose item changed or is gone (an edit, a
+   * cancel, a change): `invoiceupdater.ApplyPatches`. A flat line that would change amount or
+   * period is the reconciler's prorate patch, a usage line's new period its shrink/extend patch.
+   * A mutable draft takes the new lines (usage re-measured) and is recalculated through the
+   * `updated` trigger, and is deleted once no line is left; an immutable invoice keeps its lines
+   * and records why as warnings of the `subscription-sync` component (`updateImmutableInvoice`).
+   * OpenMeter issues no credit note for the invoiced difference.
+   */
+  private correctInvoicedLines(tx: UnitOfWork, stored: Invoice, wanted: ReadonlyMap<string, SubscriptionBillableItem>): void {
+    const now = this.now();
+    const changes: Array<{ line: InvoiceLine; target?: InvoiceLine }> = [];
+    for (const l of liveLines(stored)) {
+      if (l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) continue;
+      const item = wanted.get(l.childUniqueReferenceId);
+      if (!item) {
+        changes.push({ line: l });
+        continue;
+      }
+      const target = this.subscriptionLine(item, l.id, l.createdAt, now, l);
+      const samePeriod = target.period.from === l.period.from && target.period.to === l.period.to;
+      const sameAmount = !isFlat(l.price) || !isFlat(target.price) || dec(flatAmount(l.price)).eq(dec(flatAmount(target.price)));
+      if (!samePeriod || !sameAmount) changes.push({ line: l, target });
+    }
+    if (!changes.length) return;
+    const inv = copyInvoice(stored);
+    if (this.canFire(tx, inv, T.updated)) {
+      const byId = new Map(changes.map((c) => [c.line.id, c]));
+      inv.lines = inv.lines.map((l) => {
+        const c = byId.get(l.id);
+        if (!c) return l;
+        if (!c.target) return { ...l, deletedAt: now, updatedAt: now };
+        // a usage line whose period becomes empty is deleted (getPatchesForUpdateUsageBasedLine)
+        if (!isFlat(l.price) && c.target.period.to <= c.target.period.from) return { ...l, deletedAt: now, updatedAt: now };
+        // the invoice keeps its invoiceAt; only a gathering line takes the new one
+        const next: InvoiceLine = { ...l, period: c.target.period, price: isFlat(l.price) ? c.target.price : l.price, updatedAt: now };
+        if (isFlat(next.price)) return next;
+        const q = this.measure(tx, inv, next);
+        return { ...next, meteredQuantity: q.qty, meteredPreLinePeriodQuantity: q.pre };
+      });
+      if (liveLines(inv).length === 0 && this.canFire(tx, inv, T.delete)) this.handleTrigger(tx, inv, T.delete);
+      else this.handleTrigger(tx, inv, T.updated);
+      this.save(tx, inv);
+      return;
+    }
+    const issues: ValidationIssue[] = [];
+    const warn = (line: InvoiceLine, message: string) =>
+      issues.push({ code: E.immutableInvoiceHandlingNotSupported, message, severity: 'warning', component: SUBSCRIPTION_SYNC_COMPONENT, field: `lines/${line.id}` });
+    for (const { line, target } of changes) {
+      if (!target) warn(line, 'line should be deleted, but the invoice is immutable');
+      else if (isFlat(line.price) && isFlat(target.price)) {
+        if (!dec(flatAmount(line.price)).eq(dec(flatAmount(target.price)))) {
+          warn(line, `flat fee line's per unit amount cannot be changed on immutable invoice (new per unit amount: ${toDecimalString(dec(flatAmount(target.price)))})`);
+        } else warn(line, "flat fee line's service period cannot be changed on immutable invoice");
+      } else {
+        const q = this.measure(tx, inv, { ...line, period: target.period });
+        if (!dec(q.qty).eq(dec(line.meteredQuantity ?? '0'))) warn(line, `usage based line's quantity cannot be changed on immutable invoice (new qty: ${toDecimalString(dec(q.qty))})`);
+      }
+    }
+    const fresh = issues.filter((i) => !inv.validationIssues.some((x) => x.field === i.field && x.component === i.component && x.code === i.code && x.message === i.message));
+    if (!fresh.length) return;
+    inv.validationIssues = [...inv.validationIssues, ...this.withIds(fresh)];
+    this.save(tx, inv);
   }
 
   /**

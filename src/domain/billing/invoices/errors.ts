@@ -19,6 +19,7 @@ export const InvoiceErrorCode = {
   notImplemented: 'invoice_operation_not_implemented',
   appNotInvoicing: 'invoice_app_not_invoicing',
   invalidPaymentStatus: 'invoice_invalid_payment_status',
+  immutableInvoiceHandlingNotSupported: 'immutable_invoice_handling_not_supported',
 } as const;
 
 const E = InvoiceErrorCode;
