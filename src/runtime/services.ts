@@ -113,7 +113,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
     billableItems: (tx, { customerId, asOf }) =>
       subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) =>
-        targetLines(subscriptions.spec(rec), new Date(asOf)).flatMap((l): SubscriptionBillableItem[] => {
+        targetLines(subscriptions.billingSpec(tx, rec), new Date(asOf)).flatMap((l): SubscriptionBillableItem[] => {
           const phase = rec.phases.find((p) => p.key === l.phaseKey);
           const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
           // a flat amount that prorates to 0 creates no line (engine.md §3.3)
@@ -123,7 +123,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
               childUniqueReferenceId: l.childUniqueReferenceId,
               subscriptionId: rec.id,
               phaseId: phase?.id ?? l.phaseKey,
-              itemId: item?.id ?? l.itemKey,
+              itemId: item?.id ?? subscriptions.addonItemId(tx, rec, l.itemKey) ?? l.itemKey,
               name: l.name,
               currency: rec.currency,
               price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,

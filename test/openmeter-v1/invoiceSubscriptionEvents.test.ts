@@ -11,7 +11,7 @@ import { T0, advance, publishPlan, setupSubscriptions } from './subscriptionFixt
  * cancel syncs the subscription up to its end first.
  */
 
-type Line = { name: string; totals: { total: string }; period: { from: string; to: string }; invoiceAt: string };
+type Line = { id: string; name: string; totals: { total: string }; period: { from: string; to: string }; invoiceAt: string };
 type Inv = { id: string; number: string; status: string; issuedAt?: string; totals: { total: string }; lines: Line[]; validationIssues?: Array<{ code: string; severity: string; message: string }> };
 
 async function invoices(app: Express, customerId: string): Promise<Inv[]> {

@@ -10,6 +10,7 @@ import { paginate, sortBy, type Page } from '../shared/paging.ts';
 import { floorToSecond } from '../shared/period.ts';
 import { addDuration, parseDuration } from '../shared/recurrence.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { applyAddons } from './engine/addons.ts';
 import { alignedBillingPeriodAt, resolvePhases } from './engine/billingPeriods.ts';
 import { secondsDuration, sumDurations } from './engine/durations.ts';
 import { resolveCancelTiming, resolveChangeTiming, resolveCreateTiming, statusAt, TimingEnum } from './engine/timing.ts';
@@ -981,6 +982,32 @@ export class SubscriptionService {
         ),
       })),
     });
+  }
+
+  /**
+   * The spec billing reads: the subscription's own items with its add-ons applied
+   * (subscription/addon/diff), so add-on rate cards become invoice lines (merged into the item of
+   * the same key or as items of their own) for exactly the time their instances run.
+   */
+  billingSpec(tx: UnitOfWork, rec: SubscriptionRecord): SubscriptionSpec {
+    const addons = tx.collection<SubscriptionAddonRecord>(Col.subscriptionAddons).find((a) => a.subscriptionId === rec.id && !a.deletedAt);
+    const spec = this.spec(rec);
+    if (!addons.length) return spec;
+    return applyAddons(
+      spec,
+      addons.map((a) => ({ rateCards: a.rateCards, segments: addonTimeline(a, rec.activeTo) })),
+    );
+  }
+
+  /**
+   * The id billing shows for an item an add-on created (a key the phase does not have): the
+   * subscription add-on's id (OpenMeter creates a subscription item of its own there).
+   */
+  addonItemId(tx: UnitOfWork, rec: SubscriptionRecord, itemKey: string): string | undefined {
+    return tx
+      .collection<SubscriptionAddonRecord>(Col.subscriptionAddons)
+      .find((a) => a.subscriptionId === rec.id && !a.deletedAt && a.rateCards.some((r) => r.key === itemKey))
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))[0]?.id;
   }
 
   private withStatus(rec: SubscriptionRecord, now: Date): Subscription {
