@@ -128,6 +128,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
               currency: rec.currency,
               price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
               ...(l.featureKey ? { featureKey: l.featureKey } : {}),
+              ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
               servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
               billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
               invoiceAt: l.invoiceAt.toISOString(),

@@ -170,4 +170,35 @@ describe('invoices raised by subscription events', () => {
     await advance(app, 'P60D');
     expect((await invoices(app, acmeId)).length).toBe(1);
   });
+
+  it('taxes with the sandbox app: the rate card’s tax config is on the line, every tax total is 0 (rating/service/detailedline.go: "TODO[OM-979]: implement taxes")', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    await publishPlan(app, {
+      key: 'taxed',
+      name: 'Taxed',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [
+        {
+          key: 'default',
+          name: 'Default',
+          duration: null,
+          rateCards: [
+            {
+              type: 'flat_fee',
+              key: 'base',
+              name: 'Fee',
+              billingCadence: 'P1M',
+              taxConfig: { behavior: 'exclusive', stripe: { code: 'txcd_10000000' } },
+              price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' },
+            },
+          ],
+        },
+      ],
+    });
+    await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'taxed' } }).expect(201);
+    const [inv] = (await request(app).get('/api/v1/billing/invoices').query({ customers: acmeId, expand: 'lines', extendedStatuses: 'paid' }).expect(200)).body.items;
+    expect(inv.lines[0].taxConfig).toEqual({ behavior: 'exclusive', stripe: { code: 'txcd_10000000' } });
+    expect(inv.totals).toEqual({ amount: '29', chargesTotal: '0', discountsTotal: '0', creditsTotal: '0', taxesInclusiveTotal: '0', taxesExclusiveTotal: '0', taxesTotal: '0', total: '29' });
+  });
 });

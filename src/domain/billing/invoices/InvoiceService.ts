@@ -1390,6 +1390,7 @@ export class InvoiceService {
       price: this.normalizePrice(item.price),
       ...(item.featureKey ? { featureKey: item.featureKey } : {}),
       ...(item.discounts ? { discounts: base?.discounts ?? item.discounts } : {}),
+      ...(item.taxConfig ? { taxConfig: item.taxConfig } : {}),
       subscription: { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId, billingPeriod: item.billingPeriod },
       childUniqueReferenceId: item.childUniqueReferenceId,
       ...(item.settlementMode === 'credit_then_invoice' || item.settlementMode === 'credit_only' ? { drawsCredits: true } : {}),

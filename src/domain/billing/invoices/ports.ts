@@ -1,7 +1,7 @@
 import type { App, AppType } from '../../apps/types.ts';
 import type { Feature } from '../../catalog/types.ts';
 import type { Customer } from '../../customers/types.ts';
-import type { Price, Discounts } from '../../catalog/types.ts';
+import type { Price, Discounts, TaxConfig } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
 import type { Dec } from '../../shared/money.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
@@ -104,6 +104,7 @@ export interface SubscriptionBillableItem {
   price: Price;
   featureKey?: string;
   discounts?: Discounts;
+  taxConfig?: TaxConfig;
   servicePeriod: { from: string; to: string };
   billingPeriod: { from: string; to: string };
   invoiceAt: string;

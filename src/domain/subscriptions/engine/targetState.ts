@@ -135,6 +135,7 @@ function buildLine(
     itemKey: item.key,
     price,
     ...(item.rateCard.featureKey !== undefined ? { featureKey: item.rateCard.featureKey } : {}),
+    ...(item.rateCard.taxConfig ? { taxConfig: item.rateCard.taxConfig } : {}),
     servicePeriod: c.servicePeriod,
     fullServicePeriod: c.fullServicePeriod,
     billingPeriod,

@@ -1,4 +1,4 @@
-import type { PaymentTerm, Price, ProRatingConfig, RateCard } from '../../catalog/types.ts';
+import type { PaymentTerm, Price, ProRatingConfig, RateCard, TaxConfig } from '../../catalog/types.ts';
 import type { Period } from '../../shared/period.ts';
 
 export const SubscriptionEndProrationMode = {
@@ -63,6 +63,8 @@ export interface TargetLine {
   itemKey: string;
   price: Price;
   featureKey?: string;
+  /** the rate card's tax config, carried to the line (targetstateitem.go) */
+  taxConfig?: TaxConfig;
   /** what is actually charged for: fullServicePeriod ∩ the item's active interval */
   servicePeriod: Period;
   /** the whole rate-card-cadence period the service period belongs to (proration denominator) */
