@@ -136,4 +136,37 @@ describe('credits consumed by invoices (worked month)', () => {
     expect(inv.totals).toMatchObject({ amount: '15', creditsTotal: '0', total: '15' });
     expect((await request(app).get(`${v3}/customers/${acmeId}/credits/balance`).expect(200)).body.balances[0].settled).toBe('20');
   });
+
+  it('a draft holds its credit; deleting the draft gives it back, a recalculation that lowers a line gives back the excess', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    const p = (await request(app).get('/api/v1/billing/profiles').expect(200)).body.items.find((x: { default: boolean }) => x.default);
+    await request(app)
+      .put(`/api/v1/billing/profiles/${p.id}`)
+      .send({ name: p.name, supplier: p.supplier, default: true, workflow: { ...p.workflow, invoicing: { ...p.workflow.invoicing, autoAdvance: false } } })
+      .expect(200);
+    await publishPlan(app, {
+      key: 'starter',
+      name: 'Starter',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [{ type: 'flat_fee', key: 'base', name: 'Fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } }] }],
+    });
+    await request(app).post(`${v3}/customers/${acmeId}/credits/grants`).send({ name: 'A', funding_method: 'none', currency: 'USD', amount: '20' }).expect(201);
+    const settled = async () => (await request(app).get(`${v3}/customers/${acmeId}/credits/balance`).expect(200)).body.balances[0].settled;
+    const s = await request(app).post(`${v3}/subscriptions`).send({ customer: { key: 'acme' }, plan: { key: 'starter' } }).expect(201);
+    const list = async () => (await request(app).get('/api/v1/billing/invoices').query({ customers: acmeId, extendedStatuses: 'draft.manual_approval_needed', expand: 'lines' }).expect(200)).body.items;
+    let [draft] = await list();
+    // the draft waits for approval, past collection: 29 due, 20 of credit held → total 9
+    expect(draft.totals).toMatchObject({ amount: '29', creditsTotal: '20', total: '9' });
+    expect(await settled()).toBe('0');
+    // cancel on Jan 11: the draft line becomes 29 × 10/31 = 9.35, so it holds 9.35 and gives 20 − 9.35 = 10.65 back
+    await request(app).post('/_emulator/clock/advance').send({ to: '2026-01-11T00:00:00Z' }).expect(200);
+    await request(app).post(`${v3}/subscriptions/${s.body.id}/cancel`).send({}).expect(200);
+    [draft] = await list();
+    expect(draft.totals).toMatchObject({ amount: '9.35', creditsTotal: '9.35', total: '0' });
+    expect(await settled()).toBe('10.65');
+    // deleting the draft returns the rest: 10.65 + 9.35 = 20
+    await request(app).delete(`/api/v1/billing/invoices/${draft.id}`).expect(204);
+    expect(await settled()).toBe('20');
+  });
 });
