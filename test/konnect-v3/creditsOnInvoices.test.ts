@@ -169,4 +169,26 @@ describe('credits consumed by invoices (worked month)', () => {
     await request(app).delete(`/api/v1/billing/invoices/${draft.id}`).expect(204);
     expect(await settled()).toBe('20');
   });
+
+  it('an invoice-funded grant effective Feb 1 stays pending (balance pending 100) until the collection job invoices its line then', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    const grants = `${v3}/customers/${acmeId}/credits/grants`;
+    const g = await request(app)
+      .post(grants)
+      .send({ name: 'Pack', funding_method: 'invoice', currency: 'USD', amount: '100', effective_at: '2026-02-01T00:00:00Z', purchase: { currency: 'USD', per_unit_cost_basis: '0.5' } })
+      .expect(201);
+    const balance = async () => (await request(app).get(`${v3}/customers/${acmeId}/credits/balance`).expect(200)).body.balances;
+    expect(await balance()).toEqual([{ currency: 'USD', live: '0', settled: '0', pending: '100' }]);
+    // the line waits on the gathering invoice, due at the effective time
+    const gathering = (await request(app).get('/api/v1/billing/invoices').query({ customers: acmeId, expand: 'lines' }).expect(200)).body.items;
+    expect(gathering.map((i: { status: string; lines: Array<{ name: string; invoiceAt: string }> }) => [i.status, i.lines.map((l) => [l.name, l.invoiceAt])])).toEqual([
+      ['gathering', [['Pack (100 USD credits)', '2026-02-01T00:00:00Z']]],
+    ]);
+    await request(app).post('/_emulator/clock/advance').send({ to: '2026-02-01T00:00:00Z' }).expect(200);
+    // invoiced at Feb 1 (100 × 0.5 = 50), paid by the sandbox: granted and settled
+    const inv = (await request(app).get('/api/v1/billing/invoices').query({ customers: acmeId }).expect(200)).body.items;
+    expect(inv.map((i: { status: string; totals: { total: string }; issuedAt: string }) => [i.status, i.totals.total, i.issuedAt])).toEqual([['paid', '50', '2026-02-01T00:00:00Z']]);
+    expect((await request(app).get(`${grants}/${g.body.id}`).expect(200)).body).toMatchObject({ status: 'active', purchase: { settlement_status: 'settled' } });
+    expect(await balance()).toEqual([{ currency: 'USD', live: '100', settled: '100', pending: '0' }]);
+  });
 });
