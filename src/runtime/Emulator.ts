@@ -130,6 +130,7 @@ export class Emulator implements EmulatorPort {
       services: this.services,
       clock: this.clock,
       stripe: gateway,
+      ...(options.stripeApiBase ? {} : { collectStripe: (ids: readonly string[]) => this.stripe.collectDue(ids) }),
       run: (ns, fn) => this.run(ns, fn as Command<ReturnType<typeof fn>>),
       read: (ns, fn) => this.read(ns, fn),
     });

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { STRIPE_WEBHOOK_DESCRIPTION, STRIPE_WEBHOOK_EVENTS, type CustomerStripeContext } from '../domain/apps/StripeAppService.ts';
+import { STRIPE_WEBHOOK_DESCRIPTION, STRIPE_WEBHOOK_EVENTS, type CurrentStripeInvoice, type CustomerStripeContext } from '../domain/apps/StripeAppService.ts';
 import { AppType, type App, type StripeInstallFacts, type UpdateAppInput } from '../domain/apps/types.ts';
 import type { Clock } from '../domain/shared/clock.ts';
 import { DomainError, ErrorKind, notFound, validationError } from '../domain/shared/errors.ts';
@@ -230,7 +230,20 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         );
       }
       const app = found.app;
-      return d.run(found.ns, (tx) => s.stripeApps.handleWebhookEvent(tx, { app, event: { id: event.id, type: event.type, created: event.created, data: { object: event.data?.object ?? {} } } }));
+      const object = event.data?.object ?? {};
+      // an invoice event acts on the Stripe invoice as it is now (late events are ruled out), so
+      // Stripe is asked first when there is an invoice that the event could move
+      let current: CurrentStripeInvoice | undefined;
+      const stripeInvoiceId = typeof object.id === 'string' ? object.id : '';
+      if (event.type.startsWith('invoice.') && stripeInvoiceId !== '') {
+        const needed = d.read(found.ns, (tx) => s.invoices.stripeInvoiceEventNeedsInvoice(tx, { appId: app.id, type: event.type, stripeInvoiceId }));
+        if (needed) {
+          const key = d.read(found.ns, (tx) => s.apps.stripeSecrets(tx, { id: app.id }))!.secrets.apiKey;
+          const inv = await withApp(found.ns, app.id, () => d.gateway.getInvoice(key, stripeInvoiceId));
+          current = { status: inv.status, last_finalization_error: inv.last_finalization_error ? { ...(inv.last_finalization_error.code ? { code: inv.last_finalization_error.code } : {}), message: inv.last_finalization_error.message ?? '' } : null };
+        }
+      }
+      return d.run(found.ns, (tx) => s.stripeApps.handleWebhookEvent(tx, { app, event: { id: event.id, type: event.type, created: event.created, data: { object } }, ...(current ? { current } : {}) }));
     },
   };
 }

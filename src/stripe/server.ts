@@ -39,6 +39,9 @@ export function createStripeApp(stripe: StripeEmulator): Express {
     const q = req.originalUrl.indexOf('?');
     const r = await stripe.handle(toStripeRequest(req.method, req.path, q < 0 ? '' : req.originalUrl.slice(q + 1), req.headers, typeof req.body === 'string' ? req.body : ''));
     send(res, r);
+    // Stripe collects a finalized auto-advancing invoice on its own, after answering the finalize
+    const finalized = /^\/v1\/invoices\/([^/]+)\/finalize$/.exec(req.path);
+    if (req.method === 'POST' && finalized && r.status === 200) setImmediate(() => void stripe.collectDue([decodeURIComponent(finalized[1]!)]).catch(() => undefined));
   });
   return app;
 }

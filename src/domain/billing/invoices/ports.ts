@@ -58,6 +58,9 @@ export interface AppOperationResult {
   invoiceNumber?: string;
   sentToCustomerAt?: string;
   externalIds?: Invoice['externalIds'];
+  /** Stripe line ids of detailed lines and of amount discounts, by their id */
+  lineExternalIds?: Record<string, string>;
+  discountExternalIds?: Record<string, string>;
   issues?: ValidationIssue[];
 }
 
@@ -77,6 +80,11 @@ export interface AppTriggerRequest {
  */
 export interface InvoicingApp {
   readonly type: AppType;
+  /**
+   * The operations call out (Stripe): the runtime performs them and brings their result with
+   * the report (`completeAppOperation`'s `result`); `upsert` / `finalize` / `delete` are unused.
+   */
+  readonly remote?: boolean;
   validate(invoice: Invoice, app: App): ValidationIssue[];
   upsert(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
   finalize(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;

@@ -83,10 +83,16 @@ export interface LineSubscriptionRef {
   billingPeriod: InstantPeriod;
 }
 
+export interface LineExternalIds {
+  invoicing?: string;
+}
+
 /** A detailed line as stored: the rating engine's line plus an id and timestamps. */
 export interface StoredDetailedLine extends Omit<DetailedLine, 'amountDiscounts'> {
-  amountDiscounts: Array<DetailedLine['amountDiscounts'][number] & { id?: string }>;
+  amountDiscounts: Array<DetailedLine['amountDiscounts'][number] & { id?: string; externalIds?: LineExternalIds }>;
   id: string;
+  /** the invoicing app's id of the line (Stripe: its invoice-line id `il_…`) */
+  externalIds?: LineExternalIds;
   createdAt: string;
   updatedAt: string;
 }
