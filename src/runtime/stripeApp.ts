@@ -62,7 +62,7 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
   };
 
   /** adapter/customer.go: the Stripe customer must exist and own the payment method. */
-  const verifyStripeCustomer = async (ctx: CustomerStripeContext, stripeCustomerId: string, pm: string | undefined): Promise<void> => {
+  const verifyStripeCustomer = async (ctx: Pick<CustomerStripeContext, 'namespace' | 'app' | 'secrets'>, stripeCustomerId: string, pm: string | undefined): Promise<void> => {
     const key = ctx.secrets.apiKey;
     try {
       await d.gateway.getCustomer(key, stripeCustomerId);
@@ -83,6 +83,12 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         `stripe payment method ${pm} does not belong to stripe customer ${stripeCustomerId} in stripe account: ${ctx.app.stripeAccountId}`,
       );
     }
+  };
+
+  const secretsOf = (ns: string, app: App): Pick<CustomerStripeContext, 'namespace' | 'app' | 'secrets'> => {
+    const found = d.read(ns, (tx) => s.apps.stripeSecrets(tx, { id: app.id }));
+    if (!found) throw notFound('app_not_found', `app not found: ${app.id}`);
+    return { namespace: ns, app: found.app, secrets: found.secrets };
   };
 
   const accountOf = async (apiKey: string): Promise<Stripe.Account> => plain(() => d.gateway.account(apiKey));
@@ -146,6 +152,27 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         }),
       );
       return { app: ctx.app, data };
+    },
+
+    async upsertCustomerAppData(ns, input) {
+      const { resolved } = d.read(ns, (tx) => s.apps.resolveCustomerAppData(tx, input));
+      // items are upserted one after the other there: each Stripe item is checked in Stripe first
+      for (const { item, app } of resolved) {
+        if (app.type === AppType.stripe) await verifyStripeCustomer(secretsOf(ns, app), item.stripeCustomerId!, item.stripeDefaultPaymentMethodId);
+      }
+      return d.run(ns, (tx) => s.apps.upsertCustomerAppData(tx, input));
+    },
+
+    async updateCustomerBilling(ns, input) {
+      const plan = d.read(ns, (tx) => s.customerBilling.stripeDataToVerify(tx, { ...input, route: 'billing' }));
+      if (plan) await verifyStripeCustomer(secretsOf(ns, plan.app), plan.stripeCustomerId, plan.stripeDefaultPaymentMethodId);
+      return d.run(ns, (tx) => s.customerBilling.updateCustomerBilling(tx, input));
+    },
+
+    async updateCustomerBillingAppData(ns, input) {
+      const plan = d.read(ns, (tx) => s.customerBilling.stripeDataToVerify(tx, { ...input, route: 'appData' }));
+      if (plan) await verifyStripeCustomer(secretsOf(ns, plan.app), plan.stripeCustomerId, plan.stripeDefaultPaymentMethodId);
+      return d.run(ns, (tx) => s.customerBilling.updateCustomerBillingAppData(tx, input));
     },
 
     async createCheckoutSession(ns, input) {

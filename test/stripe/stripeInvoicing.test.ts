@@ -87,3 +87,22 @@ describe('Stripe as the invoicing app', () => {
     expect(await stripe.invoices.retrieve(si.id)).toMatchObject({ status: 'paid', attempt_count: 2 });
   });
 });
+
+describe('customer app data is checked in Stripe (adapter/customer.go UpsertStripeCustomerData)', () => {
+  it('v1 PUT /customers/{id}/apps: an unknown Stripe customer or a foreign payment method is 412; a good one is stored', async () => {
+    const { app, appId, stripeCustomerId, stripe } = await setup();
+    const bob = (await request(app).post('/api/v1/customers').send({ name: 'Bob', key: 'bob', usageAttribution: { subjectKeys: ['bob'] } }).expect(201)).body;
+    const unknown = await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: 'cus_nope' }]).expect(412);
+    expect(unknown.body.detail).toBe('stripe customer cus_nope not found in stripe account: acct_1LocalmeterEmu');
+    const bobInStripe = await stripe.customers.create({ name: 'Bob' });
+    const adaCard = await stripe.paymentMethods.attach('pm_card_visa', { customer: stripeCustomerId });
+    const foreign = await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: bobInStripe.id, stripeDefaultPaymentMethodId: adaCard.id }]).expect(412);
+    expect(foreign.body.detail).toBe(`stripe payment method ${adaCard.id} does not belong to stripe customer ${bobInStripe.id} in stripe account: acct_1LocalmeterEmu`);
+    // one Stripe customer per customer of the app
+    const taken = await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId }]).expect(412);
+    expect(taken.body.detail).toBe('unique stripe customer id');
+    await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: 'cus_x', stripeDefaultPaymentMethodId: 'card_1' }]).expect(400);
+    await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: bobInStripe.id }]).expect(200);
+    expect((await request(app).get('/api/v1/customers/bob/stripe').expect(200)).body).toMatchObject({ stripeCustomerId: bobInStripe.id });
+  });
+});
