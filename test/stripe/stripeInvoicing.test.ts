@@ -88,6 +88,52 @@ describe('Stripe as the invoicing app', () => {
   });
 });
 
+describe('invoice items (stripe.md §6.5 worked example)', () => {
+  it('flat Pro plan 49; API calls $2 × 12.5 less 10 %; Storage $1 × 45 with a 30 maximum spend: five items in send order, total 101.50', async () => {
+    const { app, customerId, stripe } = await setup();
+    for (const [slug, key] of [
+      ['api_calls', 'api'],
+      ['storage_gb', 'storage'],
+    ] as const) {
+      await request(app).post('/api/v1/meters').send({ slug, name: slug, eventType: slug, aggregation: 'SUM', valueProperty: '$.v' }).expect(200);
+      await request(app).post('/api/v1/features').send({ key, name: key, meterSlug: slug }).expect(201);
+    }
+    await request(app)
+      .post('/api/v1/events')
+      .send([
+        { specversion: '1.0', id: 'a1', source: 't', type: 'api_calls', subject: 'ada', time: '2025-12-10T00:00:00Z', data: { v: 12.5 } },
+        { specversion: '1.0', id: 's1', source: 't', type: 'storage_gb', subject: 'ada', time: '2025-12-10T00:00:00Z', data: { v: 45 } },
+      ])
+      .expect(204);
+    const dec = { from: '2025-12-01T00:00:00Z', to: '2026-01-01T00:00:00Z' };
+    await request(app)
+      .post(`/api/v1/billing/customers/${customerId}/invoices/pending-lines`)
+      .send({
+        currency: 'USD',
+        lines: [
+          { name: 'Pro plan', period: dec, invoiceAt: dec.to, rateCard: { price: { type: 'flat', amount: '49', paymentTerm: 'in_arrears' } } },
+          { name: 'API calls', period: dec, invoiceAt: dec.to, rateCard: { featureKey: 'api', price: { type: 'unit', amount: '2' }, discounts: { percentage: { percentage: 10 } } } },
+          { name: 'Storage', period: dec, invoiceAt: dec.to, rateCard: { featureKey: 'storage', price: { type: 'unit', amount: '1', maximumAmount: '30' } } },
+        ],
+      })
+      .expect(201);
+    const [draft] = (await request(app).post('/api/v1/billing/invoices/invoice').send({ customerId }).expect(201)).body;
+    // the metered lines wait for the collection interval before the draft is synced and issued
+    await request(app).post('/_emulator/clock/advance').send({ by: 'PT2H' }).expect(200);
+    const inv = (await request(app).get(`/api/v1/billing/invoices/${draft.id}`).expect(200)).body;
+    expect(inv).toMatchObject({ status: 'paid', totals: { total: '101.5' } });
+    const items = (await stripe.invoices.listLineItems(inv.externalIds.invoicing)).data.map((l) => [l.amount, l.description, l.metadata.om_line_type]);
+    expect(items).toEqual([
+      [4900, 'Pro plan', 'line'],
+      [-250, 'API calls: usage in period', 'discount'],
+      [2500, 'API calls: usage in period (12.50 x $2)', 'line'],
+      [-1500, 'Storage: usage in period (Maximum spend discount for charges over 30)', 'discount'],
+      [4500, 'Storage: usage in period (45 x $1)', 'line'],
+    ]);
+    expect((await stripe.invoices.retrieve(inv.externalIds.invoicing)).amount_paid).toBe(10150);
+  });
+});
+
 describe('customer app data is checked in Stripe (adapter/customer.go UpsertStripeCustomerData)', () => {
   it('v1 PUT /customers/{id}/apps: an unknown Stripe customer or a foreign payment method is 412; a good one is stored', async () => {
     const { app, appId, stripeCustomerId, stripe } = await setup();
@@ -104,5 +150,74 @@ describe('customer app data is checked in Stripe (adapter/customer.go UpsertStri
     await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: 'cus_x', stripeDefaultPaymentMethodId: 'card_1' }]).expect(400);
     await request(app).put(`/api/v1/customers/${bob.id}/apps`).send([{ type: 'stripe', id: appId, stripeCustomerId: bobInStripe.id }]).expect(200);
     expect((await request(app).get('/api/v1/customers/bob/stripe').expect(200)).body).toMatchObject({ stripeCustomerId: bobInStripe.id });
+  });
+});
+
+describe('a year of a Stripe-billed subscription', () => {
+  it('every invoice is drafted, itemised, finalized and paid in Stripe, and paid in localmeter (appinvoice.go, webhook.go invoice.paid)', async () => {
+    const { app, emulator } = createTestEmulator();
+    const stripe = sdk(emulator.stripe);
+    await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
+    await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);
+    const plan = (
+      await request(app)
+        .post('/api/v1/plans')
+        .send({
+          key: 'pro',
+          name: 'Pro',
+          currency: 'USD',
+          billingCadence: 'P1M',
+          phases: [
+            {
+              key: 'default',
+              name: 'Default',
+              duration: null,
+              rateCards: [
+                { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '30', paymentTerm: 'in_advance' } },
+                { type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.02' } },
+              ],
+            },
+          ],
+        })
+        .expect(201)
+    ).body;
+    await request(app).post(`/api/v1/plans/${plan.id}/publish`).send({}).expect(200);
+    await request(app).post('/v3/openmeter/app-catalog/install').send({ type: 'stripe', name: 'Stripe', api_key: KEY, create_billing_profile: true }).expect(201);
+    const acme = (await request(app).post('/api/v1/customers').send({ name: 'Acme', key: 'acme', usageAttribution: { subjectKeys: ['acme'] } }).expect(201)).body;
+    const session = (await request(app).post('/api/v1/stripe/checkout/sessions').send({ customer: { id: acme.id }, options: { successURL: 'https://a.test/ok' } }).expect(201)).body;
+    await request(app).post(`/_emulator/stripe/checkout/sessions/${session.sessionId}/complete`).send({ card: 'pm_card_visa' }).expect(200);
+    await request(app).post('/api/v1/subscriptions').send({ customerId: acme.id, plan: { key: 'pro' } }).expect(201);
+    const events = Array.from({ length: 12 }, (_, m) => ({
+      specversion: '1.0',
+      id: `e${m}`,
+      source: 't',
+      type: 'tokens',
+      subject: 'acme',
+      time: new Date(Date.UTC(2026, m, 10)).toISOString(),
+      data: { tokens: 1250 },
+    }));
+    await request(app).post('/api/v1/events').send(events).expect(204);
+    await request(app).post('/_emulator/clock/advance').send({ to: '2027-01-01T02:00:00Z' }).expect(200);
+
+    const list = (await request(app).get('/api/v1/billing/invoices').query({ customers: acme.id, expand: 'lines', orderBy: 'createdAt', pageSize: 100 }).expect(200)).body.items;
+    const issued = list.filter((i: { status: string }) => i.status !== 'gathering');
+    // January's fee in advance, then each month's fee + the previous month's tokens: 13 invoices
+    expect(issued).toHaveLength(13);
+    for (const inv of issued) {
+      expect(inv.status).toBe('paid');
+      const si = await stripe.invoices.retrieve(inv.externalIds.invoicing);
+      expect(si).toMatchObject({ status: 'paid', number: inv.number, metadata: { om_invoice_id: inv.id } });
+      // OpenMeter's total is what Stripe charged (no taxes either side)
+      expect(si.amount_paid).toBe(Math.round(Number(inv.totals.total) * 100));
+    }
+    // February: the fee, and January's 1250 tokens at $0.02; a non-integer unit price prints with
+    // as many decimals as price × 10^12 has digits (calculator.go FormatAmount, the real quirk)
+    const feb = issued[1];
+    const lines = (await stripe.invoices.listLineItems(feb.externalIds.invoicing)).data.map((l) => [l.description, l.amount, l.metadata.om_line_type]);
+    expect(lines.sort()).toEqual([
+      ['Base fee', 3000, 'line'],
+      ['Tokens: usage in period (1,250 x $0.02000000000)', 2500, 'line'],
+    ]);
+    expect(feb.totals.total).toBe('55');
   });
 });
