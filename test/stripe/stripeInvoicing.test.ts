@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 import { inProcessStripeFetch } from '../../src/stripe/server.ts';
+import { stripeSignatureHeader } from '../../src/stripe/signature.ts';
 import { STRIPE_API_VERSION, type StripeEmulator } from '../../src/stripe/StripeEmulator.ts';
 
 /**
@@ -85,6 +86,110 @@ describe('Stripe as the invoicing app', () => {
     const retried = (await request(app).post(`/api/v1/billing/invoices/${inv.id}/retry`).expect(200)).body;
     expect(retried.status).toBe('paid');
     expect(await stripe.invoices.retrieve(si.id)).toMatchObject({ status: 'paid', attempt_count: 2 });
+  });
+});
+
+/** Changes the default (Stripe) profile's workflow. */
+async function workflow(app: Express, change: (wf: Record<string, any>) => Record<string, any>) {
+  const p = (await request(app).get('/api/v1/billing/profiles').expect(200)).body.items.find((x: { default: boolean }) => x.default);
+  await request(app).put(`/api/v1/billing/profiles/${p.id}`).send({ name: p.name, supplier: p.supplier, default: true, workflow: change(p.workflow) }).expect(200);
+}
+
+/** A Stripe event about `object`, signed with the app's webhook secret as Stripe signs it. */
+function signedEvent(emulator: { stripe: StripeEmulator }, type: string, object: Record<string, unknown>) {
+  const endpoint = emulator.stripe.exportState().objects.find((o) => o.object === 'webhook_endpoint')!;
+  const body = JSON.stringify({ id: 'evt_test_1', object: 'event', type, api_version: STRIPE_API_VERSION, created: 1767225600, livemode: false, data: { object } });
+  return { body, signature: stripeSignatureHeader(endpoint.secret as string, 1767225600, body), appId: (endpoint.metadata as Record<string, string>).om_app_id };
+}
+
+describe('send_invoice and the invoice webhooks (httpdriver/webhook.go)', () => {
+  it('send_invoice: Stripe does not charge; the invoice waits in payment_processing.pending until the customer pays in Stripe', async () => {
+    const { app, emulator, customerId, stripeCustomerId, stripe } = await setup();
+    await workflow(app, (wf) => ({ ...wf, payment: { collectionMethod: 'send_invoice' } }));
+    const inv = await invoiceNow(app, customerId, [flat('Pro plan', '49')]);
+    expect(inv.statusDetails.extendedStatus).toBe('payment_processing.pending');
+    const si = await stripe.invoices.retrieve(inv.externalIds.invoicing);
+    // client/invoice.go: days_until_due = the whole days of dueAfter (P30D by default)
+    expect(si).toMatchObject({ status: 'open', collection_method: 'send_invoice', attempt_count: 0 });
+    expect(si.due_date! - si.created).toBe(30 * 86400);
+    // a late invoice.paid while Stripe still says open changes nothing: the invoice is fetched and checked first
+    const late = signedEvent(emulator, 'invoice.paid', { id: si.id, object: 'invoice', status: 'paid' });
+    const r = await request(app).post(`/api/v1/apps/${late.appId}/stripe/webhook`).set('content-type', 'application/json').set('stripe-signature', late.signature).send(late.body).expect(201);
+    expect(r.body).toEqual({ namespaceId: 'default', appId: late.appId });
+    expect((await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body.statusDetails.extendedStatus).toBe('payment_processing.pending');
+    // the customer pays the hosted invoice: invoice.paid pays it here too
+    const card = await stripe.paymentMethods.attach('pm_card_visa', { customer: stripeCustomerId });
+    await stripe.invoices.pay(si.id, { payment_method: card.id });
+    expect((await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body.status).toBe('paid');
+  });
+
+  it('invoice.voided → voided; invoice.marked_uncollectible → uncollectible (status checked on the fetched Stripe invoice)', async () => {
+    const { app, customerId, stripe } = await setup();
+    await workflow(app, (wf) => ({ ...wf, payment: { collectionMethod: 'send_invoice' } }));
+    const a = await invoiceNow(app, customerId, [flat('Pro plan', '49')]);
+    await stripe.invoices.voidInvoice(a.externalIds.invoicing);
+    const voided = (await request(app).get(`/api/v1/billing/invoices/${a.id}`).expect(200)).body;
+    expect(voided.statusDetails.extendedStatus).toBe('voided');
+    const b = await invoiceNow(app, customerId, [flat('Support', '10')]);
+    await stripe.invoices.markUncollectible(b.externalIds.invoicing);
+    expect((await request(app).get(`/api/v1/billing/invoices/${b.id}`).expect(200)).body.statusDetails.extendedStatus).toBe('uncollectible');
+  });
+
+  it('events about invoices OpenMeter did not create are acknowledged (201, nothing changes); an unknown type is 400', async () => {
+    const { app, emulator, stripeCustomerId, stripe } = await setup();
+    const own = await stripe.invoices.create({ customer: stripeCustomerId, auto_advance: false });
+    await stripe.invoiceItems.create({ customer: stripeCustomerId, invoice: own.id, amount: 700 });
+    await stripe.invoices.finalizeInvoice(own.id);
+    const card = await stripe.paymentMethods.attach('pm_card_visa', { customer: stripeCustomerId });
+    await stripe.invoices.pay(own.id, { payment_method: card.id });
+    const delivered = emulator.stripe.deliveries.filter((d) => d.type.startsWith('invoice.'));
+    expect(delivered.map((d) => [d.type, d.status])).toEqual([
+      ['invoice.paid', 201],
+      ['invoice.payment_succeeded', 201],
+    ]);
+    // httpdriver/webhook.go: anything else is "unsupported event type"
+    const odd = signedEvent(emulator, 'customer.created', { id: stripeCustomerId, object: 'customer' });
+    const r = await request(app).post(`/api/v1/apps/${odd.appId}/stripe/webhook`).set('content-type', 'application/json').set('stripe-signature', odd.signature).send(odd.body).expect(400);
+    expect(r.body.detail).toBe('unsupported event type: customer.created');
+    // a bad signature is refused before anything else
+    await request(app).post(`/api/v1/apps/${odd.appId}/stripe/webhook`).set('content-type', 'application/json').set('stripe-signature', 't=1,v1=00').send(odd.body).expect(400);
+  });
+});
+
+describe('drafts in Stripe: update and delete (appinvoice.go updateInvoice, DeleteStandardInvoice)', () => {
+  it('a draft waiting for approval is in Stripe; an edit re-sends kept items and deletes dropped ones; delete deletes the Stripe draft', async () => {
+    const { app, customerId, stripe } = await setup();
+    await workflow(app, (wf) => ({ ...wf, invoicing: { ...wf.invoicing, autoAdvance: false } }));
+    const inv = await invoiceNow(app, customerId, [flat('Pro plan', '49'), flat('Support', '10')]);
+    expect(inv.statusDetails.extendedStatus).toBe('draft.manual_approval_needed');
+    const sid = inv.externalIds.invoicing;
+    expect(await stripe.invoices.retrieve(sid)).toMatchObject({ status: 'draft', number: null, auto_advance: false });
+    // the number stays the draft number while Stripe has none
+    expect(inv.number).toMatch(/^DRAFT-/);
+    const before = (await stripe.invoices.listLineItems(sid)).data;
+    const pro = inv.lines.find((l: { name: string }) => l.name === 'Pro plan');
+    await request(app)
+      .put(`/api/v1/billing/invoices/${inv.id}`)
+      .send({
+        supplier: inv.supplier,
+        customer: { key: inv.customer.key, name: inv.customer.name },
+        workflow: { workflow: { invoicing: { autoAdvance: false, draftPeriod: 'P0D', dueAfter: 'P30D' }, payment: { collectionMethod: 'charge_automatically' } } },
+        lines: [
+          { id: pro.id, name: 'Pro plan', period: pro.period, invoiceAt: pro.invoiceAt, rateCard: { price: pro.price } },
+          { name: 'Onboarding', period: pro.period, invoiceAt: pro.invoiceAt, rateCard: { price: { type: 'flat', amount: '5' } } },
+        ],
+      })
+      .expect(200);
+    const after = (await stripe.invoices.listLineItems(sid)).data;
+    expect(after.map((l) => [l.description, l.amount]).sort()).toEqual([
+      ['Onboarding', 500],
+      ['Pro plan', 4900],
+    ]);
+    // the kept line is the same Stripe line (updated by its il_ id), Support's is gone
+    expect(after.find((l) => l.description === 'Pro plan')!.id).toBe(before.find((l) => l.description === 'Pro plan')!.id);
+    await request(app).delete(`/api/v1/billing/invoices/${inv.id}`).expect(204);
+    await expect(stripe.invoices.retrieve(sid)).rejects.toMatchObject({ code: 'resource_missing' });
+    expect((await request(app).get(`/api/v1/billing/invoices/${inv.id}`).expect(200)).body.statusDetails.extendedStatus).toBe('deleted');
   });
 });
 
