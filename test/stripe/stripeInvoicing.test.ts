@@ -1,8 +1,10 @@
+import { OpenMeter } from '@openmeter/sdk';
 import Stripe from 'stripe';
 import request from 'supertest';
 import type { Express } from 'express';
-import { describe, expect, it } from 'vitest';
-import { createTestEmulator } from '../../src/harness/testEmulator.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEmulator, startTestEmulator } from '../../src/harness/testEmulator.ts';
+import type { RunningEmulator } from '../../src/runtime/main.ts';
 import { inProcessStripeFetch } from '../../src/stripe/server.ts';
 import { stripeSignatureHeader } from '../../src/stripe/signature.ts';
 import { STRIPE_API_VERSION, type StripeEmulator } from '../../src/stripe/StripeEmulator.ts';
@@ -101,6 +103,24 @@ function signedEvent(emulator: { stripe: StripeEmulator }, type: string, object:
   const body = JSON.stringify({ id: 'evt_test_1', object: 'event', type, api_version: STRIPE_API_VERSION, created: 1767225600, livemode: false, data: { object } });
   return { body, signature: stripeSignatureHeader(endpoint.secret as string, 1767225600, body), appId: (endpoint.metadata as Record<string, string>).om_app_id };
 }
+
+describe('failures become the invoice\'s issues (stripe.md §6.7)', () => {
+  it('no Stripe data for the customer: draft.invalid (appcustomer.go ValidateCustomerByID); a Stripe error on create: draft.sync_failed', async () => {
+    const { app, customerId, stripeCustomerId, stripe } = await setup();
+    const bob = (await request(app).post('/api/v1/customers').send({ name: 'Bob', key: 'bob', usageAttribution: { subjectKeys: ['bob'] } }).expect(201)).body;
+    const invalid = await invoiceNow(app, bob.id, [flat('Pro plan', '49')]);
+    expect(invalid.statusDetails.extendedStatus).toBe('draft.invalid');
+    expect(invalid.validationIssues).toEqual([expect.objectContaining({ severity: 'critical', component: 'app.stripe.invoiceCustomers.validate', message: 'customer has no data for stripe app' })]);
+    expect(invalid.externalIds).toBeUndefined();
+    // the Stripe customer is deleted in Stripe: the create is refused there, the sync fails
+    await stripe.customers.del(stripeCustomerId);
+    const failed = await invoiceNow(app, customerId, [flat('Pro plan', '49')]);
+    expect(failed.statusDetails).toMatchObject({ extendedStatus: 'draft.sync_failed', failed: true });
+    expect(failed.validationIssues).toEqual([
+      expect.objectContaining({ severity: 'critical', component: 'app.stripe.invoiceCustomers.sync', message: expect.stringContaining(`failed to create invoice in stripe: stripe error: No such customer: '${stripeCustomerId}'`) }),
+    ]);
+  });
+});
 
 describe('send_invoice and the invoice webhooks (httpdriver/webhook.go)', () => {
   it('send_invoice: Stripe does not charge; the invoice waits in payment_processing.pending until the customer pays in Stripe', async () => {
@@ -324,5 +344,40 @@ describe('a year of a Stripe-billed subscription', () => {
       ['Tokens: usage in period (1,250 x $0.02000000000)', 2500, 'line'],
     ]);
     expect(feb.totals.total).toBe('55');
+  });
+});
+
+describe('over real ports (@openmeter/sdk for localmeter, the stripe SDK for Stripe)', () => {
+  let running: RunningEmulator;
+  beforeAll(async () => {
+    running = await startTestEmulator();
+  });
+  afterAll(async () => running.stop());
+
+  it('the failing card: Stripe posts invoice.payment_failed to the app over HTTP; a working card and retry pay the invoice', async () => {
+    const om = new OpenMeter({ baseUrl: running.url, apiKey: 'om_test' });
+    const u = new URL(running.stripeUrl!);
+    const stripe = new Stripe(KEY, { host: u.hostname, port: Number(u.port), protocol: 'http', apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion });
+    const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/v3/openmeter/app-catalog/install', { type: 'stripe', name: 'Stripe', api_key: KEY, create_billing_profile: true })).status).toBe(201);
+    const customer = await om.customers.create({ name: 'Eve', key: 'eve', primaryEmail: 'eve@example.com', usageAttribution: { subjectKeys: ['eve'] } });
+    const session = await om.apps.stripe.createCheckoutSession({ customer: { key: 'eve' }, options: { successURL: 'https://app.test/ok' } });
+    // the customer picks the failing card on the checkout page Stripe hosts
+    const page = await fetch(session!.url!, { method: 'POST', body: 'card=pm_card_chargeCustomerFail', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(page.status).toBe(303);
+    await post(`/api/v1/billing/customers/${customer!.id}/invoices/pending-lines`, { currency: 'USD', lines: [flat('Pro plan', '49')] });
+    const [created] = (await (await post('/api/v1/billing/invoices/invoice', { customerId: customer!.id })).json()) as Array<{ id: string }>;
+    const failed = await om.billing.invoices.get(created!.id);
+    expect(failed!.statusDetails.extendedStatus).toBe('payment_processing.failed');
+    const sid = failed!.externalIds!.invoicing!;
+    expect(running.emulator.stripe.deliveries.filter((d) => d.type === 'invoice.payment_failed')).toEqual([
+      expect.objectContaining({ url: expect.stringContaining(`${running.url}/api/v1/apps/`), status: 201 }),
+    ]);
+    expect(await stripe.invoices.retrieve(sid)).toMatchObject({ status: 'open', attempt_count: 1 });
+    const visa = await stripe.paymentMethods.attach('pm_card_visa', { customer: session!.stripeCustomerId });
+    await om.customers.stripe.upsert('eve', { stripeCustomerId: session!.stripeCustomerId, stripeDefaultPaymentMethodId: visa.id });
+    await post(`/api/v1/billing/invoices/${created!.id}/retry`, {});
+    expect((await om.billing.invoices.get(created!.id))!.status).toBe('paid');
+    expect(await stripe.invoices.retrieve(sid)).toMatchObject({ status: 'paid', attempt_count: 2 });
   });
 });

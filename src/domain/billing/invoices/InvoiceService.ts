@@ -893,7 +893,8 @@ export class InvoiceService {
 
   private validateWithApp(tx: UnitOfWork, inv: Invoice): void {
     const app = this.appOf(tx, inv);
-    const issues = this.appImpl(tx, inv).validate(inv, app);
+    const customerData = this.deps.apps.findCustomerAppData(tx, { customerId: inv.customerId, appId: app.id });
+    const issues = this.appImpl(tx, inv).validate(inv, app, customerData ? { customerData } : {});
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...this.withIds(issues)];
   }
 

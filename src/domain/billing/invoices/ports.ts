@@ -19,6 +19,13 @@ export interface FeatureDirectory {
 /** The installed apps (AppService). */
 export interface AppDirectory {
   liveApps(tx: UnitOfWork): App[];
+  /** what an app keeps for a customer (the Stripe app: its Stripe customer) */
+  findCustomerAppData(tx: UnitOfWork, input: { customerId: string; appId: string }): { stripeCustomerId?: string } | undefined;
+}
+
+/** What an app's in-command validation may look at besides the invoice. */
+export interface AppValidationContext {
+  customerData?: { stripeCustomerId?: string };
 }
 
 /**
@@ -85,7 +92,7 @@ export interface InvoicingApp {
    * the report (`completeAppOperation`'s `result`); `upsert` / `finalize` / `delete` are unused.
    */
   readonly remote?: boolean;
-  validate(invoice: Invoice, app: App): ValidationIssue[];
+  validate(invoice: Invoice, app: App, ctx: AppValidationContext): ValidationIssue[];
   upsert(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
   finalize(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
   delete(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;

@@ -17,8 +17,9 @@ import { InvoiceStatus as S, InvoiceTrigger as T, type Invoice, type InvoiceStat
 export const stripeInvoicingApp: InvoicingApp = {
   type: AppType.stripe,
   remote: true,
-  // the customer is checked in Stripe by the upsert (stripe.md §6.2), after the commit
-  validate: () => [],
+  // appcustomer.go ValidateCustomerByID: the mapping is checked here (draft.invalid without it);
+  // what Stripe must confirm is checked by the upsert after the commit (stripe.md §6.2)
+  validate: (_invoice, _app, ctx) => (ctx.customerData?.stripeCustomerId ? [] : [stripeIssue('validate', 'invoiceCustomers', 'customer has no data for stripe app', 'stripe_customer_data_missing')]),
   upsert: () => ({}),
   finalize: () => ({}),
   delete: () => ({}),
