@@ -4,8 +4,21 @@ import type { AppOperationResult } from '../domain/billing/invoices/ports.ts';
 import type { AppOperation, Invoice } from '../domain/billing/invoices/types.ts';
 import type { App, CustomerAppData, StripeAppSecrets } from '../domain/apps/types.ts';
 import type { ValidationIssue } from '../domain/shared/errors.ts';
-import type { EffectContext } from './effects.ts';
-import { StripeCallError } from './stripeGateway.ts';
+import type { Clock } from '../domain/shared/clock.ts';
+import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
+import type { Services } from './services.ts';
+import { StripeCallError, type StripeGateway } from './stripeGateway.ts';
+
+/** What the invoice operations need of the effect dispatcher's context (`effects.ts` passes its own). */
+export interface StripeInvoicingContext {
+  services: Services;
+  clock: Clock;
+  stripe: StripeGateway;
+  collectStripe?: (stripeInvoiceIds: readonly string[]) => Promise<void>;
+  run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
+  read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
+}
+type EffectContext = StripeInvoicingContext;
 
 /**
  * The Stripe app's invoice operations (openmeter/app/stripe/appinvoice.go, appcustomer.go;
