@@ -896,6 +896,8 @@ export class StripeEmulator {
       status_transitions: { ...(inv.status_transitions as object), finalized_at: now, ...(paid ? { paid_at: now } : {}) },
     });
     this.raise(c, 'invoice.finalized', next);
+    // an auto-advancing send_invoice invoice is emailed to the customer at finalization
+    if (!paid && autoAdvance && inv.collection_method === 'send_invoice') this.raise(c, 'invoice.sent', next);
     if (paid) {
       this.raise(c, 'invoice.paid', next);
       this.raise(c, 'invoice.payment_succeeded', next);

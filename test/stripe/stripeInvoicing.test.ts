@@ -132,6 +132,8 @@ describe('send_invoice and the invoice webhooks (httpdriver/webhook.go)', () => 
     // client/invoice.go: days_until_due = the whole days of dueAfter (P30D by default)
     expect(si).toMatchObject({ status: 'open', collection_method: 'send_invoice', attempt_count: 0 });
     expect(si.due_date! - si.created).toBe(30 * 86400);
+    // Stripe emails it at finalization: invoice.sent stamps sentToCustomerAt with the event's time
+    expect(inv.sentToCustomerAt).toBe('2026-01-01T00:00:00Z');
     // a late invoice.paid while Stripe still says open changes nothing: the invoice is fetched and checked first
     const late = signedEvent(emulator, 'invoice.paid', { id: si.id, object: 'invoice', status: 'paid' });
     const r = await request(app).post(`/api/v1/apps/${late.appId}/stripe/webhook`).set('content-type', 'application/json').set('stripe-signature', late.signature).send(late.body).expect(201);
