@@ -115,7 +115,7 @@ export class Emulator implements EmulatorPort {
     this.stripeFile = new StripeStateFile(options.dataDir, () => this.stripe.exportState());
     const saved = this.stripeFile.load();
     if (saved) this.stripe.importState(saved as StripeState);
-    const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe) });
+    const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe, { collectAfterFinalize: false }) });
     this.stripeApp = createStripeApp({
       services: this.services,
       clock: this.clock,

@@ -111,6 +111,8 @@ export class StripeEmulator {
   private readonly idempotency = new Map<string, { fingerprint: string; response: StripeResponse }>();
   private readonly revoked = new Set<string>();
   private invoiceSeq = 0;
+  /** events of a finalization, delivered by the next `collectDue` of the invoice */
+  private readonly deferred = new Map<string, Obj[]>();
   /** every delivery attempt, newest last (for `/_emulator` and tests) */
   readonly deliveries: Array<{ eventId: string; type: string; endpointId: string; url: string; status: number }> = [];
   private readonly routes: Route[];
@@ -291,8 +293,13 @@ export class StripeEmulator {
         typeof o.next_payment_attempt === 'number' &&
         o.next_payment_attempt <= now,
     );
-    if (due.length === 0) return;
     const ctx = this.internalCtx();
+    for (const [id, events] of [...this.deferred]) {
+      if (ids !== undefined && !ids.includes(id)) continue;
+      this.deferred.delete(id);
+      ctx.events.push(...events);
+    }
+    if (due.length === 0 && ctx.events.length === 0) return;
     for (const inv of due) {
       ctx.livemode = inv.livemode === true;
       this.charge(ctx, inv, undefined);
@@ -312,6 +319,7 @@ export class StripeEmulator {
     this.idempotency.clear();
     this.revoked.clear();
     this.deliveries.length = 0;
+    this.deferred.clear();
     this.seq = 0;
     this.invoiceSeq = 0;
     this.opts.onChange?.();
@@ -896,12 +904,17 @@ export class StripeEmulator {
       status_transitions: { ...(inv.status_transitions as object), finalized_at: now, ...(paid ? { paid_at: now } : {}) },
     });
     this.raise(c, 'invoice.finalized', next);
+    // What follows a finalization reaches the endpoints after the finalize was answered, as
+    // Stripe's asynchronous webhooks do: the caller (OpenMeter's app) records the finalization
+    // before it hears of the payment. They go out with the next `collectDue` of this invoice.
+    const later: Ctx = { ...c, events: [] };
     // an auto-advancing send_invoice invoice is emailed to the customer at finalization
-    if (!paid && autoAdvance && inv.collection_method === 'send_invoice') this.raise(c, 'invoice.sent', next);
+    if (!paid && autoAdvance && inv.collection_method === 'send_invoice') this.raise(later, 'invoice.sent', next);
     if (paid) {
-      this.raise(c, 'invoice.paid', next);
-      this.raise(c, 'invoice.payment_succeeded', next);
+      this.raise(later, 'invoice.paid', next);
+      this.raise(later, 'invoice.payment_succeeded', next);
     }
+    if (later.events.length) this.deferred.set(id, [...(this.deferred.get(id) ?? []), ...later.events]);
     return next;
   }
 

@@ -72,6 +72,14 @@ describe('Stripe as the invoicing app', () => {
     for (const c of children) expect(lines.find((l) => l.metadata.om_line_id === c.id)?.id).toBe(c.externalIds?.invoicing);
   });
 
+  it('a zero-amount invoice is paid at finalization in Stripe; its invoice.paid arrives after the app recorded the finalization', async () => {
+    const { app, customerId, stripe } = await setup();
+    const inv = await invoiceNow(app, customerId, [flat('Free tier', '0')]);
+    expect(inv.status).toBe('paid');
+    expect(inv.validationIssues).toBeUndefined();
+    expect(await stripe.invoices.retrieve(inv.externalIds.invoicing)).toMatchObject({ status: 'paid', total: 0, attempt_count: 0 });
+  });
+
   it('the failing card (4000 0000 0000 0341): invoice.payment_failed ends in payment_processing.failed; a visa and retry pay it', async () => {
     const { app, emulator, customerId, stripeCustomerId, stripe } = await setup('pm_card_chargeCustomerFail');
     const inv = await invoiceNow(app, customerId, [flat('Pro plan', '49')]);
