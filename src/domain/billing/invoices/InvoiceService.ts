@@ -48,6 +48,7 @@ import {
   type InvoiceLine,
   type InvoicePendingLinesInput,
   type InvoiceStatus,
+  type AppInvoiceEvent,
   type InvoiceTrigger,
   type InvoiceView,
   type ListInvoicesInput,
@@ -675,6 +676,12 @@ export class InvoiceService {
       if (failed) inv.status = this.target(inv, failed);
       this.publishUpdated(tx, inv, before);
     } else this.advanceUntilStable(tx, inv);
+    // Stripe events that arrived while the operation ran apply now, in their order
+    const waiting = inv.pendingAppEvents;
+    if (waiting?.length) {
+      delete inv.pendingAppEvents;
+      for (const ev of waiting) this.applyAppEvent(tx, inv, ev);
+    }
     this.save(tx, inv);
   }
 
@@ -724,22 +731,31 @@ export class InvoiceService {
    * `sentToCustomerAt`. A trigger the state machine refuses is kept as a critical issue of
    * `app.stripe.collectPayments.trigger_invoice` and the event is still acknowledged.
    */
-  applyStripeInvoiceEvent(
-    tx: UnitOfWork,
-    input: { appId: string; type: string; created: number; stripeInvoiceId: string; current?: { status?: string | null; last_finalization_error?: { code?: string; message?: string } | null } },
-  ): void {
+  applyStripeInvoiceEvent(tx: UnitOfWork, input: { appId: string; stripeInvoiceId: string } & AppInvoiceEvent): void {
     const stored = this.invoiceByInvoicingExternalId(tx, input.stripeInvoiceId);
     if (!stored) return;
     if (stored.apps.invoicing !== input.appId) throw new Error(`stripe invoice not managed by the app: ${stored.id}`);
     const inv = copyInvoice(stored);
-    if (input.type === 'invoice.sent') {
-      inv.sentToCustomerAt = iso(input.created * 1000);
+    const event: AppInvoiceEvent = { type: input.type, created: input.created, ...(input.current ? { current: input.current } : {}) };
+    // the app's own operation on the invoice has not reported yet: the event waits for the report,
+    // as it waits for the invoice's lock in the real service
+    if (inv.appOperation && !inv.appOperation.done) {
+      inv.pendingAppEvents = [...(inv.pendingAppEvents ?? []), event];
       this.save(tx, inv);
       return;
     }
-    const rule = STRIPE_INVOICE_EVENTS[input.type];
-    if (!rule || rule.targets.includes(inv.status) || inStatusCategory(inv.status, rule.ignore)) return;
-    if (!input.current || !rule.check(input.current)) return;
+    if (this.applyAppEvent(tx, inv, event)) this.save(tx, inv);
+  }
+
+  /** One Stripe invoice event on a working copy; false when it changes nothing. */
+  private applyAppEvent(tx: UnitOfWork, inv: Invoice, ev: AppInvoiceEvent): boolean {
+    if (ev.type === 'invoice.sent') {
+      inv.sentToCustomerAt = iso(ev.created * 1000);
+      return true;
+    }
+    const rule = STRIPE_INVOICE_EVENTS[ev.type];
+    if (!rule || rule.targets.includes(inv.status) || inStatusCategory(inv.status, rule.ignore)) return false;
+    if (!ev.current || !rule.check(ev.current)) return false;
     if (!this.canFire(tx, inv, rule.trigger)) {
       inv.validationIssues = [
         ...inv.validationIssues,
@@ -752,10 +768,9 @@ export class InvoiceService {
           },
         ]),
       ];
-      this.save(tx, inv);
-      return;
+      return true;
     }
-    const err = input.type === 'invoice.finalization_failed' ? input.current.last_finalization_error : undefined;
+    const err = ev.type === 'invoice.finalization_failed' ? ev.current.last_finalization_error : undefined;
     if (err) {
       inv.validationIssues = [
         ...inv.validationIssues,
@@ -763,7 +778,7 @@ export class InvoiceService {
       ];
     }
     this.handleTrigger(tx, inv, rule.trigger);
-    this.save(tx, inv);
+    return true;
   }
 
   // ------------------------------------------------------------------------------ state machine

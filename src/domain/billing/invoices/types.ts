@@ -190,6 +190,15 @@ export interface Invoice {
   /** the app operation entered with the current state, until the runtime reports it done */
   appOperation?: { operation: AppOperation; done: boolean };
   externalIds?: { invoicing?: string; payment?: string; tax?: string };
+  /** invoicing-app events (Stripe webhooks) that came while `appOperation` was not reported yet (internal) */
+  pendingAppEvents?: AppInvoiceEvent[];
+}
+
+/** A Stripe invoice event as billing applies it: its type, time and the Stripe invoice as fetched then. */
+export interface AppInvoiceEvent {
+  type: string;
+  created: number;
+  current?: { status?: string | null; last_finalization_error?: { code?: string; message?: string } | null };
 }
 
 export interface AvailableActions {
