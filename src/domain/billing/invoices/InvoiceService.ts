@@ -908,8 +908,10 @@ export class InvoiceService {
 
   private validateWithApp(tx: UnitOfWork, inv: Invoice): void {
     const app = this.appOf(tx, inv);
-    const customerData = this.deps.apps.findCustomerAppData(tx, { customerId: inv.customerId, appId: app.id });
-    const issues = this.appImpl(tx, inv).validate(inv, app, customerData ? { customerData } : {});
+    const impl = this.appImpl(tx, inv);
+    // only an app that keeps customer data of its own (Stripe) looks at it
+    const customerData = impl.remote ? this.deps.apps.findCustomerAppData(tx, { customerId: inv.customerId, appId: app.id }) : undefined;
+    const issues = impl.validate(inv, app, customerData ? { customerData } : {});
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...this.withIds(issues)];
   }
 
