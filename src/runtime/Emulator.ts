@@ -115,7 +115,7 @@ export class Emulator implements EmulatorPort {
     this.stripeFile = new StripeStateFile(options.dataDir, () => this.stripe.exportState());
     const saved = this.stripeFile.load();
     if (saved) this.stripe.importState(saved as StripeState);
-    const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe) });
+    const gateway = new StripeGateway(options.stripeApiBase ? { apiBase: options.stripeApiBase } : { fetchImpl: inProcessStripeFetch(this.stripe, { collectAfterFinalize: false }) });
     this.stripeApp = createStripeApp({
       services: this.services,
       clock: this.clock,
@@ -130,6 +130,7 @@ export class Emulator implements EmulatorPort {
       services: this.services,
       clock: this.clock,
       stripe: gateway,
+      ...(options.stripeApiBase ? {} : { collectStripe: (ids: readonly string[]) => this.stripe.collectDue(ids) }),
       run: (ns, fn) => this.run(ns, fn as Command<ReturnType<typeof fn>>),
       read: (ns, fn) => this.read(ns, fn),
     });

@@ -5,13 +5,17 @@ import { accountNamespace } from '../surfaces/http/namespaces.ts';
 import { toGoTimes } from '../surfaces/http/wireTime.ts';
 import type { Services } from './services.ts';
 import { StripeCallError, type StripeGateway } from './stripeGateway.ts';
+import { performStripeInvoiceOperation, retryStripeInvoicePayment } from './stripeInvoicing.ts';
 import { deliverWebhook } from './webhookDelivery.ts';
+import type { AppOperation } from '../domain/billing/invoices/types.ts';
 
 /** How the dispatcher reaches back into the emulator: more commands, in any namespace. */
 export interface EffectContext {
   services: Services;
   clock: Clock;
   stripe: StripeGateway;
+  /** the emulated Stripe's automatic collection of these invoices (absent with `--stripe-api-base`: a real Stripe collects by itself) */
+  collectStripe?: (stripeInvoiceIds: readonly string[]) => Promise<void>;
   run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
   read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
 }
@@ -31,6 +35,7 @@ export class EffectDispatcher {
     [EffectType.invoiceAppOperation, invoiceAppOperation],
     [EffectType.deleteStripeWebhookEndpoint, deleteStripeWebhookEndpoint],
     [EffectType.subscriptionChanged, (ctx, ns, e) => subscriptionsChanged(ctx, ns, [e])],
+    [EffectType.retryInvoicePayment, (ctx, ns, e) => retryStripeInvoicePayment(ctx, ns, { invoiceId: e.invoiceId as string, appId: e.appId as string })],
   ]);
 
   constructor(private readonly ctx: EffectContext) {}
@@ -45,9 +50,9 @@ export class EffectDispatcher {
       await subscriptionsChanged(this.ctx, namespace, subs);
       return;
     }
-    const appOps = effects.filter((e) => e.type === EffectType.invoiceAppOperation);
+    const appOps = effects.filter((e) => e.type === EffectType.invoiceAppOperation && e.remote !== true);
     if (appOps.length > 1) {
-      await this.dispatch(namespace, effects.filter((e) => e.type !== EffectType.invoiceAppOperation));
+      await this.dispatch(namespace, effects.filter((e) => !appOps.includes(e)));
       await invoiceAppOperations(this.ctx, namespace, appOps);
       return;
     }
@@ -77,10 +82,14 @@ const provisionProjectBuckets: EffectHandler = async (ctx, _ns, effect) => {
 
 /**
  * An invoicing app's upsert / finalize / delete of an invoice. The sandbox and custom invoicing
- * apps call nothing outside, so performing the operation is reporting it done; the outcome
- * moves the invoice on as an ordinary command (whose own effects follow).
+ * apps call nothing outside, so performing the operation is reporting it done; the Stripe app
+ * (`remote`) calls Stripe first and reports its answers. The outcome moves the invoice on as an
+ * ordinary command (whose own effects follow).
  */
-const invoiceAppOperation: EffectHandler = (ctx, ns, effect) => invoiceAppOperations(ctx, ns, [effect]);
+const invoiceAppOperation: EffectHandler = (ctx, ns, effect) =>
+  effect.remote === true
+    ? performStripeInvoiceOperation(ctx, ns, { invoiceId: effect.invoiceId as string, operation: effect.operation as AppOperation, appId: effect.appId as string })
+    : invoiceAppOperations(ctx, ns, [effect]);
 
 async function invoiceAppOperations(ctx: EffectContext, ns: string, effects: readonly Effect[]): Promise<void> {
   await ctx.run(ns, (tx) => {

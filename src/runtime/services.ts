@@ -138,6 +138,13 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
         }),
       ),
   });
+  const stripeApps = new StripeAppService({ clock, apps, customers, paymentApps: billingProfiles.paymentApps });
+  // Stripe's invoice events move billing's invoices (service/billing.go HandleInvoiceStateTransition)
+  stripeApps.onInvoiceEvent((tx, { app, event, current }) => {
+    invoices.applyStripeInvoiceEvent(tx, { appId: app.id, type: event.type, created: event.created, stripeInvoiceId: event.object.id as string, ...(current ? { current } : {}) });
+    return { namespaceId: tx.namespace, appId: app.id };
+  });
+
   return {
     metering,
     features,
@@ -156,7 +163,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     llmCosts: new LlmCostService(deps),
     info: new InfoService({ ...deps, metering }),
     apps,
-    stripeApps: new StripeAppService({ clock, apps, customers, paymentApps: billingProfiles.paymentApps }),
+    stripeApps,
     billingProfiles,
     credits,
     charges,

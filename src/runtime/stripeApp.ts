@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { STRIPE_WEBHOOK_DESCRIPTION, STRIPE_WEBHOOK_EVENTS, type CustomerStripeContext } from '../domain/apps/StripeAppService.ts';
+import { STRIPE_WEBHOOK_DESCRIPTION, STRIPE_WEBHOOK_EVENTS, type CurrentStripeInvoice, type CustomerStripeContext } from '../domain/apps/StripeAppService.ts';
 import { AppType, type App, type StripeInstallFacts, type UpdateAppInput } from '../domain/apps/types.ts';
 import type { Clock } from '../domain/shared/clock.ts';
 import { DomainError, ErrorKind, notFound, validationError } from '../domain/shared/errors.ts';
@@ -62,7 +62,7 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
   };
 
   /** adapter/customer.go: the Stripe customer must exist and own the payment method. */
-  const verifyStripeCustomer = async (ctx: CustomerStripeContext, stripeCustomerId: string, pm: string | undefined): Promise<void> => {
+  const verifyStripeCustomer = async (ctx: Pick<CustomerStripeContext, 'namespace' | 'app' | 'secrets'>, stripeCustomerId: string, pm: string | undefined): Promise<void> => {
     const key = ctx.secrets.apiKey;
     try {
       await d.gateway.getCustomer(key, stripeCustomerId);
@@ -83,6 +83,12 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         `stripe payment method ${pm} does not belong to stripe customer ${stripeCustomerId} in stripe account: ${ctx.app.stripeAccountId}`,
       );
     }
+  };
+
+  const secretsOf = (ns: string, app: App): Pick<CustomerStripeContext, 'namespace' | 'app' | 'secrets'> => {
+    const found = d.read(ns, (tx) => s.apps.stripeSecrets(tx, { id: app.id }));
+    if (!found) throw notFound('app_not_found', `app not found: ${app.id}`);
+    return { namespace: ns, app: found.app, secrets: found.secrets };
   };
 
   const accountOf = async (apiKey: string): Promise<Stripe.Account> => plain(() => d.gateway.account(apiKey));
@@ -146,6 +152,27 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         }),
       );
       return { app: ctx.app, data };
+    },
+
+    async upsertCustomerAppData(ns, input) {
+      const { resolved } = d.read(ns, (tx) => s.apps.resolveCustomerAppData(tx, input));
+      // items are upserted one after the other there: each Stripe item is checked in Stripe first
+      for (const { item, app } of resolved) {
+        if (app.type === AppType.stripe) await verifyStripeCustomer(secretsOf(ns, app), item.stripeCustomerId!, item.stripeDefaultPaymentMethodId);
+      }
+      return d.run(ns, (tx) => s.apps.upsertCustomerAppData(tx, input));
+    },
+
+    async updateCustomerBilling(ns, input) {
+      const plan = d.read(ns, (tx) => s.customerBilling.stripeDataToVerify(tx, { ...input, route: 'billing' }));
+      if (plan) await verifyStripeCustomer(secretsOf(ns, plan.app), plan.stripeCustomerId, plan.stripeDefaultPaymentMethodId);
+      return d.run(ns, (tx) => s.customerBilling.updateCustomerBilling(tx, input));
+    },
+
+    async updateCustomerBillingAppData(ns, input) {
+      const plan = d.read(ns, (tx) => s.customerBilling.stripeDataToVerify(tx, { ...input, route: 'appData' }));
+      if (plan) await verifyStripeCustomer(secretsOf(ns, plan.app), plan.stripeCustomerId, plan.stripeDefaultPaymentMethodId);
+      return d.run(ns, (tx) => s.customerBilling.updateCustomerBillingAppData(tx, input));
     },
 
     async createCheckoutSession(ns, input) {
@@ -230,7 +257,20 @@ export function createStripeApp(d: StripeAppDeps): StripeAppPort {
         );
       }
       const app = found.app;
-      return d.run(found.ns, (tx) => s.stripeApps.handleWebhookEvent(tx, { app, event: { id: event.id, type: event.type, created: event.created, data: { object: event.data?.object ?? {} } } }));
+      const object = event.data?.object ?? {};
+      // an invoice event acts on the Stripe invoice as it is now (late events are ruled out), so
+      // Stripe is asked first when there is an invoice that the event could move
+      let current: CurrentStripeInvoice | undefined;
+      const stripeInvoiceId = typeof object.id === 'string' ? object.id : '';
+      if (event.type.startsWith('invoice.') && stripeInvoiceId !== '') {
+        const needed = d.read(found.ns, (tx) => s.invoices.stripeInvoiceEventNeedsInvoice(tx, { appId: app.id, type: event.type, stripeInvoiceId }));
+        if (needed) {
+          const key = d.read(found.ns, (tx) => s.apps.stripeSecrets(tx, { id: app.id }))!.secrets.apiKey;
+          const inv = await withApp(found.ns, app.id, () => d.gateway.getInvoice(key, stripeInvoiceId));
+          current = { status: inv.status, last_finalization_error: inv.last_finalization_error ? { ...(inv.last_finalization_error.code ? { code: inv.last_finalization_error.code } : {}), message: inv.last_finalization_error.message ?? '' } : null };
+        }
+      }
+      return d.run(found.ns, (tx) => s.stripeApps.handleWebhookEvent(tx, { app, event: { id: event.id, type: event.type, created: event.created, data: { object } }, ...(current ? { current } : {}) }));
     },
   };
 }

@@ -99,4 +99,49 @@ export class StripeGateway {
   createPortalSession(apiKey: string, p: { customer: string; configuration?: string; return_url?: string }): Promise<Stripe.BillingPortal.Session> {
     return this.call((s) => s.billingPortal.sessions.create(p), apiKey);
   }
+
+  // ------------------------------------------------------------------- invoices (stripe.md §6)
+
+  getInvoice(apiKey: string, id: string): Promise<Stripe.Invoice> {
+    return this.call((s) => s.invoices.retrieve(id), apiKey);
+  }
+
+  /** client/invoice.go CreateInvoice: the idempotency key names the OpenMeter invoice. */
+  createInvoice(apiKey: string, params: Stripe.InvoiceCreateParams, idempotencyKey: string): Promise<Stripe.Invoice> {
+    return this.call((s) => s.invoices.create(params, { idempotencyKey }), apiKey);
+  }
+
+  updateInvoice(apiKey: string, id: string, params: Stripe.InvoiceUpdateParams): Promise<Stripe.Invoice> {
+    return this.call((s) => s.invoices.update(id, params), apiKey);
+  }
+
+  deleteInvoice(apiKey: string, id: string): Promise<unknown> {
+    return this.call((s) => s.invoices.del(id), apiKey);
+  }
+
+  finalizeInvoice(apiKey: string, id: string): Promise<Stripe.Invoice> {
+    return this.call((s) => s.invoices.finalizeInvoice(id, { auto_advance: true }), apiKey);
+  }
+
+  payInvoice(apiKey: string, id: string, paymentMethod: string | undefined): Promise<Stripe.Invoice> {
+    return this.call((s) => s.invoices.pay(id, paymentMethod ? { payment_method: paymentMethod } : {}), apiKey);
+  }
+
+  /** every line of the invoice, page after page */
+  listInvoiceLines(apiKey: string, id: string): Promise<Stripe.InvoiceLineItem[]> {
+    return this.call((s) => s.invoices.listLineItems(id, { limit: 100 }).autoPagingToArray({ limit: 10_000 }), apiKey);
+  }
+
+  createInvoiceItem(apiKey: string, params: Stripe.InvoiceItemCreateParams): Promise<Stripe.InvoiceItem> {
+    return this.call((s) => s.invoiceItems.create(params), apiKey);
+  }
+
+  /** addressed by the invoice-line id (`il_…`) as the real app does */
+  updateInvoiceItem(apiKey: string, id: string, params: Stripe.InvoiceItemUpdateParams): Promise<Stripe.InvoiceItem> {
+    return this.call((s) => s.invoiceItems.update(id, params), apiKey);
+  }
+
+  deleteInvoiceItem(apiKey: string, id: string): Promise<unknown> {
+    return this.call((s) => s.invoiceItems.del(id), apiKey);
+  }
 }

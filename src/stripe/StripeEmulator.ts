@@ -111,6 +111,8 @@ export class StripeEmulator {
   private readonly idempotency = new Map<string, { fingerprint: string; response: StripeResponse }>();
   private readonly revoked = new Set<string>();
   private invoiceSeq = 0;
+  /** events of a finalization, delivered by the next `collectDue` of the invoice */
+  private readonly deferred = new Map<string, Obj[]>();
   /** every delivery attempt, newest last (for `/_emulator` and tests) */
   readonly deliveries: Array<{ eventId: string; type: string; endpointId: string; url: string; status: number }> = [];
   private readonly routes: Route[];
@@ -271,6 +273,41 @@ export class StripeEmulator {
     return { session: structuredClone(completed), ...(success ? { redirectUrl: success.replace('{CHECKOUT_SESSION_ID}', id) } : {}) };
   }
 
+  /**
+   * Automatic collection: every open, auto-advancing `charge_automatically` invoice whose
+   * `next_payment_attempt` has come is charged once, and its `invoice.paid` or
+   * `invoice.payment_failed` delivered. Real Stripe waits about an hour after finalization and
+   * retries on its own schedule; here the attempt comes as soon as whoever drives the emulated
+   * Stripe asks (the app's runtime right after it recorded the finalization, the HTTP server
+   * after a finalize it served), and a failed attempt is not retried (no `next_payment_attempt`).
+   * `ids` limits the attempt to those invoices.
+   */
+  async collectDue(ids?: readonly string[]): Promise<void> {
+    const now = this.unix();
+    const due = [...this.objects.values()].filter(
+      (o) =>
+        o.object === 'invoice' &&
+        (ids === undefined || ids.includes(o.id)) &&
+        o.status === 'open' &&
+        o.auto_advance === true &&
+        typeof o.next_payment_attempt === 'number' &&
+        o.next_payment_attempt <= now,
+    );
+    const ctx = this.internalCtx();
+    for (const [id, events] of [...this.deferred]) {
+      if (ids !== undefined && !ids.includes(id)) continue;
+      this.deferred.delete(id);
+      ctx.events.push(...events);
+    }
+    if (due.length === 0 && ctx.events.length === 0) return;
+    for (const inv of due) {
+      ctx.livemode = inv.livemode === true;
+      this.charge(ctx, inv, undefined);
+    }
+    this.opts.onChange?.();
+    await this.deliverAll(ctx.events);
+  }
+
   /** An object by id (tests and the checkout page). */
   find(id: string): Record<string, unknown> | undefined {
     const o = this.objects.get(id);
@@ -282,6 +319,7 @@ export class StripeEmulator {
     this.idempotency.clear();
     this.revoked.clear();
     this.deliveries.length = 0;
+    this.deferred.clear();
     this.seq = 0;
     this.invoiceSeq = 0;
     this.opts.onChange?.();
@@ -681,6 +719,7 @@ export class StripeEmulator {
       lines: { object: 'list', data: [], has_more: false, total_count: 0, url: `/v1/invoices/${id}/lines` },
       livemode: c.livemode,
       metadata: meta(p.metadata),
+      next_payment_attempt: null,
       number: null,
       paid: false,
       payment_intent: null,
@@ -850,9 +889,12 @@ export class StripeEmulator {
     const due = inv.amount_due as number;
     const now = this.unix();
     const paid = due === 0;
+    const autoAdvance = c.params.auto_advance === undefined ? inv.auto_advance : c.params.auto_advance === 'true';
     const next = this.put({
       ...inv,
-      auto_advance: c.params.auto_advance === undefined ? inv.auto_advance : c.params.auto_advance === 'true',
+      auto_advance: autoAdvance,
+      // automatic collection: Stripe attempts the charge on its own (collectDue)
+      next_payment_attempt: !paid && autoAdvance && inv.collection_method === 'charge_automatically' ? now : null,
       number: `${String(customer.invoice_prefix)}-${String(seq).padStart(4, '0')}`,
       hosted_invoice_url: `${this.opts.publicUrl()}/invoice/${id}`,
       invoice_pdf: `${this.opts.publicUrl()}/invoice/${id}/pdf`,
@@ -862,10 +904,17 @@ export class StripeEmulator {
       status_transitions: { ...(inv.status_transitions as object), finalized_at: now, ...(paid ? { paid_at: now } : {}) },
     });
     this.raise(c, 'invoice.finalized', next);
+    // What follows a finalization reaches the endpoints after the finalize was answered, as
+    // Stripe's asynchronous webhooks do: the caller (OpenMeter's app) records the finalization
+    // before it hears of the payment. They go out with the next `collectDue` of this invoice.
+    const later: Ctx = { ...c, events: [] };
+    // an auto-advancing send_invoice invoice is emailed to the customer at finalization
+    if (!paid && autoAdvance && inv.collection_method === 'send_invoice') this.raise(later, 'invoice.sent', next);
     if (paid) {
-      this.raise(c, 'invoice.paid', next);
-      this.raise(c, 'invoice.payment_succeeded', next);
+      this.raise(later, 'invoice.paid', next);
+      this.raise(later, 'invoice.payment_succeeded', next);
     }
+    if (later.events.length) this.deferred.set(id, [...(this.deferred.get(id) ?? []), ...later.events]);
     return next;
   }
 
@@ -878,18 +927,32 @@ export class StripeEmulator {
     if (inv.status === 'draft') inv = this.finalizeInvoice(c, id);
     if (inv.status === 'paid') throw invalid('Invoice is already paid.');
     if (inv.status !== 'open') throw invalid(`This invoice can no longer be paid: it has status ${String(inv.status)}.`);
+    const failure = this.charge(c, inv, paymentMethod);
+    if (failure) throw failure;
+    return this.get('invoice', id);
+  }
+
+  /**
+   * One payment attempt on an open invoice: the payment method given, else the invoice's
+   * default, else the customer's. A declined card or no payment method at all raises
+   * `invoice.payment_failed` and answers the error; success pays the invoice.
+   */
+  private charge(c: Ctx, inv: Obj, paymentMethod: string | undefined): StripeError | undefined {
     const customer = this.get('customer', inv.customer as string);
     const pmId = paymentMethod ?? (inv.default_payment_method as string | null) ?? ((customer.invoice_settings as Record<string, unknown>).default_payment_method as string | null);
+    const declined = (e: StripeError): StripeError => {
+      const failed = this.put({ ...inv, attempted: true, attempt_count: (inv.attempt_count as number) + 1, next_payment_attempt: null });
+      this.raise(c, 'invoice.payment_failed', failed);
+      return e;
+    };
     if (!pmId) {
-      throw invalid('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', 'payment_method');
+      return declined(invalid('This customer has no attached payment source or default payment method. Please consider adding a default payment method.', 'payment_method'));
     }
     const pm = this.paymentMethod(pmId);
     const test = (Object.keys(TEST_CARDS) as TestCard[]).find((k) => TEST_CARDS[k].last4 === (pm.card as Record<string, unknown>).last4);
     const now = this.unix();
     if (test && TEST_CARDS[test].failsCharge) {
-      const failed = this.put({ ...inv, attempted: true, attempt_count: (inv.attempt_count as number) + 1 });
-      this.raise(c, 'invoice.payment_failed', failed);
-      throw new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: 'generic_decline' });
+      return declined(new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: 'generic_decline' }));
     }
     const next = this.put({
       ...inv,
@@ -897,13 +960,14 @@ export class StripeEmulator {
       amount_remaining: 0,
       attempted: true,
       attempt_count: (inv.attempt_count as number) + 1,
+      next_payment_attempt: null,
       paid: true,
       status: 'paid',
       status_transitions: { ...(inv.status_transitions as object), paid_at: now },
     });
     this.raise(c, 'invoice.paid', next);
     this.raise(c, 'invoice.payment_succeeded', next);
-    return next;
+    return undefined;
   }
 
   private closeInvoice(c: Ctx, id: string, to: 'void' | 'uncollectible'): Obj {

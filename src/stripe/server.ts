@@ -39,6 +39,7 @@ export function createStripeApp(stripe: StripeEmulator): Express {
     const q = req.originalUrl.indexOf('?');
     const r = await stripe.handle(toStripeRequest(req.method, req.path, q < 0 ? '' : req.originalUrl.slice(q + 1), req.headers, typeof req.body === 'string' ? req.body : ''));
     send(res, r);
+    afterFinalize(stripe, req.method, req.path, r.status, true);
   });
   return app;
 }
@@ -85,15 +86,29 @@ export async function startStripeServer(stripe: StripeEmulator, port: number, ho
  * (through `Stripe.createFetchHttpClient`) when no `--stripe-api-base` is given, so requests
  * never leave the process and tests need no port.
  */
-export function inProcessStripeFetch(stripe: StripeEmulator): typeof fetch {
+export function inProcessStripeFetch(stripe: StripeEmulator, opts: { collectAfterFinalize?: boolean } = {}): typeof fetch {
+  const collect = opts.collectAfterFinalize ?? true;
   return (async (input: string | URL | globalThis.Request, init?: RequestInit) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const headers: Record<string, string> = {};
     new Headers(init?.headers).forEach((v, k) => (headers[k] = v));
     const body = typeof init?.body === 'string' ? init.body : init?.body ? String(init.body) : '';
-    const r = await stripe.handle(toStripeRequest(init?.method ?? 'GET', url.pathname, url.search.replace(/^\?/, ''), headers, body));
-    return new Response(JSON.stringify(r.body), { status: r.status, headers: { ...r.headers, 'content-type': 'application/json' } });
+    const method = init?.method ?? 'GET';
+    const r = await stripe.handle(toStripeRequest(method, url.pathname, url.search.replace(/^\?/, ''), headers, body));
+    const res = new Response(JSON.stringify(r.body), { status: r.status, headers: { ...r.headers, 'content-type': 'application/json' } });
+    afterFinalize(stripe, method, url.pathname, r.status, collect);
+    return res;
   }) as typeof fetch;
+}
+
+/**
+ * Stripe collects a finalized auto-advancing invoice on its own, and sends what followed the
+ * finalization, after answering it. The app's runtime asks for it itself once it recorded the
+ * finalization (`collectAfterFinalize: false` on its fetch); everyone else gets it here.
+ */
+function afterFinalize(stripe: StripeEmulator, method: string, path: string, status: number, collect: boolean): void {
+  const finalized = /^\/v1\/invoices\/([^/]+)\/finalize$/.exec(path);
+  if (collect && method.toUpperCase() === 'POST' && finalized && status === 200) setImmediate(() => void stripe.collectDue([decodeURIComponent(finalized[1]!)]).catch(() => undefined));
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

@@ -1,6 +1,13 @@
+import Stripe from 'stripe';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
+import { inProcessStripeFetch } from '../../src/stripe/server.ts';
+import { STRIPE_API_VERSION, type StripeEmulator } from '../../src/stripe/StripeEmulator.ts';
+
+/** the `stripe` SDK against the emulator's own Stripe, with the key the test installs the app with */
+const stripeSdk = (stripe: StripeEmulator) =>
+  new Stripe('sk_test_abcdefgh123', { apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion, httpClient: Stripe.createFetchHttpClient(inProcessStripeFetch(stripe)), telemetry: false });
 
 const prefix = '/v3/openmeter';
 type App = ReturnType<typeof createTestEmulator>['app'];
@@ -35,9 +42,13 @@ describe('Konnect v3 customer billing', () => {
   });
 
   it('a Stripe profile without Stripe data for the customer is 412 on GET (get_billing.go, quirk)', async () => {
-    const { app } = createTestEmulator();
+    const { app, emulator } = createTestEmulator();
     const id = await customer(app);
     const { profileId, appId: stripeAppId } = await profileWith(app, 'stripe');
+    const stripe = stripeSdk(emulator.stripe);
+    const cus1 = (await stripe.customers.create({ name: 'Acme' })).id;
+    const cus2 = (await stripe.customers.create({ name: 'Acme 2' })).id;
+    const pm1 = (await stripe.paymentMethods.attach('pm_card_visa', { customer: cus1 })).id;
     // PUT without app_data against a Stripe profile: app_data.stripe is required
     const missing = await request(app).put(`${prefix}/customers/${id}/billing`).send({ billing_profile: { id: profileId } }).expect(400);
     // raised by the handler (apierrors.NewBadRequestError): Konnect shape with invalid_parameters
@@ -50,24 +61,29 @@ describe('Konnect v3 customer billing', () => {
 
     const put = await request(app)
       .put(`${prefix}/customers/${id}/billing`)
-      .send({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: 'cus_123', default_payment_method_id: 'pm_1', labels: { env: 'test' } } } })
+      .send({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: cus1, default_payment_method_id: pm1, labels: { env: 'test' } } } })
       .expect(200);
     // the answer echoes the request (labels included)
-    expect(put.body).toEqual({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: 'cus_123', default_payment_method_id: 'pm_1', labels: { env: 'test' } } } });
+    expect(put.body).toEqual({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: cus1, default_payment_method_id: pm1, labels: { env: 'test' } } } });
     // GET shows what is stored: no labels, ever
     const got = await request(app).get(`${prefix}/customers/${id}/billing`).expect(200);
-    expect(got.body).toEqual({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: 'cus_123', default_payment_method_id: 'pm_1' } } });
+    expect(got.body).toEqual({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: cus1, default_payment_method_id: pm1 } } });
     // the same record v1 lists as the customer's app data
     const v1 = await request(app).get(`/api/v1/customers/${id}/apps`).expect(200);
-    expect(v1.body.items).toEqual([expect.objectContaining({ type: 'stripe', stripeCustomerId: 'cus_123', stripeDefaultPaymentMethodId: 'pm_1' })]);
+    expect(v1.body.items).toEqual([expect.objectContaining({ type: 'stripe', stripeCustomerId: cus1, stripeDefaultPaymentMethodId: pm1 })]);
 
     // app-data replaces the data: the previous payment method is cleared (konnect-billing.md §1.3)
-    const ad = await request(app).put(`${prefix}/customers/${id}/billing/app-data`).send({ stripe: { customer_id: 'cus_456', labels: { env: 'test' } } }).expect(200);
-    expect(ad.body).toEqual({ stripe: { customer_id: 'cus_456', labels: { env: 'test' } } });
-    expect((await request(app).get(`${prefix}/customers/${id}/billing`).expect(200)).body.app_data).toEqual({ stripe: { customer_id: 'cus_456' } });
+    const ad = await request(app).put(`${prefix}/customers/${id}/billing/app-data`).send({ stripe: { customer_id: cus2, labels: { env: 'test' } } }).expect(200);
+    expect(ad.body).toEqual({ stripe: { customer_id: cus2, labels: { env: 'test' } } });
+    expect((await request(app).get(`${prefix}/customers/${id}/billing`).expect(200)).body.app_data).toEqual({ stripe: { customer_id: cus2 } });
     const noStripe = await request(app).put(`${prefix}/customers/${id}/billing/app-data`).send({}).expect(400);
     expect(noStripe.body.invalid_parameters).toEqual([expect.objectContaining({ field: 'stripe', rule: 'required' })]);
     await request(app).put(`${prefix}/customers/${id}/billing/app-data`).send({ stripe: { customer_id: 'cus_1', default_payment_method_id: 'card_1' } }).expect(400);
+    // adapter/customer.go: the Stripe customer must exist in Stripe, the payment method be its own (412)
+    const unknown = await request(app).put(`${prefix}/customers/${id}/billing/app-data`).send({ stripe: { customer_id: 'cus_unknown' } }).expect(412);
+    expect(unknown.body.detail).toBe('stripe customer cus_unknown not found in stripe account: acct_1LocalmeterEmu');
+    const foreign = await request(app).put(`${prefix}/customers/${id}/billing`).send({ billing_profile: { id: profileId }, app_data: { stripe: { customer_id: cus2, default_payment_method_id: pm1 } } }).expect(412);
+    expect(foreign.body.detail).toBe(`stripe payment method ${pm1} does not belong to stripe customer ${cus2} in stripe account: acct_1LocalmeterEmu`);
 
     // another customer bound to the Stripe profile without data reads 412
     const other = await customer(app, 'other');

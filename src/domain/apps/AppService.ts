@@ -1,4 +1,5 @@
 import type { CustomerService } from '../customers/CustomerService.ts';
+import type { Customer } from '../customers/types.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -248,27 +249,15 @@ export class AppService {
 
   /** Upserts each item (one record per customer and app); returns the stored items with their apps. */
   upsertCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; items: CustomerAppDataItemInput[] }): Array<CustomerAppData & { app: App }> {
-    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
-    if (customer.deletedAt) throw new DomainError(ErrorKind.preconditionFailed, 'customer_deleted', `customer ${customer.id} is deleted`);
-    const ic = new IssueCollector();
-    const resolved = input.items.map((item, i) => {
-      const app = item.appId !== undefined ? tx.collection<App>(Col.apps).get(item.appId) : this.liveApps(tx).find((a) => a.type === item.type);
-      if (!app || app.deletedAt) {
-        ic.add(E.customerAppDataInvalid, item.appId ? `app not found: ${item.appId}` : `no installed app of type ${item.type}`, `[${i}].id`);
-        return undefined;
-      }
-      if (app.type !== item.type) ic.add(E.customerAppDataInvalid, `app ${app.id} is of type ${app.type}, not ${item.type}`, `[${i}].type`);
-      if (item.type === AppType.stripe && (typeof item.stripeCustomerId !== 'string' || item.stripeCustomerId === '')) {
-        ic.add(E.customerAppDataInvalid, 'stripeCustomerId is required', `[${i}].stripeCustomerId`);
-      }
-      return { item, app };
-    });
-    ic.throwIfAny(E.customerAppDataInvalid);
+    const { customer, resolved } = this.resolveCustomerAppData(tx, input);
     const col = tx.collection<CustomerAppData>(Col.customerAppData);
     const now = this.now();
-    return resolved.map((r) => {
-      const { item, app } = r!;
+    return resolved.map(({ item, app }) => {
       const id = `${customer.id}/${app.id}`;
+      // adapter/customer.go: a Stripe customer belongs to one customer of the app
+      if (app.type === AppType.stripe && col.findOne((d) => d.appId === app.id && d.stripeCustomerId === item.stripeCustomerId && d.customerId !== customer.id)) {
+        throw new DomainError(ErrorKind.preconditionFailed, 'stripe_customer_already_mapped', 'unique stripe customer id');
+      }
       const prev = col.get(id);
       const rec: CustomerAppData = {
         id,
@@ -284,6 +273,33 @@ export class AppService {
       col.put(rec);
       return { ...rec, app };
     });
+  }
+
+  /**
+   * The app each item goes to, the items checked (the runtime asks Stripe about the Stripe
+   * items between this read and the upsert, as adapter/customer.go does).
+   */
+  resolveCustomerAppData(tx: UnitOfWork, input: { customerIdOrKey: string; items: CustomerAppDataItemInput[] }): { customer: Customer; resolved: Array<{ item: CustomerAppDataItemInput; app: App }> } {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerIdOrKey });
+    if (customer.deletedAt) throw new DomainError(ErrorKind.preconditionFailed, 'customer_deleted', `customer is deleted [namespace=${tx.namespace} customer.id=${customer.id}]`);
+    const ic = new IssueCollector();
+    const resolved = input.items.map((item, i) => {
+      const app = item.appId !== undefined ? tx.collection<App>(Col.apps).get(item.appId) : this.liveApps(tx).find((a) => a.type === item.type);
+      if (!app || app.deletedAt) {
+        ic.add(E.customerAppDataInvalid, item.appId ? `app not found: ${item.appId}` : `no installed app of type ${item.type}`, `[${i}].id`);
+        return undefined;
+      }
+      if (app.type !== item.type) ic.add(E.customerAppDataInvalid, `app ${app.id} is of type ${app.type}, not ${item.type}`, `[${i}].type`);
+      if (item.type === AppType.stripe && (typeof item.stripeCustomerId !== 'string' || item.stripeCustomerId === '')) {
+        ic.add(E.customerAppDataInvalid, 'stripeCustomerId is required', `[${i}].stripeCustomerId`);
+      }
+      if (item.type === AppType.stripe && item.stripeDefaultPaymentMethodId !== undefined && !item.stripeDefaultPaymentMethodId.startsWith('pm_')) {
+        ic.add(E.customerAppDataInvalid, 'stripe default payment method id must start with pm_', `[${i}].stripeDefaultPaymentMethodId`);
+      }
+      return { item, app };
+    });
+    ic.throwIfAny(E.customerAppDataInvalid);
+    return { customer, resolved: resolved.map((r) => r!) };
   }
 
   /** The data a customer has with one app (v3 customer billing reads the payment app's). */
@@ -302,6 +318,9 @@ export class AppService {
     const app = this.getApp(tx, { id: input.appId });
     const col = tx.collection<CustomerAppData>(Col.customerAppData);
     const id = `${input.customerId}/${app.id}`;
+    if (app.type === AppType.stripe && col.findOne((d) => d.appId === app.id && d.stripeCustomerId === input.stripeCustomerId && d.customerId !== input.customerId)) {
+      throw new DomainError(ErrorKind.preconditionFailed, 'stripe_customer_already_mapped', 'unique stripe customer id');
+    }
     const prev = col.get(id);
     const now = this.now();
     const rec: CustomerAppData = {

@@ -125,8 +125,17 @@ export const STRIPE_WEBHOOK_EVENTS = [
 ] as const;
 export const STRIPE_WEBHOOK_DESCRIPTION = 'OpenMeter Stripe Webhook, do not delete or modify manually';
 
-/** An invoice event's handler; billing registers one once Stripe-backed invoices exist. */
-export type StripeInvoiceEventHandler = (tx: UnitOfWork, input: { app: App; event: { id: string; type: string; created: number; object: Record<string, unknown> } }) => WebhookResult;
+/** The Stripe invoice an invoice event is about, as Stripe answers for it now (late events are ruled out on it). */
+export interface CurrentStripeInvoice {
+  status?: string | null;
+  last_finalization_error?: { code?: string; message?: string } | null;
+}
+
+/** An invoice event's handler: billing registers one (the wiring). */
+export type StripeInvoiceEventHandler = (
+  tx: UnitOfWork,
+  input: { app: App; event: { id: string; type: string; created: number; object: Record<string, unknown> }; current?: CurrentStripeInvoice },
+) => WebhookResult;
 
 export class StripeAppService {
   private invoiceEvents: StripeInvoiceEventHandler | undefined;
@@ -302,7 +311,10 @@ export class StripeAppService {
    * A verified event for `app` (httpdriver/webhook.go). Setup-intent success stores the
    * customer's default payment method (Stripe is not called); invoice events go to billing.
    */
-  handleWebhookEvent(tx: UnitOfWork, input: { app: App; event: { id: string; type: string; created: number; data: { object: Record<string, unknown> } } }): WebhookResult {
+  handleWebhookEvent(
+    tx: UnitOfWork,
+    input: { app: App; event: { id: string; type: string; created: number; data: { object: Record<string, unknown> } }; current?: CurrentStripeInvoice },
+  ): WebhookResult {
     const { app, event } = input;
     const base = { namespaceId: tx.namespace, appId: app.id };
     switch (event.type) {
@@ -321,7 +333,10 @@ export class StripeAppService {
       case 'invoice.sent':
       case 'invoice.voided':
         // no Stripe-backed invoice exists until billing registers: "no invoice found" is a no-op there too
-        return this.invoiceEvents ? this.invoiceEvents(tx, { app, event: { id: event.id, type: event.type, created: event.created, object: event.data.object } }) : base;
+        if (typeof event.data.object.id !== 'string' || event.data.object.id === '') throw validationError('invalid_webhook_event', 'failed to unmarshal invoice: invoice id is required');
+        return this.invoiceEvents
+          ? this.invoiceEvents(tx, { app, event: { id: event.id, type: event.type, created: event.created, object: event.data.object }, ...(input.current ? { current: input.current } : {}) })
+          : base;
       default:
         throw validationError('unsupported_event_type', `unsupported event type: ${event.type}`);
     }

@@ -19,6 +19,8 @@ export const EffectType = {
   provisionProjectBuckets: 'platform.provisionProjectBuckets',
   /** perform an invoicing app's upsert / finalize / delete of an invoice and report back */
   invoiceAppOperation: 'billing.invoiceAppOperation',
+  /** ask a remote invoicing app (Stripe) to collect a retried invoice's payment again (decision 0026) */
+  retryInvoicePayment: 'billing.retryInvoicePayment',
   /** remove the webhook endpoint of an uninstalled Stripe app from Stripe (404 and 401 ignored) */
   deleteStripeWebhookEndpoint: 'apps.deleteStripeWebhookEndpoint',
   /**

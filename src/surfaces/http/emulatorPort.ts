@@ -1,12 +1,12 @@
 import type { ApiKeyService } from '../../domain/apikeys/ApiKeyService.ts';
 import type { AppService } from '../../domain/apps/AppService.ts';
 import type { CheckoutOptions, CheckoutSessionResult, DeletedCustomerAnswer, PortalSessionResult, StripeAppService, WebhookResult } from '../../domain/apps/StripeAppService.ts';
-import type { App, CapabilityType, CustomerAppData, UpdateAppInput } from '../../domain/apps/types.ts';
+import type { App, CapabilityType, CustomerAppData, CustomerAppDataItemInput, UpdateAppInput } from '../../domain/apps/types.ts';
 import type { CustomerInput } from '../../domain/customers/types.ts';
 import type { BillingProfileService } from '../../domain/billing/profiles/BillingProfileService.ts';
 import type { ChargeService } from '../../domain/billing/charges/ChargeService.ts';
 import type { CreditService } from '../../domain/billing/credits/CreditService.ts';
-import type { CustomerBillingService } from '../../domain/billing/profiles/CustomerBillingService.ts';
+import type { CustomerBilling, CustomerBillingAppData, CustomerBillingService } from '../../domain/billing/profiles/CustomerBillingService.ts';
 import type { AddonService } from '../../domain/catalog/AddonService.ts';
 import type { FeatureService } from '../../domain/catalog/FeatureService.ts';
 import type { PlanAddonService } from '../../domain/catalog/PlanAddonService.ts';
@@ -82,6 +82,11 @@ export interface StripeAppPort {
   updateApp(ns: string, input: UpdateAppInput): Promise<App>;
   updateApiKey(ns: string, input: { id: string; apiKey: string }): Promise<App>;
   upsertCustomerData(ns: string, input: { customerIdOrKey: string; stripeCustomerId: string; stripeDefaultPaymentMethodId?: string; deleted?: DeletedCustomerAnswer }): Promise<{ app: App; data: CustomerAppData }>;
+  /** v1 `PUT /customers/{id}/apps`: Stripe items are checked in Stripe before the upsert */
+  upsertCustomerAppData(ns: string, input: { customerIdOrKey: string; items: CustomerAppDataItemInput[] }): Promise<Array<CustomerAppData & { app: App }>>;
+  /** v3 `PUT /customers/{id}/billing` and `…/billing/app-data`: Stripe data is checked in Stripe before it is stored */
+  updateCustomerBilling(ns: string, input: { customerId: string; billingProfileId?: string; appData?: CustomerBillingAppData }): Promise<CustomerBilling>;
+  updateCustomerBillingAppData(ns: string, input: { customerId: string; appData: CustomerBillingAppData }): Promise<CustomerBilling>;
   createCheckoutSession(
     ns: string,
     input: { customerIdOrKey?: string; createCustomer?: CustomerInput; appId?: string; stripeCustomerId?: string; options: CheckoutOptions; deleted: DeletedCustomerAnswer },

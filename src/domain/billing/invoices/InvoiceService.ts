@@ -18,6 +18,7 @@ import { rateLine } from '../rating/rateLine.ts';
 import type { CreditApplied, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
 import { sandboxApp } from './apps/sandboxApp.ts';
+import { inStatusCategory, STRIPE_INVOICE_EVENTS, stripeInvoicingApp } from './apps/stripeApp.ts';
 import { INVOICE_ISSUE_MESSAGES, InvoiceErrorCode as E } from './errors.ts';
 import { DRAFT_SEQUENCE, GATHERING_SEQUENCE, nextInvoiceNumber } from './numbering.ts';
 import type {
@@ -48,6 +49,7 @@ import {
   type InvoiceLine,
   type InvoicePendingLinesInput,
   type InvoiceStatus,
+  type AppInvoiceEvent,
   type InvoiceTrigger,
   type InvoiceView,
   type ListInvoicesInput,
@@ -124,6 +126,7 @@ export class InvoiceService {
   private readonly appImpls = new Map<string, InvoicingApp>([
     [AppType.sandbox, sandboxApp],
     [AppType.customInvoicing, customInvoicingApp],
+    [AppType.stripe, stripeInvoicingApp],
   ]);
 
   /**
@@ -505,10 +508,17 @@ export class InvoiceService {
   }
 
   retryInvoice(tx: UnitOfWork, input: { id: string }): InvoiceView {
-    return this.action(tx, input.id, T.retry, (inv) => {
+    const before = this.requireStandard(tx, input.id);
+    const view = this.action(tx, input.id, T.retry, (inv) => {
       // retry downgrades every critical issue to a warning before firing again
       inv.validationIssues = inv.validationIssues.map((i) => ({ ...i, severity: 'warning' as const }));
     });
+    // a remote app's collection is asked to try the payment again (decision 0026)
+    const app = this.appOf(tx, before);
+    if (this.appImpl(tx, before).remote && inStatusCategory(before.status, ['payment_processing', 'overdue']) && view.status === S.paymentPending && before.externalIds?.invoicing) {
+      tx.afterCommit({ type: EffectType.retryInvoicePayment, invoiceId: before.id, appId: app.id, appType: app.type });
+    }
+    return view;
   }
 
   snapshotQuantitiesAction(tx: UnitOfWork, input: { id: string }): InvoiceView {
@@ -648,7 +658,7 @@ export class InvoiceService {
    * `billing.invoiceAppOperation`): the app's result is merged and the invoice advances. A
    * report for an operation the invoice no longer waits for is ignored.
    */
-  completeAppOperation(tx: UnitOfWork, input: { invoiceId: string; operation: AppOperation }): void {
+  completeAppOperation(tx: UnitOfWork, input: { invoiceId: string; operation: AppOperation; result?: AppOperationResult }): void {
     const stored = tx.collection<Invoice>(Col.invoices).get(input.invoiceId);
     if (!stored || stored.appOperation?.operation !== input.operation || stored.appOperation.done) return;
     const inv = copyInvoice(stored);
@@ -659,16 +669,125 @@ export class InvoiceService {
       // issuedAt and dueAt are known before the app finalizes (`finalizeInvoice`)
       inv.issuedAt = this.now();
       this.computeDueAt(inv);
-      result = impl.finalize(inv, ctx);
-    } else if (input.operation === AppOperation.upsert) result = impl.upsert(inv, ctx);
-    else result = impl.delete(inv, ctx);
+      result = input.result ?? impl.finalize(inv, ctx);
+    } else if (input.operation === AppOperation.upsert) result = input.result ?? impl.upsert(inv, ctx);
+    else result = input.result ?? impl.delete(inv, ctx);
     if (result.invoiceNumber) inv.number = result.invoiceNumber;
     if (result.sentToCustomerAt) inv.sentToCustomerAt = result.sentToCustomerAt;
     if (result.externalIds) inv.externalIds = { ...(inv.externalIds ?? {}), ...result.externalIds };
+    if (result.lineExternalIds || result.discountExternalIds) this.mergeLineExternalIds(inv, result.lineExternalIds ?? {}, result.discountExternalIds ?? {});
     if (result.issues?.length) inv.validationIssues = [...inv.validationIssues, ...this.withIds(result.issues)];
     inv.appOperation = { operation: input.operation, done: true };
-    this.advanceUntilStable(tx, inv);
+    if (result.issues?.some((i) => (i.severity ?? 'critical') === 'critical')) {
+      // the app's error fails the syncing state (`FireAndActivate`: draft.sync_failed, issuing.failed, delete.failed)
+      const before = inv.status;
+      const failed = this.transition(tx, inv, T.failed);
+      if (failed) inv.status = this.target(inv, failed);
+      this.publishUpdated(tx, inv, before);
+    } else this.advanceUntilStable(tx, inv);
+    // Stripe events that arrived while the operation ran apply now, in their order
+    const waiting = inv.pendingAppEvents;
+    if (waiting?.length) {
+      delete inv.pendingAppEvents;
+      for (const ev of waiting) this.applyAppEvent(tx, inv, ev);
+    }
     this.save(tx, inv);
+  }
+
+  private mergeLineExternalIds(inv: Invoice, lines: Record<string, string>, discounts: Record<string, string>): void {
+    inv.lines = inv.lines.map((l) =>
+      l.detailedLines?.some((d) => lines[d.id] !== undefined || d.amountDiscounts.some((a) => a.id !== undefined && discounts[a.id] !== undefined))
+        ? {
+            ...l,
+            detailedLines: l.detailedLines.map((d) => ({
+              ...d,
+              ...(lines[d.id] !== undefined ? { externalIds: { ...(d.externalIds ?? {}), invoicing: lines[d.id] } } : {}),
+              amountDiscounts: d.amountDiscounts.map((a) => (a.id !== undefined && discounts[a.id] !== undefined ? { ...a, externalIds: { ...(a.externalIds ?? {}), invoicing: discounts[a.id]! } } : a)),
+            })),
+          }
+        : l,
+    );
+  }
+
+  /** The stored invoice (the runtime's remote app operations read it). */
+  invoiceById(tx: UnitOfWork, id: string): Invoice | undefined {
+    return tx.collection<Invoice>(Col.invoices).get(id);
+  }
+
+  // ---------------------------------------------------------------------------- Stripe events
+
+  /** The standard invoice whose invoicing external id is `externalId` (deleted ones included). */
+  invoiceByInvoicingExternalId(tx: UnitOfWork, externalId: string): Invoice | undefined {
+    return tx.collection<Invoice>(Col.invoices).findOne((i) => i.kind === 'standard' && i.externalIds?.invoicing === externalId);
+  }
+
+  /**
+   * Whether a Stripe invoice event about `stripeInvoiceId` has anything to act on, so the runtime
+   * asks Stripe for the invoice as it is now (service/billing.go HandleInvoiceStateTransition:
+   * unknown invoice, already in a target status or in an ignored one → nothing, no Stripe call).
+   */
+  stripeInvoiceEventNeedsInvoice(tx: UnitOfWork, input: { appId: string; type: string; stripeInvoiceId: string }): boolean {
+    const rule = STRIPE_INVOICE_EVENTS[input.type];
+    const inv = this.invoiceByInvoicingExternalId(tx, input.stripeInvoiceId);
+    if (!rule || !inv) return false;
+    if (inv.apps.invoicing !== input.appId) throw new Error(`stripe invoice not managed by the app: ${inv.id}`);
+    return !rule.targets.includes(inv.status) && !inStatusCategory(inv.status, rule.ignore);
+  }
+
+  /**
+   * A verified Stripe invoice event (httpdriver/webhook.go): the matching trigger fires when the
+   * Stripe invoice as fetched now passes the event's check; `invoice.sent` stamps
+   * `sentToCustomerAt`. A trigger the state machine refuses is kept as a critical issue of
+   * `app.stripe.collectPayments.trigger_invoice` and the event is still acknowledged.
+   */
+  applyStripeInvoiceEvent(tx: UnitOfWork, input: { appId: string; stripeInvoiceId: string } & AppInvoiceEvent): void {
+    const stored = this.invoiceByInvoicingExternalId(tx, input.stripeInvoiceId);
+    if (!stored) return;
+    if (stored.apps.invoicing !== input.appId) throw new Error(`stripe invoice not managed by the app: ${stored.id}`);
+    const inv = copyInvoice(stored);
+    const event: AppInvoiceEvent = { type: input.type, created: input.created, ...(input.current ? { current: input.current } : {}) };
+    // the app's own operation on the invoice has not reported yet: the event waits for the report,
+    // as it waits for the invoice's lock in the real service
+    if (inv.appOperation && !inv.appOperation.done) {
+      inv.pendingAppEvents = [...(inv.pendingAppEvents ?? []), event];
+      this.save(tx, inv);
+      return;
+    }
+    if (this.applyAppEvent(tx, inv, event)) this.save(tx, inv);
+  }
+
+  /** One Stripe invoice event on a working copy; false when it changes nothing. */
+  private applyAppEvent(tx: UnitOfWork, inv: Invoice, ev: AppInvoiceEvent): boolean {
+    if (ev.type === 'invoice.sent') {
+      inv.sentToCustomerAt = iso(ev.created * 1000);
+      return true;
+    }
+    const rule = STRIPE_INVOICE_EVENTS[ev.type];
+    if (!rule || rule.targets.includes(inv.status) || inStatusCategory(inv.status, rule.ignore)) return false;
+    if (!ev.current || !rule.check(ev.current)) return false;
+    if (!this.canFire(tx, inv, rule.trigger)) {
+      inv.validationIssues = [
+        ...inv.validationIssues,
+        ...this.withIds([
+          {
+            code: E.actionNotAvailable,
+            message: `cannot ${rule.trigger} invoice in status [${inv.status}]: ${INVOICE_ISSUE_MESSAGES[E.actionNotAvailable]}`,
+            severity: 'critical',
+            component: 'app.stripe.collectPayments.trigger_invoice',
+          },
+        ]),
+      ];
+      return true;
+    }
+    const err = ev.type === 'invoice.finalization_failed' ? ev.current.last_finalization_error : undefined;
+    if (err) {
+      inv.validationIssues = [
+        ...inv.validationIssues,
+        ...this.withIds([{ code: err.code ?? 'stripe_error', message: err.message ?? '', severity: 'critical', component: 'app.stripe.collectPayments.initiatePayment' }]),
+      ];
+    }
+    this.handleTrigger(tx, inv, rule.trigger);
+    return true;
   }
 
   // ------------------------------------------------------------------------------ state machine
@@ -806,12 +925,16 @@ export class InvoiceService {
 
   private startAppOperation(tx: UnitOfWork, inv: Invoice, operation: AppOperation): void {
     inv.appOperation = { operation, done: false };
-    tx.afterCommit({ type: EffectType.invoiceAppOperation, invoiceId: inv.id, operation });
+    const app = this.appOf(tx, inv);
+    tx.afterCommit({ type: EffectType.invoiceAppOperation, invoiceId: inv.id, operation, appId: app.id, appType: app.type, remote: this.appImpl(tx, inv).remote === true });
   }
 
   private validateWithApp(tx: UnitOfWork, inv: Invoice): void {
     const app = this.appOf(tx, inv);
-    const issues = this.appImpl(tx, inv).validate(inv, app);
+    const impl = this.appImpl(tx, inv);
+    // only an app that keeps customer data of its own (Stripe) looks at it
+    const customerData = impl.remote ? this.deps.apps.findCustomerAppData(tx, { customerId: inv.customerId, appId: app.id }) : undefined;
+    const issues = impl.validate(inv, app, customerData ? { customerData } : {});
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== `app.${app.type}.invoiceCustomers.validate`), ...this.withIds(issues)];
   }
 
@@ -1011,11 +1134,15 @@ export class InvoiceService {
       ...(r.usageDiscount ? { usageDiscount: { ...r.usageDiscount, id: line.usageDiscount?.id ?? this.deps.ids.next() } } : {}),
       detailedLines: r.detailedLines.map((d) => {
         const prev = existing.get(d.childUniqueReferenceId);
-        const prevDiscounts = new Map((prev?.amountDiscounts ?? []).map((a) => [a.childUniqueReferenceId, (a as { id?: string }).id]));
+        const prevDiscounts = new Map((prev?.amountDiscounts ?? []).map((a) => [a.childUniqueReferenceId, a]));
         return {
           ...d,
-          amountDiscounts: d.amountDiscounts.map((a) => ({ ...a, id: prevDiscounts.get(a.childUniqueReferenceId) ?? this.deps.ids.next() })),
+          amountDiscounts: d.amountDiscounts.map((a) => {
+            const was = prevDiscounts.get(a.childUniqueReferenceId);
+            return { ...a, id: was?.id ?? this.deps.ids.next(), ...(was?.externalIds ? { externalIds: was.externalIds } : {}) };
+          }),
           id: prev?.id ?? this.deps.ids.next(),
+          ...(prev?.externalIds ? { externalIds: prev.externalIds } : {}),
           createdAt: prev?.createdAt ?? now,
           updatedAt: now,
         };

@@ -21,6 +21,13 @@ export interface FeatureDirectory {
 /** The installed apps (AppService). */
 export interface AppDirectory {
   liveApps(tx: UnitOfWork): App[];
+  /** what an app keeps for a customer (the Stripe app: its Stripe customer) */
+  findCustomerAppData(tx: UnitOfWork, input: { customerId: string; appId: string }): { stripeCustomerId?: string } | undefined;
+}
+
+/** What an app's in-command validation may look at besides the invoice. */
+export interface AppValidationContext {
+  customerData?: { stripeCustomerId?: string };
 }
 
 /**
@@ -60,6 +67,9 @@ export interface AppOperationResult {
   invoiceNumber?: string;
   sentToCustomerAt?: string;
   externalIds?: Invoice['externalIds'];
+  /** Stripe line ids of detailed lines and of amount discounts, by their id */
+  lineExternalIds?: Record<string, string>;
+  discountExternalIds?: Record<string, string>;
   issues?: ValidationIssue[];
 }
 
@@ -79,7 +89,12 @@ export interface AppTriggerRequest {
  */
 export interface InvoicingApp {
   readonly type: AppType;
-  validate(invoice: Invoice, app: App): ValidationIssue[];
+  /**
+   * The operations call out (Stripe): the runtime performs them and brings their result with
+   * the report (`completeAppOperation`'s `result`); `upsert` / `finalize` / `delete` are unused.
+   */
+  readonly remote?: boolean;
+  validate(invoice: Invoice, app: App, ctx: AppValidationContext): ValidationIssue[];
   upsert(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
   finalize(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;
   delete(invoice: Invoice, ctx: AppOperationContext): AppOperationResult;

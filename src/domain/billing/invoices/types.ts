@@ -83,10 +83,16 @@ export interface LineSubscriptionRef {
   billingPeriod: InstantPeriod;
 }
 
+export interface LineExternalIds {
+  invoicing?: string;
+}
+
 /** A detailed line as stored: the rating engine's line plus an id and timestamps. */
 export interface StoredDetailedLine extends Omit<DetailedLine, 'amountDiscounts'> {
-  amountDiscounts: Array<DetailedLine['amountDiscounts'][number] & { id?: string }>;
+  amountDiscounts: Array<DetailedLine['amountDiscounts'][number] & { id?: string; externalIds?: LineExternalIds }>;
   id: string;
+  /** the invoicing app's id of the line (Stripe: its invoice-line id `il_…`) */
+  externalIds?: LineExternalIds;
   createdAt: string;
   updatedAt: string;
 }
@@ -194,6 +200,15 @@ export interface Invoice {
   /** the app operation entered with the current state, until the runtime reports it done */
   appOperation?: { operation: AppOperation; done: boolean };
   externalIds?: { invoicing?: string; payment?: string; tax?: string };
+  /** invoicing-app events (Stripe webhooks) that came while `appOperation` was not reported yet (internal) */
+  pendingAppEvents?: AppInvoiceEvent[];
+}
+
+/** A Stripe invoice event as billing applies it: its type, time and the Stripe invoice as fetched then. */
+export interface AppInvoiceEvent {
+  type: string;
+  created: number;
+  current?: { status?: string | null; last_finalization_error?: { code?: string; message?: string } | null };
 }
 
 export interface AvailableActions {

@@ -53,10 +53,7 @@ export class CustomerBillingService {
    * set only when a profile was named (customers/billing/update_billing.go).
    */
   updateCustomerBilling(tx: UnitOfWork, input: { customerId: string; billingProfileId?: string; appData?: CustomerBillingAppData }): CustomerBilling {
-    const customer = this.liveCustomer(tx, input.customerId);
-    const profile =
-      input.billingProfileId !== undefined ? this.deps.profiles.getLiveProfile(tx, { id: input.billingProfileId }) : this.deps.profiles.getDefaultProfile(tx);
-    const paymentApp = this.deps.apps.getApp(tx, { id: profile.apps.payment });
+    const { customer, profile, paymentApp } = this.billingTarget(tx, input);
     const data = this.store(tx, customer, paymentApp, input.appData, 'app_data.stripe', true);
     if (input.billingProfileId !== undefined) this.deps.profiles.upsertCustomerOverride(tx, { customerId: customer.id, billingProfileId: profile.id });
     return { billingProfileId: profile.id, paymentApp, ...(data ? { data } : {}) };
@@ -64,11 +61,53 @@ export class CustomerBillingService {
 
   /** PUT `/customers/{id}/billing/app-data`: the customer's **current** merged profile's payment app. */
   updateCustomerBillingAppData(tx: UnitOfWork, input: { customerId: string; appData: CustomerBillingAppData }): CustomerBilling {
+    const { customer, profileId, paymentApp } = this.appDataTarget(tx, input);
+    const data = this.store(tx, customer, paymentApp, input.appData, 'stripe', false);
+    return { billingProfileId: profileId, paymentApp, ...(data ? { data } : {}) };
+  }
+
+  /**
+   * What Stripe must confirm before `updateCustomerBilling` / `updateCustomerBillingAppData`
+   * store Stripe data (adapter/customer.go UpsertStripeCustomerData: the customer exists, the
+   * payment method is its own): the same checks as the update, nothing written. Undefined when
+   * the payment app is not Stripe.
+   */
+  stripeDataToVerify(
+    tx: UnitOfWork,
+    input: { customerId: string; billingProfileId?: string; appData?: CustomerBillingAppData; route: 'billing' | 'appData' },
+  ): { app: App; stripeCustomerId: string; stripeDefaultPaymentMethodId?: string } | undefined {
+    const { paymentApp } = input.route === 'billing' ? this.billingTarget(tx, input) : this.appDataTarget(tx, input);
+    if (paymentApp.type !== AppType.stripe) return undefined;
+    const stripe = this.checkStripe(input.appData, input.route === 'billing' ? 'app_data.stripe' : 'stripe', input.route === 'billing');
+    return { app: paymentApp, stripeCustomerId: stripe.customerId, ...(stripe.defaultPaymentMethodId !== undefined ? { stripeDefaultPaymentMethodId: stripe.defaultPaymentMethodId } : {}) };
+  }
+
+  private billingTarget(tx: UnitOfWork, input: { customerId: string; billingProfileId?: string }) {
+    const customer = this.liveCustomer(tx, input.customerId);
+    const profile =
+      input.billingProfileId !== undefined ? this.deps.profiles.getLiveProfile(tx, { id: input.billingProfileId }) : this.deps.profiles.getDefaultProfile(tx);
+    const paymentApp = this.deps.apps.getApp(tx, { id: profile.apps.payment });
+    return { customer, profile, paymentApp };
+  }
+
+  private appDataTarget(tx: UnitOfWork, input: { customerId: string }) {
     const customer = this.liveCustomer(tx, input.customerId);
     const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
     const paymentApp = this.deps.apps.getApp(tx, { id: details.effective.apps.payment });
-    const data = this.store(tx, customer, paymentApp, input.appData, 'stripe', false);
-    return { billingProfileId: details.baseProfile.id, paymentApp, ...(data ? { data } : {}) };
+    return { customer, profileId: details.baseProfile.id, paymentApp };
+  }
+
+  private checkStripe(appData: CustomerBillingAppData | undefined, stripeField: string, fromBillingPut: boolean): { customerId: string; defaultPaymentMethodId?: string } {
+    const stripe = appData?.stripe;
+    if (!stripe) throw required(stripeField, 'Stripe data is required');
+    if (stripe.customerId === undefined) throw required('stripe.customer_id', 'Stripe Customer ID is required');
+    // the app-data route checks the payment method's shape before asking Stripe about it
+    if (!fromBillingPut && stripe.defaultPaymentMethodId !== undefined && !stripe.defaultPaymentMethodId.startsWith(PAYMENT_METHOD_PREFIX)) {
+      throw validationError(E.invalidPaymentMethod, `default payment method id must start with ${PAYMENT_METHOD_PREFIX}`, [
+        { code: E.invalidPaymentMethod, message: `must start with ${PAYMENT_METHOD_PREFIX}`, field: 'stripe.default_payment_method_id', severity: 'critical' },
+      ]);
+    }
+    return { customerId: stripe.customerId, ...(stripe.defaultPaymentMethodId !== undefined ? { defaultPaymentMethodId: stripe.defaultPaymentMethodId } : {}) };
   }
 
   private liveCustomer(tx: UnitOfWork, idOrKey: string): Customer {
@@ -85,15 +124,7 @@ export class CustomerBillingService {
   private store(tx: UnitOfWork, customer: Customer, app: App, appData: CustomerBillingAppData | undefined, stripeField: string, fromBillingPut: boolean): CustomerAppData | undefined {
     switch (app.type) {
       case AppType.stripe: {
-        const stripe = appData?.stripe;
-        if (!stripe) throw required(stripeField, 'Stripe data is required');
-        if (stripe.customerId === undefined) throw required('stripe.customer_id', 'Stripe Customer ID is required');
-        // the app-data route checks the payment method's shape before asking Stripe about it
-        if (!fromBillingPut && stripe.defaultPaymentMethodId !== undefined && !stripe.defaultPaymentMethodId.startsWith(PAYMENT_METHOD_PREFIX)) {
-          throw validationError(E.invalidPaymentMethod, `default payment method id must start with ${PAYMENT_METHOD_PREFIX}`, [
-            { code: E.invalidPaymentMethod, message: `must start with ${PAYMENT_METHOD_PREFIX}`, field: 'stripe.default_payment_method_id', severity: 'critical' },
-          ]);
-        }
+        const stripe = this.checkStripe(appData, stripeField, fromBillingPut);
         return this.deps.apps.putCustomerAppData(tx, {
           customerId: customer.id,
           appId: app.id,

@@ -33,13 +33,13 @@ export const getCustomerBilling: Handler = (c) => {
 export const updateCustomerBilling: Handler = async (c) => {
   const body = (c.body ?? {}) as S['UpsertCustomerBillingDataRequest'];
   const appData = fromApiCustomerBillingAppData(body.app_data);
-  const b = await c.run((tx) =>
-    c.services.customerBilling.updateCustomerBilling(tx, {
+  const b = await c.stripeApp
+    .updateCustomerBilling(c.namespace, {
       customerId: c.params.customerId!,
       ...(body.billing_profile ? { billingProfileId: body.billing_profile.id } : {}),
       ...(appData ? { appData } : {}),
-    }),
-  ).catch(asHandlerError);
+    })
+    .catch(asHandlerError);
   const echoed = toApiEchoedAppData(b, body.app_data);
   return ok({ billing_profile: { id: b.billingProfileId }, ...(echoed ? { app_data: echoed } : {}) } satisfies S['BillingCustomerData']);
 };
@@ -47,8 +47,6 @@ export const updateCustomerBilling: Handler = async (c) => {
 /** Answers the request's part for the payment app (Stripe labels echoed though never stored); sandbox `{}`. */
 export const updateCustomerBillingAppData: Handler = async (c) => {
   const body = (c.body ?? {}) as S['UpsertAppCustomerDataRequest'];
-  const b = await c.run((tx) =>
-    c.services.customerBilling.updateCustomerBillingAppData(tx, { customerId: c.params.customerId!, appData: fromApiCustomerBillingAppData(body) ?? {} }),
-  ).catch(asHandlerError);
+  const b = await c.stripeApp.updateCustomerBillingAppData(c.namespace, { customerId: c.params.customerId!, appData: fromApiCustomerBillingAppData(body) ?? {} }).catch(asHandlerError);
   return ok(toApiEchoedAppData(b, body) ?? {});
 };

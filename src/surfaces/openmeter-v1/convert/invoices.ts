@@ -129,6 +129,7 @@ function toApiDetailedLine(d: StoredDetailedLine, line: InvoiceLine, inv: Invoic
     updatedAt: d.updatedAt,
     amount: a.amount,
     ...(a.description ? { description: a.description } : {}),
+    ...(a.externalIds?.invoicing ? { externalIds: { invoicing: a.externalIds.invoicing } } : {}),
     reason:
       a.reason === 'maximum_spend'
         ? { type: 'maximum_spend' }
@@ -148,6 +149,7 @@ function toApiDetailedLine(d: StoredDetailedLine, line: InvoiceLine, inv: Invoic
     period: { from: period.from, to: period.to },
     perUnitAmount: d.perUnitAmount,
     quantity: d.quantity,
+    ...(d.externalIds?.invoicing ? { externalIds: { invoicing: d.externalIds.invoicing } } : {}),
     category: d.category,
     paymentTerm: d.paymentTerm,
     rateCard: { price: { type: 'flat', paymentTerm: d.paymentTerm, amount: d.perUnitAmount }, quantity: d.quantity },

@@ -170,7 +170,7 @@ export const listCustomerAppData = (c: HandlerContext): Reply => {
 
 export const upsertCustomerAppData = async (c: HandlerContext): Promise<Reply> => {
   const items = (c.body as S['CustomerAppDataCreateOrUpdateItem'][]).map(fromApiCustomerAppDataItem);
-  const out = await c.run((tx) => c.services.apps.upsertCustomerAppData(tx, { customerIdOrKey: c.params.customerIdOrKey!, items }));
+  const out = await c.stripeApp.upsertCustomerAppData(c.namespace, { customerIdOrKey: c.params.customerIdOrKey!, items });
   return ok(out.map(toApiCustomerAppData));
 };
 
