@@ -70,8 +70,8 @@ steps:
     expect: { stauts: 200 }
 `),
     ).toEqual([
-      'scenarios/x.yaml:3:5: unknown key `reqeust` in step 1; expected one of request, ingest, advance, expect, save, snapshot, note',
-      'scenarios/x.yaml:3:5: step 1: expected exactly one of request, ingest, advance, found none',
+      'scenarios/x.yaml:3:5: unknown key `reqeust` in step 1; expected one of request, ingest, generate, advance, invoices, balance, expect, save, snapshot, note',
+      'scenarios/x.yaml:3:5: step 1: expected exactly one of request, ingest, generate, advance, invoices, balance, found none',
       'scenarios/x.yaml:4:51: unknown key `bdy` in step 2 request; expected one of method, path, body, headers',
       'scenarios/x.yaml:5:15: unknown key `stauts` in step 2 expect; expected one of status, body',
     ]);
