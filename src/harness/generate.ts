@@ -95,7 +95,7 @@ export function drawValue(faker: FakerLike, shape: ValueShape): unknown {
 }
 
 /**
- * The events, in time order per day, ids `<prefix>-<n>`. Draw order is fixed (day, subject,
+ * The events in time order, ids `<prefix>-<n>` in that order. Draw order is fixed (day, subject,
  * count, then each event's time and fields), so the same spec and seed give the same events.
  */
 export async function generateEvents(spec: GenerateSpec, opts: { seed: number; idPrefix: string; source?: string }): Promise<GeneratedEvent[]> {
@@ -114,10 +114,11 @@ export async function generateEvents(spec: GenerateSpec, opts: { seed: number; i
         const time = faker.number.int({ min: day, max: dayEnd - 1 });
         const data: Record<string, unknown> = {};
         for (const [k, shape] of Object.entries(spec.data ?? {})) data[k] = drawValue(faker, shape);
-        dayEvents.push({ specversion: '1.0', id: `${opts.idPrefix}-${++n}`, source: spec.source ?? opts.source ?? 'scenario', type: spec.type, subject, time: new Date(time).toISOString(), data });
+        dayEvents.push({ specversion: '1.0', id: '', source: spec.source ?? opts.source ?? 'scenario', type: spec.type, subject, time: new Date(time).toISOString(), data });
       }
     }
     dayEvents.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+    for (const e of dayEvents) e.id = `${opts.idPrefix}-${++n}`;
     events.push(...dayEvents);
   }
   return events;

@@ -17,6 +17,7 @@ type WireLine = {
   detailedLines?: WireLine[];
 };
 type WireInvoice = {
+  id?: string;
   number?: string;
   status: string;
   currency: string;
@@ -28,6 +29,8 @@ type WireInvoice = {
 };
 
 export interface InvoiceSummary {
+  /** for `save` (the invoice actions need it); normalised in snapshots */
+  id?: string;
   customer?: string;
   number?: string;
   status: string;
@@ -93,6 +96,7 @@ function line(l: WireLine, detailed: boolean): LineSummary {
 
 export function summariseInvoice(inv: WireInvoice): InvoiceSummary {
   return clean({
+    id: inv.id,
     customer: inv.customer?.key ?? inv.customer?.name,
     number: inv.number,
     status: inv.status,

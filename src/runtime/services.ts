@@ -129,6 +129,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
               price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
               ...(l.featureKey ? { featureKey: l.featureKey } : {}),
               ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
+              // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
+              ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
               servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
               billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
               invoiceAt: l.invoiceAt.toISOString(),
