@@ -1336,6 +1336,9 @@ export class InvoiceService {
     for (const inv of col.find((i) => i.customerId === customer.id && i.kind === 'standard')) {
       for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
     }
+    // a line split by progressive billing hands its reference to its split line group
+    // (billing/splitlinegroup): the item is there, partly invoiced, not missing
+    for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) invoiced.add(grp.childUniqueReferenceId);
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
@@ -1538,6 +1541,7 @@ export class InvoiceService {
       const col = tx.collection<Invoice>(Col.invoices);
       const known = new Set<string>();
       for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) known.add(l.childUniqueReferenceId);
+      for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) known.add(grp.childUniqueReferenceId);
       const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
       let due: number | undefined;
       const customers: string[] = [];
