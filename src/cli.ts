@@ -78,15 +78,26 @@ const COMMANDS: CommandSpec[] = [
   {
     name: 'scenario',
     summary: 'replay scenario scripts and compare them with their recorded snapshots',
-    usage: ['localmeter scenario <file.yaml>... [--update] [--ci] [--snapshots DIR]'],
+    usage: ['localmeter scenario <file.yaml>... [--update] [--ci] [--snapshots DIR]', 'localmeter scenario <file.yaml>... --target URL'],
     options: {
       update: { type: 'boolean', help: 'record the output as the new expected snapshot' },
       ci: { type: 'boolean', help: 'never record a missing snapshot (also when $CI is set)' },
       snapshots: { type: 'string', arg: 'DIR', help: 'where snapshots are kept (default: snapshots/ next to each scenario file)' },
+      target: { type: 'string', arg: 'URL', help: 'replay against another deployment speaking the same API (a real OpenMeter, a shared localmeter) instead of a fresh in-memory emulator' },
     },
-    examples: ['localmeter scenario scenarios/*.yaml', 'localmeter scenario scenarios/renewal.yaml --update'],
-    notes: ['A new scenario whose expectations pass records its snapshot on its first run (not under --ci or $CI).', 'Any 5xx answer fails the run unless the step expects that exact status.'],
-    run: async (v, p) => (await import('./harness/cliCommands.ts')).scenarioCommand(p, { update: v.update === true, ci: v.ci === true || isCi(), snapshots: typeof v.snapshots === 'string' ? v.snapshots : undefined }),
+    examples: ['localmeter scenario scenarios/*.yaml', 'localmeter scenario scenarios/renewal.yaml --update', 'localmeter scenario scenarios/catalog.yaml --target https://openmeter.example.com'],
+    notes: [
+      'A new scenario whose expectations pass records its snapshot on its first run (not under --ci or $CI).',
+      'Any 5xx answer fails the run unless the step expects that exact status.',
+      'With --target, a scenario that moves the clock (advance, /_emulator/...) fails before sending anything; the others run unchanged, their expectations checked, snapshots neither compared nor recorded (ids and times are the deployment\'s own).',
+    ],
+    run: async (v, p) =>
+      (await import('./harness/cliCommands.ts')).scenarioCommand(p, {
+        update: v.update === true,
+        ci: v.ci === true || isCi(),
+        snapshots: typeof v.snapshots === 'string' ? v.snapshots : undefined,
+        target: typeof v.target === 'string' ? httpUrl(v.target, '--target', 'scenario') : undefined,
+      }),
   },
 ];
 
@@ -182,16 +193,17 @@ function suggest(name: string): string {
   return near ? ` (did you mean \`localmeter ${near.name}\`?)` : ` (commands: ${COMMANDS.map((c) => c.name).join(', ')})`;
 }
 
-const controlUrl = (v: Record<string, unknown>): string => {
-  const raw = String(v.url ?? process.env.LOCALMETER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`);
+function httpUrl(raw: string, flag: string, command?: string): string {
   try {
     const u = new URL(raw);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
   } catch {
-    throw new UsageError(`--url expects an http URL, e.g. --url http://127.0.0.1:8787 (got ${raw})`);
+    throw new UsageError(`${flag} expects an http URL, e.g. ${flag} http://127.0.0.1:8787 (got ${raw})`, command);
   }
   return raw.replace(/\/+$/, '');
-};
+}
+
+const controlUrl = (v: Record<string, unknown>): string => httpUrl(String(v.url ?? process.env.LOCALMETER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`), '--url');
 
 const snapshotDir = (v: Record<string, unknown>): string =>
   resolve(typeof v.dir === 'string' ? v.dir : `${process.env.LOCALMETER_DATA_DIR ?? './.localmeter'}/snapshots`);
