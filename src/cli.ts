@@ -99,7 +99,43 @@ const COMMANDS: CommandSpec[] = [
         target: typeof v.target === 'string' ? httpUrl(v.target, '--target', 'scenario') : undefined,
       }),
   },
+  {
+    name: 'demo',
+    summary: 'bill a seeded catalog and N invented customers month by month, and print invoices and revenue',
+    usage: ['localmeter demo [--customers N] [--months M] [--seed S] [--start INSTANT]'],
+    options: {
+      customers: { type: 'string', arg: 'N', help: 'customers to invent with @faker-js/faker (default 50)' },
+      months: { type: 'string', arg: 'M', help: 'months to bill (default 12)' },
+      seed: { type: 'string', arg: 'S', help: 'integer seed: the same seed prints the same table (default 1)' },
+      start: { type: 'string', arg: 'INSTANT', help: 'the first month (default 2026-01-01T00:00:00Z)' },
+      json: { type: 'boolean', help: 'print the result as JSON instead of a table' },
+    },
+    examples: ['localmeter demo', 'localmeter demo --customers 500 --months 36 --seed 7'],
+    notes: [
+      'Runs in memory and touches nothing else: three plans (Starter, Growth, Scale), customers spread over them, one usage event a customer a day.',
+      'Revenue is what was invoiced in each month, by plan; a progress bar runs on stderr on a terminal.',
+    ],
+    run: async (v) => (await import('./harness/cliCommands.ts')).demoCommand({
+      customers: positiveInt(v.customers, '--customers', 50, 'demo'),
+      months: positiveInt(v.months, '--months', 12, 'demo'),
+      seed: v.seed === undefined ? 1 : integer(String(v.seed), '--seed', 'demo'),
+      start: typeof v.start === 'string' ? parseInstant(v.start, '--start', 'demo') : new Date('2026-01-01T00:00:00Z'),
+      json: v.json === true,
+    }),
+  },
 ];
+
+function positiveInt(v: unknown, flag: string, fallback: number, command: string): number {
+  if (v === undefined) return fallback;
+  const n = integer(String(v), flag, command, String(fallback));
+  if (n < 1) throw new UsageError(`${flag} expects a whole number of at least 1, e.g. ${flag} ${fallback} (got ${JSON.stringify(v)})`, command);
+  return n;
+}
+
+function integer(text: string, flag: string, command: string, example = '1'): number {
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${flag} expects an integer, e.g. ${flag} ${example} (got ${JSON.stringify(text)})`, command);
+  return Number(text);
+}
 
 const COMMON: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', help: 'this help' },

@@ -209,3 +209,38 @@ export function stepBar(name: string, stream: NodeJS.WriteStream = process.stder
     },
   };
 }
+
+export async function demoCommand(opts: { customers: number; months: number; seed: number; start: Date; json: boolean }): Promise<void> {
+  const { runDemo, demoHeader, demoRow, money } = await import('./demo.ts');
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  const bar = (done: number, label: string) => {
+    if (!tty) return;
+    const width = 30;
+    const filled = Math.round((done / opts.months) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${opts.months} months  ${label}`);
+  };
+  const clear = () => tty && process.stderr.write('\r\x1b[2K');
+  const plans = ['starter', 'growth', 'scale'];
+  if (!opts.json) {
+    console.log(`localmeter demo: ${opts.customers} customers, ${opts.months} months from ${opts.start.toISOString().slice(0, 10)}, seed ${opts.seed}`);
+    console.log('');
+    console.log(demoHeader(plans));
+  }
+  bar(0, 'setting up the catalog and customers');
+  const result = await runDemo({
+    ...opts,
+    onMonth: (row, i) => {
+      clear();
+      if (!opts.json) console.log(demoRow(row, plans));
+      if (i + 1 < opts.months) bar(i + 1, `billing month ${i + 2}`);
+    },
+  }).finally(clear);
+  if (opts.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const counts = plans.map((p) => `${result.customers.filter((c) => c.plan === p).length} ${p}`).join(', ');
+  console.log('');
+  console.log(`${result.invoices} invoices, ${money(result.revenue)} USD invoiced; customers: ${counts}; ${result.events} usage events; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
