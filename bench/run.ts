@@ -21,6 +21,8 @@ const BENCHES: Record<string, string> = {
   subscriptions: 'subscriptions.ts',
   hardening: 'hardening.ts',
   invoices: 'invoices.ts',
+  scenarios: 'scenarios.ts',
+  demo: 'demo.ts',
 };
 
 /**
