@@ -7,6 +7,7 @@ import { ChargeService } from '../domain/billing/charges/ChargeService.ts';
 import { CreditService } from '../domain/billing/credits/CreditService.ts';
 import { CustomerBillingService } from '../domain/billing/profiles/CustomerBillingService.ts';
 import { dec, toDecimalString } from '../domain/shared/money.ts';
+import { floorToSecond } from '../domain/shared/period.ts';
 import { toApiInvoice } from '../surfaces/openmeter-v1/convert/invoices.ts';
 import { AddonService } from '../domain/catalog/AddonService.ts';
 import { FeatureService } from '../domain/catalog/FeatureService.ts';
@@ -19,7 +20,9 @@ import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { EventStoreProvider } from '../domain/metering/ports.ts';
 import { NotificationService } from '../domain/notifications/NotificationService.ts';
 import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
-import { targetLines } from '../domain/subscriptions/engine/targetState.ts';
+import { generationHorizon, targetLines } from '../domain/subscriptions/engine/targetState.ts';
+import type { TargetLine } from '../domain/subscriptions/engine/types.ts';
+import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import type { SubscriptionBillableItem } from '../domain/billing/invoices/ports.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
@@ -107,38 +110,76 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   });
   // an invoice-funded grant's purchase is invoiced by billing (the credit-purchase charge's line)
   credits.onInvoiceFundedGrant((tx, grant) => invoices.createCreditPurchaseLine(tx, grant));
+  // Billing asks for every subscription's billable items at each sync and at each look for due
+  // work. Its target lines depend only on the billing spec and the generation horizon: computed
+  // once per pair, not once per ask (the whole history of a years-old subscription each time,
+  // otherwise), with their instants formatted once.
+  type Iso = { servicePeriod: { from: string; to: string }; billingPeriod: { from: string; to: string }; invoiceAt: string };
+  const targetCache = new Map<string, TargetLine[]>();
+  const isoCache = new WeakMap<TargetLine, Iso>();
+  const isoOf = (l: TargetLine): Iso => {
+    let iso = isoCache.get(l);
+    if (!iso) {
+      iso = {
+        servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
+        billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
+        invoiceAt: l.invoiceAt.toISOString(),
+      };
+      isoCache.set(l, iso);
+    }
+    return iso;
+  };
+  const billableItemsOf = (tx: UnitOfWork, rec: ReturnType<typeof subscriptions.listSubscriptions>['items'][number], asOf: Date): SubscriptionBillableItem[] => {
+    const spec = subscriptions.billingSpec(tx, rec);
+    const key = `${generationHorizon(spec, floorToSecond(asOf)).toISOString()}|${JSON.stringify(spec)}`;
+    let lines = targetCache.get(key);
+    if (!lines) {
+      if (targetCache.size >= 20_000) targetCache.clear();
+      lines = targetLines(spec, asOf);
+      targetCache.set(key, lines);
+    }
+    return lines.flatMap((l): SubscriptionBillableItem[] => {
+      const phase = rec.phases.find((p) => p.key === l.phaseKey);
+      const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
+      // a flat amount that prorates to 0 creates no line (engine.md §3.3)
+      if (l.price.type === 'flat' && l.amount !== undefined && dec(l.amount).isZero()) return [];
+      const iso = isoOf(l);
+      return [
+        {
+          childUniqueReferenceId: l.childUniqueReferenceId,
+          subscriptionId: rec.id,
+          phaseId: phase?.id ?? l.phaseKey,
+          itemId: item?.id ?? subscriptions.addonItemId(tx, rec, l.itemKey) ?? l.itemKey,
+          name: l.name,
+          currency: rec.currency,
+          price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
+          ...(l.featureKey ? { featureKey: l.featureKey } : {}),
+          ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
+          // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
+          ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
+          servicePeriod: { ...iso.servicePeriod },
+          billingPeriod: { ...iso.billingPeriod },
+          invoiceAt: iso.invoiceAt,
+          settlementMode: rec.settlementMode,
+        },
+      ];
+    });
+  };
   // subscriptions feed billing through billing's port: every live subscription's target lines
   // (engine.md §3.3) as billable items, with the phase and item ids they belong to
   invoices.useSubscriptionSource({
     customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
-    billableItems: (tx, { customerId, asOf }) =>
-      subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) =>
-        targetLines(subscriptions.billingSpec(tx, rec), new Date(asOf)).flatMap((l): SubscriptionBillableItem[] => {
-          const phase = rec.phases.find((p) => p.key === l.phaseKey);
-          const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
-          // a flat amount that prorates to 0 creates no line (engine.md §3.3)
-          if (l.price.type === 'flat' && l.amount !== undefined && dec(l.amount).isZero()) return [];
-          return [
-            {
-              childUniqueReferenceId: l.childUniqueReferenceId,
-              subscriptionId: rec.id,
-              phaseId: phase?.id ?? l.phaseKey,
-              itemId: item?.id ?? subscriptions.addonItemId(tx, rec, l.itemKey) ?? l.itemKey,
-              name: l.name,
-              currency: rec.currency,
-              price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
-              ...(l.featureKey ? { featureKey: l.featureKey } : {}),
-              ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
-              // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
-              ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
-              servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
-              billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
-              invoiceAt: l.invoiceAt.toISOString(),
-              settlementMode: rec.settlementMode,
-            },
-          ];
-        }),
-      ),
+    billableItems: (tx, { customerId, asOf }) => subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) => billableItemsOf(tx, rec, new Date(asOf))),
+    billableItemsByCustomer: (tx, { asOf }) => {
+      const out = new Map<string, SubscriptionBillableItem[]>();
+      const at = new Date(asOf);
+      for (const rec of subscriptions.listSubscriptions(tx, { unpaged: true }).items) {
+        const list = out.get(rec.customerId) ?? [];
+        list.push(...billableItemsOf(tx, rec, at));
+        out.set(rec.customerId, list);
+      }
+      return out;
+    },
   });
   const stripeApps = new StripeAppService({ clock, apps, customers, paymentApps: billingProfiles.paymentApps });
   // Stripe's invoice events move billing's invoices (service/billing.go HandleInvoiceStateTransition)

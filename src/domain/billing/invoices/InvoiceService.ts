@@ -1318,7 +1318,7 @@ export class InvoiceService {
    * Invoiced lines are corrected as `invoiceupdater` does: on a draft they are updated or deleted,
    * on an immutable invoice the difference becomes a warning issue.
    */
-  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }> }): void {
+  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }>; invoiceIds?: readonly string[] }): void {
     const source = this.deps.subscriptions;
     if (!source) return;
     const customer = this.requireCustomer(tx, input.customerId);
@@ -1332,8 +1332,12 @@ export class InvoiceService {
       items = [...items, ...more];
     }
     const col = tx.collection<Invoice>(Col.invoices);
+    // the customer's invoices: given by a caller syncing many customers (one scan for all of
+    // them), else found; read afresh each time, as the refresh below replaces some
+    const own = (): Invoice[] =>
+      input.invoiceIds ? input.invoiceIds.map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined) : col.find((i) => i.customerId === customer.id);
     const invoiced = new Set<string>();
-    for (const inv of col.find((i) => i.customerId === customer.id && i.kind === 'standard')) {
+    for (const inv of own().filter((i) => i.kind === 'standard')) {
       for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
     }
     // a line split by progressive billing hands its reference to its split line group
@@ -1342,7 +1346,7 @@ export class InvoiceService {
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
-    for (const g of col.find((i) => i.kind === 'gathering' && !i.deletedAt && i.customerId === customer.id)) {
+    for (const g of own().filter((i) => i.kind === 'gathering' && !i.deletedAt)) {
       let changed = false;
       const lines = g.lines.map((l) => {
         if (l.deletedAt || l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) return l;
@@ -1363,8 +1367,9 @@ export class InvoiceService {
         col.put(next);
       }
     }
-    for (const inv of col.find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === customer.id)) this.correctInvoicedLines(tx, inv, wanted);
+    for (const inv of own().filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
     const pending = new Set<string>();
+    // found afresh: a correction may have opened a gathering invoice of its own
     for (const g of col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
@@ -1545,9 +1550,11 @@ export class InvoiceService {
       const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
       let due: number | undefined;
       const customers: string[] = [];
-      for (const customerId of source.customersWithSubscriptions(tx)) {
+      const asOf = until.toISOString();
+      const all = source.billableItemsByCustomer?.(tx, { asOf });
+      for (const customerId of all ? all.keys() : source.customersWithSubscriptions(tx)) {
         const last = synced.get(customerId);
-        for (const item of source.billableItems(tx, { customerId, asOf: until.toISOString() })) {
+        for (const item of all?.get(customerId) ?? source.billableItems(tx, { customerId, asOf })) {
           if (known.has(item.childUniqueReferenceId)) continue;
           // a sync at or after this instant did not produce it: nothing to do until later
           if (last && ms(last.syncedAt) >= Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from))) continue;
@@ -1567,8 +1574,18 @@ export class InvoiceService {
           namespace: tx.namespace,
           dueAt,
           run: (work) => {
+            const byCustomer = new Map<string, string[]>();
+            if (ids.length > 1) {
+              const wanted = new Set(ids);
+              for (const inv of work.collection<Invoice>(Col.invoices).list()) {
+                if (!wanted.has(inv.customerId)) continue;
+                const list = byCustomer.get(inv.customerId);
+                if (list) list.push(inv.id);
+                else byCustomer.set(inv.customerId, [inv.id]);
+              }
+            }
             for (const customerId of ids) {
-              this.syncSubscriptionLines(work, { customerId, asOf: dueAt.toISOString() });
+              this.syncSubscriptionLines(work, { customerId, asOf: dueAt.toISOString(), ...(ids.length > 1 ? { invoiceIds: byCustomer.get(customerId) ?? [] } : {}) });
               work.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
             }
           },

@@ -132,6 +132,8 @@ export interface SubscriptionBillingSource {
   billableItems(tx: UnitOfWork, input: { customerId: string; asOf: string }): SubscriptionBillableItem[];
   /** customers with subscriptions whose items may need syncing */
   customersWithSubscriptions(tx: UnitOfWork): string[];
+  /** every customer's billable items at once (one pass over the subscriptions instead of one per customer) */
+  billableItemsByCustomer?(tx: UnitOfWork, input: { asOf: string }): Map<string, readonly SubscriptionBillableItem[]>;
 }
 
 /**
