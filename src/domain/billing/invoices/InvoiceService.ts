@@ -161,6 +161,16 @@ export class InvoiceService {
   // ------------------------------------------------------------------------------- pending lines
 
   createPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput): { lines: InvoiceLine[]; invoice: InvoiceView; isInvoiceNew: boolean } {
+    const { lines, invoice, isInvoiceNew } = this.addPendingLines(tx, input);
+    return { lines, invoice: this.view(tx, invoice), isInvoiceNew };
+  }
+
+  /**
+   * createPendingLines without the answer's view: viewing a gathering invoice rates every line
+   * live (a meter query each), which the subscription sync, adding lines for every customer at
+   * every period, has no use for.
+   */
+  private addPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput): { lines: InvoiceLine[]; invoice: Invoice; isInvoiceNew: boolean } {
     const customer = this.requireCustomer(tx, input.customerId);
     const currency = input.currency.toUpperCase();
     const now = this.now();
@@ -192,7 +202,7 @@ export class InvoiceService {
     const next: Invoice = { ...inv, lines: [...inv.lines, ...lines], updatedAt: now };
     this.refreshGathering(next);
     col.put(next);
-    return { lines, invoice: this.view(tx, next), isInvoiceNew };
+    return { lines, invoice: next, isInvoiceNew };
   }
 
   private newLine(tx: UnitOfWork, l: PendingLineInput, currency: string, now: string, field: string): InvoiceLine {
@@ -1377,7 +1387,7 @@ export class InvoiceService {
     const byCurrency = new Map<string, SubscriptionBillableItem[]>();
     for (const i of missing) byCurrency.set(i.currency, [...(byCurrency.get(i.currency) ?? []), i]);
     for (const [currency, list] of byCurrency) {
-      const created = this.createPendingLines(tx, {
+      const created = this.addPendingLines(tx, {
         customerId: customer.id,
         currency,
         lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
