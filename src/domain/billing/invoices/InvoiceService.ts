@@ -1554,9 +1554,17 @@ export class InvoiceService {
       const source = this.deps.subscriptions;
       if (!source) return [];
       const col = tx.collection<Invoice>(Col.invoices);
-      const known = new Set<string>();
-      for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) known.add(l.childUniqueReferenceId);
-      for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) known.add(grp.childUniqueReferenceId);
+      // every line's reference, gathered only when an item is not ruled out by its time alone
+      // (most looks for due work find every customer synced past all its items)
+      let knownRefs: Set<string> | undefined;
+      const isKnown = (ref: string): boolean => {
+        if (!knownRefs) {
+          knownRefs = new Set<string>();
+          for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) knownRefs.add(l.childUniqueReferenceId);
+          for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) knownRefs.add(grp.childUniqueReferenceId);
+        }
+        return knownRefs.has(ref);
+      };
       const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
       let due: number | undefined;
       const customers: string[] = [];
@@ -1565,12 +1573,12 @@ export class InvoiceService {
       for (const customerId of all ? all.keys() : source.customersWithSubscriptions(tx)) {
         const last = synced.get(customerId);
         for (const item of all?.get(customerId) ?? source.billableItems(tx, { customerId, asOf })) {
-          if (known.has(item.childUniqueReferenceId)) continue;
-          // a sync at or after this instant did not produce it: nothing to do until later
-          if (last && ms(last.syncedAt) >= Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from))) continue;
           // an item is generated one billing period ahead: due when its billing period starts
-          const at = Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from));
+          const at = dueAtOf(item);
           if (at > until.getTime()) continue;
+          // a sync at or after this instant did not produce it: nothing to do until later
+          if (last && ms(last.syncedAt) >= at) continue;
+          if (isKnown(item.childUniqueReferenceId)) continue;
           if (due === undefined || at < due) due = at;
           customers.push(customerId);
         }
@@ -1682,3 +1690,13 @@ export class InvoiceService {
   }
 }
 
+/** When a billable item is due for syncing; items are asked for again and again, parsed once. */
+const itemDueAt = new WeakMap<SubscriptionBillableItem, number>();
+function dueAtOf(item: SubscriptionBillableItem): number {
+  let at = itemDueAt.get(item);
+  if (at === undefined) {
+    at = Math.min(ms(item.invoiceAt), ms(item.billingPeriod.from));
+    itemDueAt.set(item, at);
+  }
+  return at;
+}
