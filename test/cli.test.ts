@@ -281,6 +281,6 @@ steps:
     writeFileSync(join(dir, 'typo.yaml'), 'name: typo\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    expct: { status: 200 }\n');
     const typo = await cli(['scenario', 'typo.yaml'], { cwd: dir });
     expect(typo.code).toBe(1);
-    expect(typo.stdout).toContain('typo.yaml:4:5: unknown key `expct` in step 1; expected one of request, ingest, advance, expect, save, snapshot, note');
+    expect(typo.stdout).toContain('typo.yaml:4:5: unknown key `expct` in step 1; expected one of request, ingest, generate, advance, invoices, balance, expect, save, snapshot, note');
   }, 60_000);
 });
