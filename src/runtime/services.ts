@@ -106,7 +106,10 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
       aggregationOf: (tx, feature) => (feature.meterSlug ? metering.findLiveMeter(tx, { key: feature.meterSlug })?.aggregation : undefined),
     },
     // the webhook payload of an invoice event is the invoice as v1 shows it, lines included
-    events: { invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: () => toApiInvoice(invoice(), { lines: true }) as unknown as Record<string, unknown> }) },
+    events: {
+      invoiceEvent: (tx, type, invoice) => void notifications.raiseEvent(tx, { type, data: () => toApiInvoice(invoice(), { lines: true }) as unknown as Record<string, unknown> }),
+      listens: (tx, type) => notifications.listens(tx, type),
+    },
   });
   // an invoice-funded grant's purchase is invoiced by billing (the credit-purchase charge's line)
   credits.onInvoiceFundedGrant((tx, grant) => invoices.createCreditPurchaseLine(tx, grant));

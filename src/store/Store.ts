@@ -247,51 +247,13 @@ export class Work implements UnitOfWork {
     private readonly state: NamespaceState,
   ) {}
 
+  /** one handle per collection and unit of work: commands ask for the same collection many times */
+  private readonly handles = new Map<string, WorkCollection<Entity>>();
+
   collection<T extends Entity>(name: string): Collection<T> {
-    const base = this.state.records(name) as Map<string, T>;
-    let d = this.draft.get(name);
-    const draft = () => {
-      // another handle on the same collection may have started the draft since this one was made
-      d ??= this.draft.get(name);
-      if (!d) this.draft.set(name, (d = new Map()));
-      return d as Map<string, T | null>;
-    };
-    const self = this;
-    const get = (id: string): T | undefined => {
-      const dm = self.draft.get(name);
-      if (dm && dm.has(id)) return (dm.get(id) as T | null) ?? undefined;
-      return base.get(id);
-    };
-    const all = function* (): Generator<T> {
-      const dm = self.draft.get(name) as Map<string, T | null> | undefined;
-      for (const [k, v] of base) {
-        if (dm && dm.has(k)) {
-          const dv = dm.get(k);
-          if (dv) yield dv;
-        } else yield v;
-      }
-      if (dm) for (const [k, v] of dm) if (v && !base.has(k)) yield v;
-    };
-    return {
-      get,
-      put: (v) => void draft().set(v.id, v),
-      delete: (id) => void draft().set(id, null),
-      list: () => [...all()],
-      find: (p) => {
-        const out: T[] = [];
-        for (const v of all()) if (p(v)) out.push(v);
-        return out;
-      },
-      findOne: (p) => {
-        for (const v of all()) if (p(v)) return v;
-        return undefined;
-      },
-      count: () => {
-        let n = 0;
-        for (const _ of all()) n++;
-        return n;
-      },
-    };
+    let h = this.handles.get(name);
+    if (!h) this.handles.set(name, (h = new WorkCollection(name, this.state, this.draft)));
+    return h as unknown as Collection<T>;
   }
 
   get dirty(): boolean {
@@ -316,6 +278,90 @@ export class Work implements UnitOfWork {
     for (const [n, m] of this.draft) for (const [k, v] of m) entry.c.push({ n, k, v });
     this.draft.clear();
     return this.state.commit(entry);
+  }
+}
+
+/**
+ * A collection as one command sees it: the committed records with the command's draft laid over
+ * them. Reads look both maps up at each call (nothing is captured that a commit or a rollback
+ * could make stale); the scans are plain loops, as they run over every invoice at each clock job.
+ */
+class WorkCollection<T extends Entity> implements Collection<T> {
+  constructor(
+    private readonly name: string,
+    private readonly state: NamespaceState,
+    private readonly drafts: Map<string, Map<string, Entity | null>>,
+  ) {}
+
+  private base(): Map<string, T> {
+    return this.state.records(this.name) as Map<string, T>;
+  }
+
+  private draft(): Map<string, T | null> | undefined {
+    return this.drafts.get(this.name) as Map<string, T | null> | undefined;
+  }
+
+  private writable(): Map<string, T | null> {
+    let d = this.draft();
+    if (!d) this.drafts.set(this.name, (d = new Map()));
+    return d;
+  }
+
+  get(id: string): T | undefined {
+    const dm = this.draft();
+    if (dm && dm.has(id)) return dm.get(id) ?? undefined;
+    return this.base().get(id);
+  }
+
+  put(v: T): void {
+    this.writable().set(v.id, v);
+  }
+
+  delete(id: string): void {
+    this.writable().set(id, null);
+  }
+
+  /** every record in order (committed ones first, then new ones) until `visit` answers true */
+  private scan(visit: (v: T) => boolean | void): void {
+    const base = this.base();
+    const dm = this.draft();
+    if (!dm || dm.size === 0) {
+      for (const v of base.values()) if (visit(v) === true) return;
+      return;
+    }
+    for (const [k, v] of base) {
+      if (dm.has(k)) {
+        const dv = dm.get(k);
+        if (dv && visit(dv) === true) return;
+      } else if (visit(v) === true) return;
+    }
+    for (const [k, v] of dm) if (v && !base.has(k) && visit(v) === true) return;
+  }
+
+  list(): T[] {
+    const out: T[] = [];
+    this.scan((v) => void out.push(v));
+    return out;
+  }
+
+  find(p: (value: T) => boolean): T[] {
+    const out: T[] = [];
+    this.scan((v) => void (p(v) && out.push(v)));
+    return out;
+  }
+
+  findOne(p: (value: T) => boolean): T | undefined {
+    let found: T | undefined;
+    this.scan((v) => (p(v) ? ((found = v), true) : false));
+    return found;
+  }
+
+  count(): number {
+    const dm = this.draft();
+    if (!dm || dm.size === 0) return this.base().size;
+    let n = 0;
+    this.scan(() => void n++);
+    return n;
   }
 }
 

@@ -193,14 +193,23 @@ export class NotificationService {
    * A real event of `type` (an invoice created or updated): one notification event per enabled
    * rule of that type, pending on each usable channel of the rule, delivered after commit.
    */
-  raiseEvent(tx: UnitOfWork, input: { type: NotificationEventType; data: () => Record<string, unknown> }): NotificationEvent[] {
-    // a billing run raises an event per invoice transition: the rules are read once per unit of work
+  /** Whether raising an event of `type` would do anything (a live rule listens for it). */
+  listens(tx: UnitOfWork, type: NotificationEventType): boolean {
+    return this.liveRules(tx).some((r) => r.type === type);
+  }
+
+  /** a billing run raises an event per invoice transition: the rules are read once per unit of work */
+  private liveRules(tx: UnitOfWork): NotificationRule[] {
     let live = this.rulesOfTx.get(tx);
     if (!live) {
       live = tx.collection<NotificationRule>(Col.rules).find((r) => !r.deletedAt && !r.disabled);
       this.rulesOfTx.set(tx, live);
     }
-    const rules = live.filter((r) => r.type === input.type);
+    return live;
+  }
+
+  raiseEvent(tx: UnitOfWork, input: { type: NotificationEventType; data: () => Record<string, unknown> }): NotificationEvent[] {
+    const rules = this.liveRules(tx).filter((r) => r.type === input.type);
     if (rules.length === 0) return [];
     const channels = tx.collection<NotificationChannel>(Col.channels);
     const now = this.now();

@@ -19,11 +19,11 @@ export const dec = (v: Decimal.Value | undefined | null): Decimal => new D(v ?? 
 /** Half away from zero at the currency's precision (OpenMeter RoundToPrecision). */
 export const roundMoney = (v: Decimal.Value, currency: string): Decimal =>
   // ROUND_HALF_UP in decimal.js rounds half away from zero.
-  new D(v).toDecimalPlaces(currencyPrecision(currency), Decimal.ROUND_HALF_UP);
+  (v instanceof D ? v : new D(v)).toDecimalPlaces(currencyPrecision(currency), Decimal.ROUND_HALF_UP);
 
 /** Canonical decimal string: no exponent, no trailing zeros ("10.50" -> "10.5", "0" -> "0"). */
 export const toDecimalString = (v: Decimal.Value): string => {
-  const d = new D(v);
+  const d = v instanceof D ? v : new D(v);
   return d.isZero() ? '0' : d.toFixed();
 };
 

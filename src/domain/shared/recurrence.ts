@@ -21,8 +21,16 @@ const RE = new RegExp(String.raw`^P(?:(\d+)Y)?(?:(\d+)M)?(?:${F}W)?(?:${F}D)?(?:
 export function parseDuration(text: string): Duration | undefined {
   const m = RE.exec(text);
   if (!m || text === 'P' || text.endsWith('T')) return undefined;
-  const n = (i: number) => (m[i] ? Number(m[i]) : 0);
-  return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
+  // no helper closure: billing parses the workflow's durations at every invoice step
+  return {
+    years: m[1] ? Number(m[1]) : 0,
+    months: m[2] ? Number(m[2]) : 0,
+    weeks: m[3] ? Number(m[3]) : 0,
+    days: m[4] ? Number(m[4]) : 0,
+    hours: m[5] ? Number(m[5]) : 0,
+    minutes: m[6] ? Number(m[6]) : 0,
+    seconds: m[7] ? Number(m[7]) : 0,
+  };
 }
 
 const daysInMonth = (y: number, m: number): number => new Date(Date.UTC(y, m + 1, 0)).getUTCDate();

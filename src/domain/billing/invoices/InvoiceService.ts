@@ -110,6 +110,27 @@ const isFlat = (p: Price): boolean => p.type === 'flat';
 const flatAmount = (p: Price): string => (p.type === 'flat' ? p.amount : '0');
 
 /**
+ * Prices and discounts are never edited in place (a change replaces the object), and copies of a
+ * line share them: their JSON is worked out once per object, not at every recalculation.
+ */
+const jsonOfObject = new WeakMap<object, string>();
+const objectJson = (v: object | undefined): string => {
+  if (v === undefined) return 'null';
+  let text = jsonOfObject.get(v);
+  if (text === undefined) jsonOfObject.set(v, (text = JSON.stringify(v)));
+  return text;
+};
+
+/**
+ * What a line's rating depends on, as one string: exactly
+ * `JSON.stringify([m, name, price, discounts ?? null, period, currency, groupPeriod ?? null, creditsApplied ?? null])`
+ * (stored on the line as `ratingKey`, so its text must not change).
+ */
+function ratingKeyOf(m: object, line: InvoiceLine, currency: string, groupPeriod: object | undefined): string {
+  return `[${JSON.stringify(m)},${JSON.stringify(line.name) ?? 'null'},${objectJson(line.price)},${objectJson(line.discounts)},${JSON.stringify(line.period)},${JSON.stringify(currency)},${groupPeriod ? JSON.stringify(groupPeriod) : 'null'},${JSON.stringify(line.creditsApplied ?? null)}]`;
+}
+
+/**
  * A working copy of a stored invoice. Shallow on purpose: the service never mutates a nested
  * value in place (lines, issues, parties and metadata are replaced, not edited), so the stored
  * object a committed state holds is never touched.
@@ -447,7 +468,7 @@ export class InvoiceService {
     // the credit-purchase charge hears TriggerInvoiceCreated: its credit is granted now
     for (const l of inv.lines) if (l.creditGrantId && !l.deletedAt) this.deps.credits?.markGrantInvoiced(tx, { grantId: l.creditGrantId });
     // the sink builds the payload at once (only when a rule listens), so no snapshot is needed
-    this.deps.events?.invoiceEvent(tx, 'invoice.created', () => this.view(tx, inv));
+    if (this.deps.events?.listens(tx, 'invoice.created')) this.deps.events.invoiceEvent(tx, 'invoice.created', () => this.view(tx, inv));
     if (this.hasCritical(inv)) this.fire(tx, inv, T.failed);
     this.advanceUntilStable(tx, inv);
     this.save(tx, inv);
@@ -895,7 +916,7 @@ export class InvoiceService {
   }
 
   private publishUpdated(tx: UnitOfWork, inv: Invoice, before: InvoiceStatus): void {
-    if (inv.status === before || !this.deps.events) return;
+    if (inv.status === before || !this.deps.events?.listens(tx, 'invoice.updated')) return;
     // the invoice as it is now, not as it will be when a rule asks
     const snapshot = { ...inv, lines: inv.lines, updatedAt: this.now() };
     this.deps.events.invoiceEvent(tx, 'invoice.updated', () => this.view(tx, snapshot));
@@ -1117,7 +1138,7 @@ export class InvoiceService {
     const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
     // the engine is pure: the same inputs give the same lines, so a recalculation that changed
     // nothing about a line (most state transitions) keeps its rating
-    const ratingKey = JSON.stringify([m, line.name, line.price, line.discounts ?? null, line.period, inv.currency, group?.period ?? null, line.creditsApplied ?? null]);
+    const ratingKey = ratingKeyOf(m, line, inv.currency, group?.period);
     if (line.ratingKey === ratingKey && line.totals) return line;
     const r = rateLine({
       lineName: line.name,
@@ -1685,8 +1706,17 @@ export class InvoiceService {
     };
   }
 
+  private lastNowMs = NaN;
+  private lastNowText = '';
+
+  /** (an invoice step asks for the time a dozen times, and the clock stands still meanwhile) */
   private now(): string {
-    return this.deps.clock.now().toISOString();
+    const t = this.deps.clock.now().getTime();
+    if (t !== this.lastNowMs) {
+      this.lastNowText = new Date(t).toISOString();
+      this.lastNowMs = t;
+    }
+    return this.lastNowText;
   }
 }
 

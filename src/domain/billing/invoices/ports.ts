@@ -47,6 +47,8 @@ export interface UsageSource {
 export interface InvoiceEventSink {
   /** `invoice` is called only when some rule listens */
   invoiceEvent(tx: UnitOfWork, type: 'invoice.created' | 'invoice.updated', invoice: () => InvoiceView): void;
+  /** whether some rule listens for `type` (a billing run asks at every transition: it spares building the event) */
+  listens(tx: UnitOfWork, type: 'invoice.created' | 'invoice.updated'): boolean;
 }
 
 /** A sequence the invoicing app numbers its invoices in (`billing/sequence`). */

@@ -30,18 +30,20 @@ interface DecTotals {
   total: Dec;
 }
 
+const ZERO = new D(0);
 const sum = (xs: Dec[]): Dec => xs.reduce((a, b) => a.add(b), new D(0));
 
 /** OpenMeter billing/rating/service/detailedline.go: each component rounded on its own, then combined. Taxes are always 0 here. */
 const detailedTotals = (line: DraftDetailedLine, currency: string): DecTotals => {
   const x = roundMoney(dec(line.perUnitAmount).mul(dec(line.quantity)), currency);
   const isCommitment = line.category === DetailedLineCategory.commitment;
-  const amount = isCommitment ? new D(0) : x;
-  const chargesTotal = isCommitment ? x : new D(0);
-  const discountsTotal = roundMoney(sum(line.amountDiscounts.map((d) => roundMoney(d.amount, currency))), currency);
-  const creditsTotal = roundMoney(sum(line.creditsApplied.map((c) => roundMoney(c.amount, currency))), currency);
-  const taxesInclusiveTotal = new D(0);
-  const taxesExclusiveTotal = new D(0);
+  const amount = isCommitment ? ZERO : x;
+  const chargesTotal = isCommitment ? x : ZERO;
+  // (Decimals are immutable: the shared zero is safe to hand out)
+  const discountsTotal = line.amountDiscounts.length ? roundMoney(sum(line.amountDiscounts.map((d) => roundMoney(d.amount, currency))), currency) : ZERO;
+  const creditsTotal = line.creditsApplied.length ? roundMoney(sum(line.creditsApplied.map((c) => roundMoney(c.amount, currency))), currency) : ZERO;
+  const taxesInclusiveTotal = ZERO;
+  const taxesExclusiveTotal = ZERO;
   const total = roundMoney(amount.add(chargesTotal).add(taxesExclusiveTotal).sub(discountsTotal).sub(creditsTotal), currency);
   return {
     amount,
@@ -88,6 +90,15 @@ const TOTAL_FIELDS = [
 /** Parent-line totals: field-wise Σ of the detailed totals, each field rounded (OpenMeter billing/rating/service/detailedline.go). */
 export const sumTotals = (all: Totals[], currency: string): Totals => {
   const out = {} as Totals;
-  for (const f of TOTAL_FIELDS) out[f] = toDecimalString(roundMoney(sum(all.map((t) => dec(t[f]))), currency));
+  for (const f of TOTAL_FIELDS) {
+    // most fields of most lines are "0" (no discounts, credits or taxes): only the others are summed
+    let acc: Dec | undefined;
+    for (const t of all) {
+      const v = t[f];
+      if (v === undefined || v === '0') continue;
+      acc = (acc ?? ZERO).add(v);
+    }
+    out[f] = acc === undefined ? '0' : toDecimalString(roundMoney(acc, currency));
+  }
   return out;
 };
