@@ -23,6 +23,7 @@ export interface CommandSpec {
 }
 
 const URL_OPTION: OptionSpec = { type: 'string', arg: 'URL', help: 'the running emulator (default $LOCALMETER_URL or http://127.0.0.1:$PORT, port 8787)' };
+const API_KEY_OPTION: OptionSpec = { type: 'string', arg: 'KEY', help: 'the key to send to an emulator started with --auth strict (default: the first of $LOCALMETER_API_KEYS)' };
 
 const COMMANDS: CommandSpec[] = [
   {
@@ -53,27 +54,27 @@ const COMMANDS: CommandSpec[] = [
     name: 'clock',
     summary: 'read or move the running emulator’s clock',
     usage: ['localmeter clock [get]', 'localmeter clock freeze|unfreeze', 'localmeter clock set <ISO instant>', 'localmeter clock advance <ISO duration | ISO instant>'],
-    options: { url: URL_OPTION },
+    options: { url: URL_OPTION, 'api-key': API_KEY_OPTION },
     examples: ['localmeter clock advance P1M', 'localmeter clock advance 2026-03-01T00:00:00Z', 'localmeter clock set 2026-01-01T00:00:00Z'],
     notes: ['`advance` runs every job that falls due on the way; on a terminal it shows progress on stderr.', 'Going back with `set` does not undo anything: load a named snapshot to travel back.'],
-    run: async (v, p) => (await import('./harness/cliCommands.ts')).clockCommand(controlUrl(v), p),
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).clockCommand(controlUrl(v), p, apiKeyOf(v)),
   },
   {
     name: 'snapshot',
     summary: 'save, list and load named snapshots of the whole state (loading one travels back in time)',
     usage: ['localmeter snapshot save <NAME | file.json>', 'localmeter snapshot list', 'localmeter snapshot load <NAME | file.json>'],
-    options: { url: URL_OPTION, dir: { type: 'string', arg: 'DIR', help: 'where named snapshots are kept (default <data dir>/snapshots, i.e. ./.localmeter/snapshots)' } },
+    options: { url: URL_OPTION, 'api-key': API_KEY_OPTION, dir: { type: 'string', arg: 'DIR', help: 'where named snapshots are kept (default <data dir>/snapshots, i.e. ./.localmeter/snapshots)' } },
     examples: ['localmeter snapshot save before-renewal', 'localmeter clock advance P1M', 'localmeter snapshot load before-renewal', 'localmeter snapshot save ./state.json'],
     notes: ['A NAME is letters, digits, `.`, `_` or `-`; anything with a `/` or ending in .json is a file path.'],
-    run: async (v, p) => (await import('./harness/cliCommands.ts')).snapshotCommand(controlUrl(v), snapshotDir(v), p),
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).snapshotCommand(controlUrl(v), snapshotDir(v), p, apiKeyOf(v)),
   },
   {
     name: 'reset',
     summary: 'drop all state, or one namespace’s',
     usage: ['localmeter reset [namespace]'],
-    options: { url: URL_OPTION },
+    options: { url: URL_OPTION, 'api-key': API_KEY_OPTION },
     examples: ['localmeter reset', 'localmeter reset zuplo-bucket:bckt_1'],
-    run: async (v, p) => (await import('./harness/cliCommands.ts')).resetCommand(controlUrl(v), p),
+    run: async (v, p) => (await import('./harness/cliCommands.ts')).resetCommand(controlUrl(v), p, apiKeyOf(v)),
   },
   {
     name: 'scenario',
@@ -240,6 +241,15 @@ function httpUrl(raw: string, flag: string, command?: string): string {
 }
 
 const controlUrl = (v: Record<string, unknown>): string => httpUrl(String(v.url ?? process.env.LOCALMETER_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`), '--url');
+
+/** In strict mode the control plane wants a key like every surface: --api-key, else the first of $LOCALMETER_API_KEYS. */
+const apiKeyOf = (v: Record<string, unknown>): string | undefined =>
+  typeof v['api-key'] === 'string' && v['api-key'].trim() !== ''
+    ? v['api-key'].trim()
+    : (process.env.LOCALMETER_API_KEYS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .find((k) => k !== '');
 
 const snapshotDir = (v: Record<string, unknown>): string =>
   resolve(typeof v.dir === 'string' ? v.dir : `${process.env.LOCALMETER_DATA_DIR ?? './.localmeter'}/snapshots`);

@@ -244,6 +244,36 @@ describe('localmeter snapshot', () => {
   }, 120_000);
 });
 
+describe('localmeter clock, snapshot and reset under --auth strict', () => {
+  it('send --api-key (or the first of $LOCALMETER_API_KEYS) as a bearer token; without one they say how to give it', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const snapDir = tempDir('lm-snaps-');
+    // the server's own keys come from its flags; the CLI must not see them through the environment
+    await start({ LOCALMETER_API_KEYS: '' }, ['--memory', '--port', String(port), '--frozen', '--start', '2026-01-01T00:00:00Z', '--auth', 'strict', '--api-key', 'k-one', '--api-key', 'k-two']);
+    const env = { LOCALMETER_URL: url, LOCALMETER_API_KEYS: '' };
+
+    const refused = await cli(['clock', 'advance', 'P1M'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('401');
+    expect(refused.stderr).toContain('--api-key');
+    const wrong = await cli(['reset', '--api-key', 'nope'], { env });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('refused the API key');
+
+    expect((await cli(['clock', 'advance', 'P1M', '--api-key', 'k-two'], { env })).code).toBe(0);
+    const fromEnv = { ...env, LOCALMETER_API_KEYS: ' , k-one,k-two' };
+    const clock = await cli(['clock'], { env: fromEnv });
+    expect(clock.code).toBe(0);
+    expect(JSON.parse(clock.stdout)).toEqual({ now: '2026-02-01T00:00:00.000Z', frozen: true });
+    expect((await cli(['snapshot', 'save', 'strict', '--dir', snapDir], { env: fromEnv })).code).toBe(0);
+    expect((await cli(['reset'], { env: fromEnv })).code).toBe(0);
+    const loaded = await cli(['snapshot', 'load', 'strict', '--dir', snapDir, '--api-key', 'k-one'], { env });
+    expect(loaded.code).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ loaded: 'strict', clock: '2026-02-01T00:00:00.000Z' });
+  }, 120_000);
+});
+
 describe('localmeter scenario', () => {
   const scenario = (status: number) => `name: probe
 steps:

@@ -8,19 +8,22 @@ import { parseInstant, UsageError } from './cliArgs.ts';
  */
 type Call = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
-function control(base: string): Call {
+function control(base: string, apiKey?: string): Call {
   return async (method, path, body) => {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
       throw new Error(`no localmeter answers at ${base}: start one with \`localmeter start\`, or point at it with --url or $LOCALMETER_URL`);
     }
     const text = await res.text();
+    if (res.status === 401) {
+      throw new Error(`${method} ${path} → 401: ${apiKey ? 'the emulator refused the API key given' : 'the emulator runs with --auth strict: pass --api-key KEY or set $LOCALMETER_API_KEYS'} (${text})`);
+    }
     if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
@@ -32,10 +35,10 @@ function print(v: unknown): void {
 
 const CLOCK_USAGE = 'expected get, freeze, unfreeze, set <instant> or advance <duration | instant>, e.g. `localmeter clock advance P1M`';
 
-export async function clockCommand(base: string, args: string[]): Promise<void> {
+export async function clockCommand(base: string, args: string[], apiKey?: string): Promise<void> {
   const [sub = 'get', arg, ...extra] = args;
   if (extra.length > 0) throw new UsageError(`too many arguments: ${extra.join(' ')}`, 'clock');
-  const call = control(base);
+  const call = control(base, apiKey);
   if (sub === 'get' || sub === 'freeze' || sub === 'unfreeze') {
     if (arg !== undefined) throw new UsageError(`\`clock ${sub}\` takes no argument (got ${arg})`, 'clock');
     return print(await call(sub === 'get' ? 'GET' : 'POST', sub === 'get' ? '/_emulator/clock' : `/_emulator/clock/${sub}`));
@@ -98,9 +101,9 @@ export function progressBar(from: Date, to: Date, now: Date, width = 30): string
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(f * 100)).padStart(3)}%  ${now.toISOString().slice(0, 10)}`;
 }
 
-export async function resetCommand(base: string, args: string[]): Promise<void> {
+export async function resetCommand(base: string, args: string[], apiKey?: string): Promise<void> {
   if (args.length > 1) throw new UsageError(`\`reset\` takes at most one namespace (got ${args.join(' ')})`, 'reset');
-  await control(base)('POST', '/_emulator/reset', args[0] ? { namespace: args[0] } : {});
+  await control(base, apiKey)('POST', '/_emulator/reset', args[0] ? { namespace: args[0] } : {});
   print({ reset: args[0] ?? 'all' });
 }
 
@@ -113,10 +116,10 @@ function snapshotTarget(dir: string, ref: string): { file: string; name?: string
   return { file: join(dir, `${ref}.json`), name: ref };
 }
 
-export async function snapshotCommand(base: string, dir: string, args: string[]): Promise<void> {
+export async function snapshotCommand(base: string, dir: string, args: string[], apiKey?: string): Promise<void> {
   const [sub, ref, ...extra] = args;
   if (extra.length > 0) throw new UsageError(`too many arguments: ${extra.join(' ')}`, 'snapshot');
-  const call = control(base);
+  const call = control(base, apiKey);
   if (sub === 'list') {
     const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
     if (names.length === 0) {
