@@ -271,8 +271,11 @@ export class Emulator implements EmulatorPort {
     this.events.reset();
     this.provisioned.clear();
     for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.();
-    await this.store.importAll(doc.namespaces);
-    await this.events.importAll(doc.events);
+    // with a data dir, records and event logs are written whole beside the current ones and
+    // swapped in at once: a crash mid-import leaves the old state or the new one, never a mix
+    const swapped = await this.store.importAll(doc.namespaces, { files: EventStores.importFiles(doc.events), namespaces: Object.keys(doc.events) });
+    if (swapped) this.events.reopen();
+    else await this.events.importAll(doc.events);
     // snapshots written before the emulated Stripe existed leave it empty
     if (doc.stripe) this.stripe.importState(doc.stripe);
     else this.stripe.reset();

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, existsSync, readdirSync, rmSync, rmdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, existsSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { validationError } from '../domain/shared/errors.ts';
@@ -391,23 +391,87 @@ export function checkNamespaceName(ns: string): void {
   if (namespaceDirName(ns).length > MAX_DIR_NAME) throw validationError('invalid_namespace', `namespace name too long (at most ${MAX_DIR_NAME} bytes once percent-encoded): ${ns.slice(0, 40)}…`);
 }
 
+/**
+ * A snapshot import is written whole beside `namespaces/` (STAGING), marked complete (IMPORTED),
+ * and only then swapped in by two renames; the replaced tree waits in PREVIOUS until the swap is
+ * done. A bad document never gets this far, and a crash at any point leaves either the old state
+ * or the new one in full: `recoverImport` finishes or forgets a swap at the next start.
+ */
+const STAGING = 'namespaces.importing';
+const PREVIOUS = 'namespaces.previous';
+const IMPORTED = 'namespaces.importing.complete';
+
+/** Finishes a swap the process died in (the import was complete), else drops the staged import. */
+export function recoverImport(dataDir: string): void {
+  const root = join(dataDir, 'namespaces');
+  const staging = join(dataDir, STAGING);
+  const previous = join(dataDir, PREVIOUS);
+  if (existsSync(join(dataDir, IMPORTED)) && existsSync(staging)) {
+    if (existsSync(root)) renameSync(root, previous);
+    renameSync(staging, root);
+  } else if (!existsSync(root) && existsSync(previous)) {
+    renameSync(previous, root);
+  }
+  rmSync(join(dataDir, IMPORTED), { force: true });
+  rmSync(staging, { recursive: true, force: true });
+  rmSync(previous, { recursive: true, force: true });
+}
+
+/**
+ * Files under `namespaces/` that this store did not write (a user's notes in a namespace
+ * directory, anything beside them) are copied into the staged tree: an import replaces the
+ * state, not someone else's files.
+ */
+function carryForeignFiles(root: string, staging: string): void {
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    const from = join(root, entry.name);
+    let ours = false;
+    try {
+      const ns = decodeURIComponent(entry.name);
+      checkNamespaceName(ns);
+      ours = entry.isDirectory() && namespaceDirName(ns) === entry.name;
+    } catch {
+      ours = false;
+    }
+    if (!ours) {
+      cpSync(from, join(staging, entry.name), { recursive: true, force: false });
+      continue;
+    }
+    for (const f of readdirSync(from)) {
+      if (OWNED_FILES.includes(f)) continue;
+      mkdirSync(join(staging, entry.name), { recursive: true });
+      cpSync(join(from, f), join(staging, entry.name, f), { recursive: true, force: false });
+    }
+  }
+}
+
+/** What an import writes into one staged namespace directory besides its records (its event log). */
+export type ImportExtraFiles = (ns: string) => Record<string, string>;
+
 /** Every namespace's records. The only code that touches the disk for records. */
 export class Store {
   private readonly namespaces = new Map<string, NamespaceState>();
   constructor(readonly options: StoreOptions) {
     if (options.dataDir) {
-      const root = join(options.dataDir, 'namespaces');
-      mkdirSync(root, { recursive: true });
-      for (const dirName of readdirSync(root)) {
-        let ns: string;
-        try {
-          ns = decodeURIComponent(dirName);
-          checkNamespaceName(ns);
-        } catch {
-          continue; // not a directory this store made
-        }
-        if (namespaceDirName(ns) === dirName) this.namespace(ns);
+      recoverImport(options.dataDir);
+      this.openAll();
+    }
+  }
+
+  /** every namespace directory under `namespaces/` */
+  private openAll(): void {
+    const root = join(this.options.dataDir!, 'namespaces');
+    mkdirSync(root, { recursive: true });
+    for (const dirName of readdirSync(root)) {
+      let ns: string;
+      try {
+        ns = decodeURIComponent(dirName);
+        checkNamespaceName(ns);
+      } catch {
+        continue; // not a directory this store made
       }
+      if (namespaceDirName(ns) === dirName) this.namespace(ns);
     }
   }
 
@@ -456,9 +520,19 @@ export class Store {
     return out;
   }
 
-  /** Replaces every namespace with `data` (already validated: see runtime/snapshotDocument.ts). */
-  async importAll(data: Record<string, SnapshotFile>): Promise<void> {
-    for (const ns of Object.keys(data)) this.namespaceDir(ns); // a name that cannot be stored fails before anything is cleared
+  /**
+   * Replaces every namespace with `data` (already validated: see runtime/snapshotDocument.ts).
+   * On disk the new state is written whole first and swapped in at once (see STAGING); `extra`
+   * adds files to each staged namespace (`extraNamespaces` are those with files but no records).
+   * Answers whether it swapped on disk (false: memory only, `extra` was not called).
+   */
+  async importAll(data: Record<string, SnapshotFile>, extra?: { files: ImportExtraFiles; namespaces: readonly string[] }): Promise<boolean> {
+    const names = [...new Set([...Object.keys(data), ...(extra?.namespaces ?? [])])];
+    for (const ns of names) this.namespaceDir(ns); // a name that cannot be stored fails before anything is cleared
+    if (this.options.dataDir) {
+      await this.swapIn(this.options.dataDir, names, data, extra?.files);
+      return true;
+    }
     for (const s of this.namespaces.values()) s.clear();
     for (const [ns, snap] of Object.entries(data)) {
       const state = this.namespace(ns);
@@ -467,6 +541,40 @@ export class Store {
         for (const [k, v] of Object.entries(recs)) entry.c.push({ n, k, v });
       await state.commit(entry);
     }
+    return false;
+  }
+
+  private async swapIn(dataDir: string, names: readonly string[], data: Record<string, SnapshotFile>, extra: ImportExtraFiles | undefined): Promise<void> {
+    const fsync = this.options.durability === 'fsync';
+    const staging = join(dataDir, STAGING);
+    const marker = join(dataDir, IMPORTED);
+    rmSync(marker, { force: true });
+    rmSync(staging, { recursive: true, force: true });
+    try {
+      mkdirSync(staging, { recursive: true });
+      for (const ns of names) {
+        const dir = join(staging, namespaceDirName(ns));
+        mkdirSync(dir, { recursive: true });
+        const files: Record<string, string> = { ...(extra?.(ns) ?? {}), 'db.json': JSON.stringify({ collections: data[ns]?.collections ?? {} }) };
+        for (const [name, text] of Object.entries(files)) {
+          if (fsync) await writeDurably(join(dir, name), text, 'w', true);
+          else writeFileSync(join(dir, name), text);
+        }
+      }
+      carryForeignFiles(join(dataDir, 'namespaces'), staging);
+      if (fsync) await syncDir(join(staging, 'x'));
+      // everything the import holds is on disk: from here a crash finishes the swap
+      if (fsync) await writeDurably(marker, '', 'w', true);
+      else writeFileSync(marker, '');
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
+    await this.flush();
+    this.namespaces.clear();
+    recoverImport(dataDir);
+    if (fsync) await syncDir(join(dataDir, 'namespaces'));
+    this.openAll();
   }
 
   reset(ns?: string): void {

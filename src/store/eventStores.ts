@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EventStore } from '../domain/metering/ports.ts';
 import type { StoredEvent } from '../domain/metering/types.ts';
+import { dedupeKey } from '../domain/metering/eventIndex.ts';
 import { createEventStore, type DurableEventStore } from './eventLog.ts';
 import type { Store } from './Store.ts';
 
@@ -52,6 +53,32 @@ export class EventStores {
     const out: Record<string, unknown[]> = {};
     for (const [ns, s] of this.stores) out[ns] = [...s.index.events()];
     return out;
+  }
+
+  /**
+   * The event log files an import writes, one per namespace (the log's own format), with
+   * duplicates by (source, id) dropped as an append would.
+   */
+  static importFiles(events: Record<string, readonly StoredEvent[]>): (ns: string) => Record<string, string> {
+    return (ns): Record<string, string> => {
+      const list = events[ns];
+      if (!list?.length) return {};
+      const seen = new Set<string>();
+      const lines: string[] = [];
+      for (const e of list) {
+        const k = dedupeKey(e.source, e.id);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        lines.push(JSON.stringify(e) + '\n');
+      }
+      return { 'events.jsonl': lines.join('') };
+    };
+  }
+
+  /** after an import swapped the files: every namespace's log is opened again from disk */
+  reopen(): void {
+    this.stores.clear();
+    for (const ns of this.store.namespaceNames()) this.of(ns);
   }
 
   async importAll(events: Record<string, readonly StoredEvent[]>): Promise<void> {
