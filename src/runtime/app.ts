@@ -6,6 +6,7 @@ import { buildSurfaceRouter } from '../surfaces/http/surfaceRouter.ts';
 import type { SurfaceDefinition } from '../surfaces/http/types.ts';
 import { loadSurfaces } from '../surfaces/index.ts';
 import { ControllableClock } from './ControllableClock.ts';
+import { steppedJsonBody } from './steppedJson.ts';
 import type { Emulator } from './Emulator.ts';
 
 export interface AppOptions {
@@ -24,6 +25,7 @@ const JOURNAL_BODY_LIMIT = 64 * 1024;
 export const MAX_JSON_DEPTH = 100;
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+const JSON_LIMIT_BYTES = 50 * 1024 * 1024;
 
 /** Konnect is served under /v3/openmeter and, as self-hosted OpenMeter does, /api/v3/openmeter. */
 const V3_ALIAS = '/api/v3/openmeter';
@@ -98,8 +100,10 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
   });
 
   const parsers = [
+    // a large JSON body (an event batch) is parsed in steps, so other clients get turns meanwhile
+    steppedJsonBody({ types: JSON_TYPES, limit: JSON_LIMIT_BYTES }),
     // a signed body (Stripe webhooks) is verified over the bytes sent, so they are kept
-    express.json({ type: JSON_TYPES, limit: '50mb', strict: false, verify: (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) }),
+    express.json({ type: JSON_TYPES, limit: JSON_LIMIT_BYTES, strict: false, verify: (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) }),
     express.text({ type: ['text/plain', 'text/csv'], limit: '10mb' }),
     express.raw({ type: ['application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/x-tar'], limit: '200mb' }),
   ];
@@ -112,7 +116,11 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     const step = (err?: unknown): void => {
       if (err) return next(err);
       const parse = parsers[i++];
-      if (!parse) return next(jsonShapeError(req.body));
+      if (!parse) {
+        const body = (req as { body?: unknown }).body;
+        if (Array.isArray(body) && body.length > SHAPE_STEP) return void jsonShapeErrorInSteps(body).then((e) => next(e), next);
+        return next(jsonShapeError(body));
+      }
       parse(req, res, step);
     };
     step();
@@ -155,8 +163,33 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
 function jsonShapeError(body: unknown): BadRequestError | undefined {
   if (Buffer.isBuffer(body)) return undefined;
   if (typeof body !== 'object' || body === null) return typeof body === 'number' && !Number.isFinite(body) ? outOfRange() : undefined;
-  const stack: object[] = [body];
-  const depths: number[] = [1];
+  return shapeErrorBelow(body, 1);
+}
+
+/** Elements of a large array checked per turn of the event loop. */
+const SHAPE_STEP = 2000;
+
+/**
+ * `jsonShapeError` of a large array (an event batch) a step at a time, finding what the whole
+ * walk finds: the array's own values first, then its elements' subtrees, last element first.
+ */
+async function jsonShapeErrorInSteps(body: unknown[]): Promise<BadRequestError | undefined> {
+  for (const x of body) if (typeof x === 'number' && !Number.isFinite(x)) return outOfRange();
+  for (let i = body.length - 1; i >= 0; i--) {
+    const x = body[i];
+    if (typeof x === 'object' && x !== null) {
+      const err = shapeErrorBelow(x, 2);
+      if (err) return err;
+    }
+    if (i % SHAPE_STEP === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return undefined;
+}
+
+/** the depth-first walk from `root` (at `rootDepth`): iterative, so any depth is safe */
+function shapeErrorBelow(root: object, rootDepth: number): BadRequestError | undefined {
+  const stack: object[] = [root];
+  const depths: number[] = [rootDepth];
   while (stack.length > 0) {
     const v = stack.pop()!;
     const d = depths.pop()!;

@@ -203,7 +203,17 @@ export class MeteringService {
    */
   checkEvents(inputs: CloudEventInput[]): void {
     const issues = new IssueCollector();
-    inputs.forEach((e, i) => validateCloudEvent(issues, e, inputs.length > 1 ? `[${i}].` : ''));
+    this.collectEventIssues(issues, inputs, 0, inputs.length);
+    this.throwEventIssues(issues);
+  }
+
+  /** The envelope checks of `inputs[from, to)`, collected (a huge batch is checked in steps). */
+  collectEventIssues(issues: IssueCollector, inputs: CloudEventInput[], from: number, to: number): void {
+    for (let i = from; i < to; i++) validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? `[${i}].` : '');
+  }
+
+  /** The 400 of a batch whose checks (`collectEventIssues`) found anything. */
+  throwEventIssues(issues: IssueCollector): void {
     if (!issues.empty) {
       throw validationError(C.eventInvalid, `invalid event: ${issues.issues.map((x) => x.message).join('; ')}`, issues.issues);
     }

@@ -1,5 +1,8 @@
 import type { CloudEventInput } from '../../domain/metering/types.ts';
+import { IssueCollector } from '../../domain/shared/errors.ts';
 import type { HandlerContext } from './types.ts';
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Events per unit of work in a large batch: tens of milliseconds of work, then other requests get a turn. */
 export const INGEST_STEP = 2000;
@@ -15,10 +18,16 @@ export async function ingestInSteps(c: HandlerContext, events: CloudEventInput[]
     await c.run((tx) => c.services.metering.ingestEvents(tx, events));
     return;
   }
-  c.services.metering.checkEvents(events);
+  // checked whole before anything is ingested, a step at a time
+  const issues = new IssueCollector();
+  for (let i = 0; i < events.length; i += INGEST_STEP) {
+    c.services.metering.collectEventIssues(issues, events, i, Math.min(events.length, i + INGEST_STEP));
+    await turn();
+  }
+  c.services.metering.throwEventIssues(issues);
   for (let i = 0; i < events.length; i += INGEST_STEP) {
     const step = events.slice(i, i + INGEST_STEP);
     await c.run((tx) => c.services.metering.ingestEvents(tx, step));
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await turn();
   }
 }
