@@ -250,7 +250,7 @@ export class MeteringService {
         specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
         type: e.type as string,
         subject,
-        time: e.time == null || e.time === '' ? nowIso : new Date(Date.parse(e.time as string)).toISOString(),
+        time: e.time == null || e.time === '' ? nowIso : canonicalTime(e.time as string),
         data: e.data === undefined ? null : e.data,
         ingestedAt: nowIso,
         storedAt: nowIso,
@@ -610,6 +610,15 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
       issues.add('meter_group_by_value_conflict', `meter group by value cannot be the same as value property: ${k}`, `groupBy.${k}`);
     }
   }
+}
+
+/**
+ * An event's time as stored (`toISOString` text). A time already in that form is kept as sent: a
+ * million stored events then hold one string each, not the sent one and a copy.
+ */
+function canonicalTime(time: string): string {
+  const iso = new Date(Date.parse(time)).toISOString();
+  return iso === time ? time : iso;
 }
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

@@ -29,10 +29,14 @@ export interface MeterColumn {
   /** number of ordinals parsed so far */
   covered: number;
   nums: number[];
+  /*
+   * The three below are set only where they hold something (holes read as undefined): most
+   * meters have none of them, and at millions of events a slot per event costs megabytes.
+   */
   /** exact decimal text when the value is not a fast-path integer */
   exact: (string | undefined)[];
-  /** UNIQUE_COUNT text values */
-  texts: string[];
+  /** UNIQUE_COUNT text values (a hole is '') */
+  texts: (string | undefined)[];
   /** parse error (without the "invalid event: " prefix), undefined when valid */
   errors: (string | undefined)[];
   tuple: number[];
@@ -125,14 +129,11 @@ function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]):
     const r = parseEventValue(spec.aggregation, spec.valueProperty, e.data);
     if (r.ok) {
       col.nums.push(r.number ? r.number.num : 1);
-      col.exact.push(r.number?.exact);
-      col.texts.push(r.text ?? '');
-      col.errors.push(undefined);
+      if (r.number?.exact !== undefined) col.exact[o] = r.number.exact;
+      if (r.text) col.texts[o] = r.text;
     } else {
       col.nums.push(0);
-      col.exact.push(undefined);
-      col.texts.push('');
-      col.errors.push(r.error);
+      col.errors[o] = r.error;
     }
     // build the tuple key first; the groups array is only kept for a new tuple
     let key = e.subject;
@@ -160,7 +161,11 @@ export const dedupeKey = (source: string, id: string): string => `${source.lengt
 
 export class EventIndex {
   private readonly all: StoredEvent[] = [];
-  private readonly keys = new Set<string>();
+  /**
+   * Ids seen per source: the (source, id) pair without a joined key string per event (at millions
+   * of events the joined keys cost tens of bytes each; the ids are held by the events anyway).
+   */
+  private readonly idsBySource = new Map<string, Set<string>>();
   private readonly buckets = new Map<string, TypeBucket>();
   /** every event, time-sorted, for listing */
   private readonly timeline = new TypeBucket();
@@ -178,16 +183,17 @@ export class EventIndex {
   }
 
   has(source: string, id: string): boolean {
-    return this.keys.has(dedupeKey(source, id));
+    return this.idsBySource.get(source)?.has(id) ?? false;
   }
 
   /** adds events (duplicates by (source, id) are skipped); returns the ones actually added */
   append(events: readonly StoredEvent[]): StoredEvent[] {
     const added: StoredEvent[] = [];
     for (const e of events) {
-      const k = dedupeKey(e.source, e.id);
-      if (this.keys.has(k)) continue;
-      this.keys.add(k);
+      let ids = this.idsBySource.get(e.source);
+      if (!ids) this.idsBySource.set(e.source, (ids = new Set()));
+      if (ids.has(e.id)) continue;
+      ids.add(e.id);
       this.all.push(e);
       if (e.seq > this.maxSeq) this.maxSeq = e.seq;
       let b = this.buckets.get(e.type);

@@ -295,7 +295,7 @@ export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: Qu
         break;
       }
       case 'UNIQUE_COUNT':
-        (acc.uniq ??= new Set()).add(texts[o]!);
+        (acc.uniq ??= new Set()).add(texts[o] ?? '');
         break;
       case 'COUNT':
         break;
