@@ -87,7 +87,21 @@ const zeroTotals = (): Totals => ({
 });
 
 const ms = (iso: string): number => Date.parse(iso);
-const iso = (t: number | Date): string => new Date(t).toISOString();
+/**
+ * Invoices of one billing run share a handful of instants (period bounds, collection and due
+ * dates): their text is worked out once and shared, not formatted again per invoice and step.
+ */
+const isoText = new Map<number, string>();
+const iso = (t: number | Date): string => {
+  const at = typeof t === 'number' ? t : t.getTime();
+  let text = isoText.get(at);
+  if (text === undefined) {
+    text = new Date(at).toISOString();
+    if (isoText.size >= 4096) isoText.clear();
+    isoText.set(at, text);
+  }
+  return text;
+};
 const floorSecond = (v: string): string => iso(Math.floor(ms(v) / 1000) * 1000);
 /**
  * Every instant the service stores is `Date.toISOString()` text (fixed width, UTC), so it orders
