@@ -167,7 +167,10 @@ export class EventIndex {
    */
   private readonly idsBySource = new Map<string, Set<string>>();
   private readonly buckets = new Map<string, TypeBucket>();
-  /** every event, time-sorted, for listing */
+  /**
+   * every event, time-sorted, for listing: built on first use and brought up to date at each
+   * (a run that never lists events — billing, meter queries — keeps no second copy of the order)
+   */
   private readonly timeline = new TypeBucket();
   /** every event sorted by ingestion time, built on first use (only v3 `sort=ingested_at` needs it) */
   private readonly ingestion = new TypeBucket();
@@ -198,9 +201,7 @@ export class EventIndex {
       if (e.seq > this.maxSeq) this.maxSeq = e.seq;
       let b = this.buckets.get(e.type);
       if (!b) this.buckets.set(e.type, (b = new TypeBucket()));
-      const t = Date.parse(e.time);
-      b.add(e, t);
-      this.timeline.add(e, t);
+      b.add(e, Date.parse(e.time));
       added.push(e);
     }
     return added;
@@ -213,6 +214,7 @@ export class EventIndex {
 
   /** every event sorted by (time, seq): read `events[sortedOrd[i]]`, time `sortedTimes[i]` */
   sortedByTime(): TypeBucket {
+    for (let i = this.timeline.events.length; i < this.all.length; i++) this.timeline.add(this.all[i]!, Date.parse(this.all[i]!.time));
     this.timeline.ensureSorted();
     return this.timeline;
   }
