@@ -1,5 +1,7 @@
 import request from 'supertest';
 import type { Express } from 'express';
+import type { Emulator } from '../../src/runtime/Emulator.ts';
+import { bucketNamespace } from '../../src/surfaces/http/namespaces.ts';
 
 export const BUCKET = 'zprj-shop-working-copy';
 export const base = (bucket = BUCKET) => `/v3/metering/${bucket}`;
@@ -76,4 +78,50 @@ export async function use(app: Express, consumer: string, subscription: string, 
     data: { total: 1 },
   }));
   await request(app).post(`${base(bucket)}/events`).set('Content-Type', 'application/json').send(events).expect(204);
+}
+
+export const ACCOUNT = '/v1/accounts/localmeter';
+
+export const advance = (app: Express, by: string) => request(app).post('/_emulator/clock/advance').send({ by }).expect(200);
+export const advanceTo = (app: Express, to: string) => request(app).post('/_emulator/clock/advance').send({ to }).expect(200);
+
+/** Invoices from now on wait for approval (B22 on the bucket's default profile), so a test can pick a payment outcome. */
+export async function manualApproval(app: Express, bucket = BUCKET): Promise<void> {
+  const p = (await request(app).get(`${base(bucket)}/billing/profiles`).expect(200)).body.items.find((x: { default: boolean }) => x.default);
+  await request(app)
+    .put(`${base(bucket)}/billing/profiles/${p.id}`)
+    .send({ name: p.name, supplier: p.supplier, default: true, workflow: { ...p.workflow, invoicing: { ...p.workflow.invoicing, autoAdvance: false } } })
+    .expect(200);
+}
+
+/** The bucket's invoices with a line of the subscription, oldest first (B35). */
+export async function invoicesOf(app: Express, subscriptionId: string, bucket = BUCKET): Promise<Array<Record<string, any>>> {
+  const items = (await request(app).get(`${base(bucket)}/billing/invoices?expand=lines`).expect(200)).body.items as Array<Record<string, any>>;
+  return items
+    .filter((i) => i.status !== 'gathering' && (i.lines ?? []).some((l: Record<string, any>) => l.subscription?.subscription?.id === subscriptionId))
+    .sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)));
+}
+
+/**
+ * Issues the bucket's invoice waiting for approval with the sandbox app's simulated payment
+ * outcome (metadata `openmeter.io/sandbox/target-payment-status`, openmeter/app/sandbox/app.go):
+ * the invoice routes a Zuplo bucket serves are read-only, so the draft is edited through the
+ * invoice service as v1's PUT + approve would.
+ */
+export async function issueDraft(emulator: Emulator, outcome: 'paid' | 'failed' | 'uncollectible', bucket = BUCKET): Promise<string> {
+  const id = await emulator.run(bucketNamespace(bucket), (tx) => {
+    const inv = emulator.services.invoices.listInvoices(tx, { extendedStatuses: ['draft.manual_approval_needed'] }).items[0];
+    if (!inv) throw new Error('no invoice waits for approval');
+    emulator.services.invoices.updateInvoice(tx, {
+      id: inv.id,
+      metadata: { 'openmeter.io/sandbox/target-payment-status': outcome },
+      supplier: inv.supplier,
+      customer: { ...(inv.customer.key ? { key: inv.customer.key } : {}), name: inv.customer.name },
+      workflow: { autoAdvance: false, draftPeriod: 'P0D', dueAfter: 'P30D' },
+      lines: inv.lines.filter((l) => !l.deletedAt).map((l) => ({ id: l.id, name: l.name, period: l.period, invoiceAt: l.invoiceAt, price: l.price, ...(l.featureKey ? { featureKey: l.featureKey } : {}) })),
+    });
+    return inv.id;
+  });
+  await emulator.run(bucketNamespace(bucket), (tx) => emulator.services.invoices.approveInvoice(tx, { id }));
+  return id;
 }
