@@ -382,6 +382,33 @@ describe('Zuplo monetization: configuration and plan invites (B28–B34)', () =>
   });
 });
 
+describe('Zuplo buckets are full tenants: OpenMeter customers, subscriptions, profiles and invoices under the prefix (B2, B12–B16, B20–B21, B35–B36)', () => {
+  it('serves OpenMeter v1 shapes in the bucket only', async () => {
+    const { app, plans } = await world();
+    const created = (await request(app).post(`${base()}/customers`).send({ name: 'Acme', key: 'acme', usageAttribution: { subjectKeys: ['acmesub'] } }).expect(201)).body;
+    expect((await request(app).get(`${base()}/customers`).expect(200)).body.items.map((c: { key: string }) => c.key)).toEqual(['acme']);
+    expect((await request(app).get(`${base()}/customers/acme`).expect(200)).body.id).toBe(created.id);
+    const put = (await request(app).put(`${base()}/customers/acme`).send({ name: 'Acme Inc', key: 'acme', usageAttribution: { subjectKeys: ['acmesub'] } }).expect(200)).body;
+    expect(put.name).toBe('Acme Inc');
+    // the default OpenMeter organisation does not see the bucket's customers
+    expect((await request(app).get('/api/v1/customers').expect(200)).body.items).toEqual([]);
+    const s = await subscribe(app, { customerKey: 'acme', planId: plans.starter });
+    const got = (await request(app).get(`${base()}/subscriptions/${s.id}`).expect(200)).body;
+    expect(got).toMatchObject({ id: s.id, status: 'active', plan: { key: 'starter' } });
+    expect(got.phases[0].items.map((i: { key: string }) => i.key).sort()).toEqual(['api_requests', 'base']);
+    // a customer with a running subscription cannot be deleted (OpenMeter's rule)
+    await request(app).delete(`${base()}/customers/acme`).expect(400);
+    const profiles = (await request(app).get(`${base()}/billing/profiles`).expect(200)).body.items;
+    expect(profiles).toHaveLength(1);
+    expect((await request(app).get(`${base()}/billing/profiles/${profiles[0].id}`).expect(200)).body.default).toBe(true);
+    await advance(app, 'PT1M');
+    const invoices = (await request(app).get(`${base()}/billing/invoices`).expect(200)).body.items;
+    expect(invoices.map((i: { status: string }) => i.status).sort()).toEqual(['gathering', 'paid']);
+    const paid = invoices.find((i: { status: string }) => i.status === 'paid');
+    expect((await request(app).get(`${base()}/billing/invoices/${paid.id}`).expect(200)).body.totals.total).toBe('29');
+  });
+});
+
 describe('Zuplo monetization: Stripe setup and billing readiness (B23–B27)', () => {
   it('a working-copy bucket takes a test key: installs the Stripe app and a default profile; a live key is refused', async () => {
     const { app } = await world();
@@ -396,6 +423,11 @@ describe('Zuplo monetization: Stripe setup and billing readiness (B23–B27)', (
     const ready = (await request(app).get(`${base()}/billing-readiness`).expect(200)).body;
     expect(ready).toEqual({ hasStripeApp: true, stripeAppId: setup.app.id, hasDefaultBillingProfile: true, defaultBillingProfileId: setup.billingProfile.id });
     expect((await request(app).get(`${base()}/setup/stripe`).expect(200)).body).toMatchObject({ app: { id: setup.app.id }, billingProfile: { id: setup.billingProfile.id } });
+    // B25: the app's profile becomes the default again with new settings
+    const again = (await request(app).post(`${base()}/setup/stripe/${setup.app.id}/billing-profile`).send({ country: 'FR', taxEnforced: true }).expect(201)).body;
+    expect(again.billingProfile).toMatchObject({ id: setup.billingProfile.id, default: true, workflow: { tax: { enabled: false, enforced: true } } });
+    expect(again.billingProfile.supplier.addresses[0].country).toBe('FR');
+    await request(app).post(`${base()}/setup/stripe/01ARZ3NDEKTSV4RRFFQ69G5FAV/billing-profile`).send({}).expect(404);
     // B27: the same key rule on an app update
     await request(app).put(`${base()}/apps/${setup.app.id}`).send({ type: 'stripe', name: 'Stripe', secretAPIKey: 'sk_live_abc' }).expect(400);
   });
