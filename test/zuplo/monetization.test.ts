@@ -150,7 +150,11 @@ describe('Zuplo monetization: validate-api-key answers each state as the policy 
     expect((await request(app).get(`${base()}/subscriptions/${s.id}/access`).expect(200)).body.accessBlocked).toBe(true);
     expect((await request(app).post(`${base()}/subscriptions/${s.id}/unblock-access`).expect(200)).body).toEqual({ subscriptionId: s.id, accessBlocked: false });
     expect((await validate(app, s.key)).body.subscription.accessBlocked).toBe(false);
-    await request(app).post(`${base()}/subscriptions/01KDVDNA00G69QW7FVK8G5NVES/block-access`).expect(404);
+    await request(app).post(`${base()}/subscriptions/01ARZ3NDEKTSV4RRFFQ69G5FAV/block-access`).expect(404);
+    // a block stays with the key across a plan change
+    await request(app).post(`${base()}/subscriptions/${s.id}/block-access`).expect(200);
+    const ch = (await request(app).post(`${base()}/subscriptions/${s.id}/change`).send({ timing: 'immediate', plan: { key: 'starter' } }).expect(200)).body;
+    expect((await validate(app, s.key)).body.subscription).toMatchObject({ id: ch.next.id, accessBlocked: true });
   });
 
   it('canceled but running, then ended: status canceled with activeTo ahead, then inactive (the policy says "expired")', async () => {
@@ -335,7 +339,7 @@ describe('Zuplo monetization: access (B8, B17) and meter queries by subscription
     });
     const ca = (await request(app).get(`${base()}/customers/auth0|u1/access`).expect(200)).body;
     expect(ca).toEqual({ entitlements: [{ subscriptionId: s.id, entitlements: a.entitlements, paymentStatus: a.paymentStatus }] });
-    await request(app).get(`${base()}/subscriptions/01KDVDNA00G69QW7FVK8G5NVES/access`).expect(404);
+    await request(app).get(`${base()}/subscriptions/01ARZ3NDEKTSV4RRFFQ69G5FAV/access`).expect(404);
   });
 
   it('filterSubscription selects a subscription’s usage: its consumer’s events within its window', async () => {

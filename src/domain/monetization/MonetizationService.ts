@@ -334,13 +334,7 @@ export class MonetizationService {
    * order count as equal (upgrade, applied at once).
    */
   isUpgrade(tx: UnitOfWork, input: { from?: { key: string; version: number }; to: Plan }): boolean {
-    if (!input.from) return true;
-    if (input.from.key === input.to.key) return input.to.version >= input.from.version;
-    const order = this.getConfiguration(tx).planOrder;
-    const a = order.indexOf(input.from.key);
-    const b = order.indexOf(input.to.key);
-    if (a < 0 || b < 0) return true;
-    return b >= a;
+    return isUpgradeByOrder(this.getConfiguration(tx).planOrder, input.from, input.to);
   }
 
   /**
@@ -365,7 +359,8 @@ export class MonetizationService {
     const link = this.consumerOf(tx, { subscriptionId: cur.id });
     if (link) {
       const now = this.now().toISOString();
-      tx.collection<SubscriptionKeyRecord>(Col.subscriptionKeys).put({ ...link, id: out.next.id, accessBlocked: false, createdAt: now, updatedAt: now });
+      // an administrator's block outlives a plan change: it is on the key's holder, not on a plan
+      tx.collection<SubscriptionKeyRecord>(Col.subscriptionKeys).put({ ...link, id: out.next.id, createdAt: now, updatedAt: now });
       const provision: ProvisionConsumerInput = {
         keyBucketName: link.keyBucketName,
         environment: '',
@@ -751,6 +746,16 @@ export class MonetizationService {
 
 // ------------------------------------------------------------------------------ pure rules
 
+/** `planOrder` rule (ZDK "newOrder >= currentOrder"): equal or higher index, or a newer version of the same key. */
+export function isUpgradeByOrder(order: readonly string[], from: { key: string; version: number } | undefined, to: { key: string; version: number }): boolean {
+  if (!from) return true;
+  if (from.key === to.key) return to.version >= from.version;
+  const a = order.indexOf(from.key);
+  const b = order.indexOf(to.key);
+  if (a < 0 || b < 0) return true;
+  return b >= a;
+}
+
 export const isPrivatePlan = (p: Plan): boolean => p.metadata?.[PRIVATE_PLAN_KEY] === 'true';
 
 export function rateCardHasPrice(rc: RateCard): boolean {
@@ -769,7 +774,7 @@ const isPaymentFailed = (inv: InvoiceView): boolean => inv.status === InvoiceSta
 
 const isEnvironment = (v: string | undefined): v is BucketEnvironment => v !== undefined && (Object.values(BucketEnvironment) as string[]).includes(v);
 
-function environmentOfName(name: string): BucketEnvironment {
+export function environmentOfName(name: string): BucketEnvironment {
   if (/(^|[-_])(production|prod)$/i.test(name)) return BucketEnvironment.production;
   if (/(^|[-_])preview$/i.test(name)) return BucketEnvironment.preview;
   return BucketEnvironment.workingCopy;
