@@ -342,7 +342,7 @@ describe('Zuplo monetization: access (B8, B17) and meter queries by subscription
     await request(app).get(`${base()}/subscriptions/01ARZ3NDEKTSV4RRFFQ69G5FAV/access`).expect(404);
   });
 
-  it('filterSubscription selects a subscription’s usage: its consumer’s events within its window', async () => {
+  it('filterSubscription selects the events that name the subscription (open question 13), without grouping by it', async () => {
     const { app, plans } = await world();
     const s = await subscribe(app, { ...U1, planId: plans.starter });
     await use(app, s.consumer, s.id, 2);
@@ -352,7 +352,11 @@ describe('Zuplo monetization: access (B8, B17) and meter queries by subscription
     await advance(app, 'PT1S');
     const q = async (ids: string[]) =>
       (await request(app).post(`${base()}/meters/api_requests/query`).send({ filterSubscription: ids }).expect(200)).body.data.reduce((a: number, r: { value: number }) => a + r.value, 0);
+    const rows = (await request(app).post(`${base()}/meters/api_requests/query`).send({ filterSubscription: [s.id] }).expect(200)).body.data;
+    expect(rows).toEqual([expect.objectContaining({ value: 2, subject: null })]);
     expect(await q([s.id])).toBe(2);
+    expect(await q([s.id, ch.next.id])).toBe(5);
+    expect(await q(['01ARZ3NDEKTSV4RRFFQ69G5FAV'])).toBe(0);
     expect(await q([ch.next.id])).toBe(3);
     const get = (await request(app).get(`${base()}/meters/api_requests/query?filterSubscription=${ch.next.id}`).expect(200)).body;
     expect(get.data.reduce((a: number, r: { value: number }) => a + r.value, 0)).toBe(3);

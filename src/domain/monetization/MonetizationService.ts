@@ -565,31 +565,6 @@ export class MonetizationService {
     };
   }
 
-  /**
-   * What Zuplo's `filterSubscription` selects: the subscriptions' consumers as event subjects
-   * (the gateway sends the consumer name as subject) and the span of their windows. A
-   * subscription made outside monetization contributes its customer's key.
-   */
-  subscriptionUsageScope(tx: UnitOfWork, input: { subscriptionIds: string[] }): { subjects: string[]; from?: string; to?: string } {
-    const subs = this.deps.subscriptions.getSubscriptions(tx, { ids: input.subscriptionIds });
-    if (subs.length !== new Set(input.subscriptionIds).size) {
-      const known = new Set(subs.map((s) => s.id));
-      throw notFound('subscription_not_found', `subscription not found: ${input.subscriptionIds.find((id) => !known.has(id))}`);
-    }
-    const subjects = new Set<string>();
-    for (const s of subs) {
-      const link = this.consumerOf(tx, { subscriptionId: s.id });
-      if (link?.consumerName) subjects.add(link.consumerName);
-      else {
-        const customer = this.deps.customers.findCustomer(tx, s.customerId);
-        for (const k of [customer?.key, ...(customer?.usageAttribution?.subjectKeys ?? [])]) if (k) subjects.add(k);
-      }
-    }
-    const from = subs.map((s) => s.activeFrom).sort()[0];
-    const to = subs.some((s) => !s.activeTo) ? undefined : subs.map((s) => s.activeTo!).sort().at(-1);
-    return { subjects: [...subjects], ...(from ? { from } : {}), ...(to ? { to } : {}) };
-  }
-
   /** The plan a subscription was made from, for the gateway's `plan.name` (undefined for a custom plan). */
   planOfSubscription(tx: UnitOfWork, sub: Subscription): Plan | undefined {
     return sub.plan ? this.findPlan(tx, sub.plan.id) : undefined;

@@ -99,26 +99,9 @@ export function customerAccess(c: HandlerContext): Reply {
 /** B18 / R2: as OpenMeter's ingest (dedupe on (id, source)); the Zuplo event must name its subscription. */
 export const ingestEvents = v1Metering.ingestEvents;
 
-/**
- * Zuplo's `filterSubscription`: a subscription's usage is its consumer's events (the gateway sends
- * the consumer name as subject) within the subscription's window (decision 0022, question 13).
- */
-function withSubscriptionFilter(c: HandlerContext, q: Record<string, unknown>): Record<string, unknown> {
-  const raw = q.filterSubscription;
-  if (raw === undefined) return q;
-  const ids = (Array.isArray(raw) ? raw : [raw]).map(String);
-  const { filterSubscription: _f, ...rest } = q;
-  const scope = c.read((tx) => mon(c).subscriptionUsageScope(tx, { subscriptionIds: ids }));
-  const subjects = [...new Set([...(Array.isArray(rest.subject) ? (rest.subject as string[]) : rest.subject ? [String(rest.subject)] : []), ...scope.subjects])];
-  const maxIso = (a: unknown, b: string | undefined) => (typeof a === 'string' && (!b || a > b) ? a : b);
-  const minIso = (a: unknown, b: string | undefined) => (typeof a === 'string' && (!b || a < b) ? a : b);
-  const from = maxIso(rest.from, scope.from);
-  const to = minIso(rest.to, scope.to);
-  return { ...rest, subject: subjects, ...(from ? { from } : {}), ...(to ? { to } : {}) };
-}
-
-export const queryMeter = (c: HandlerContext): Reply | Promise<Reply> => v1Metering.queryMeter({ ...c, query: withSubscriptionFilter(c, c.query) });
-export const queryMeterPost = (c: HandlerContext): Reply | Promise<Reply> => v1Metering.queryMeterPost({ ...c, body: withSubscriptionFilter(c, body(c)) });
+/** Zuplo's `filterSubscription` (≤ 100): the events whose `subscription` attribute names one of them (decision 0022). */
+export const queryMeter = v1Metering.queryMeter;
+export const queryMeterPost = v1Metering.queryMeterPost;
 
 // ------------------------------------------------------------------------------ configuration and plan invites
 
