@@ -78,7 +78,7 @@ describe('Zuplo monetization: subscribing creates the consumer and its key (B1, 
 });
 
 describe('Zuplo monetization: validate-api-key answers each state as the policy reads it (R1)', () => {
-  it('401 for an unknown key and for a deleted one; 200 with subscription null for a key never bound to a subscription', async () => {
+  it('401 for an unknown key, a deleted one and one of another key bucket; 200 with subscription null for a key never bound to a subscription', async () => {
     const { app, plans } = await world();
     const unknown = await validate(app, 'zpka_00000000000000000000000000000000_00000000').expect(401);
     expect(unknown.body.type).toBe('https://httpproblems.com/http-status/401');
@@ -89,6 +89,10 @@ describe('Zuplo monetization: validate-api-key answers each state as the policy 
     const plain = (await request(app).post(`${ACCOUNT}/key-buckets/${BUCKET}/consumers?with-api-key=true`).send({ name: 'plain-consumer' }).expect(200)).body;
     const r = await validate(app, plain.apiKeys[0].key).expect(200);
     expect(r.body).toEqual({ id: plain.apiKeys[0].id, consumer: { name: 'plain-consumer', metadata: {} }, subscription: null });
+    // a key of another key bucket is not this bucket's
+    await request(app).post(`${ACCOUNT}/key-buckets`).send({ name: 'other-bucket' }).expect(200);
+    const foreign = (await request(app).post(`${ACCOUNT}/key-buckets/other-bucket/consumers?with-api-key=true`).send({ name: 'foreign' }).expect(200)).body;
+    await validate(app, foreign.apiKeys[0].key).expect(401);
   });
 
   it('active free plan: entitlements by feature key, payment not required, grace 3, not blocked', async () => {

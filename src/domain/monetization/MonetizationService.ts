@@ -529,10 +529,14 @@ export class MonetizationService {
 
   // ------------------------------------------------------------------------------ gateway
 
-  /** R1, account side: the presented key and its consumer; undefined = 401 (unknown or deleted key). */
-  findApiKey(accountTx: UnitOfWork, input: { apiKey: string }): ValidatedKey | undefined {
+  /**
+   * R1, account side: the presented key and its consumer; undefined = 401 (unknown or deleted
+   * key, or a key of another key bucket than the metering bucket's when one is named).
+   */
+  findApiKey(accountTx: UnitOfWork, input: { apiKey: string; keyBucketName?: string }): ValidatedKey | undefined {
     const hit = this.deps.apiKeys.findKey(accountTx, input.apiKey);
     if (!hit) return undefined;
+    if (input.keyBucketName !== undefined && hit.bucket.name !== input.keyBucketName) return undefined;
     return { apiKey: hit.apiKey, consumer: { name: hit.consumer.name, metadata: hit.consumer.metadata } };
   }
 

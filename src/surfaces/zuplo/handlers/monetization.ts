@@ -180,12 +180,13 @@ export async function updateApp(c: HandlerContext): Promise<Reply> {
 // ------------------------------------------------------------------------------ gateway
 
 /**
- * R1: 401 for an unknown or deleted key; otherwise the key, its consumer and the subscription
- * it stands for (null when the consumer was never bound to one).
+ * R1: 401 for an unknown or deleted key, or one of another key bucket; otherwise the key, its
+ * consumer and the subscription it stands for (null when the consumer was never bound to one).
  */
 export function validateApiKey(c: HandlerContext): Reply {
   const apiKey = String(body(c).apiKey ?? '');
-  const found = c.readIn(accountNs(c), (tx) => mon(c).findApiKey(tx, { apiKey }));
+  const keyBucketName = keyBucketOf(c).keyBucketName;
+  const found = c.readIn(accountNs(c), (tx) => mon(c).findApiKey(tx, { apiKey, keyBucketName }));
   if (!found) throw new DomainError(ErrorKind.unauthorized, 'api_key_invalid', 'the API key is not valid');
   const gw = c.read((tx) => {
     const g = mon(c).gatewaySubscription(tx, { consumerName: found.consumer.name });
