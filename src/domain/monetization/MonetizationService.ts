@@ -389,16 +389,16 @@ export class MonetizationService {
     let timePct = dec(0);
     if (period) {
       const len = ms(period.to) - ms(period.from);
-      if (len > 0) timePct = Decimal01(dec(now - ms(period.from)).div(len));
+      if (len > 0) timePct = clamp01(dec(now - ms(period.from)).div(len));
     }
     const upfront = this.upfrontCost(cur);
     let consumption = dec(0);
     for (const v of Object.values(this.subscriptionEntitlementValues(tx, cur))) {
       const used = dec(v.usage ?? 0);
       const total = used.add(dec(v.balance ?? 0));
-      if (total.gt(0)) consumption = Decimal.max(consumption, Decimal01(used.div(total)));
+      if (total.gt(0)) consumption = maxDec(consumption, clamp01(used.div(total)));
     }
-    const maxPct = Decimal.max(timePct, consumption);
+    const maxPct = maxDec(timePct, consumption);
     const credit = timing === 'immediate' && cur.status === SubscriptionStatus.active ? roundMoney(upfront.mul(dec(1).sub(maxPct)), cur.currency) : dec(0);
     return {
       creditAmount: toDecimalString(credit),
@@ -765,6 +765,6 @@ export function keyBucketNameOf(meteringBucketId: string): string {
   return slug.length >= 5 ? slug.slice(0, 128) : `bucket-${slug}`;
 }
 
-const Decimal = { max: (a: Dec, b: Dec): Dec => (a.gte(b) ? a : b) };
-const Decimal01 = (d: Dec): Dec => (d.lt(0) ? dec(0) : d.gt(1) ? dec(1) : d);
+const maxDec = (a: Dec, b: Dec): Dec => (a.gte(b) ? a : b);
+const clamp01 = (d: Dec): Dec => (d.lt(0) ? dec(0) : d.gt(1) ? dec(1) : d);
 
