@@ -10,6 +10,5 @@ export const MonetizationErrorCode = {
   notScheduledForCancel: 'subscription_not_scheduled_for_cancelation',
   stripeKeyMode: 'stripe_key_environment_mismatch',
   stripeKeyInvalid: 'stripe_key_invalid',
-  notMonetized: 'subscription_not_monetized',
 } as const;
 export type MonetizationErrorCode = (typeof MonetizationErrorCode)[keyof typeof MonetizationErrorCode];
