@@ -141,6 +141,8 @@ describe('Zuplo monetization: validate-api-key answers each state as the policy 
     await request(app).post(`${base()}/events`).send(ev).expect(204);
     await advance(app, 'PT1S');
     expect((await validate(app, s.key)).body.subscription.entitlements.api_requests.usage).toBe(1);
+    // a media type with parameters is still JSON here
+    await request(app).post(`${base()}/events`).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify([{ ...ev[0], id: 'charset' }])).expect(204);
     // SEED's Zuplo event requires `subscription`
     const { subscription: _s, ...bare } = ev[0]!;
     await request(app).post(`${base()}/events`).send([{ ...bare, id: 'other' }]).expect(400);

@@ -8,6 +8,9 @@ import type { ConsumerView } from '../../../domain/apikeys/types.ts';
 import type { MonetizationService } from '../../../domain/monetization/MonetizationService.ts';
 import type { KeyBucketRef } from '../../../domain/monetization/types.ts';
 import { DomainError, ErrorKind } from '../../../domain/shared/errors.ts';
+import type { CloudEventInput } from '../../../domain/metering/types.ts';
+import { CLOUDEVENTS_MEDIA_TYPES, cloudEventsOf } from '../../http/cloudEvents.ts';
+import { ingestInSteps } from '../../http/ingestInSteps.ts';
 import { accountNamespace } from '../../http/namespaces.ts';
 import { noContent, ok, type HandlerContext, type Reply } from '../../http/types.ts';
 import * as v1Billing from '../../openmeter-v1/handlers/billingSetup.ts';
@@ -96,8 +99,20 @@ export function customerAccess(c: HandlerContext): Reply {
 
 // ------------------------------------------------------------------------------ events and meter queries
 
-/** B18 / R2: as OpenMeter's ingest (dedupe on (id, source)); the Zuplo event must name its subscription. */
-export const ingestEvents = v1Metering.ingestEvents;
+/**
+ * B18 / R2: OpenMeter's ingest (one event or an array; dedupe on (id, source)); the Zuplo event
+ * must name its subscription. Unlike OpenMeter's handler, the media type is compared without its
+ * parameters: this is Zuplo's gateway service, and a runtime that sends `charset=utf-8` would
+ * otherwise lose its usage silently (the policy only logs a failed send).
+ */
+export async function ingestEvents(c: HandlerContext): Promise<Reply> {
+  const type = (c.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!CLOUDEVENTS_MEDIA_TYPES.has(type)) throw new DomainError(ErrorKind.validation, 'invalid_content_type', `invalid content type: ${type}`);
+  const r = cloudEventsOf(c.body, type);
+  if ('refusal' in r) throw new DomainError(ErrorKind.validation, 'invalid_event', r.refusal);
+  await ingestInSteps(c, r.events as CloudEventInput[]);
+  return noContent();
+}
 
 /** Zuplo's `filterSubscription` (≤ 100): the events whose `subscription` attribute names one of them (decision 0022). */
 export const queryMeter = v1Metering.queryMeter;
