@@ -2,7 +2,8 @@
  * Builds specs/zuplo.yaml (the Zuplo Developer API surface of localmeter) from
  *   - the vendor Zuplo Developer API document (45 operations + component schemas),
  *   - the OpenMeter v1 document (the V3 metering routes, re-homed under /v3/metering/{bucketId}),
- *   - hand-written additions in specs/src/zuplo-extra.yaml.
+ *   - hand-written additions in specs/src/zuplo-extra.yaml and specs/src/zuplo-monetization.yaml
+ *     (the monetization routes of a bucket and the gateway service).
  *
  * Vendor prose (descriptions, summaries, examples, x- extensions) is stripped; summaries are ours.
  * Two ajv quirks of the OpenMeter document are fixed on the way (see conventions §5).
@@ -26,6 +27,7 @@ const load = (p: string): Json => YAML.parse(readFileSync(p, 'utf8'), { maxAlias
 const zuplo = load(join(refDir, 'vendor/zuplo-developer-api.openapi.yaml'));
 const om = load(join(refDir, 'vendor/openmeter-v1.openapi.yaml'));
 const extra = load(join(root, 'specs/src/zuplo-extra.yaml'));
+const monetization = load(join(root, 'specs/src/zuplo-monetization.yaml'));
 
 const clone = <T>(x: T): T => structuredClone(x);
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -136,6 +138,23 @@ const SUMMARY: Record<string, string> = {
   MeteringPlansService_delete: 'Delete a plan',
   MeteringPlansService_archive: 'Archive a plan version',
   MeteringPlansService_publish: 'Publish a plan version',
+  MeteringCustomersService_list: 'List customers',
+  MeteringCustomersService_create: 'Create a customer',
+  MeteringCustomersService_get: 'Get a customer',
+  MeteringCustomersService_update: 'Replace a customer',
+  MeteringCustomersService_delete: 'Delete a customer',
+  MeteringCustomersService_listSubscriptions: "List a customer's subscriptions",
+  MeteringSubscriptionsService_get: 'Get a subscription',
+  MeteringSubscriptionsService_change: 'Change the plan of a subscription',
+  MeteringSubscriptionsService_cancel: 'Cancel a subscription',
+  MeteringSubscriptionsService_unscheduleCancelation: 'Resume a canceled subscription',
+  MeteringSubscriptionsService_restore: 'Restore a subscription (deprecated)',
+  MeteringBillingProfilesService_list: 'List billing profiles',
+  MeteringBillingProfilesService_get: 'Get a billing profile',
+  MeteringBillingProfilesService_update: 'Replace a billing profile',
+  MeteringInvoicesService_list: 'List invoices',
+  MeteringInvoicesService_get: 'Get an invoice',
+  MeteringAppsService_update: 'Update an app',
 };
 
 // ---------------------------------------------------------------------------
@@ -166,6 +185,24 @@ const METERING: Array<[string, string, string, string]> = [
   ['/api/v1/plans/{planId}', 'delete', 'MeteringPlansService_delete', 'Metering - Plans'],
   ['/api/v1/plans/{planId}/archive', 'post', 'MeteringPlansService_archive', 'Metering - Plans'],
   ['/api/v1/plans/{planId}/publish', 'post', 'MeteringPlansService_publish', 'Metering - Plans'],
+  // a bucket is a full tenant (reference zuplo-monetization.md §2b)
+  ['/api/v1/customers', 'get', 'MeteringCustomersService_list', 'Metering - Customers'],
+  ['/api/v1/customers', 'post', 'MeteringCustomersService_create', 'Metering - Customers'],
+  ['/api/v1/customers/{customerIdOrKey}', 'get', 'MeteringCustomersService_get', 'Metering - Customers'],
+  ['/api/v1/customers/{customerIdOrKey}', 'put', 'MeteringCustomersService_update', 'Metering - Customers'],
+  ['/api/v1/customers/{customerIdOrKey}', 'delete', 'MeteringCustomersService_delete', 'Metering - Customers'],
+  ['/api/v1/customers/{customerIdOrKey}/subscriptions', 'get', 'MeteringCustomersService_listSubscriptions', 'Metering - Customers'],
+  ['/api/v1/subscriptions/{subscriptionId}', 'get', 'MeteringSubscriptionsService_get', 'Metering - Subscriptions'],
+  ['/api/v1/subscriptions/{subscriptionId}/change', 'post', 'MeteringSubscriptionsService_change', 'Metering - Subscriptions'],
+  ['/api/v1/subscriptions/{subscriptionId}/cancel', 'post', 'MeteringSubscriptionsService_cancel', 'Metering - Subscriptions'],
+  ['/api/v1/subscriptions/{subscriptionId}/unschedule-cancelation', 'post', 'MeteringSubscriptionsService_unscheduleCancelation', 'Metering - Subscriptions'],
+  ['/api/v1/subscriptions/{subscriptionId}/restore', 'post', 'MeteringSubscriptionsService_restore', 'Metering - Subscriptions'],
+  ['/api/v1/billing/profiles', 'get', 'MeteringBillingProfilesService_list', 'Metering - Billing'],
+  ['/api/v1/billing/profiles/{id}', 'get', 'MeteringBillingProfilesService_get', 'Metering - Billing'],
+  ['/api/v1/billing/profiles/{id}', 'put', 'MeteringBillingProfilesService_update', 'Metering - Billing'],
+  ['/api/v1/billing/invoices', 'get', 'MeteringInvoicesService_list', 'Metering - Billing'],
+  ['/api/v1/billing/invoices/{invoiceId}', 'get', 'MeteringInvoicesService_get', 'Metering - Billing'],
+  ['/api/v1/apps/{id}', 'put', 'MeteringAppsService_update', 'Metering - Billing'],
 ];
 // catalog rows whose metering route was inferred (not seen verbatim in a Zuplo source)
 const METERING_INFERRED = new Set([
@@ -182,6 +219,12 @@ const METERING_INFERRED = new Set([
   'MeteringPlansService_update',
   'MeteringPlansService_delete',
   'MeteringPlansService_archive',
+  'MeteringCustomersService_list',
+  'MeteringCustomersService_create',
+  'MeteringCustomersService_get',
+  'MeteringCustomersService_update',
+  'MeteringCustomersService_delete',
+  'MeteringSubscriptionsService_get',
 ]);
 
 // ---------------------------------------------------------------------------
@@ -245,9 +288,21 @@ for (const [omPath, method, opId, tag] of METERING) {
   addOp(omPath.replace('/api/v1', '/v3/metering/{bucketId}'), method, orderOp(op));
 }
 
+// Zuplo's meter query adds `filterSubscription` (≤ 100 subscription ids) to OpenMeter's filters
+{
+  const filterSubscription = { type: 'array', items: { type: 'string' }, maxItems: 100 };
+  const q = paths['/v3/metering/{bucketId}/meters/{meterIdOrSlug}/query'];
+  q.get.parameters.push({ name: 'filterSubscription', in: 'query', required: false, style: 'form', explode: true, schema: filterSubscription });
+  const body = q.post.requestBody.content['application/json'];
+  if (body.schema.$ref !== '#/components/schemas/MeterQueryRequest') throw new Error('queryPost body is no longer MeterQueryRequest');
+  body.schema = { $ref: '#/components/schemas/Zuplo.MeteringV3.MeterQueryRequest' };
+}
+
 // 3. hand-written additions
-for (const [p, item] of Object.entries<Json>(extra.paths)) {
-  for (const m of METHODS) if (item[m]) addOp(p, m, orderOp(clone(item[m])));
+for (const doc of [extra, monetization]) {
+  for (const [p, item] of Object.entries<Json>(doc.paths)) {
+    for (const m of METHODS) if (item[m]) addOp(p, m, orderOp(clone(item[m])));
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -264,6 +319,13 @@ for (const [n, s] of Object.entries<Json>(om.components.schemas)) put(allSchemas
 for (const [n, s] of Object.entries<Json>(om.components.parameters ?? {})) put(allParams, n, strip(s), 'openmeter');
 for (const [n, s] of Object.entries<Json>(extra.components.schemas)) put(allSchemas, n, clone(s), 'extra');
 for (const [n, s] of Object.entries<Json>(extra.components.parameters)) put(allParams, n, clone(s), 'extra');
+for (const [n, s] of Object.entries<Json>(monetization.components.schemas)) put(allSchemas, n, clone(s), 'extra');
+for (const [n, s] of Object.entries<Json>(monetization.components.parameters)) put(allParams, n, clone(s), 'extra');
+{
+  const q = clone(allSchemas.MeterQueryRequest);
+  q.properties.filterSubscription = { type: 'array', items: { type: 'string' }, maxItems: 100 };
+  allSchemas['Zuplo.MeteringV3.MeterQueryRequest'] = q;
+}
 
 // CLI compatibility: `zuplo mtls-certificate disable` PATCHes {environments: []}
 delete allSchemas['Zuplo.MtlsCertificates.MtlsCertificateUpdateBody'].properties.environments.minItems;

@@ -1,3 +1,4 @@
+import type { ProvisionConsumerInput } from '../domain/monetization/MonetizationService.ts';
 import { EffectType, type Effect } from '../domain/shared/effects.ts';
 import type { Clock } from '../domain/shared/clock.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
@@ -36,6 +37,7 @@ export class EffectDispatcher {
     [EffectType.deleteStripeWebhookEndpoint, deleteStripeWebhookEndpoint],
     [EffectType.subscriptionChanged, (ctx, ns, e) => subscriptionsChanged(ctx, ns, [e])],
     [EffectType.retryInvoicePayment, (ctx, ns, e) => retryStripeInvoicePayment(ctx, ns, { invoiceId: e.invoiceId as string, appId: e.appId as string })],
+    [EffectType.provisionSubscriptionConsumer, provisionSubscriptionConsumer],
   ]);
 
   constructor(private readonly ctx: EffectContext) {}
@@ -78,6 +80,12 @@ const provisionProjectBuckets: EffectHandler = async (ctx, _ns, effect) => {
   const accountName = effect.accountName as string;
   const projectName = effect.projectName as string;
   await ctx.run(accountNamespace(accountName), (tx) => ctx.services.apiKeys.ensureProjectBuckets(tx, { accountName, projectName }));
+};
+
+/** a monetized subscription's consumer and key, in the Zuplo account's key bucket */
+const provisionSubscriptionConsumer: EffectHandler = async (ctx, _ns, effect) => {
+  const { type: _t, accountName, ...input } = effect as unknown as { type: string; accountName: string } & ProvisionConsumerInput;
+  await ctx.run(accountNamespace(accountName), (tx) => ctx.services.monetization.provisionConsumer(tx, input));
 };
 
 /**

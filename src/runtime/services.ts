@@ -23,6 +23,7 @@ import { SubscriptionService } from '../domain/subscriptions/SubscriptionService
 import { generationHorizon, targetLines } from '../domain/subscriptions/engine/targetState.ts';
 import type { TargetLine } from '../domain/subscriptions/engine/types.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
+import { MonetizationService } from '../domain/monetization/MonetizationService.ts';
 import type { SubscriptionBillableItem } from '../domain/billing/invoices/ports.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
@@ -191,6 +192,25 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     return { namespaceId: tx.namespace, appId: app.id };
   });
 
+  const apiKeys = new ApiKeyService(deps);
+  const monetization = new MonetizationService({
+    ...deps,
+    accountName: zuploAccount,
+    customers,
+    plans,
+    subscriptions,
+    entitlements,
+    invoices,
+    billing: { liveApps: (tx) => apps.liveApps(tx), listProfiles: (tx, input) => billingProfiles.listProfiles(tx, input), updateProfile: (tx, input) => billingProfiles.updateProfile(tx, input) },
+    apiKeys: {
+      listBuckets: (tx, tags) => apiKeys.listBuckets(tx, tags),
+      createBucket: (tx, input) => apiKeys.createBucket(tx, input),
+      createConsumer: (tx, bucket, input) => apiKeys.createConsumer(tx, bucket, input),
+      getConsumer: (tx, bucket, name) => apiKeys.getConsumer(tx, bucket, name),
+      updateConsumer: (tx, bucket, name, input) => apiKeys.updateConsumer(tx, bucket, name, input),
+      findKey: (tx, key) => apiKeys.findKey(tx, key),
+    },
+  });
   return {
     metering,
     features,
@@ -200,7 +220,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     customers,
     featureCosts: new FeatureCostService({ features, usage: metering }),
     entitlements,
-    apiKeys: new ApiKeyService(deps),
+    apiKeys,
+    monetization,
     platform: new PlatformService({ ...deps, defaultAccount: zuploAccount }),
     edge: new EdgeService(deps),
     auditLogs: new AuditLogService(deps),

@@ -211,6 +211,17 @@ export class ApiKeyService {
     tx.collection<ApiKey>(KEYS).delete(k.id);
   }
 
+  /**
+   * A presented key with its consumer and bucket, expired or not (Zuplo's validate-api-key answers
+   * an expired key with its `expiresOn` and lets the gateway refuse it); undefined when unknown.
+   */
+  findKey(tx: UnitOfWork, key: string): { bucket: KeyBucket; consumer: Consumer; apiKey: ApiKey } | undefined {
+    const k = tx.collection<ApiKey>(KEYS).findOne((x) => x.key === key);
+    const consumer = k ? tx.collection<Consumer>(CONSUMERS).get(k.consumerId) : undefined;
+    const bucket = consumer ? tx.collection<KeyBucket>(BUCKETS).get(consumer.bucketId) : undefined;
+    return k && consumer && bucket ? { bucket, consumer, apiKey: k } : undefined;
+  }
+
   /** what a gateway does with a presented key: the consumer it belongs to, if valid now */
   authenticateKey(tx: UnitOfWork, key: string): { bucket: KeyBucket; consumer: Consumer; apiKey: ApiKey } | undefined {
     const k = tx.collection<ApiKey>(KEYS).findOne((x) => x.key === key);

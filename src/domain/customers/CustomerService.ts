@@ -185,6 +185,22 @@ export class CustomerService {
   }
 
   /**
+   * Adds one subject key to a live customer's usage attribution (idempotent). Zuplo
+   * monetization calls it for a subscription's API-key consumer: the gateway's events name the
+   * consumer as their subject, so its usage must land on the subscribing customer.
+   */
+  addSubjectKey(tx: UnitOfWork, input: { idOrKey: string; subjectKey: string }): Customer {
+    const current = this.getLive(tx, input.idOrKey, 'update');
+    const keys = current.usageAttribution?.subjectKeys ?? [];
+    if (keys.includes(input.subjectKey)) return current;
+    this.assertUnique(tx, undefined, [input.subjectKey], current.id);
+    const next: Customer = { ...current, usageAttribution: { subjectKeys: [...keys, input.subjectKey] }, updatedAt: this.deps.clock.now().toISOString() };
+    tx.collection<Customer>(Col.customers).put(next);
+    this.reindex(tx, current, next);
+    return next;
+  }
+
+  /**
    * Soft delete: the record stays (readable by id, listed with includeDeleted) but stops
    * attributing usage, and its key and subject keys become free for another customer.
    */

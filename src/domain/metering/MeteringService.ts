@@ -255,6 +255,7 @@ export class MeteringService {
         ingestedAt: nowIso,
         storedAt: nowIso,
         ...(customerId ? { customerId } : {}),
+        ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
         seq: seq++,
       });
     }

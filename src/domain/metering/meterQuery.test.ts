@@ -274,3 +274,23 @@ describe('index', () => {
     ]);
   });
 });
+
+describe('filterSubscription (Zuplo: the `subscription` attribute of the gateway\'s events)', () => {
+  const events = [
+    ev('2025-01-01T00:00:00.000Z', { tokens: 1 }, { subscription: 'sub-a' }),
+    ev('2025-01-01T00:01:00.000Z', { tokens: 2 }, { subscription: 'sub-b' }),
+    ev('2025-01-01T00:02:00.000Z', { tokens: 4 }),
+  ];
+  const m = meter({ groupBy: {} });
+  it.each([
+    [['sub-a'], '1'],
+    [['sub-a', 'sub-b'], '3'],
+    [[], '7'], // an empty filter filters nothing
+  ])('%j → %s, one row not grouped by subject', (filterSubscription, value) => {
+    const r = run(m, events, { from: '2025-01-01T00:00:00Z', to: '2025-01-02T00:00:00Z', filterSubscription });
+    expect(r.data).toEqual([expect.objectContaining({ value, subject: null })]);
+  });
+  it('an unknown subscription selects nothing', () => {
+    expect(run(m, events, { filterSubscription: ['nope'] }).data).toEqual([]);
+  });
+});

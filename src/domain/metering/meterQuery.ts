@@ -56,6 +56,7 @@ interface NormalizedQuery {
   tz: string;
   subjects?: Set<string>;
   customers?: Set<string>;
+  subscriptions?: Set<string>;
   groupBySubject: boolean;
   groupByCustomer: boolean;
   /** meter dimensions to group by, in the requested order */
@@ -107,7 +108,8 @@ function normalize(meter: Meter, p: MeterQueryParams): NormalizedQuery {
     if (!(k in meter.groupBy)) throw validationError('invalid_group_by_filter', `invalid group by filter: ${k}`);
     filters.set(k, v);
   }
-  return { from, to, windowSize, tz, subjects, customers, groupBySubject, groupByCustomer, dims, filters };
+  const subscriptions = p.filterSubscription && p.filterSubscription.length ? new Set(p.filterSubscription) : undefined;
+  return { from, to, windowSize, tz, subjects, customers, ...(subscriptions ? { subscriptions } : {}), groupBySubject, groupByCustomer, dims, filters };
 }
 
 interface OutGroup {
@@ -236,6 +238,7 @@ export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: Qu
     if (errors[o] !== undefined) continue;
     const g = tupleGroup[tuple[o]!]!;
     if (g < 0) continue;
+    if (q.subscriptions !== undefined && !q.subscriptions.has(events[o]!.subscription ?? '')) continue;
     const t = times[p]!;
     if (windowed && t >= winEnd) {
       closeWindow();

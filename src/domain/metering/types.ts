@@ -102,6 +102,8 @@ export interface StoredEvent {
   storedAt: string;
   /** customer the subject belonged to at ingestion time */
   customerId?: string;
+  /** the `subscription` extension attribute Zuplo's gateway puts on its events (decision 0022) */
+  subscription?: string;
   seq: number;
 }
 
@@ -177,6 +179,8 @@ export interface MeterQueryParams {
   groupBy?: string[];
   filterGroupBy?: Record<string, string | string[]>;
   advancedMeterGroupByFilters?: Record<string, FilterString>;
+  /** Zuplo: only events whose `subscription` attribute is one of these (no grouping implied) */
+  filterSubscription?: string[];
   /** v3 resolves customer filters including deleted customers; v1 does not */
   includeDeletedCustomers?: boolean;
 }

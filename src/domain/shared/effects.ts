@@ -29,4 +29,6 @@ export const EffectType = {
    * billable now, as OpenMeter's subscription-sync worker does on the subscription events
    */
   subscriptionChanged: 'subscriptions.changed',
+  /** create (or re-point) a monetized subscription's API-key consumer in the Zuplo account's key bucket */
+  provisionSubscriptionConsumer: 'monetization.provisionConsumer',
 } as const;

@@ -17,6 +17,7 @@ import type { EntitlementService } from '../../domain/entitlements/EntitlementSe
 import type { MeteringService } from '../../domain/metering/MeteringService.ts';
 import type { NotificationService } from '../../domain/notifications/NotificationService.ts';
 import type { SubscriptionService } from '../../domain/subscriptions/SubscriptionService.ts';
+import type { MonetizationService } from '../../domain/monetization/MonetizationService.ts';
 import type { InvoiceService } from '../../domain/billing/invoices/InvoiceService.ts';
 import type { AuditLogService } from '../../domain/platform/AuditLogService.ts';
 import type { EdgeService } from '../../domain/platform/EdgeService.ts';
@@ -69,6 +70,8 @@ export interface DomainServices {
   notifications: NotificationService;
   /** subscriptions, their edits and add-ons; provisions the entitlements of their items over time */
   subscriptions: SubscriptionService;
+  /** Zuplo monetization: bucket configuration, plan invites, subscriptions that own API keys, access and payment status */
+  monetization: MonetizationService;
 }
 
 /**

@@ -860,6 +860,197 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/metering/{bucketId}/apps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Update an app */
+        put: operations["MeteringAppsService_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/billing-readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the bucket can bill through Stripe */
+        get: operations["MeteringStripeSetupService_billingReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List invoices */
+        get: operations["MeteringInvoicesService_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/billing/invoices/{invoiceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an invoice */
+        get: operations["MeteringInvoicesService_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/billing/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List billing profiles */
+        get: operations["MeteringBillingProfilesService_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/billing/profiles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a billing profile */
+        get: operations["MeteringBillingProfilesService_get"];
+        /** Replace a billing profile */
+        put: operations["MeteringBillingProfilesService_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List customers */
+        get: operations["MeteringCustomersService_list"];
+        put?: never;
+        /** Create a customer */
+        post: operations["MeteringCustomersService_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/customers/{customerIdOrKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a customer */
+        get: operations["MeteringCustomersService_get"];
+        /** Replace a customer */
+        put: operations["MeteringCustomersService_update"];
+        post?: never;
+        /** Delete a customer */
+        delete: operations["MeteringCustomersService_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/customers/{customerIdOrKey}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's entitlements per running subscription */
+        get: operations["MeteringCustomersService_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/customers/{customerIdOrKey}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a customer's subscriptions */
+        get: operations["MeteringCustomersService_listSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest usage events */
+        post: operations["MeteringEventsService_ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/metering/{bucketId}/features": {
         parameters: {
             query?: never;
@@ -968,6 +1159,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/metering/{bucketId}/monetization-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bucket's monetization configuration */
+        get: operations["MeteringMonetizationService_getConfiguration"];
+        /** Change the bucket's monetization configuration (partial) */
+        put: operations["MeteringMonetizationService_putConfiguration"];
+        post?: never;
+        /** Reset the bucket's monetization configuration */
+        delete: operations["MeteringMonetizationService_deleteConfiguration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/plan-invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List plan invites */
+        get: operations["MeteringPlanInvitesService_list"];
+        put?: never;
+        /** Invite an email to a private plan */
+        post: operations["MeteringPlanInvitesService_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/plan-invites/{planInviteId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a plan invite */
+        get: operations["MeteringPlanInvitesService_get"];
+        put?: never;
+        post?: never;
+        /** Withdraw a plan invite */
+        delete: operations["MeteringPlanInvitesService_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/metering/{bucketId}/plans": {
         parameters: {
             query?: never;
@@ -1039,10 +1285,244 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/metering/{bucketId}/setup/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The bucket's Stripe app and billing profile */
+        get: operations["MeteringStripeSetupService_get"];
+        put?: never;
+        /** Connect Stripe (installs the Stripe app and a default billing profile) */
+        post: operations["MeteringStripeSetupService_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/setup/stripe/{stripeAppId}/billing-profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** (Re)create the default billing profile of a Stripe app */
+        post: operations["MeteringStripeSetupService_createBillingProfile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Subscribe a customer to a plan (creates its API-key consumer) */
+        post: operations["MeteringSubscriptionsService_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a subscription */
+        get: operations["MeteringSubscriptionsService_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subscription's entitlements, payment status and block */
+        get: operations["MeteringSubscriptionsService_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/block-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Block a subscription's API requests */
+        post: operations["MeteringSubscriptionsService_blockAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a subscription */
+        post: operations["MeteringSubscriptionsService_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the plan of a subscription */
+        post: operations["MeteringSubscriptionsService_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/change/estimate-credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Estimate the proration credit of a plan change */
+        post: operations["MeteringSubscriptionsService_estimateChangeCredit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a subscription (deprecated)
+         * @deprecated
+         */
+        post: operations["MeteringSubscriptionsService_restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/unblock-access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unblock a subscription's API requests */
+        post: operations["MeteringSubscriptionsService_unblockAccess"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/unschedule-cancelation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a canceled subscription */
+        post: operations["MeteringSubscriptionsService_unscheduleCancelation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/metering/{bucketId}/validate-api-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Validate an API key for the monetization policy */
+        post: operations["MeteringGatewayService_validateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Address: {
+            country?: components["schemas"]["CountryCode"];
+            postalCode?: string;
+            state?: string;
+            city?: string;
+            line1?: string;
+            line2?: string;
+            phoneNumber?: string;
+        };
         /** @deprecated */
         Alignment: {
             /** @deprecated */
@@ -1052,14 +1532,328 @@ export interface components {
             [key: string]: unknown;
         };
         ApiKeyBulkCreateOrUpdateBody: components["schemas"]["Zuplo.ApiKeys.ApiKeyCreateOrUpdateBody"][];
+        App: components["schemas"]["StripeApp"] | components["schemas"]["SandboxApp"] | components["schemas"]["CustomInvoicingApp"];
+        AppCapability: {
+            type: components["schemas"]["AppCapabilityType"];
+            key: string;
+            name: string;
+            description: string;
+        };
+        /** @enum {string} */
+        AppCapabilityType: "reportUsage" | "reportEvents" | "calculateTax" | "invoiceCustomers" | "collectPayments";
+        AppReference: {
+            id: string;
+        };
+        AppReplaceUpdate: components["schemas"]["StripeAppReplaceUpdate"] | components["schemas"]["SandboxAppReplaceUpdate"] | components["schemas"]["CustomInvoicingAppReplaceUpdate"];
+        /** @enum {string} */
+        AppStatus: "ready" | "unauthorized";
+        /** @enum {string} */
+        AppType: "stripe" | "sandbox" | "custom_invoicing";
+        BillingDiscountPercentage: {
+            percentage: components["schemas"]["Percentage"];
+            correlationId?: string;
+        };
+        BillingDiscountReason: components["schemas"]["DiscountReasonMaximumSpend"] | components["schemas"]["DiscountReasonRatecardPercentage"] | components["schemas"]["DiscountReasonRatecardUsage"];
+        BillingDiscountUsage: {
+            quantity: components["schemas"]["Numeric"];
+            correlationId?: string;
+        };
+        BillingDiscounts: {
+            percentage?: components["schemas"]["BillingDiscountPercentage"];
+            usage?: components["schemas"]["BillingDiscountUsage"];
+        };
+        BillingInvoiceCustomerExtendedDetails: {
+            readonly id?: string;
+            key?: string;
+            name?: string;
+            taxId?: components["schemas"]["BillingPartyTaxIdentity"];
+            addresses?: components["schemas"]["Address"][];
+            usageAttribution: components["schemas"]["CustomerUsageAttribution"];
+        };
+        BillingParty: {
+            readonly id?: string;
+            key?: string;
+            name?: string;
+            taxId?: components["schemas"]["BillingPartyTaxIdentity"];
+            addresses?: components["schemas"]["Address"][];
+        };
+        BillingPartyTaxIdentity: {
+            code?: components["schemas"]["BillingTaxIdentificationCode"];
+        };
+        BillingProfile: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            supplier: components["schemas"]["BillingParty"];
+            readonly workflow: components["schemas"]["BillingWorkflow"];
+            readonly apps: components["schemas"]["BillingProfileAppsOrReference"];
+            default: boolean;
+        };
+        BillingProfileAppReferences: {
+            readonly tax: components["schemas"]["AppReference"];
+            readonly invoicing: components["schemas"]["AppReference"];
+            readonly payment: components["schemas"]["AppReference"];
+        };
+        BillingProfileApps: {
+            readonly tax: Omit<components["schemas"]["App"], "type">;
+            readonly invoicing: Omit<components["schemas"]["App"], "type">;
+            readonly payment: Omit<components["schemas"]["App"], "type">;
+        };
+        BillingProfileAppsOrReference: components["schemas"]["BillingProfileApps"] | components["schemas"]["BillingProfileAppReferences"];
+        /** @enum {string} */
+        BillingProfileExpand: "apps";
+        /** @enum {string} */
+        BillingProfileOrderBy: "createdAt" | "updatedAt" | "default" | "name";
+        BillingProfilePaginatedResponse: {
+            totalCount: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["BillingProfile"][];
+        };
+        BillingProfileReplaceUpdateWithWorkflow: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            supplier: components["schemas"]["BillingParty"];
+            default: boolean;
+            workflow: components["schemas"]["BillingWorkflow"];
+        };
         /** @enum {string} */
         BillingSettlementMode: "credit_then_invoice" | "credit_only";
+        BillingTaxIdentificationCode: string;
+        BillingWorkflow: {
+            collection?: components["schemas"]["BillingWorkflowCollectionSettings"];
+            invoicing?: components["schemas"]["BillingWorkflowInvoicingSettings"];
+            payment?: components["schemas"]["BillingWorkflowPaymentSettings"];
+            tax?: components["schemas"]["BillingWorkflowTaxSettings"];
+        };
+        BillingWorkflowCollectionAlignment: components["schemas"]["BillingWorkflowCollectionAlignmentSubscription"] | components["schemas"]["BillingWorkflowCollectionAlignmentAnchored"];
+        BillingWorkflowCollectionAlignmentAnchored: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "anchored";
+            recurringPeriod: components["schemas"]["RecurringPeriodV2"];
+        };
+        BillingWorkflowCollectionAlignmentSubscription: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "subscription";
+        };
+        BillingWorkflowCollectionSettings: {
+            /**
+             * @default {
+             *       "type": "subscription"
+             *     }
+             */
+            alignment: Omit<components["schemas"]["BillingWorkflowCollectionAlignment"], "type">;
+            /**
+             * Format: ISO8601
+             * @default PT1H
+             */
+            interval: string;
+        };
+        BillingWorkflowInvoicingSettings: {
+            /** @default true */
+            autoAdvance: boolean;
+            /**
+             * Format: ISO8601
+             * @default P0D
+             */
+            draftPeriod: string;
+            /**
+             * Format: ISO8601
+             * @default P30D
+             */
+            dueAfter: string;
+            /** @default true */
+            progressiveBilling: boolean;
+            /** @default bill_actual_period */
+            subscriptionEndProrationMode: components["schemas"]["BillingWorkflowInvoicingSubscriptionEndProrationMode"];
+            defaultTaxConfig?: components["schemas"]["TaxConfig"];
+        };
+        /** @enum {string} */
+        BillingWorkflowInvoicingSubscriptionEndProrationMode: "bill_full_period" | "bill_actual_period";
+        BillingWorkflowPaymentSettings: {
+            /** @default charge_automatically */
+            collectionMethod: components["schemas"]["CollectionMethod"];
+        };
+        BillingWorkflowTaxSettings: {
+            /** @default true */
+            enabled: boolean;
+            /** @default false */
+            enforced: boolean;
+        };
+        /** @enum {string} */
+        CollectionMethod: "charge_automatically" | "send_invoice";
+        CountryCode: string;
+        CreditNoteOriginalInvoiceRef: {
+            /** @enum {string} */
+            type: "credit_note_original_invoice";
+            /** Format: date-time */
+            readonly issuedAt?: string;
+            readonly number?: components["schemas"]["InvoiceNumber"];
+            /** Format: uri */
+            readonly url: string;
+        } & WithRequired<components["schemas"]["InvoiceGenericDocumentRef"], "type">;
         CurrencyCode: string;
+        CurrencyCodeOrCustom: string;
+        CustomInvoicingApp: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly listing: components["schemas"]["MarketplaceListing"];
+            readonly status: components["schemas"]["AppStatus"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "custom_invoicing";
+            enableDraftSyncHook: boolean;
+            enableIssuingSyncHook: boolean;
+        };
+        CustomInvoicingAppReplaceUpdate: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "custom_invoicing";
+            enableDraftSyncHook: boolean;
+            enableIssuingSyncHook: boolean;
+        };
         CustomInvoicingTaxConfig: {
             code: string;
         };
+        CustomPlanInput: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            alignment?: components["schemas"]["Alignment"];
+            /** @default USD */
+            currency: components["schemas"]["CurrencyCode"];
+            /** Format: duration */
+            billingCadence: string;
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "mode": "prorate_prices"
+             *     }
+             */
+            proRatingConfig: components["schemas"]["ProRatingConfig"];
+            /** @default credit_then_invoice */
+            settlementMode: components["schemas"]["BillingSettlementMode"];
+            phases: components["schemas"]["PlanPhase"][];
+        };
+        CustomSubscriptionChange: {
+            timing: components["schemas"]["SubscriptionTiming"];
+            /** Format: date-time */
+            billingAnchor?: string;
+            /** @default dynamic */
+            costBasisMode: components["schemas"]["SubscriptionCostBasisMode"];
+            customPlan: components["schemas"]["CustomPlanInput"];
+        };
+        Customer: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            key?: string;
+            usageAttribution?: components["schemas"]["CustomerUsageAttribution"];
+            primaryEmail?: string;
+            currency?: components["schemas"]["CurrencyCode"];
+            billingAddress?: components["schemas"]["Address"];
+            readonly currentSubscriptionId?: string;
+            readonly subscriptions?: components["schemas"]["Subscription"][];
+            readonly annotations?: components["schemas"]["Annotations"];
+        };
+        CustomerCreate: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            key?: string;
+            usageAttribution?: components["schemas"]["CustomerUsageAttribution"];
+            primaryEmail?: string;
+            currency?: components["schemas"]["CurrencyCode"];
+            billingAddress?: components["schemas"]["Address"];
+        };
+        /** @enum {string} */
+        CustomerExpand: "subscriptions";
+        /** @enum {string} */
+        CustomerOrderBy: "id" | "name" | "createdAt";
+        CustomerPaginatedResponse: {
+            totalCount: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["Customer"][];
+        };
+        CustomerReplaceUpdate: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            key?: string;
+            usageAttribution?: components["schemas"]["CustomerUsageAttribution"];
+            primaryEmail?: string;
+            currency?: components["schemas"]["CurrencyCode"];
+            billingAddress?: components["schemas"]["Address"];
+        };
+        /** @enum {string} */
+        CustomerSubscriptionOrderBy: "activeFrom" | "activeTo";
+        CustomerUsageAttribution: {
+            subjectKeys: string[];
+        };
         DiscountPercentage: {
             percentage: components["schemas"]["Percentage"];
+        };
+        DiscountReasonMaximumSpend: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "maximum_spend";
+        };
+        DiscountReasonRatecardPercentage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ratecard_percentage";
+            percentage: components["schemas"]["Percentage"];
+            correlationId?: string;
+        };
+        DiscountReasonRatecardUsage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ratecard_usage";
+            quantity: components["schemas"]["Numeric"];
+            correlationId?: string;
         };
         DiscountUsage: {
             quantity: components["schemas"]["Numeric"];
@@ -1078,6 +1872,108 @@ export interface components {
             multiplier: components["schemas"]["Numeric"];
             minimumAmount?: components["schemas"]["Numeric"];
             maximumAmount?: components["schemas"]["Numeric"];
+        };
+        /** @deprecated */
+        Entitlement: components["schemas"]["EntitlementMetered"] | components["schemas"]["EntitlementStatic"] | components["schemas"]["EntitlementBoolean"];
+        /** @deprecated */
+        EntitlementBoolean: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "boolean";
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            metadata?: components["schemas"]["Metadata"];
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            readonly annotations?: components["schemas"]["Annotations"];
+            readonly id: string;
+            subjectKey: string;
+            featureKey: string;
+            featureId: string;
+            currentUsagePeriod?: components["schemas"]["Period"];
+            usagePeriod?: components["schemas"]["RecurringPeriod"];
+        };
+        /** @deprecated */
+        EntitlementMetered: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "metered";
+            /** @default false */
+            isSoftLimit: boolean;
+            /**
+             * @deprecated
+             * @default false
+             */
+            isUnlimited: boolean;
+            /** Format: double */
+            issueAfterReset?: number;
+            /**
+             * Format: uint8
+             * @default 1
+             */
+            issueAfterResetPriority: number;
+            /** @default false */
+            preserveOverageAtReset: boolean;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            metadata?: components["schemas"]["Metadata"];
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            readonly annotations?: components["schemas"]["Annotations"];
+            readonly id: string;
+            subjectKey: string;
+            featureKey: string;
+            featureId: string;
+            /** Format: date-time */
+            readonly lastReset: string;
+            readonly currentUsagePeriod: components["schemas"]["Period"];
+            /** Format: date-time */
+            readonly measureUsageFrom: string;
+            readonly usagePeriod: components["schemas"]["RecurringPeriod"];
+        };
+        /** @deprecated */
+        EntitlementStatic: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "static";
+            /** Format: json */
+            config: string;
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            metadata?: components["schemas"]["Metadata"];
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            readonly annotations?: components["schemas"]["Annotations"];
+            readonly id: string;
+            subjectKey: string;
+            featureKey: string;
+            featureId: string;
+            currentUsagePeriod?: components["schemas"]["Period"];
+            usagePeriod?: components["schemas"]["RecurringPeriod"];
         };
         Feature: {
             /** Format: date-time */
@@ -1185,6 +2081,281 @@ export interface components {
             /** @default in_advance */
             paymentTerm: components["schemas"]["PricePaymentTerm"];
         };
+        IDResource: {
+            readonly id: string;
+        };
+        /** @enum {string} */
+        InstallMethod: "with_oauth2" | "with_api_key" | "no_credentials_required";
+        Invoice: {
+            readonly id: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly type: components["schemas"]["InvoiceType"];
+            supplier: components["schemas"]["BillingParty"];
+            customer: components["schemas"]["BillingInvoiceCustomerExtendedDetails"];
+            readonly number: components["schemas"]["InvoiceNumber"];
+            currency: components["schemas"]["CurrencyCode"];
+            readonly preceding?: components["schemas"]["InvoiceDocumentRef"][];
+            readonly totals: components["schemas"]["InvoiceTotals"];
+            readonly status: components["schemas"]["InvoiceStatus"];
+            readonly statusDetails: components["schemas"]["InvoiceStatusDetails"];
+            /** Format: date-time */
+            readonly issuedAt?: string;
+            /** Format: date-time */
+            draftUntil?: string;
+            /** Format: date-time */
+            readonly quantitySnapshotedAt?: string;
+            /** Format: date-time */
+            readonly collectionAt?: string;
+            /** Format: date-time */
+            readonly dueAt?: string;
+            period?: components["schemas"]["Period"];
+            /** Format: date-time */
+            readonly voidedAt?: string;
+            /** Format: date-time */
+            readonly sentToCustomerAt?: string;
+            workflow: components["schemas"]["InvoiceWorkflowSettings"];
+            lines?: components["schemas"]["InvoiceLine"][];
+            readonly payment?: components["schemas"]["InvoicePaymentTerms"];
+            readonly validationIssues?: components["schemas"]["ValidationIssue"][];
+            readonly externalIds?: components["schemas"]["InvoiceAppExternalIds"];
+        };
+        InvoiceAppExternalIds: {
+            readonly invoicing?: string;
+            readonly tax?: string;
+            readonly payment?: string;
+        };
+        InvoiceAvailableActionDetails: {
+            readonly resultingState: string;
+        };
+        InvoiceAvailableActionInvoiceDetails: Record<string, never>;
+        InvoiceAvailableActions: {
+            readonly advance?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly approve?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly delete?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly retry?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly snapshotQuantities?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly void?: components["schemas"]["InvoiceAvailableActionDetails"];
+            readonly invoice?: components["schemas"]["InvoiceAvailableActionInvoiceDetails"];
+        };
+        InvoiceDetailedLine: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            id: string;
+            readonly managedBy: components["schemas"]["InvoiceLineManagedBy"];
+            readonly status: components["schemas"]["InvoiceLineStatus"];
+            readonly discounts?: components["schemas"]["InvoiceLineDiscounts"];
+            readonly creditAllocations?: components["schemas"]["InvoiceLineCreditAllocation"][];
+            invoice?: components["schemas"]["InvoiceReference"];
+            currency: components["schemas"]["CurrencyCode"];
+            readonly taxes?: components["schemas"]["InvoiceLineTaxItem"][];
+            /** @deprecated */
+            taxConfig?: components["schemas"]["TaxConfig"];
+            readonly totals: components["schemas"]["InvoiceTotals"];
+            period: components["schemas"]["Period"];
+            readonly externalIds?: components["schemas"]["InvoiceLineAppExternalIds"];
+            readonly subscription?: components["schemas"]["InvoiceLineSubscriptionReference"];
+            /**
+             * Format: date-time
+             * @deprecated
+             */
+            invoiceAt: string;
+            /**
+             * @deprecated
+             * @enum {string}
+             */
+            readonly type: "flat_fee";
+            /** @deprecated */
+            perUnitAmount?: components["schemas"]["Numeric"];
+            /**
+             * @deprecated
+             * @default in_advance
+             */
+            paymentTerm: components["schemas"]["PricePaymentTerm"];
+            /** @deprecated */
+            quantity?: components["schemas"]["Numeric"];
+            rateCard?: components["schemas"]["InvoiceDetailedLineRateCard"];
+            /** @default regular */
+            readonly category: components["schemas"]["InvoiceDetailedLineCostCategory"];
+        };
+        /** @enum {string} */
+        InvoiceDetailedLineCostCategory: "regular" | "commitment";
+        InvoiceDetailedLineRateCard: {
+            taxConfig?: components["schemas"]["TaxConfig"];
+            price: (components["schemas"]["FlatPriceWithPaymentTerm"] | null) | (null);
+            quantity?: components["schemas"]["Numeric"];
+            discounts?: components["schemas"]["BillingDiscounts"];
+        };
+        InvoiceDocumentRef: components["schemas"]["CreditNoteOriginalInvoiceRef"];
+        /** @enum {string} */
+        InvoiceDocumentRefType: "credit_note_original_invoice";
+        /** @enum {string} */
+        InvoiceExpand: "lines" | "preceding" | "workflow.apps";
+        InvoiceGenericDocumentRef: {
+            readonly type: components["schemas"]["InvoiceDocumentRefType"];
+            readonly reason?: string;
+            readonly description?: string;
+        };
+        InvoiceLine: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            id: string;
+            readonly managedBy: components["schemas"]["InvoiceLineManagedBy"];
+            readonly status: components["schemas"]["InvoiceLineStatus"];
+            readonly discounts?: components["schemas"]["InvoiceLineDiscounts"];
+            readonly creditAllocations?: components["schemas"]["InvoiceLineCreditAllocation"][];
+            invoice?: components["schemas"]["InvoiceReference"];
+            currency: components["schemas"]["CurrencyCode"];
+            readonly taxes?: components["schemas"]["InvoiceLineTaxItem"][];
+            /** @deprecated */
+            taxConfig?: components["schemas"]["TaxConfig"];
+            readonly totals: components["schemas"]["InvoiceTotals"];
+            period: components["schemas"]["Period"];
+            /** Format: date-time */
+            invoiceAt: string;
+            readonly externalIds?: components["schemas"]["InvoiceLineAppExternalIds"];
+            readonly subscription?: components["schemas"]["InvoiceLineSubscriptionReference"];
+            /**
+             * @deprecated
+             * @enum {string}
+             */
+            readonly type: "usage_based";
+            /** @deprecated */
+            price?: Omit<components["schemas"]["RateCardUsageBasedPrice"], "type">;
+            /** @deprecated */
+            featureKey?: string;
+            readonly children?: components["schemas"]["InvoiceDetailedLine"][];
+            rateCard?: components["schemas"]["InvoiceUsageBasedRateCard"];
+            readonly quantity?: components["schemas"]["Numeric"];
+            readonly meteredQuantity?: components["schemas"]["Numeric"];
+            readonly preLinePeriodQuantity?: components["schemas"]["Numeric"];
+            readonly meteredPreLinePeriodQuantity?: components["schemas"]["Numeric"];
+        };
+        InvoiceLineAmountDiscount: {
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly id: string;
+            readonly reason: Omit<components["schemas"]["BillingDiscountReason"], "type">;
+            readonly description?: string;
+            readonly externalIds?: components["schemas"]["InvoiceLineAppExternalIds"];
+            readonly amount: components["schemas"]["Numeric"];
+        };
+        InvoiceLineAppExternalIds: {
+            readonly invoicing?: string;
+            readonly tax?: string;
+        };
+        InvoiceLineCreditAllocation: {
+            readonly amount: components["schemas"]["Numeric"];
+            readonly description?: string;
+        };
+        InvoiceLineDiscounts: {
+            amount?: components["schemas"]["InvoiceLineAmountDiscount"][];
+            usage?: components["schemas"]["InvoiceLineUsageDiscount"][];
+        };
+        /** @enum {string} */
+        InvoiceLineManagedBy: "subscription" | "system" | "manual";
+        /** @enum {string} */
+        InvoiceLineStatus: "valid" | "detailed" | "split";
+        InvoiceLineSubscriptionReference: {
+            readonly subscription: components["schemas"]["IDResource"];
+            readonly phase: components["schemas"]["IDResource"];
+            readonly item: components["schemas"]["IDResource"];
+            readonly billingPeriod: components["schemas"]["Period"];
+        };
+        /** @enum {string} */
+        InvoiceLineTaxBehavior: "inclusive" | "exclusive";
+        InvoiceLineTaxItem: {
+            readonly config?: components["schemas"]["TaxConfig"];
+            readonly percent?: components["schemas"]["Percentage"];
+            readonly surcharge?: components["schemas"]["Numeric"];
+            readonly behavior?: components["schemas"]["InvoiceLineTaxBehavior"];
+        };
+        InvoiceLineUsageDiscount: {
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly id: string;
+            readonly reason: Omit<components["schemas"]["BillingDiscountReason"], "type">;
+            readonly description?: string;
+            readonly externalIds?: components["schemas"]["InvoiceLineAppExternalIds"];
+            readonly quantity: components["schemas"]["Numeric"];
+            readonly preLinePeriodQuantity?: components["schemas"]["Numeric"];
+        };
+        InvoiceNumber: string;
+        /** @enum {string} */
+        InvoiceOrderBy: "customer.name" | "issuedAt" | "status" | "createdAt" | "updatedAt" | "periodStart";
+        InvoicePaginatedResponse: {
+            totalCount: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["Invoice"][];
+        };
+        InvoicePaymentTerms: {
+            terms?: components["schemas"]["PaymentTerms"];
+        };
+        InvoiceReference: {
+            readonly id: string;
+            readonly number?: components["schemas"]["InvoiceNumber"];
+        };
+        /** @enum {string} */
+        InvoiceStatus: "gathering" | "draft" | "issuing" | "issued" | "payment_processing" | "overdue" | "paid" | "uncollectible" | "voided";
+        InvoiceStatusDetails: {
+            readonly immutable: boolean;
+            readonly failed: boolean;
+            readonly extendedStatus: string;
+            availableActions: components["schemas"]["InvoiceAvailableActions"];
+        };
+        InvoiceTotals: {
+            readonly amount: components["schemas"]["Numeric"];
+            readonly chargesTotal: components["schemas"]["Numeric"];
+            readonly discountsTotal: components["schemas"]["Numeric"];
+            readonly creditsTotal: components["schemas"]["Numeric"];
+            readonly taxesInclusiveTotal: components["schemas"]["Numeric"];
+            readonly taxesExclusiveTotal: components["schemas"]["Numeric"];
+            readonly taxesTotal: components["schemas"]["Numeric"];
+            readonly total: components["schemas"]["Numeric"];
+        };
+        /** @enum {string} */
+        InvoiceType: "standard" | "credit_note";
+        InvoiceUsageBasedRateCard: {
+            featureKey?: string;
+            taxConfig?: components["schemas"]["TaxConfig"];
+            price: (Omit<components["schemas"]["RateCardUsageBasedPrice"], "type"> | null) | (null);
+            /** @deprecated */
+            discounts?: components["schemas"]["BillingDiscounts"];
+        };
+        InvoiceWorkflowSettings: {
+            readonly apps?: components["schemas"]["BillingProfileAppsOrReference"];
+            readonly sourceBillingProfileId: string;
+            workflow: components["schemas"]["BillingWorkflow"];
+        };
         ListFeaturesResult: components["schemas"]["Feature"][] | components["schemas"]["FeaturePaginatedResponse"];
         "LocalMeter.JsonRpcMessage": Record<string, never>;
         "LocalMeter.Zuplo.LocalConfiguration": {
@@ -1202,6 +2373,19 @@ export interface components {
         "LocalMeter.Zuplo.SourceUrlResult": {
             uploadUrl: string;
             deploymentId: string;
+        };
+        "LocalMeter.Zuplo.StripeSetup": {
+            app: Record<string, never> | null;
+            billingProfile: Record<string, never> | null;
+            /** @enum {string} */
+            connectionStatus?: "ok" | "unauthorized" | "not_installed";
+        };
+        MarketplaceListing: {
+            type: components["schemas"]["AppType"];
+            name: string;
+            description: string;
+            capabilities: components["schemas"]["AppCapability"][];
+            installMethods: components["schemas"]["InstallMethod"][];
         };
         Metadata: {
             [key: string]: string;
@@ -1246,25 +2430,6 @@ export interface components {
         };
         /** @enum {string} */
         MeterOrderBy: "key" | "name" | "aggregation" | "createdAt" | "updatedAt";
-        MeterQueryRequest: {
-            clientId?: string;
-            /** Format: date-time */
-            from?: string;
-            /** Format: date-time */
-            to?: string;
-            windowSize?: components["schemas"]["WindowSize"];
-            /** @default UTC */
-            windowTimeZone: string;
-            subject?: string[];
-            filterCustomerId?: string[];
-            filterGroupBy?: {
-                [key: string]: string[];
-            };
-            advancedMeterGroupByFilters?: {
-                [key: string]: components["schemas"]["FilterString"];
-            };
-            groupBy?: string[];
-        };
         MeterQueryResult: {
             /** Format: date-time */
             from?: string;
@@ -1306,8 +2471,36 @@ export interface components {
             minimumAmount?: components["schemas"]["Numeric"];
             maximumAmount?: components["schemas"]["Numeric"];
         };
+        PaymentDueDate: {
+            /** Format: date-time */
+            readonly dueAt: string;
+            readonly notes?: string;
+            readonly amount: components["schemas"]["Numeric"];
+            readonly percent?: components["schemas"]["Percentage"];
+            readonly currency?: components["schemas"]["CurrencyCode"];
+        };
+        PaymentTermDueDate: {
+            /** @enum {string} */
+            type: "due_date";
+            readonly detail?: string;
+            readonly notes?: string;
+            readonly dueAt: components["schemas"]["PaymentDueDate"][];
+        };
+        PaymentTermInstant: {
+            /** @enum {string} */
+            type: "instant";
+            readonly detail?: string;
+            readonly notes?: string;
+        };
+        PaymentTerms: components["schemas"]["PaymentTermInstant"] | components["schemas"]["PaymentTermDueDate"];
         /** Format: double */
         Percentage: number;
+        Period: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+        };
         Plan: {
             readonly id: string;
             name: string;
@@ -1382,6 +2575,15 @@ export interface components {
             duration: string | null;
             rateCards: components["schemas"]["RateCard"][];
         };
+        PlanReference: {
+            id: string;
+            key: string;
+            version: number;
+        };
+        PlanReferenceInput: {
+            key: string;
+            version?: number;
+        };
         PlanReplaceUpdate: {
             name: string;
             description?: string;
@@ -1402,6 +2604,20 @@ export interface components {
         };
         /** @enum {string} */
         PlanStatus: "draft" | "active" | "archived" | "scheduled";
+        PlanSubscriptionChange: {
+            timing: components["schemas"]["SubscriptionTiming"];
+            alignment?: components["schemas"]["Alignment"];
+            metadata?: components["schemas"]["Metadata"];
+            plan: components["schemas"]["PlanReferenceInput"];
+            startingPhase?: string;
+            name?: string;
+            description?: string;
+            /** Format: date-time */
+            billingAnchor?: string;
+            settlementMode?: components["schemas"]["BillingSettlementMode"];
+            /** @default dynamic */
+            costBasisMode: components["schemas"]["SubscriptionCostBasisMode"];
+        };
         /** @enum {string} */
         PricePaymentTerm: "in_advance" | "in_arrears";
         PriceTier: {
@@ -1508,11 +2724,248 @@ export interface components {
             discounts?: components["schemas"]["Discounts"];
         };
         RateCardUsageBasedPrice: components["schemas"]["FlatPriceWithPaymentTerm"] | components["schemas"]["UnitPriceWithCommitments"] | components["schemas"]["TieredPriceWithCommitments"] | components["schemas"]["DynamicPriceWithCommitments"] | components["schemas"]["PackagePriceWithCommitments"];
+        /** @deprecated */
+        RecurringPeriod: {
+            interval: components["schemas"]["RecurringPeriodInterval"];
+            /** Format: date-time */
+            anchor: string;
+            /** Format: duration */
+            intervalISO: string;
+        };
+        RecurringPeriodInterval: string | components["schemas"]["RecurringPeriodIntervalEnum"];
+        /** @enum {string} */
+        RecurringPeriodIntervalEnum: "DAY" | "WEEK" | "MONTH" | "YEAR";
+        RecurringPeriodV2: {
+            interval: components["schemas"]["RecurringPeriodInterval"];
+            /** Format: date-time */
+            anchor: string;
+        };
+        SandboxApp: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly listing: components["schemas"]["MarketplaceListing"];
+            readonly status: components["schemas"]["AppStatus"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sandbox";
+        };
+        SandboxAppReplaceUpdate: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "sandbox";
+        };
         /** @enum {string} */
         SortOrder: "ASC" | "DESC";
+        StripeApp: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly listing: components["schemas"]["MarketplaceListing"];
+            readonly status: components["schemas"]["AppStatus"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "stripe";
+            readonly stripeAccountId: string;
+            readonly livemode: boolean;
+            readonly maskedAPIKey: string;
+        };
+        StripeAppReplaceUpdate: {
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "stripe";
+            /** Format: password */
+            secretAPIKey?: string;
+        };
         StripeTaxConfig: {
             code: string;
         };
+        Subscription: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            readonly annotations?: components["schemas"]["Annotations"];
+            alignment?: components["schemas"]["Alignment"];
+            readonly status: components["schemas"]["SubscriptionStatus"];
+            customerId: string;
+            plan?: components["schemas"]["PlanReference"];
+            /** @default USD */
+            currency: components["schemas"]["CurrencyCode"];
+            /** @default dynamic */
+            readonly costBasisMode: components["schemas"]["SubscriptionCostBasisMode"];
+            readonly costBasisPins: components["schemas"]["SubscriptionCostBasisPin"][];
+            /** Format: duration */
+            readonly billingCadence: string;
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "mode": "prorate_prices"
+             *     }
+             */
+            readonly proRatingConfig: components["schemas"]["ProRatingConfig"];
+            /** Format: date-time */
+            readonly billingAnchor: string;
+            /** @default credit_then_invoice */
+            readonly settlementMode: components["schemas"]["BillingSettlementMode"];
+        };
+        SubscriptionAlignment: {
+            /** @deprecated */
+            billablesMustAlign?: boolean;
+            currentAlignedBillingPeriod?: components["schemas"]["Period"];
+        };
+        SubscriptionChange: components["schemas"]["PlanSubscriptionChange"] | components["schemas"]["CustomSubscriptionChange"];
+        SubscriptionChangeResponseBody: {
+            current: components["schemas"]["Subscription"];
+            next: components["schemas"]["SubscriptionExpanded"];
+        };
+        /** @enum {string} */
+        SubscriptionCostBasisMode: "dynamic" | "pinned";
+        SubscriptionCostBasisPin: {
+            readonly customCurrencyId: string;
+            readonly invoiceCurrency: components["schemas"]["CurrencyCode"];
+            readonly costBasisId: string;
+        };
+        SubscriptionExpanded: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            readonly annotations?: components["schemas"]["Annotations"];
+            readonly status: components["schemas"]["SubscriptionStatus"];
+            customerId: string;
+            plan?: components["schemas"]["PlanReference"];
+            /** @default USD */
+            currency: components["schemas"]["CurrencyCode"];
+            /** @default dynamic */
+            readonly costBasisMode: components["schemas"]["SubscriptionCostBasisMode"];
+            readonly costBasisPins: components["schemas"]["SubscriptionCostBasisPin"][];
+            /** Format: duration */
+            readonly billingCadence: string;
+            /**
+             * @default {
+             *       "enabled": true,
+             *       "mode": "prorate_prices"
+             *     }
+             */
+            readonly proRatingConfig: components["schemas"]["ProRatingConfig"];
+            /** Format: date-time */
+            readonly billingAnchor: string;
+            /** @default credit_then_invoice */
+            readonly settlementMode: components["schemas"]["BillingSettlementMode"];
+            alignment?: components["schemas"]["SubscriptionAlignment"];
+            phases: components["schemas"]["SubscriptionPhaseExpanded"][];
+        };
+        SubscriptionItem: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            key: string;
+            readonly currency?: components["schemas"]["CurrencyCodeOrCustom"];
+            featureKey?: string;
+            /** Format: duration */
+            billingCadence: string | null;
+            price: (Omit<components["schemas"]["RateCardUsageBasedPrice"], "type"> | null) | (null);
+            discounts?: components["schemas"]["Discounts"];
+            included?: components["schemas"]["SubscriptionItemIncluded"];
+            taxConfig?: components["schemas"]["TaxConfig"];
+        };
+        SubscriptionItemIncluded: {
+            feature: components["schemas"]["Feature"];
+            entitlement?: Omit<components["schemas"]["Entitlement"], "type">;
+        };
+        SubscriptionPaginatedResponse: {
+            totalCount: number;
+            page: number;
+            pageSize: number;
+            items: components["schemas"]["Subscription"][];
+        };
+        SubscriptionPhaseExpanded: {
+            readonly id: string;
+            name: string;
+            description?: string;
+            metadata?: (components["schemas"]["Metadata"] | null) | (null);
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            key: string;
+            discounts?: components["schemas"]["Discounts"];
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            items: components["schemas"]["SubscriptionItem"][];
+            itemTimelines: {
+                [key: string]: components["schemas"]["SubscriptionItem"][];
+            };
+        };
+        /** @enum {string} */
+        SubscriptionStatus: "active" | "inactive" | "canceled" | "scheduled";
+        SubscriptionTiming: components["schemas"]["SubscriptionTimingEnum"] | string;
+        /** @enum {string} */
+        SubscriptionTimingEnum: "immediate" | "next_billing_cycle";
         /** @enum {string} */
         TaxBehavior: "inclusive" | "exclusive";
         TaxConfig: {
@@ -1536,6 +2989,7 @@ export interface components {
             minimumAmount?: components["schemas"]["Numeric"];
             maximumAmount?: components["schemas"]["Numeric"];
         };
+        ULIDOrExternalKey: string;
         UnitPrice: {
             /** @enum {string} */
             type: "unit";
@@ -1557,6 +3011,23 @@ export interface components {
             readonly message: string;
             readonly attributes?: components["schemas"]["Annotations"];
         };
+        ValidationIssue: {
+            /** Format: date-time */
+            readonly createdAt: string;
+            /** Format: date-time */
+            readonly updatedAt: string;
+            /** Format: date-time */
+            readonly deletedAt?: string;
+            readonly id: string;
+            readonly severity: components["schemas"]["ValidationIssueSeverity"];
+            readonly field?: string;
+            readonly code?: string;
+            readonly component: string;
+            readonly message: string;
+            readonly metadata?: components["schemas"]["Metadata"];
+        };
+        /** @enum {string} */
+        ValidationIssueSeverity: "critical" | "warning";
         /** @enum {string} */
         WindowSize: "MINUTE" | "HOUR" | "DAY" | "MONTH";
         "Zuplo.Accounts.Account": {
@@ -1973,6 +3444,244 @@ export interface components {
         };
         /** @enum {string} */
         "Zuplo.ManagedDedicated.FleetVendor": "akamai" | "amazon" | "google" | "microsoft";
+        "Zuplo.MeteringV3.CustomerAccess": {
+            entitlements: {
+                subscriptionId: string;
+                entitlements: {
+                    [key: string]: components["schemas"]["Zuplo.MeteringV3.EntitlementValue"];
+                };
+                paymentStatus?: components["schemas"]["Zuplo.MeteringV3.SubscriptionPaymentStatus"];
+            }[];
+        };
+        "Zuplo.MeteringV3.EntitlementValue": {
+            hasAccess: boolean;
+            balance?: number;
+            usage?: number;
+            overage?: number;
+            config?: string;
+        };
+        "Zuplo.MeteringV3.Event": {
+            id: string;
+            source: string;
+            specversion: string;
+            type: string;
+            subject: string;
+            subscription: string;
+            /** Format: date-time */
+            time?: string;
+            datacontenttype?: string | null;
+            dataschema?: string | null;
+            data?: unknown;
+        };
+        "Zuplo.MeteringV3.IngestEventsBody": components["schemas"]["Zuplo.MeteringV3.Event"] | components["schemas"]["Zuplo.MeteringV3.Event"][];
+        "Zuplo.MeteringV3.MeterQueryRequest": {
+            clientId?: string;
+            /** Format: date-time */
+            from?: string;
+            /** Format: date-time */
+            to?: string;
+            windowSize?: components["schemas"]["WindowSize"];
+            /** @default UTC */
+            windowTimeZone: string;
+            subject?: string[];
+            filterCustomerId?: string[];
+            filterGroupBy?: {
+                [key: string]: string[];
+            };
+            advancedMeterGroupByFilters?: {
+                [key: string]: components["schemas"]["FilterString"];
+            };
+            groupBy?: string[];
+            filterSubscription?: string[];
+        };
+        "Zuplo.MeteringV3.MonetizationConfiguration": {
+            multipleSubscriptionsEnabled: boolean;
+            planOrder: string[];
+            planSettings: {
+                [key: string]: {
+                    visiblePhases?: string[];
+                };
+            };
+            maxPaymentOverdueDays: number;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        "Zuplo.MeteringV3.MonetizationConfigurationUpdate": {
+            multipleSubscriptionsEnabled?: boolean;
+            planOrder?: string[];
+            planSettings?: {
+                [key: string]: {
+                    visiblePhases?: string[];
+                };
+            };
+            maxPaymentOverdueDays?: number;
+        };
+        "Zuplo.MeteringV3.PlanInvite": {
+            id: string;
+            email: string;
+            planId: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        "Zuplo.MeteringV3.PlanRef": {
+            key?: string;
+            id?: string;
+            version?: number;
+        };
+        "Zuplo.MeteringV3.SubscriptionAccess": {
+            subscriptionId: string;
+            customerId: string;
+            planKey?: string;
+            entitlements: {
+                [key: string]: components["schemas"]["Zuplo.MeteringV3.EntitlementValue"];
+            };
+            paymentStatus?: components["schemas"]["Zuplo.MeteringV3.SubscriptionPaymentStatus"];
+            accessBlocked?: boolean;
+        };
+        "Zuplo.MeteringV3.SubscriptionAccessUpdate": {
+            subscriptionId: string;
+            accessBlocked: boolean;
+        };
+        "Zuplo.MeteringV3.SubscriptionChangeBody": {
+            timing?: string;
+            plan?: components["schemas"]["Zuplo.MeteringV3.PlanRef"];
+            planId?: string;
+            startingPhase?: string;
+            name?: string;
+            description?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            alignment?: Record<string, never>;
+            /** Format: date-time */
+            billingAnchor?: string;
+        };
+        "Zuplo.MeteringV3.SubscriptionChangeCreditEstimate": {
+            creditAmount: string;
+            currency: string;
+            maxPercentage: string;
+            timePercentage: string;
+            consumptionPercentage: string;
+            upfrontCost: string;
+            overflowCredit: string;
+        };
+        "Zuplo.MeteringV3.SubscriptionConsumerResponse": {
+            id: string;
+            name: string;
+            description?: string;
+            /** Format: date-time */
+            createdOn: string;
+            /** Format: date-time */
+            updatedOn: string;
+            tags: Record<string, never>;
+            metadata: Record<string, never>;
+            apiKeys: {
+                id: string;
+                key: string;
+                /** Format: date-time */
+                createdOn: string;
+                /** Format: date-time */
+                updatedOn: string;
+                description?: string;
+                /** Format: date-time */
+                expiresOn?: string | null;
+            }[] | null;
+            managers: {
+                id: string;
+                email: string;
+                sub: string;
+                /** Format: date-time */
+                createdOn: string;
+            }[] | null;
+        };
+        "Zuplo.MeteringV3.SubscriptionCreateBody": {
+            plan?: components["schemas"]["Zuplo.MeteringV3.PlanRef"];
+            planId?: string;
+            customerId?: string;
+            customerKey?: string;
+            customerSub?: string;
+            customerEmail?: string;
+            timing?: string;
+            name?: string;
+            description?: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            billingAnchor?: string;
+            startingPhase?: string;
+            alignment?: Record<string, never>;
+        };
+        "Zuplo.MeteringV3.SubscriptionPaymentStatus": {
+            /** @enum {string} */
+            status: "paid" | "not_required" | "pending" | "failed" | "uncollectible";
+            isFirstPayment: boolean;
+            maxPaymentOverdueDays: number;
+            /** Format: date-time */
+            lastPaymentSucceededAt?: string;
+            /** Format: date-time */
+            lastPaymentFailedAt?: string;
+        };
+        "Zuplo.MeteringV3.SubscriptionWithAPIKeysResponse": components["schemas"]["Subscription"] & {
+            consumer: components["schemas"]["Zuplo.MeteringV3.SubscriptionConsumerResponse"];
+        };
+        "Zuplo.MeteringV3.ValidateApiKeyResponse": {
+            id: string;
+            /** Format: date-time */
+            expiresOn?: string;
+            consumer: {
+                name: string;
+                metadata: Record<string, never>;
+            };
+            subscription: {
+                id: string;
+                customerId: string;
+                name: string;
+                /** @enum {string} */
+                status: "active" | "inactive" | "canceled" | "scheduled";
+                currency: string;
+                billingCadence: string;
+                /** Format: date-time */
+                billingAnchor: string;
+                /** Format: date-time */
+                nextBillingDate?: string;
+                /** Format: date-time */
+                activeFrom: string;
+                /** Format: date-time */
+                activeTo?: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+                plan?: {
+                    id?: string;
+                    name?: string;
+                    key?: string;
+                    version?: number;
+                };
+                entitlements: {
+                    [key: string]: {
+                        balance: number;
+                        hasAccess: boolean;
+                        overage: number;
+                        usage: number;
+                    };
+                };
+                paymentStatus?: {
+                    /** @enum {string} */
+                    status: "paid" | "not_required" | "pending" | "failed" | "uncollectible";
+                    isFirstPayment: boolean;
+                    /** Format: date-time */
+                    lastPaymentFailedAt?: string;
+                    /** Format: date-time */
+                    lastPaymentSucceededAt?: string;
+                };
+                maxPaymentOverdueDays: number;
+                accessBlocked?: boolean;
+            } | null;
+        };
         "Zuplo.MtlsCertificates.CertificateInfo": {
             subject: string;
             issuer: string;
@@ -2160,11 +3869,32 @@ export interface components {
     };
     responses: never;
     parameters: {
+        "BillingProfileOrderByOrdering.order": components["schemas"]["SortOrder"];
+        "BillingProfileOrderByOrdering.orderBy": components["schemas"]["BillingProfileOrderBy"];
+        "CustomerOrderByOrdering.order": components["schemas"]["SortOrder"];
+        "CustomerOrderByOrdering.orderBy": components["schemas"]["CustomerOrderBy"];
+        "CustomerSubscriptionOrderByOrdering.order": components["schemas"]["SortOrder"];
+        "CustomerSubscriptionOrderByOrdering.orderBy": components["schemas"]["CustomerSubscriptionOrderBy"];
         "FeatureOrderByOrdering.order": components["schemas"]["SortOrder"];
         "FeatureOrderByOrdering.orderBy": components["schemas"]["FeatureOrderBy"];
+        "InvoiceListParams.createdAfter": string;
+        "InvoiceListParams.createdBefore": string;
+        "InvoiceListParams.customers": string[];
+        "InvoiceListParams.expand": components["schemas"]["InvoiceExpand"][];
+        "InvoiceListParams.extendedStatuses": string[];
+        "InvoiceListParams.includeDeleted": boolean;
+        "InvoiceListParams.issuedAfter": string;
+        "InvoiceListParams.issuedBefore": string;
+        "InvoiceListParams.periodStartAfter": string;
+        "InvoiceListParams.periodStartBefore": string;
+        "InvoiceListParams.statuses": components["schemas"]["InvoiceStatus"][];
+        "InvoiceOrderByOrdering.order": components["schemas"]["SortOrder"];
+        "InvoiceOrderByOrdering.orderBy": components["schemas"]["InvoiceOrderBy"];
         "LimitOffset.limit": number;
         "LimitOffset.offset": number;
         "LocalMeter.Zuplo.FleetParam": string;
+        "LocalMeter.Zuplo.PlanInviteIdParam": string;
+        "LocalMeter.Zuplo.SubscriptionIdParam": string;
         "MeterOrderByOrdering.order": components["schemas"]["SortOrder"];
         "MeterOrderByOrdering.orderBy": components["schemas"]["MeterOrderBy"];
         "MeterQuery.advancedMeterGroupByFilters": string;
@@ -2215,6 +3945,14 @@ export interface components {
         "Zuplo.Tunnels.TunnelIdParam": string;
         "Zuplo.Tunnels.TunnelTeardownStatusParams.operationId": string;
         "Zuplo.Tunnels.TunneledServiceProvisioningStatusParams.operationId": string;
+        queryCustomerGet: components["schemas"]["CustomerExpand"][];
+        "queryCustomerList.expand": components["schemas"]["CustomerExpand"][];
+        "queryCustomerList.includeDeleted": boolean;
+        "queryCustomerList.key": string;
+        "queryCustomerList.name": string;
+        "queryCustomerList.planKey": string;
+        "queryCustomerList.primaryEmail": string;
+        "queryCustomerList.subject": string;
         "queryMeterList.includeDeleted": boolean;
     };
     requestBodies: never;
@@ -6915,6 +8653,1388 @@ export interface operations {
             };
         };
     };
+    MeteringAppsService_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppReplaceUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringStripeSetupService_billingReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Readiness. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hasStripeApp: boolean;
+                        stripeAppId: string | null;
+                        hasDefaultBillingProfile: boolean;
+                        defaultBillingProfileId: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringInvoicesService_list: {
+        parameters: {
+            query?: {
+                statuses?: components["parameters"]["InvoiceListParams.statuses"];
+                extendedStatuses?: components["parameters"]["InvoiceListParams.extendedStatuses"];
+                issuedAfter?: components["parameters"]["InvoiceListParams.issuedAfter"];
+                issuedBefore?: components["parameters"]["InvoiceListParams.issuedBefore"];
+                periodStartAfter?: components["parameters"]["InvoiceListParams.periodStartAfter"];
+                periodStartBefore?: components["parameters"]["InvoiceListParams.periodStartBefore"];
+                createdAfter?: components["parameters"]["InvoiceListParams.createdAfter"];
+                createdBefore?: components["parameters"]["InvoiceListParams.createdBefore"];
+                expand?: components["parameters"]["InvoiceListParams.expand"];
+                customers?: components["parameters"]["InvoiceListParams.customers"];
+                includeDeleted?: components["parameters"]["InvoiceListParams.includeDeleted"];
+                page?: components["parameters"]["Pagination.page"];
+                pageSize?: components["parameters"]["Pagination.pageSize"];
+                order?: components["parameters"]["InvoiceOrderByOrdering.order"];
+                orderBy?: components["parameters"]["InvoiceOrderByOrdering.orderBy"];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicePaginatedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringInvoicesService_get: {
+        parameters: {
+            query?: {
+                expand?: components["schemas"]["InvoiceExpand"][];
+                includeDeletedLines?: boolean;
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                invoiceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringBillingProfilesService_list: {
+        parameters: {
+            query?: {
+                includeArchived?: boolean;
+                expand?: components["schemas"]["BillingProfileExpand"][];
+                page?: components["parameters"]["Pagination.page"];
+                pageSize?: components["parameters"]["Pagination.pageSize"];
+                order?: components["parameters"]["BillingProfileOrderByOrdering.order"];
+                orderBy?: components["parameters"]["BillingProfileOrderByOrdering.orderBy"];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfilePaginatedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringBillingProfilesService_get: {
+        parameters: {
+            query?: {
+                expand?: components["schemas"]["BillingProfileExpand"][];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfile"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringBillingProfilesService_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillingProfileReplaceUpdateWithWorkflow"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingProfile"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_list: {
+        parameters: {
+            query?: {
+                page?: components["parameters"]["Pagination.page"];
+                pageSize?: components["parameters"]["Pagination.pageSize"];
+                order?: components["parameters"]["CustomerOrderByOrdering.order"];
+                orderBy?: components["parameters"]["CustomerOrderByOrdering.orderBy"];
+                includeDeleted?: components["parameters"]["queryCustomerList.includeDeleted"];
+                key?: components["parameters"]["queryCustomerList.key"];
+                name?: components["parameters"]["queryCustomerList.name"];
+                primaryEmail?: components["parameters"]["queryCustomerList.primaryEmail"];
+                subject?: components["parameters"]["queryCustomerList.subject"];
+                planKey?: components["parameters"]["queryCustomerList.planKey"];
+                expand?: components["parameters"]["queryCustomerList.expand"];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerPaginatedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerCreate"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_get: {
+        parameters: {
+            query?: {
+                expand?: components["parameters"]["queryCustomerGet"];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                customerIdOrKey: components["schemas"]["ULIDOrExternalKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                customerIdOrKey: components["schemas"]["ULIDOrExternalKey"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CustomerReplaceUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                customerIdOrKey: components["schemas"]["ULIDOrExternalKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_access: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                customerIdOrKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The customer's access. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.CustomerAccess"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringCustomersService_listSubscriptions: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["SubscriptionStatus"][];
+                order?: components["parameters"]["CustomerSubscriptionOrderByOrdering.order"];
+                orderBy?: components["parameters"]["CustomerSubscriptionOrderByOrdering.orderBy"];
+                page?: components["parameters"]["Pagination.page"];
+                pageSize?: components["parameters"]["Pagination.pageSize"];
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                customerIdOrKey: components["schemas"]["ULIDOrExternalKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPaginatedResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringEventsService_ingest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Zuplo.MeteringV3.IngestEventsBody"];
+                "application/cloudevents+json": components["schemas"]["Zuplo.MeteringV3.Event"];
+                "application/cloudevents-batch+json": components["schemas"]["Zuplo.MeteringV3.Event"][];
+            };
+        };
+        responses: {
+            /** @description Accepted (an event whose (id, source) was seen before is skipped). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     MeteringFeaturesService_list: {
         parameters: {
             query?: {
@@ -7902,6 +11022,7 @@ export interface operations {
                 filterGroupBy?: components["parameters"]["MeterQuery.filterGroupBy"];
                 advancedMeterGroupByFilters?: components["parameters"]["MeterQuery.advancedMeterGroupByFilters"];
                 groupBy?: components["parameters"]["MeterQuery.groupBy"];
+                filterSubscription?: string[];
             };
             header?: never;
             path: {
@@ -8008,7 +11129,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["MeterQueryRequest"];
+                "application/json": components["schemas"]["Zuplo.MeteringV3.MeterQueryRequest"];
             };
         };
         responses: {
@@ -8087,6 +11208,426 @@ export interface operations {
             };
             /** @description Unexpected error */
             default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringMonetizationService_getConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The configuration (defaults when none was saved). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.MonetizationConfiguration"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringMonetizationService_putConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Zuplo.MeteringV3.MonetizationConfigurationUpdate"];
+            };
+        };
+        responses: {
+            /** @description The configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.MonetizationConfiguration"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringMonetizationService_deleteConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back to the defaults. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringPlanInvitesService_list: {
+        parameters: {
+            query?: {
+                planId?: string;
+                email?: string;
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invites. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Zuplo.MeteringV3.PlanInvite"][];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringPlanInvitesService_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    email: string;
+                    planId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The invite. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.PlanInvite"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringPlanInvitesService_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                planInviteId: components["parameters"]["LocalMeter.Zuplo.PlanInviteIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invite. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.PlanInvite"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringPlanInvitesService_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                planInviteId: components["parameters"]["LocalMeter.Zuplo.PlanInviteIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Withdrawn. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8780,4 +12321,1092 @@ export interface operations {
             };
         };
     };
+    MeteringStripeSetupService_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Stripe setup (app null when none is installed). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalMeter.Zuplo.StripeSetup"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringStripeSetupService_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    apiKey: string;
+                    name?: string;
+                    /** @default false */
+                    taxEnabled?: boolean;
+                    /** @default false */
+                    taxEnforced?: boolean;
+                    /** @default US */
+                    country?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The app and its billing profile. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalMeter.Zuplo.StripeSetup"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringStripeSetupService_createBillingProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                stripeAppId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    taxEnabled?: boolean;
+                    taxEnforced?: boolean;
+                    country?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The app and its billing profile. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocalMeter.Zuplo.StripeSetup"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionCreateBody"];
+            };
+        };
+        responses: {
+            /** @description The subscription with its consumer and key. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionWithAPIKeysResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_get: {
+        parameters: {
+            query?: {
+                at?: string;
+            };
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionExpanded"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_access: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: components["parameters"]["LocalMeter.Zuplo.SubscriptionIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription's access. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionAccess"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_blockAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: components["parameters"]["LocalMeter.Zuplo.SubscriptionIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionAccessUpdate"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    timing?: components["schemas"]["SubscriptionTiming"];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionChange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionChangeResponseBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_estimateChangeCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: components["parameters"]["LocalMeter.Zuplo.SubscriptionIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionChangeBody"];
+            };
+        };
+        responses: {
+            /** @description The estimate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionChangeCreditEstimate"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_restore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_unblockAccess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: components["parameters"]["LocalMeter.Zuplo.SubscriptionIdParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.SubscriptionAccessUpdate"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringSubscriptionsService_unscheduleCancelation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unexpected error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    MeteringGatewayService_validateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: components["parameters"]["Zuplo.MeteringV3.BucketParams"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    apiKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The key, its consumer and its subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.MeteringV3.ValidateApiKeyResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
 }
+type WithRequired<T, K extends keyof T> = T & {
+    [P in K]-?: T[P];
+};

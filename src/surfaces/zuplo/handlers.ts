@@ -4,6 +4,11 @@ import type { HandlerMap } from '../http/types.ts';
 import * as v1Metering from '../openmeter-v1/handlers/metering.ts';
 import type { OperationId } from './operations.gen.ts';
 import * as v1Catalog from '../openmeter-v1/handlers/catalog.ts';
+import * as v1Customers from '../openmeter-v1/handlers/customers.ts';
+import * as v1Subscriptions from '../openmeter-v1/handlers/subscriptions.ts';
+import * as v1Billing from '../openmeter-v1/handlers/billingSetup.ts';
+import * as v1Invoices from '../openmeter-v1/handlers/invoices.ts';
+import * as zMonetization from './handlers/monetization.ts';
 import * as zApiKeys from './handlers/apikeys.ts';
 import * as zEdge from './handlers/edge.ts';
 import * as zMcp from './handlers/mcp.ts';
@@ -97,8 +102,8 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringMetersService_update: v1Metering.updateMeter,
   MeteringMetersService_delete: v1Metering.deleteMeter,
   MeteringMetersService_listGroupByValues: v1Metering.listMeterGroupByValues,
-  MeteringMetersService_query: v1Metering.queryMeter,
-  MeteringMetersService_queryPost: v1Metering.queryMeterPost,
+  MeteringMetersService_query: zMonetization.queryMeter,
+  MeteringMetersService_queryPost: zMonetization.queryMeterPost,
   MeteringPlansService_list: v1Catalog.listPlans,
   MeteringPlansService_create: v1Catalog.createPlan,
   MeteringPlansService_get: v1Catalog.getPlan,
@@ -106,4 +111,43 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringPlansService_delete: v1Catalog.deletePlan,
   MeteringPlansService_archive: v1Catalog.archivePlan,
   MeteringPlansService_publish: v1Catalog.publishPlan,
+  // a bucket is a full tenant: OpenMeter's customers, billing profiles, invoices and apps as they are
+  MeteringCustomersService_list: v1Customers.listCustomers,
+  MeteringCustomersService_create: v1Customers.createCustomer,
+  MeteringCustomersService_get: v1Customers.getCustomer,
+  MeteringCustomersService_update: v1Customers.updateCustomer,
+  MeteringCustomersService_delete: v1Customers.deleteCustomer,
+  MeteringCustomersService_listSubscriptions: v1Subscriptions.listCustomerSubscriptions,
+  MeteringCustomersService_access: zMonetization.customerAccess,
+  MeteringBillingProfilesService_list: v1Billing.listBillingProfiles,
+  MeteringBillingProfilesService_get: v1Billing.getBillingProfile,
+  MeteringBillingProfilesService_update: v1Billing.updateBillingProfile,
+  MeteringInvoicesService_list: v1Invoices.listInvoices,
+  MeteringInvoicesService_get: v1Invoices.getInvoice,
+  MeteringAppsService_update: zMonetization.updateApp,
+  // monetization: subscriptions own API keys (decision 0022)
+  MeteringSubscriptionsService_create: zMonetization.createSubscription,
+  MeteringSubscriptionsService_get: v1Subscriptions.getSubscription,
+  MeteringSubscriptionsService_change: zMonetization.changeSubscription,
+  MeteringSubscriptionsService_estimateChangeCredit: zMonetization.estimateChangeCredit,
+  MeteringSubscriptionsService_cancel: zMonetization.cancelSubscription,
+  MeteringSubscriptionsService_unscheduleCancelation: zMonetization.unscheduleCancelation,
+  MeteringSubscriptionsService_restore: zMonetization.restoreSubscription,
+  MeteringSubscriptionsService_access: zMonetization.subscriptionAccess,
+  MeteringSubscriptionsService_blockAccess: zMonetization.blockAccess,
+  MeteringSubscriptionsService_unblockAccess: zMonetization.unblockAccess,
+  MeteringMonetizationService_getConfiguration: zMonetization.getConfiguration,
+  MeteringMonetizationService_putConfiguration: zMonetization.putConfiguration,
+  MeteringMonetizationService_deleteConfiguration: zMonetization.deleteConfiguration,
+  MeteringPlanInvitesService_list: zMonetization.listPlanInvites,
+  MeteringPlanInvitesService_create: zMonetization.createPlanInvite,
+  MeteringPlanInvitesService_get: zMonetization.getPlanInvite,
+  MeteringPlanInvitesService_delete: zMonetization.deletePlanInvite,
+  MeteringStripeSetupService_get: zMonetization.getStripeSetup,
+  MeteringStripeSetupService_setup: zMonetization.setupStripe,
+  MeteringStripeSetupService_createBillingProfile: zMonetization.createStripeBillingProfile,
+  MeteringStripeSetupService_billingReadiness: zMonetization.billingReadiness,
+  // the gateway service (the monetization policy's calls)
+  MeteringGatewayService_validateApiKey: zMonetization.validateApiKey,
+  MeteringEventsService_ingest: zMonetization.ingestEvents,
 };

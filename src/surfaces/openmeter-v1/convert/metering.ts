@@ -68,6 +68,8 @@ export function fromApiMeterQuery(q: Record<string, unknown>): MeterQueryParams 
     groupBy: list(q.groupBy),
     filterGroupBy,
     advancedMeterGroupByFilters: q.advancedMeterGroupByFilters as MeterQueryParams['advancedMeterGroupByFilters'],
+    // Zuplo's bucket routes reuse this decoder; v1's own document has no such filter
+    ...(q.filterSubscription !== undefined ? { filterSubscription: list(q.filterSubscription) } : {}),
   };
 }
 
