@@ -94,10 +94,11 @@ describe('Zuplo Developer API: the CLI deploy flow', () => {
     await request(app).post('/v1/accounts/localmeter/projects/lime-fox/branches/main/variables').set(AUTH).send({ name: 'API_URL', isSecret: false, value: 'https://a' }).expect(201);
 
     // link/handler.js → populate.js pullLocalConfig: GET /v1/environments/<--environment>/local-configurations, Authorization only
-    const local = await request(app).get('/v1/environments/main/local-configurations').set('authorization', AUTH.Authorization).expect(200);
+    // one Host for both reads: the edge URL inside systemConfigurations is the emulator as reached
+    const local = await request(app).get('/v1/environments/main/local-configurations').set('authorization', AUTH.Authorization).set('Host', 'localhost:8787').expect(200);
     expect(local.body).toMatchObject({ accountName: 'localmeter', projectName: 'lime-fox', environmentType: 'production', ZUPLO_PUBLIC_SERVER_URL: mainUrl, API_URL: 'https://a' });
     const name = new URL(mainUrl).hostname.split('.')[0]!;
-    expect((await request(app).get(`/v1/environments/${name}/local-configurations`).set(AUTH).expect(200)).body).toEqual(local.body);
+    expect((await request(app).get(`/v1/environments/${name}/local-configurations`).set(AUTH).set('Host', 'localhost:8787').expect(200)).body).toEqual(local.body);
     expect((await request(app).get('/v1/environments/staging/configurations').set(AUTH).expect(200)).body.environmentType).toBe('preview');
     expect((await request(app).get('/v1/environments/main').set(AUTH).expect(200)).body.name).toBe(name);
     // the CLI reads 404 as "doesn't exist or you don't have access"

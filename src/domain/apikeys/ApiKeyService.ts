@@ -6,6 +6,7 @@ import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import { generateApiKey } from './apiKeyFormat.ts';
 import { ApiKeyErrorCode as E } from './errors.ts';
 import { prefixedId } from './ids.ts';
+import { ProjectEnvironmentTypes, projectBucketName } from './projectBuckets.ts';
 import type { ApiKey, Consumer, ConsumerCreateInput, ConsumerView, KeyBucket, KeyInput, Manager, Page } from './types.ts';
 
 const BUCKETS = 'zuplo_key_buckets';
@@ -25,8 +26,6 @@ const matchesTags = (tags: Record<string, string>, filter: TagFilter = {}): bool
 /** Zuplo clamps out-of-range limits and offsets instead of refusing them. */
 const page = <T>(all: T[], limit = MAX_PAGE, offset = 0): Page<T> =>
   paginate(all, { limit: Math.min(Math.max(1, Math.trunc(limit) || 1), MAX_PAGE), offset: Math.max(0, Math.trunc(offset) || 0) });
-
-export const ProjectEnvironmentTypes = ['production', 'preview', 'working-copy'] as const;
 
 /**
  * Zuplo's API-key service: buckets → consumers → keys and managers. Tag filters on single-record
@@ -87,8 +86,7 @@ export class ApiKeyService {
         out.push(existing);
         continue;
       }
-      const slug = input.projectName.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-      out.push(this.createBucket(tx, { name: `zprj-${slug}-${envType}`.slice(0, 128), tags: { account: input.accountName, project: input.projectName, environmentType: envType } }));
+      out.push(this.createBucket(tx, { name: projectBucketName(input.projectName, envType), tags: { account: input.accountName, project: input.projectName, environmentType: envType } }));
     }
     return out;
   }

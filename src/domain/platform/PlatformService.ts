@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { hexOf, uuidOf } from '../apikeys/ids.ts';
+import { projectBucketName, type ProjectEnvironmentType } from '../apikeys/projectBuckets.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, conflict, notFound, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
 import { EffectType } from '../shared/effects.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
+import { base58Encode } from './base58.ts';
 import { PlatformErrorCode as E } from './errors.ts';
 import { DeployStatus, EnvironmentType, type BuildLog, type DeploymentUpload, type Environment, type Project, type Variable } from './types.ts';
 
@@ -19,6 +21,17 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const PRODUCTION_BRANCHES = new Set(['main', 'master']);
 /** Deployments get URLs on a domain the CLI does not treat as Zuplo's, so it does not poll `/__zuplo/build`. */
 export const DEPLOYMENT_DOMAIN = 'localmeter.local';
+
+/** Which of its project's buckets an environment uses (a development environment is Zuplo's working copy). */
+const BUCKET_ENVIRONMENT: Record<EnvironmentType, ProjectEnvironmentType> = {
+  [EnvironmentType.production]: 'production',
+  [EnvironmentType.preview]: 'preview',
+  [EnvironmentType.development]: 'working-copy',
+};
+
+const base64Url = (s: string): string => Buffer.from(s, 'utf8').toString('base64url');
+/** `alg: none`: nothing checks the signature of the token a linked runtime sends. */
+const unsignedJwt = (claims: Record<string, string>): string => `${base64Url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${base64Url(JSON.stringify(claims))}.`;
 
 export interface Account {
   id: string;
@@ -237,14 +250,17 @@ export class PlatformService {
     return next;
   }
 
-  /** What `zuplo link` writes to `.env.zuplo`: system values, then the branch's non-secret variables. */
-  localConfiguration(tx: UnitOfWork, environmentName: string): Record<string, string> {
+  /**
+   * What `zuplo link` writes to `.env.zuplo`: system values, then the branch's non-secret variables.
+   * `edgeApiUrl` is where the linked runtime reaches the gateway service (this emulator).
+   */
+  localConfiguration(tx: UnitOfWork, environmentName: string, edgeApiUrl: string): Record<string, string> {
     const e = this.getEnvironment(tx, environmentName);
     const out: Record<string, string> = {
       accountName: e.accountName,
       projectName: e.projectName,
       environmentType: e.environmentType,
-      systemConfigurations: JSON.stringify(this.systemConfigurations(e)),
+      systemConfigurations: this.systemConfigurations(tx, e, edgeApiUrl),
       ZUPLO_PUBLIC_DEPLOYMENT_NAME: e.name,
       ZUPLO_PUBLIC_SERVER_URL: e.url,
     };
@@ -252,13 +268,42 @@ export class PlatformService {
     return out;
   }
 
-  configuration(tx: UnitOfWork, environmentName: string): { accountName: string; projectName: string; environmentType: EnvironmentType; systemConfigurations: string } {
+  configuration(tx: UnitOfWork, environmentName: string, edgeApiUrl: string): { accountName: string; projectName: string; environmentType: EnvironmentType; systemConfigurations: string } {
     const e = this.getEnvironment(tx, environmentName);
-    return { accountName: e.accountName, projectName: e.projectName, environmentType: e.environmentType, systemConfigurations: JSON.stringify(this.systemConfigurations(e)) };
+    return { accountName: e.accountName, projectName: e.projectName, environmentType: e.environmentType, systemConfigurations: this.systemConfigurations(tx, e, edgeApiUrl) };
   }
 
-  private systemConfigurations(e: Environment): Record<string, string> {
-    return { deploymentName: e.name, environmentType: e.environmentType, loggingId: e.loggingId };
+  /**
+   * The metering (and API-key) bucket of a deployment: its project's bucket for its environment
+   * type; undefined for a name that is no deployment here (docs/decisions/0024).
+   */
+  bucketOfDeployment(tx: UnitOfWork, deploymentName: string): string | undefined {
+    const e = tx.collection<Environment>(ENVIRONMENTS).get(deploymentName);
+    return e ? projectBucketName(e.projectName, BUCKET_ENVIRONMENT[e.environmentType]) : undefined;
+  }
+
+  /**
+   * base58(JSON) as Zuplo's runtime and Zudoku decode `ZUPLO_SYSTEM_CONFIGURATIONS`: the runtime
+   * copies every key it lacks into its environment, so the edge URL, the bucket and the JWT
+   * point a linked `zuplo dev` at this emulator. `__ZUPLO_CONFIG` is base64(JSON) (the runtime
+   * reads it with atob) and repeats the edge URL for runtimes that read the config first.
+   */
+  private systemConfigurations(tx: UnitOfWork, e: Environment, edgeApiUrl: string): string {
+    const bucket = projectBucketName(e.projectName, BUCKET_ENVIRONMENT[e.environmentType]);
+    const project = tx.collection<Project>(PROJECTS).findOne((p) => p.accountName === e.accountName && p.name === e.projectName);
+    const config = { deployment_name: e.name, account_name: e.accountName, project_name: e.projectName, zuplo_edge_api_url: edgeApiUrl };
+    const values: Record<string, string> = {
+      __ZUPLO_DEPLOYMENT_NAME: e.name,
+      // any bearer is accepted by the gateway routes; a readable, unsigned token names the deployment
+      __ZUPLO_AUTH_API_JWT: unsignedJwt({ iss: 'localmeter', sub: e.name, aud: 'zuplo-gateway-service' }),
+      __ZUPLO_EDGE_API_URL: edgeApiUrl,
+      __ZUPLO_CONFIG: Buffer.from(JSON.stringify(config), 'utf8').toString('base64'),
+      ZUPLO_SERVICE_BUCKET_ID: bucket,
+      ZUPLO_API_KEY_SERVICE_BUCKET_NAME: bucket,
+      ZUPLO_ENVIRONMENT_TYPE: e.environmentType,
+      ZUPLO_PROJECT_ID: project?.id ?? e.projectName,
+    };
+    return base58Encode(new TextEncoder().encode(JSON.stringify(values)));
   }
 
   private environmentFor(tx: UnitOfWork, accountName: string, projectName: string, branchName: string, environmentType: EnvironmentType, state: string): Environment {

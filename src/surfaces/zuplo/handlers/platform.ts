@@ -58,11 +58,11 @@ export function getEnvironment(c: HandlerContext): Reply {
 }
 
 export function getConfiguration(c: HandlerContext): Reply {
-  return ok(readPlatform(c, (tx) => svc(c).configuration(tx, p(c).environmentName!)));
+  return ok(readPlatform(c, (tx) => svc(c).configuration(tx, p(c).environmentName!, originOf(c))));
 }
 
 export function getLocalConfiguration(c: HandlerContext): Reply {
-  return ok(readPlatform(c, (tx) => svc(c).localConfiguration(tx, p(c).environmentName!)));
+  return ok(readPlatform(c, (tx) => svc(c).localConfiguration(tx, p(c).environmentName!, originOf(c))));
 }
 
 // ---- deploy flow
