@@ -3,7 +3,8 @@
  *   - the vendor Zuplo Developer API document (45 operations + component schemas),
  *   - the OpenMeter v1 document (the V3 metering routes, re-homed under /v3/metering/{bucketId}),
  *   - hand-written additions in specs/src/zuplo-extra.yaml and specs/src/zuplo-monetization.yaml
- *     (the monetization routes of a bucket and the gateway service).
+ *     (the monetization routes of a bucket and the gateway service),
+ *   - the developer-portal routes of the gateway service in specs/src/zuplo-portal.yaml.
  *
  * Vendor prose (descriptions, summaries, examples, x- extensions) is stripped; summaries are ours.
  * Two ajv quirks of the OpenMeter document are fixed on the way (see conventions §5).
@@ -28,6 +29,7 @@ const zuplo = load(join(refDir, 'vendor/zuplo-developer-api.openapi.yaml'));
 const om = load(join(refDir, 'vendor/openmeter-v1.openapi.yaml'));
 const extra = load(join(root, 'specs/src/zuplo-extra.yaml'));
 const monetization = load(join(root, 'specs/src/zuplo-monetization.yaml'));
+const portal = load(join(root, 'specs/src/zuplo-portal.yaml'));
 
 const clone = <T>(x: T): T => structuredClone(x);
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
@@ -299,7 +301,7 @@ for (const [omPath, method, opId, tag] of METERING) {
 }
 
 // 3. hand-written additions
-for (const doc of [extra, monetization]) {
+for (const doc of [extra, monetization, portal]) {
   for (const [p, item] of Object.entries<Json>(doc.paths)) {
     for (const m of METHODS) if (item[m]) addOp(p, m, orderOp(clone(item[m])));
   }
@@ -326,6 +328,8 @@ for (const [n, s] of Object.entries<Json>(monetization.components.parameters)) p
   q.properties.filterSubscription = { type: 'array', items: { type: 'string' }, maxItems: 100 };
   allSchemas['Zuplo.MeteringV3.MeterQueryRequest'] = q;
 }
+for (const [n, s] of Object.entries<Json>(portal.components.schemas)) put(allSchemas, n, clone(s), 'extra');
+for (const [n, s] of Object.entries<Json>(portal.components.parameters)) put(allParams, n, clone(s), 'extra');
 
 // CLI compatibility: `zuplo mtls-certificate disable` PATCHes {environments: []}
 delete allSchemas['Zuplo.MtlsCertificates.MtlsCertificateUpdateBody'].properties.environments.minItems;

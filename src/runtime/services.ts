@@ -24,6 +24,7 @@ import { generationHorizon, targetLines } from '../domain/subscriptions/engine/t
 import type { TargetLine } from '../domain/subscriptions/engine/types.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { MonetizationService } from '../domain/monetization/MonetizationService.ts';
+import { PortalService } from '../domain/portal/PortalService.ts';
 import type { SubscriptionBillableItem } from '../domain/billing/invoices/ports.ts';
 import { AuditLogService } from '../domain/platform/AuditLogService.ts';
 import { EdgeService } from '../domain/platform/EdgeService.ts';
@@ -211,6 +212,20 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
       findKey: (tx, key) => apiKeys.findKey(tx, key),
     },
   });
+  const portal = new PortalService({
+    clock,
+    monetization,
+    customers,
+    subscriptions,
+    plans,
+    apiKeys: {
+      listConsumers: (tx, bucket, input) => apiKeys.listConsumers(tx, bucket, input),
+      getConsumer: (tx, bucket, name) => apiKeys.getConsumer(tx, bucket, name),
+      rollKey: (tx, bucket, name, expiresOn) => apiKeys.rollKey(tx, bucket, name, expiresOn),
+      deleteKey: (tx, bucket, consumer, keyId) => apiKeys.deleteKey(tx, bucket, consumer, keyId),
+    },
+    stripe: stripeApps,
+  });
   return {
     metering,
     features,
@@ -231,6 +246,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     info: new InfoService({ ...deps, metering }),
     apps,
     stripeApps,
+    portal,
     billingProfiles,
     credits,
     charges,

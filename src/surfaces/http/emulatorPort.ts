@@ -18,6 +18,7 @@ import type { MeteringService } from '../../domain/metering/MeteringService.ts';
 import type { NotificationService } from '../../domain/notifications/NotificationService.ts';
 import type { SubscriptionService } from '../../domain/subscriptions/SubscriptionService.ts';
 import type { MonetizationService } from '../../domain/monetization/MonetizationService.ts';
+import type { PortalService } from '../../domain/portal/PortalService.ts';
 import type { InvoiceService } from '../../domain/billing/invoices/InvoiceService.ts';
 import type { AuditLogService } from '../../domain/platform/AuditLogService.ts';
 import type { EdgeService } from '../../domain/platform/EdgeService.ts';
@@ -72,6 +73,8 @@ export interface DomainServices {
   subscriptions: SubscriptionService;
   /** Zuplo monetization: bucket configuration, plan invites, subscriptions that own API keys, access and payment status */
   monetization: MonetizationService;
+  /** the developer portal's view of a bucket, scoped to the signed-in customer */
+  portal: PortalService;
 }
 
 /**

@@ -1510,6 +1510,228 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/zudoku-metering/{deploymentName}/consumers/{consumerId}/keys/{keyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the consumer's keys at once */
+        delete: operations["ZudokuMeteringService_deleteKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/consumers/{consumerId}/roll-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a new key; the consumer's current keys expire in 7 days */
+        post: operations["ZudokuMeteringService_rollKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/plans/{planId}/purchase-details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan as the checkout pages show it */
+        get: operations["ZudokuMeteringService_purchaseDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/pricing-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Plans on the pricing page (anonymous or signed in) */
+        get: operations["ZudokuMeteringService_pricingPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/stripe/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Where to send the customer to set up payment for a plan */
+        post: operations["ZudokuMeteringService_stripeCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/stripe/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A Stripe billing-portal session for the signed-in customer */
+        post: operations["ZudokuMeteringService_stripePortal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in customer's subscriptions, past ones included */
+        get: operations["ZudokuMeteringService_listSubscriptions"];
+        put?: never;
+        /** Subscribe the signed-in customer to a plan */
+        post: operations["ZudokuMeteringService_createSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the subscription now or at the end of its billing period */
+        post: operations["ZudokuMeteringService_cancelSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Switch the subscription to another plan (timing from the plan order) */
+        post: operations["ZudokuMeteringService_changeSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/change/estimate-credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit the customer would get for leaving the subscription now */
+        post: operations["ZudokuMeteringService_estimateChangeCredit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/pending-credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credits waiting to apply to the subscription's next invoices */
+        get: operations["ZudokuMeteringService_pendingCredits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a subscription canceled for the end of its period */
+        post: operations["ZudokuMeteringService_restoreSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Entitlements and payment status of one of the customer's subscriptions */
+        get: operations["ZudokuMeteringService_subscriptionUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3720,6 +3942,118 @@ export interface components {
         "Zuplo.MtlsCertificates.MtlsCertificateUpdateBody": {
             environments?: ("development" | "preview" | "production")[];
         };
+        "Zuplo.Portal.ApiKey": {
+            id: string;
+            key: string;
+            description?: string;
+            /** Format: date-time */
+            createdOn: string;
+            /** Format: date-time */
+            updatedOn: string;
+            /** Format: date-time */
+            expiresOn?: string;
+        };
+        "Zuplo.Portal.Consumer": {
+            id: string;
+            name: string;
+            description?: string;
+            /** Format: date-time */
+            createdOn: string;
+            /** Format: date-time */
+            updatedOn: string;
+            tags: Record<string, never>;
+            metadata: Record<string, never>;
+            apiKeys: components["schemas"]["Zuplo.Portal.ApiKey"][];
+            managers: {
+                id: string;
+                email: string;
+                sub: string;
+                /** Format: date-time */
+                createdOn: string;
+            }[];
+        };
+        "Zuplo.Portal.PricingPage": {
+            items: components["schemas"]["Zuplo.Portal.PricingPlan"][];
+            multipleSubscriptionsEnabled?: boolean;
+        };
+        /** @description An OpenMeter plan plus what the portal needs to sell it. */
+        "Zuplo.Portal.PricingPlan": {
+            id: string;
+            key: string;
+            name: string;
+            version: number;
+            currency: string;
+            billingCadence: string;
+            metadata?: {
+                [key: string]: string;
+            };
+            phases: Record<string, never>[];
+            paymentRequired: boolean;
+            paymentMethodRequired: boolean;
+        };
+        /** @description SubscriptionExpanded (OpenMeter) with the full plan and the API-key consumer. */
+        "Zuplo.Portal.Subscription": {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "inactive" | "canceled" | "scheduled";
+            customerId: string;
+            currency: string;
+            billingCadence: string;
+            /** Format: date-time */
+            billingAnchor: string;
+            /** Format: date-time */
+            activeFrom: string;
+            /** Format: date-time */
+            activeTo?: string;
+            metadata: Record<string, never>;
+            annotations?: Record<string, never>;
+            phases: Record<string, never>[];
+            plan?: components["schemas"]["Zuplo.Portal.PricingPlan"];
+            consumer?: components["schemas"]["Zuplo.Portal.Consumer"];
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        "Zuplo.Portal.SubscriptionList": {
+            items: components["schemas"]["Zuplo.Portal.Subscription"][];
+            page: number;
+            pageSize: number;
+            totalCount: number;
+        };
+        /** @description B8's SubscriptionAccess plus the subscription's annotations. */
+        "Zuplo.Portal.SubscriptionUsage": {
+            subscriptionId: string;
+            customerId: string;
+            planKey?: string;
+            entitlements: {
+                [key: string]: {
+                    hasAccess: boolean;
+                    balance?: number;
+                    usage?: number;
+                    overage?: number;
+                    config?: string;
+                };
+            };
+            paymentStatus?: {
+                /** @enum {string} */
+                status: "paid" | "not_required" | "pending" | "failed" | "uncollectible";
+                isFirstPayment: boolean;
+                maxPaymentOverdueDays?: number;
+                /** Format: date-time */
+                lastPaymentSucceededAt?: string;
+                /** Format: date-time */
+                lastPaymentFailedAt?: string;
+            };
+            accessBlocked: boolean;
+            annotations?: Record<string, never>;
+        };
+        /** @enum {string} */
+        "Zuplo.Portal.Timing": "immediate" | "next_billing_cycle";
+        "Zuplo.Portal.Url": {
+            url: string;
+        };
         "Zuplo.Projects.Project": {
             name: string;
             accountName: string;
@@ -3942,6 +4276,9 @@ export interface components {
         "Zuplo.CustomDomains.CustomDomainDeleteQuery.hostname": string;
         "Zuplo.MeteringV3.BucketParams": string;
         "Zuplo.MtlsCertificates.MtlsCertificateParams": string;
+        "Zuplo.Portal.ConsumerId": string;
+        "Zuplo.Portal.DeploymentName": string;
+        "Zuplo.Portal.SubscriptionId": string;
         "Zuplo.Tunnels.TunnelIdParam": string;
         "Zuplo.Tunnels.TunnelTeardownStatusParams.operationId": string;
         "Zuplo.Tunnels.TunneledServiceProvisioningStatusParams.operationId": string;
@@ -13366,6 +13703,890 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Zuplo.MeteringV3.ValidateApiKeyResponse"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_deleteKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                consumerId: components["parameters"]["Zuplo.Portal.ConsumerId"];
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_rollKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                consumerId: components["parameters"]["Zuplo.Portal.ConsumerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description The consumer's keys after the roll. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Consumer"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_purchaseDetails: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan (no `tax` while the emulator computes no taxes). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.PricingPlan"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_pricingPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Published plans in the bucket's plan order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.PricingPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_stripeCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                    successURL: string;
+                    cancelURL?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A Stripe Checkout URL (setup mode), or the success URL when nothing is to be collected. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Url"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_stripePortal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    email?: string;
+                    returnURL?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The portal session's URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Url"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_listSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscriptions with their plan and API-key consumer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.SubscriptionList"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_createSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new subscription with its consumer and key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_cancelSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    timing?: components["schemas"]["Zuplo.Portal.Timing"];
+                };
+            };
+        };
+        responses: {
+            /** @description The canceled subscription. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_changeSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    planId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The next subscription (same consumer and keys). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_estimateChangeCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    timing: components["schemas"]["Zuplo.Portal.Timing"];
+                    planId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The credit estimate. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        creditAmount?: string;
+                        currency?: string;
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_pendingCredits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending credits. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        pendingCredits: {
+                            featureKey: string;
+                            units: string;
+                            /** Format: date-time */
+                            appliesToInvoiceAt?: string;
+                            source: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_restoreSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription, running on. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.Subscription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    ZudokuMeteringService_subscriptionUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deploymentName: components["parameters"]["Zuplo.Portal.DeploymentName"];
+                subscriptionId: components["parameters"]["Zuplo.Portal.SubscriptionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription's access. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Zuplo.Portal.SubscriptionUsage"];
                 };
             };
             /** @description Bad Request */

@@ -13,6 +13,7 @@ import * as zApiKeys from './handlers/apikeys.ts';
 import * as zEdge from './handlers/edge.ts';
 import * as zMcp from './handlers/mcp.ts';
 import * as zPlatform from './handlers/platform.ts';
+import * as zPortal from './handlers/portal.ts';
 
 /** Every Zuplo Developer API operation (plus the CLI's routes), by operationId. */
 export const handlers: HandlerMap<OperationId> = {
@@ -150,4 +151,18 @@ export const handlers: HandlerMap<OperationId> = {
   // the gateway service (the monetization policy's calls)
   MeteringGatewayService_validateApiKey: zMonetization.validateApiKey,
   MeteringEventsService_ingest: zMonetization.ingestEvents,
+  ZudokuMeteringService_pricingPage: zPortal.pricingPage,
+  ZudokuMeteringService_listSubscriptions: zPortal.listSubscriptions,
+  ZudokuMeteringService_createSubscription: zPortal.createSubscription,
+  ZudokuMeteringService_subscriptionUsage: zPortal.subscriptionUsage,
+  ZudokuMeteringService_pendingCredits: zPortal.pendingCredits,
+  ZudokuMeteringService_estimateChangeCredit: zPortal.estimateChangeCredit,
+  ZudokuMeteringService_changeSubscription: zPortal.changeSubscription,
+  ZudokuMeteringService_cancelSubscription: zPortal.cancelSubscription,
+  ZudokuMeteringService_restoreSubscription: zPortal.restoreSubscription,
+  ZudokuMeteringService_purchaseDetails: zPortal.purchaseDetails,
+  ZudokuMeteringService_stripeCheckout: zPortal.stripeCheckout,
+  ZudokuMeteringService_stripePortal: zPortal.stripePortal,
+  ZudokuMeteringService_rollKey: zPortal.rollKey,
+  ZudokuMeteringService_deleteKey: zPortal.deleteKey,
 };

@@ -131,6 +131,20 @@ export const operations = [
   { operationId: "MeteringSubscriptionsService_unblockAccess", method: "post", path: "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/unblock-access", successStatus: 200 },
   { operationId: "MeteringSubscriptionsService_unscheduleCancelation", method: "post", path: "/v3/metering/{bucketId}/subscriptions/{subscriptionId}/unschedule-cancelation", successStatus: 200 },
   { operationId: "MeteringGatewayService_validateApiKey", method: "post", path: "/v3/metering/{bucketId}/validate-api-key", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_deleteKey", method: "delete", path: "/v3/zudoku-metering/{deploymentName}/consumers/{consumerId}/keys/{keyId}", successStatus: 204 },
+  { operationId: "ZudokuMeteringService_rollKey", method: "post", path: "/v3/zudoku-metering/{deploymentName}/consumers/{consumerId}/roll-key", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_purchaseDetails", method: "get", path: "/v3/zudoku-metering/{deploymentName}/plans/{planId}/purchase-details", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_pricingPage", method: "get", path: "/v3/zudoku-metering/{deploymentName}/pricing-page", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_stripeCheckout", method: "post", path: "/v3/zudoku-metering/{deploymentName}/stripe/checkout", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_stripePortal", method: "post", path: "/v3/zudoku-metering/{deploymentName}/stripe/portal", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_listSubscriptions", method: "get", path: "/v3/zudoku-metering/{deploymentName}/subscriptions", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_createSubscription", method: "post", path: "/v3/zudoku-metering/{deploymentName}/subscriptions", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_cancelSubscription", method: "post", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/cancel", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_changeSubscription", method: "post", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/change", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_estimateChangeCredit", method: "post", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/change/estimate-credit", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_pendingCredits", method: "get", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/pending-credits", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_restoreSubscription", method: "post", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/restore", successStatus: 200 },
+  { operationId: "ZudokuMeteringService_subscriptionUsage", method: "get", path: "/v3/zudoku-metering/{deploymentName}/subscriptions/{subscriptionId}/usage", successStatus: 200 },
 ] as const;
 
 export type OperationId = (typeof operations)[number]['operationId'];
