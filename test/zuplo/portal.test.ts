@@ -2,8 +2,6 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
-import type { Emulator } from '../../src/runtime/Emulator.ts';
-import { bucketNamespace } from '../../src/surfaces/http/namespaces.ts';
 
 /*
  * The developer portal's routes as the Zudoku monetization plugin calls them (reference
@@ -43,7 +41,7 @@ const plan = (key: string, rateCards: unknown[], metadata?: Record<string, strin
 type Plans = Record<'free' | 'starter' | 'pro' | 'partner', string>;
 
 /** Reference §4's catalog plus a private `partner` plan; plan order free < starter < pro. */
-async function seed(app: Express, emulator: Emulator): Promise<Plans> {
+async function seed(app: Express): Promise<Plans> {
   await request(app).post(`${METERING}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
   await request(app).post(`${METERING}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const bodies = {
@@ -58,19 +56,17 @@ async function seed(app: Express, emulator: Emulator): Promise<Plans> {
     await request(app).post(`${METERING}/plans/${created.body.id}/publish`).expect(200);
     ids[k] = created.body.id;
   }
-  const ns = bucketNamespace(BUCKET);
-  await emulator.run(ns, (tx) => emulator.services.monetization.updateConfiguration(tx, { planOrder: ['free', 'starter', 'pro'] }));
-  await emulator.run(ns, (tx) => emulator.services.monetization.createPlanInvite(tx, { email: 'u1@example.com', planId: ids.partner }));
+  await request(app).put(`${METERING}/monetization-configuration`).send({ planOrder: ['free', 'starter', 'pro'] }).expect(200);
+  await request(app).post(`${METERING}/plan-invites`).send({ email: 'u1@example.com', planId: ids.partner }).expect(201);
   return ids;
 }
 
-/** The bucket's Stripe app (test key, a working-copy bucket); its profile becomes the default. */
-const installStripe = (emulator: Emulator) =>
-  emulator.stripeApp.installApp(bucketNamespace(BUCKET), { type: 'stripe', name: 'Stripe', apiKey: 'sk_test_portal_0123456789', createBillingProfile: true });
+/** The bucket's Stripe app (test key: a working-copy bucket); its profile becomes the default. */
+const installStripe = (app: Express) => request(app).post(`${METERING}/setup/stripe`).send({ apiKey: 'sk_test_portal_0123456789', name: 'Stripe' }).expect(201);
 
 async function world() {
   const { app, emulator } = createTestEmulator({ quiet: process.env.DBG !== '1' });
-  const plans = await seed(app, emulator);
+  const plans = await seed(app);
   return { app, emulator, plans };
 }
 
@@ -143,8 +139,8 @@ describe('Zudoku portal: pricing page and plans (P1, P10)', () => {
   });
 
   it('applies visiblePhases of the plan settings', async () => {
-    const { app, emulator } = await world();
-    await emulator.run(bucketNamespace(BUCKET), (tx) => emulator.services.monetization.updateConfiguration(tx, { planSettings: { pro: { visiblePhases: ['none-such'] } } }));
+    const { app } = await world();
+    await request(app).put(`${METERING}/monetization-configuration`).send({ planSettings: { pro: { visiblePhases: ['none-such'] } } }).expect(200);
     const page = await request(app).get(`${PORTAL}/pricing-page`).expect(200);
     expect(page.body.items.find((p: { key: string }) => p.key === 'pro').phases).toEqual([]);
     expect(page.body.items.find((p: { key: string }) => p.key === 'starter').phases).toHaveLength(1);
@@ -158,7 +154,7 @@ describe('Zudoku portal: pricing page and plans (P1, P10)', () => {
 
 describe('Zudoku portal: subscriptions (P2–P9)', () => {
   it('subscribe → list → usage → pending credits; a second subscription is refused with 409', async () => {
-    const { app, emulator, plans } = await world();
+    const { app, plans } = await world();
     expect((await request(app).get(`${PORTAL}/subscriptions`).set(U).expect(200)).body).toEqual({ items: [], page: 1, pageSize: 1, totalCount: 0 });
 
     const s = await subscribe(app, plans.free);
@@ -168,7 +164,9 @@ describe('Zudoku portal: subscriptions (P2–P9)', () => {
     expect(s.consumer.apiKeys[0].key).toMatch(/^zpka_[0-9a-f]{32}_[0-9a-f]{8}$/);
     expect(s.consumer.managers).toEqual([expect.objectContaining({ email: 'u1@example.com', sub: 'auth0|u1' })]);
     // the customer is the token's subject
-    expect(emulator.read(bucketNamespace(BUCKET), (tx) => emulator.services.customers.findCustomer(tx, 'auth0|u1'))).toMatchObject({ id: s.customerId, primaryEmail: 'u1@example.com' });
+    expect((await request(app).get(`${METERING}/customers/${encodeURIComponent('auth0|u1')}`).expect(200)).body).toMatchObject({ id: s.customerId, key: 'auth0|u1', primaryEmail: 'u1@example.com' });
+    // B11 lists it for the operator too
+    expect((await request(app).get(`${METERING}/customers/${s.customerId}/subscriptions`).expect(200)).body.items.map((x: { id: string }) => x.id)).toEqual([s.id]);
 
     const list = await request(app).get(`${PORTAL}/subscriptions`).set(U).expect(200);
     expect(list.body).toMatchObject({ page: 1, totalCount: 1 });
@@ -237,7 +235,7 @@ describe('Zudoku portal: subscriptions (P2–P9)', () => {
 describe('Zudoku portal: Stripe checkout and billing portal (P11, P12)', () => {
   it('a paid plan without a card → an emulated Checkout in setup mode; after the card, or for a free plan → the success URL', async () => {
     const { app, emulator, plans } = await world();
-    await installStripe(emulator);
+    await installStripe(app);
     const body = { planId: plans.starter, successURL: 'https://portal.test/checkout-confirm', cancelURL: 'https://portal.test/pricing' };
     // free plan: nothing to collect
     expect((await request(app).post(`${PORTAL}/stripe/checkout`).set(U).send({ ...body, planId: plans.free }).expect(200)).body).toEqual({ url: body.successURL });
@@ -247,8 +245,7 @@ describe('Zudoku portal: Stripe checkout and billing portal (P11, P12)', () => {
     const session = emulator.stripe.find(sessionId) as Record<string, unknown>;
     expect(session).toMatchObject({ object: 'checkout.session', mode: 'setup', status: 'open', success_url: body.successURL, cancel_url: body.cancelURL });
     // the customer (key = sub) now exists with a Stripe customer
-    const customer = emulator.read(bucketNamespace(BUCKET), (tx) => emulator.services.customers.findCustomer(tx, 'auth0|u1'));
-    expect(customer).toMatchObject({ key: 'auth0|u1', primaryEmail: 'u1@example.com' });
+    expect((await request(app).get(`${METERING}/customers/${encodeURIComponent('auth0|u1')}`).expect(200)).body).toMatchObject({ key: 'auth0|u1', primaryEmail: 'u1@example.com' });
     expect(session.customer).toMatch(/^cus_/);
 
     // the card is saved on the emulated Checkout page; the webhook sets it as the default
@@ -295,5 +292,42 @@ describe('Zudoku portal: API keys (P13, P14)', () => {
     await request(app).delete(`${PORTAL}/consumers/${s.consumer.id}/keys/${oldKey.id}`).set(U).expect(404);
     const after = (await request(app).get(`${PORTAL}/subscriptions`).set(U).expect(200)).body.items[0].consumer.apiKeys;
     expect(after.map((k: { id: string }) => k.id)).not.toContain(oldKey.id);
+  });
+});
+
+describe('Zudoku portal: a deployment of the emulator and the gateway', () => {
+  it('a deployment name maps to its project bucket; the portal subscription\'s key validates there, expires after a roll and is refused once deleted', async () => {
+    const { app } = createTestEmulator();
+    const src = await request(app).post('/v1/deployments/source-url').send({ accountName: 'localmeter', projectName: 'shop', environment: 'main' }).expect(200);
+    await request(app).put(new URL(src.body.uploadUrl).pathname).set('Content-Type', 'application/octet-stream').send(Buffer.from('x')).expect(200);
+    const status = await request(app).get(`/v1/accounts/localmeter/projects/shop/deployment-status/${src.body.deploymentId}`).expect(200);
+    const deployment = new URL(status.body.url as string).hostname.split('.')[0]!;
+    // the production environment's bucket (what `zuplo link` hands the runtime as ZUPLO_SERVICE_BUCKET_ID)
+    const bucket = '/v3/metering/zprj-shop-production';
+    await request(app).post(`${bucket}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
+    await request(app).post(`${bucket}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
+    const free = (await request(app).post(`${bucket}/plans`).send(plan('free', [usageCard(5, false)])).expect(201)).body;
+    await request(app).post(`${bucket}/plans/${free.id}/publish`).expect(200);
+
+    const portal = `/v3/zudoku-metering/${deployment}`;
+    expect((await request(app).get(`${portal}/pricing-page`).expect(200)).body.items.map((p: { key: string }) => p.key)).toEqual(['free']);
+    const s = (await request(app).post(`${portal}/subscriptions`).set(U).send({ planId: free.id }).expect(200)).body;
+    // the consumer sits in the project's key bucket (the one `zuplo bucket list` shows)
+    const consumers = await request(app).get('/v1/accounts/localmeter/key-buckets/zprj-shop-production/consumers').expect(200);
+    expect(consumers.body.data.map((c: { id: string }) => c.id)).toContain(s.consumer.id);
+
+    // what the monetization policy sees (R1)
+    const key = s.consumer.apiKeys[0];
+    const v = await request(app).post(`${bucket}/validate-api-key`).send({ apiKey: key.key }).expect(200);
+    expect(v.body).toMatchObject({ id: key.id, consumer: { name: s.consumer.name }, subscription: { id: s.id, status: 'active' } });
+    expect(v.body.expiresOn).toBeUndefined();
+
+    const rolled = (await request(app).post(`${portal}/consumers/${s.consumer.id}/roll-key`).set(U).send({}).expect(200)).body;
+    const newKey = rolled.apiKeys.find((k: { id: string }) => k.id !== key.id);
+    expect(Date.parse((await request(app).post(`${bucket}/validate-api-key`).send({ apiKey: key.key }).expect(200)).body.expiresOn)).toBe(Date.parse('2026-01-08T00:00:00Z'));
+    await request(app).delete(`${portal}/consumers/${s.consumer.id}/keys/${key.id}`).set(U).expect(204);
+    // a deleted key is unknown: the policy answers "Authorization Failed"
+    await request(app).post(`${bucket}/validate-api-key`).send({ apiKey: key.key }).expect(401);
+    await request(app).post(`${bucket}/validate-api-key`).send({ apiKey: newKey.key }).expect(200);
   });
 });
