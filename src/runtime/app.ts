@@ -5,6 +5,7 @@ import { AccessRefused, crossSite, hostAllowed, keyAccepted, presentedToken, una
 import { buildSurfaceRouter } from '../surfaces/http/surfaceRouter.ts';
 import type { SurfaceDefinition } from '../surfaces/http/types.ts';
 import { loadSurfaces } from '../surfaces/index.ts';
+import { PORTAL_PREFIX } from '../surfaces/zuplo/surface.ts';
 import { ControllableClock } from './ControllableClock.ts';
 import { steppedJsonBody } from './steppedJson.ts';
 import type { Emulator } from './Emulator.ts';
@@ -83,6 +84,19 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
     const { status, body } = s.renderProblem(err, req);
     sendProblem(res, status, body, headers);
   };
+  // The developer portal (Zudoku) calls the gateway service from the browser, on another origin,
+  // with an Authorization header: its routes answer CORS, preflights included, as the hosted
+  // service must for a portal to work at all.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!req.url.startsWith(PORTAL_PREFIX)) return next();
+    res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*');
+    res.setHeader('Vary', 'Origin');
+    if (req.method !== 'OPTIONS') return next();
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS');
+    res.setHeader('Access-Control-Allow-Headers', String(req.headers['access-control-request-headers'] ?? 'authorization, content-type'));
+    res.setHeader('Access-Control-Max-Age', '600');
+    res.status(204).end();
+  });
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!hostAllowed(req, access)) {
       return refuse(req, res, new AccessRefused(403, `requests for host ${String(req.headers.host).slice(0, 100)} are refused: localmeter answers only to loopback names (DNS rebinding protection); bind with --host to serve another name`));
@@ -92,8 +106,15 @@ export function createApp(emulator: Emulator, options: AppOptions = {}): { app: 
       return refuse(req, res, new AccessRefused(403, 'cross-site requests to the control plane are refused'));
     }
     // In strict mode every request shows a key; the portal query is checked by its portal token
-    // in the handler, as the real service does, and the health probe stays open.
-    if (access.auth === 'strict' && req.path !== '/_emulator/health' && !req.path.startsWith('/api/v1/portal/meters/') && !keyAccepted(presentedToken(req), access.apiKeys)) {
+    // in the handler, as the real service does, the developer portal's routes by the signed-in
+    // user's token, and the health probe stays open.
+    if (
+      access.auth === 'strict' &&
+      req.path !== '/_emulator/health' &&
+      !req.path.startsWith('/api/v1/portal/meters/') &&
+      !req.path.startsWith(PORTAL_PREFIX) &&
+      !keyAccepted(presentedToken(req), access.apiKeys)
+    ) {
       return refuse(req, res, unauthenticated('missing or invalid API key (Authorization: Bearer <key>)'), { 'WWW-Authenticate': 'Bearer' });
     }
     next();

@@ -331,3 +331,28 @@ describe('Zudoku portal: a deployment of the emulator and the gateway', () => {
     await request(app).post(`${bucket}/validate-api-key`).send({ apiKey: newKey.key }).expect(200);
   });
 });
+
+describe('Zudoku portal: from a browser', () => {
+  it('answers CORS preflights and echoes the portal\'s origin (the portal runs on another origin and sends Authorization)', async () => {
+    const { app } = createTestEmulator();
+    const pre = await request(app)
+      .options(`${PORTAL}/subscriptions`)
+      .set('Origin', 'http://localhost:9200')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'authorization,content-type')
+      .expect(204);
+    expect(pre.headers).toMatchObject({ 'access-control-allow-origin': 'http://localhost:9200', 'access-control-allow-headers': 'authorization,content-type' });
+    expect(pre.headers['access-control-allow-methods']).toContain('POST');
+    const get = await request(app).get(`${PORTAL}/subscriptions`).set('Origin', 'http://localhost:9200').set(U).expect(200);
+    expect(get.headers['access-control-allow-origin']).toBe('http://localhost:9200');
+    // other surfaces are not opened to browsers
+    expect((await request(app).get(`${METERING}/meters`).set('Origin', 'http://localhost:9200')).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('in strict mode the portal routes take the user\'s token, not an emulator key', async () => {
+    const { app } = createTestEmulator({ auth: 'strict', apiKeys: ['lm-key'] });
+    await request(app).get(`${PORTAL}/subscriptions`).set(U).expect(200);
+    await request(app).get(`${PORTAL}/subscriptions`).expect(401);
+    await request(app).get(`${METERING}/meters`).set(U).expect(401);
+  });
+});
