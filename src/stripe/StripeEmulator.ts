@@ -63,9 +63,11 @@ export interface StripeState {
 
 /** Stripe's test payment methods the emulator knows, by token and by card number. */
 export const TEST_CARDS = {
-  pm_card_visa: { brand: 'visa', last4: '4242', number: '4242424242424242', failsCharge: false },
-  pm_card_mastercard: { brand: 'mastercard', last4: '4444', number: '5555555555554444', failsCharge: false },
-  pm_card_chargeCustomerFail: { brand: 'visa', last4: '0341', number: '4000000000000341', failsCharge: true },
+  pm_card_visa: { brand: 'visa', last4: '4242', number: '4242424242424242', failsCharge: false, declinesSetup: false },
+  pm_card_mastercard: { brand: 'mastercard', last4: '4444', number: '5555555555554444', failsCharge: false, declinesSetup: false },
+  pm_card_chargeCustomerFail: { brand: 'visa', last4: '0341', number: '4000000000000341', failsCharge: true, declinesSetup: false },
+  /** declined when set up (insufficient funds): a Checkout with it does not complete */
+  pm_card_visa_chargeDeclinedInsufficientFunds: { brand: 'visa', last4: '9995', number: '4000000000009995', failsCharge: true, declinesSetup: true },
 } as const;
 export type TestCard = keyof typeof TEST_CARDS;
 export const testCardOf = (tokenOrNumber: string): TestCard | undefined => {
@@ -263,6 +265,15 @@ export class StripeEmulator {
     if (session.status !== 'open') throw invalid(`This Checkout Session is ${String(session.status)} and can no longer be completed.`);
     const customerId = session.customer as string;
     const intent = this.get('setup_intent', session.setup_intent as string);
+    if (TEST_CARDS[test].declinesSetup) {
+      // Stripe keeps the session open and the intent waiting for another payment method
+      const error = { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' };
+      const failed = this.put({ ...intent, status: 'requires_payment_method', last_setup_error: error });
+      this.raise(ctx, 'setup_intent.setup_failed', failed);
+      this.opts.onChange?.();
+      await this.deliverAll(ctx.events);
+      throw new StripeError(402, 'card_error', error.message, { code: error.code, decline_code: error.decline_code });
+    }
     const pm = this.attachPaymentMethod(ctx, test, customerId);
     const done = this.succeedSetupIntent(ctx, intent, pm.id);
     const completed = this.put({ ...session, status: 'complete', payment_status: 'no_payment_required', setup_intent: done.id });

@@ -248,6 +248,13 @@ describe('Zudoku portal: Stripe checkout and billing portal (P11, P12)', () => {
     expect((await request(app).get(`${METERING}/customers/${encodeURIComponent('auth0|u1')}`).expect(200)).body).toMatchObject({ key: 'auth0|u1', primaryEmail: 'u1@example.com' });
     expect(session.customer).toMatch(/^cus_/);
 
+    // 4000 0000 0000 9995 is declined when set up (reference §4 step 3): the session stays open, no card is on file
+    const declined = await request(app).post(`/_emulator/stripe/checkout/sessions/${sessionId}/complete`).send({ card: '4000 0000 0000 9995' }).expect(400);
+    expect(declined.body.detail).toBe('Your card has insufficient funds.');
+    expect(emulator.stripe.find(sessionId)).toMatchObject({ status: 'open' });
+    expect(emulator.stripe.find(session.setup_intent as string)).toMatchObject({ status: 'requires_payment_method', last_setup_error: { code: 'card_declined' } });
+    expect((await request(app).post(`${PORTAL}/stripe/checkout`).set(U).send(body).expect(200)).body.url).not.toBe(body.successURL);
+
     // the card is saved on the emulated Checkout page; the webhook sets it as the default
     await request(app).post(`/_emulator/stripe/checkout/sessions/${sessionId}/complete`).send({ card: '4242 4242 4242 4242' }).expect(200);
     expect((await request(app).post(`${PORTAL}/stripe/checkout`).set(U).send({ ...body, planId: plans.pro }).expect(200)).body).toEqual({ url: body.successURL });
