@@ -3,28 +3,15 @@ import type { SubscriptionAccess } from '../../../domain/monetization/types.ts';
 import type { PortalPlan, PortalSubscription } from '../../../domain/portal/PortalService.ts';
 import { toApiPlan } from '../../openmeter-v1/convert/catalog.ts';
 import { toApiSubscriptionExpanded } from '../../openmeter-v1/convert/subscriptions.ts';
-import { toApiKey, toApiManager } from './apikeys.ts';
+import { toApiSubscriptionConsumer } from './monetization.ts';
 
 type Obj = Record<string, unknown>;
 
 /** An OpenMeter plan plus both spellings of "needs a payment method" (open question 16). */
 export const toApiPortalPlan = (p: PortalPlan): Obj => ({ ...(toApiPlan(p.plan) as Obj), paymentRequired: p.paymentRequired, paymentMethodRequired: p.paymentRequired });
 
-/** SEED `SubscriptionConsumerResponse`: full key values, the subscriber needs them. */
-export function toApiPortalConsumer(v: ConsumerView): Obj {
-  const c = v.consumer;
-  return {
-    id: c.id,
-    name: c.name,
-    ...(c.description !== undefined ? { description: c.description } : {}),
-    createdOn: c.createdOn,
-    updatedOn: c.updatedOn,
-    tags: c.tags,
-    metadata: c.metadata,
-    apiKeys: v.apiKeys.map((k) => toApiKey(k)),
-    managers: v.managers.map(toApiManager),
-  };
-}
+/** SEED `SubscriptionConsumerResponse`, as the Developer API answers it. */
+export const toApiPortalConsumer = (v: ConsumerView): Obj => toApiSubscriptionConsumer(v)!;
 
 /** SubscriptionExpanded with the full plan (ZDK `SubscriptionPlan`) and the API-key consumer. */
 export function toApiPortalSubscription(s: PortalSubscription, consumer: ConsumerView | undefined): Obj {
