@@ -44,6 +44,7 @@ describe('the scenario JSON Schema', () => {
     ['generate without a period end', 'name: x\nsteps:\n  - generate: { type: t, subjects: [a], perDay: 1, from: "2026-01-01T00:00:00Z" }\n'],
     ['generate with an unknown value shape', 'name: x\nsteps:\n  - generate: { type: t, subjects: [a], perDay: 1, from: "2026-01-01T00:00:00Z", days: 1, data: { v: { gauss: [1, 2] } } }\n'],
     ['balance without a customer', 'name: x\nsteps:\n  - balance: { feature: calls }\n'],
+    ['a save without a match', 'name: x\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    save: { s: { path: url } }\n'],
     ['an unknown top-level key', 'name: x\nstart: 2026-01-01T00:00:00Z\nsteps: []\nsnapshots: here\n'],
   ];
   it.each(cases)('the schema and the parser both refuse %s', (_what, text) => {
@@ -63,6 +64,7 @@ steps:
   - invoices: { customer: acme, includeGathering: true }
     snapshot: all
   - balance: { customer: acme, feature: calls }
+    save: { b: balance, s: { path: url, match: "/checkout/([^/?]+)" } }
 `;
     validate(parse(text));
     expect(validate.errors ?? []).toEqual([]);

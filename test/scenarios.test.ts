@@ -109,6 +109,28 @@ steps:
     expect(problems('steps: []')).toEqual(['scenarios/x.yaml:1:1: missing `name` (e.g. `name: tokens-monthly`; it names the snapshot file)']);
   });
 
+  it('save {path, match} keeps the first group of a regular expression over a string in the answer; no match fails the step', async () => {
+    expect(problems('name: x\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    save: { s: { path: url, match: "(" } }\n')[0]).toMatch(
+      /^scenarios\/x\.yaml:4:36: step 1: `save\.s\.match` is not a regular expression: /,
+    );
+    expect(problems('name: x\nsteps:\n  - request: { method: GET, path: /api/v1/meters }\n    save: { s: { path: url, matches: x } }\n')).toEqual([
+      'scenarios/x.yaml:4:29: unknown key `matches` in step 1 save.s; expected one of path, match',
+      'scenarios/x.yaml:4:16: step 1: expected `save.s.match` to be a regular expression, e.g. /checkout/([^/?]+)',
+    ]);
+    const result = await runScenario(
+      parseScenario(`name: x
+steps:
+  - request: { method: POST, path: /api/v1/meters, body: { slug: tokens_in, eventType: e, aggregation: COUNT } }
+    save: { kind: { path: slug, match: '_(\\w+)$' }, whole: { path: slug, match: "tok" } }
+  - request: { method: GET, path: "/api/v1/meters/tokens_\${kind}" }
+    expect: { status: 200, body: { slug: "\${whole}ens_in" } }
+  - request: { method: GET, path: /api/v1/meters/tokens_in }
+    save: { none: { path: slug, match: "^x" } }
+`),
+    );
+    expect(result.failures).toEqual(['step 3: save.none: /^x/ does not match slug ("tokens_in")']);
+  });
+
   it('a 5xx answer fails the run (a 501) instead of being recorded', async () => {
     // the marketplace OAuth2 install answers 501, as the real router does
     const result = await runScenario(

@@ -37,7 +37,8 @@ export interface ScenarioStep {
   invoices?: { customer?: string; includeGathering?: boolean };
   balance?: { customer: string; feature?: string };
   expect?: { status?: number; body?: unknown };
-  save?: Record<string, string>;
+  /** a path into the answer, or a path and a regular expression whose first group (or whole match) is kept */
+  save?: Record<string, string | { path: string; match: string }>;
   snapshot?: string;
   note?: string;
 }
@@ -270,7 +271,20 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
           for (const pair of save.items) {
             const k = String(scalar(pair.key));
             if (!VAR_NAME.test(k)) at(pair.key, `${label}: a saved name is letters, digits and _ (got \`${k}\`)`);
-            if (typeof scalar(pair.value) !== 'string') at(pair.value ?? pair.key, `${label}: expected \`save.${k}\` to be a path into the response, e.g. id or data[0].id`);
+            const v = pair.value;
+            if (isMap(v)) {
+              const m = keysOf(v, ['path', 'match'], `${label} save.${k}`);
+              const path = scalar(m.get('path')?.value);
+              const match = scalar(m.get('match')?.value);
+              if (typeof path !== 'string') at(m.get('path')?.value ?? v, `${label}: expected \`save.${k}.path\` to be a path into the response, e.g. url`);
+              if (typeof match !== 'string') at(m.get('match')?.value ?? v, `${label}: expected \`save.${k}.match\` to be a regular expression, e.g. /checkout/([^/?]+)`);
+              else
+                try {
+                  new RegExp(match);
+                } catch (err) {
+                  at(m.get('match')!.value!, `${label}: \`save.${k}.match\` is not a regular expression: ${(err as Error).message}`);
+                }
+            } else if (typeof scalar(v) !== 'string') at(v ?? pair.key, `${label}: expected \`save.${k}\` to be a path into the response, e.g. id or data[0].id, or { path, match }`);
             saved.add(k);
           }
       }
@@ -494,7 +508,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
         const m = subsetMismatch(body, step.expect.body);
         if (m) failures.push(`${label}: ${m}`);
       }
-      for (const [name, path] of Object.entries(step.save ?? {})) vars[name] = pick(body, path);
+      for (const [name, spec] of Object.entries(step.save ?? {})) {
+        if (typeof spec === 'string') {
+          vars[name] = pick(body, spec);
+          continue;
+        }
+        // a value inside a string of the answer, e.g. the session id at the end of a Checkout URL
+        const value = pick(body, spec.path);
+        const m = typeof value === 'string' ? new RegExp(spec.match).exec(value) : null;
+        if (m) vars[name] = m[1] ?? m[0];
+        else failures.push(`${label}: save.${name}: /${spec.match}/ does not match ${spec.path} (${JSON.stringify(value)})`);
+      }
       if (step.snapshot && !target) snapshots[step.snapshot] = normaliseIds(body, seen);
     }
     // Every invoice the story produced is recorded, whether or not a step asked for it: a
