@@ -208,7 +208,7 @@ export class StripeEmulator {
     }
     const route = this.routes.find((x) => x.method === method && x.re.test(req.path));
     const ctx: Ctx = {
-      livemode: key.includes('_live_'),
+      livemode: /^(sk|rk)_live_/.test(key),
       params: method === 'GET' || method === 'DELETE' ? decodeForm(req.query) : { ...decodeForm(req.query), ...decodeForm(req.body) },
       query: decodeForm(req.query),
       requestId,

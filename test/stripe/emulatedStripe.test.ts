@@ -61,6 +61,11 @@ describe('emulated Stripe (stripe SDK over HTTP)', () => {
     expect(((await raw.json()) as { error: unknown }).error).toMatchObject({ type: 'invalid_request_error' });
   });
 
+  it('livemode follows the key prefix, as Stripe: sk_live_/rk_live_ are live, a test key that merely contains "_live_" is not', async () => {
+    expect((await sdk('sk_test_zuplo_go_live_1').customers.create({ name: 'T' })).livemode).toBe(false);
+    expect((await sdk('rk_live_abc').customers.create({ name: 'L' })).livemode).toBe(true);
+  });
+
   it('stores customers; an unknown one is 404 resource_missing; expand returns the payment method object', async () => {
     const s = sdk();
     const cus = await s.customers.create({ name: 'Ada', email: 'ada@example.com', metadata: { om_customer_id: 'c1' } });
