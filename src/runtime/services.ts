@@ -20,8 +20,8 @@ import { MeteringService } from '../domain/metering/MeteringService.ts';
 import type { EventStoreProvider } from '../domain/metering/ports.ts';
 import { NotificationService } from '../domain/notifications/NotificationService.ts';
 import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
-import { generationHorizon, targetLines } from '../domain/subscriptions/engine/targetState.ts';
-import type { TargetLine } from '../domain/subscriptions/engine/types.ts';
+import { generationHorizon, TargetLineGenerator } from '../domain/subscriptions/engine/targetState.ts';
+import type { SubscriptionSpec, TargetLine } from '../domain/subscriptions/engine/types.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { MonetizationService } from '../domain/monetization/MonetizationService.ts';
 import { PortalService } from '../domain/portal/PortalService.ts';
@@ -116,71 +116,80 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   // an invoice-funded grant's purchase is invoiced by billing (the credit-purchase charge's line)
   credits.onInvoiceFundedGrant((tx, grant) => invoices.createCreditPurchaseLine(tx, grant));
   // Billing asks for every subscription's billable items at each sync and at each look for due
-  // work. Its target lines depend only on the billing spec and the generation horizon: computed
-  // once per pair, not once per ask (the whole history of a years-old subscription each time,
-  // otherwise), with their instants formatted once.
-  type Iso = { servicePeriod: { from: string; to: string }; billingPeriod: { from: string; to: string }; invoiceAt: string };
-  const targetCache = new Map<string, TargetLine[]>();
-  const isoCache = new WeakMap<TargetLine, Iso>();
-  const isoOf = (l: TargetLine): Iso => {
-    let iso = isoCache.get(l);
-    if (!iso) {
-      iso = {
+  // work. Target lines depend only on the billing spec and the generation horizon: each spec's
+  // lines are generated once and extended as the horizon moves on (not the whole history of a
+  // years-old subscription at every ask), and each line's billable item is built once for as
+  // long as the subscription's ids and settings stay as they are, so billing can recognise an
+  // item it has already checked a line against by identity.
+  type Rec = ReturnType<typeof subscriptions.listSubscriptions>['items'][number];
+  const generators = new Map<string, TargetLineGenerator>();
+  const itemCache = new WeakMap<TargetLine, { recKey: string; item: SubscriptionBillableItem | null }>();
+  const generatorOf = (spec: SubscriptionSpec): TargetLineGenerator => {
+    const key = JSON.stringify(spec);
+    let gen = generators.get(key);
+    if (!gen) {
+      if (generators.size >= 20_000) generators.clear();
+      gen = new TargetLineGenerator(spec);
+      generators.set(key, gen);
+    }
+    return gen;
+  };
+  const billableItem = (tx: UnitOfWork, rec: Rec, l: TargetLine): { item: SubscriptionBillableItem | null; cacheable: boolean } => {
+    const phase = rec.phases.find((p) => p.key === l.phaseKey);
+    const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
+    // a flat amount that prorates to 0 creates no line (engine.md §3.3)
+    if (l.price.type === 'flat' && l.amount !== undefined && dec(l.amount).isZero()) return { item: null, cacheable: true };
+    return {
+      // an add-on's item id comes from the add-on records, not the subscription's: not kept
+      cacheable: item !== undefined,
+      item: {
+        childUniqueReferenceId: l.childUniqueReferenceId,
+        subscriptionId: rec.id,
+        phaseId: phase?.id ?? l.phaseKey,
+        itemId: item?.id ?? subscriptions.addonItemId(tx, rec, l.itemKey) ?? l.itemKey,
+        name: l.name,
+        currency: rec.currency,
+        price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
+        ...(l.featureKey ? { featureKey: l.featureKey } : {}),
+        ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
+        // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
+        ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
         servicePeriod: { from: l.servicePeriod.from.toISOString(), to: l.servicePeriod.to.toISOString() },
         billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
         invoiceAt: l.invoiceAt.toISOString(),
-      };
-      isoCache.set(l, iso);
-    }
-    return iso;
+        settlementMode: rec.settlementMode,
+      },
+    };
   };
-  const billableItemsOf = (tx: UnitOfWork, rec: ReturnType<typeof subscriptions.listSubscriptions>['items'][number], asOf: Date): SubscriptionBillableItem[] => {
+  const billableItemsOf = (tx: UnitOfWork, rec: Rec, asOf: Date, after?: number): SubscriptionBillableItem[] => {
     const spec = subscriptions.billingSpec(tx, rec);
-    const key = `${generationHorizon(spec, floorToSecond(asOf)).toISOString()}|${JSON.stringify(spec)}`;
-    let lines = targetCache.get(key);
-    if (!lines) {
-      if (targetCache.size >= 20_000) targetCache.clear();
-      lines = targetLines(spec, asOf);
-      targetCache.set(key, lines);
+    const lines = generatorOf(spec).linesUpTo(generationHorizon(spec, floorToSecond(asOf)), after);
+    // what of the record a billable item carries besides its target line
+    const recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
+    const out: SubscriptionBillableItem[] = [];
+    for (const l of lines) {
+      const kept = itemCache.get(l);
+      if (kept && kept.recKey === recKey) {
+        if (kept.item) out.push(kept.item);
+        continue;
+      }
+      const { item, cacheable } = billableItem(tx, rec, l);
+      if (cacheable) itemCache.set(l, { recKey, item });
+      if (item) out.push(item);
     }
-    return lines.flatMap((l): SubscriptionBillableItem[] => {
-      const phase = rec.phases.find((p) => p.key === l.phaseKey);
-      const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
-      // a flat amount that prorates to 0 creates no line (engine.md §3.3)
-      if (l.price.type === 'flat' && l.amount !== undefined && dec(l.amount).isZero()) return [];
-      const iso = isoOf(l);
-      return [
-        {
-          childUniqueReferenceId: l.childUniqueReferenceId,
-          subscriptionId: rec.id,
-          phaseId: phase?.id ?? l.phaseKey,
-          itemId: item?.id ?? subscriptions.addonItemId(tx, rec, l.itemKey) ?? l.itemKey,
-          name: l.name,
-          currency: rec.currency,
-          price: l.price.type === 'flat' && l.amount !== undefined ? { ...l.price, amount: l.amount, paymentTerm: l.paymentTerm } : l.price,
-          ...(l.featureKey ? { featureKey: l.featureKey } : {}),
-          ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
-          // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
-          ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
-          servicePeriod: { ...iso.servicePeriod },
-          billingPeriod: { ...iso.billingPeriod },
-          invoiceAt: iso.invoiceAt,
-          settlementMode: rec.settlementMode,
-        },
-      ];
-    });
+    return out;
   };
   // subscriptions feed billing through billing's port: every live subscription's target lines
   // (engine.md §3.3) as billable items, with the phase and item ids they belong to
   invoices.useSubscriptionSource({
     customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
     billableItems: (tx, { customerId, asOf }) => subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) => billableItemsOf(tx, rec, new Date(asOf))),
-    billableItemsByCustomer: (tx, { asOf }) => {
+    billableItemsByCustomer: (tx, { asOf, dueAfter }) => {
       const out = new Map<string, SubscriptionBillableItem[]>();
       const at = new Date(asOf);
       for (const rec of subscriptions.listSubscriptions(tx, { unpaged: true }).items) {
         const list = out.get(rec.customerId) ?? [];
-        list.push(...billableItemsOf(tx, rec, at));
+        list.push(...billableItemsOf(tx, rec, at, dueAfter?.(rec.customerId)));
         out.set(rec.customerId, list);
       }
       return out;

@@ -170,6 +170,14 @@ export class InvoiceService {
    */
   private usageCache: Map<string, Map<string, string>> | undefined;
 
+  /** gathering invoices opened since a subscription sync started (it looks for them by id, not by a scan) */
+  private openedGathering: string[] = [];
+
+  /** stored subscription lines last found to agree with a billable item (both are immutable: the check is not repeated) */
+  private readonly agreesWith = new WeakMap<InvoiceLine, SubscriptionBillableItem>();
+  /** the same for a line on a standard invoice, whose check compares less (its period and flat amount) */
+  private readonly invoicedAgreesWith = new WeakMap<InvoiceLine, SubscriptionBillableItem>();
+
   constructor(private readonly deps: InvoiceServiceDeps) {}
 
   private batch<T>(fn: () => T): T {
@@ -205,18 +213,22 @@ export class InvoiceService {
    * live (a meter query each), which the subscription sync, adding lines for every customer at
    * every period, has no use for.
    */
-  private addPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput): { lines: InvoiceLine[]; invoice: Invoice; isInvoiceNew: boolean } {
+  /** `known`: the customer's invoices, when the caller has them (else the gathering invoice is looked for among all) */
+  private addPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput, known?: readonly Invoice[]): { lines: InvoiceLine[]; invoice: Invoice; isInvoiceNew: boolean } {
     const customer = this.requireCustomer(tx, input.customerId);
     const currency = input.currency.toUpperCase();
     const now = this.now();
     const lines = input.lines.map((l, i) => this.newLine(tx, l, currency, now, `lines[${i}]`));
     const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
     const col = tx.collection<Invoice>(Col.invoices);
-    let inv = col.findOne((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id && x.currency === currency);
+    const isOpen = (x: Invoice) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id && x.currency === currency;
+    let inv = known ? known.find(isOpen) : col.findOne(isOpen);
     const isInvoiceNew = !inv;
     if (!inv) {
+      const id = this.deps.ids.next();
+      this.openedGathering.push(id);
       inv = {
-        id: this.deps.ids.next(),
+        id,
         kind: 'gathering',
         status: S.gathering,
         number: nextInvoiceNumber(tx, GATHERING_SEQUENCE, customer.name, currency),
@@ -1363,12 +1375,23 @@ export class InvoiceService {
    * Invoiced lines are corrected as `invoiceupdater` does: on a draft they are updated or deleted,
    * on an immutable invoice the difference becomes a warning issue.
    */
-  syncSubscriptionLines(tx: UnitOfWork, input: { customerId: string; asOf?: string; horizons?: ReadonlyArray<{ subscriptionId: string; until: string }>; invoiceIds?: readonly string[] }): void {
+  syncSubscriptionLines(
+    tx: UnitOfWork,
+    input: {
+      customerId: string;
+      asOf?: string;
+      horizons?: ReadonlyArray<{ subscriptionId: string; until: string }>;
+      /** a caller syncing many customers passes what it gathered for all of them in one pass */
+      invoiceIds?: readonly string[];
+      splitRefs?: readonly string[];
+      items?: readonly SubscriptionBillableItem[];
+    },
+  ): void {
     const source = this.deps.subscriptions;
     if (!source) return;
     const customer = this.requireCustomer(tx, input.customerId);
     const asOf = input.asOf ?? this.now();
-    let items = source.billableItems(tx, { customerId: customer.id, asOf });
+    let items = input.items ?? source.billableItems(tx, { customerId: customer.id, asOf });
     // a canceled subscription is synced up to its end (handlers.go HandleCancelledEvent)
     for (const h of input.horizons ?? []) {
       if (h.until <= asOf) continue;
@@ -1380,14 +1403,18 @@ export class InvoiceService {
     // the customer's invoices: given by a caller syncing many customers (one scan for all of
     // them), else found; read afresh each time, as the refresh below replaces some
     const own = (): Invoice[] =>
-      input.invoiceIds ? input.invoiceIds.map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined) : col.find((i) => i.customerId === customer.id);
+      input.invoiceIds
+        ? [...input.invoiceIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined)
+        : col.find((i) => i.customerId === customer.id);
+    this.openedGathering = [];
     const invoiced = new Set<string>();
     for (const inv of own().filter((i) => i.kind === 'standard')) {
       for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
     }
     // a line split by progressive billing hands its reference to its split line group
     // (billing/splitlinegroup): the item is there, partly invoiced, not missing
-    for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) invoiced.add(grp.childUniqueReferenceId);
+    if (input.splitRefs) for (const ref of input.splitRefs) invoiced.add(ref);
+    else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) invoiced.add(grp.childUniqueReferenceId);
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
@@ -1400,8 +1427,12 @@ export class InvoiceService {
           changed = true;
           return { ...l, deletedAt: now, updatedAt: now };
         }
+        if (this.agreesWith.get(l) === item) return l;
         const next = this.subscriptionLine(item, l.id, l.createdAt, now);
-        if (JSON.stringify([next.period, next.invoiceAt, next.price, next.name]) === JSON.stringify([l.period, l.invoiceAt, l.price, l.name])) return l;
+        if (JSON.stringify([next.period, next.invoiceAt, next.price, next.name]) === JSON.stringify([l.period, l.invoiceAt, l.price, l.name])) {
+          this.agreesWith.set(l, item);
+          return l;
+        }
         changed = true;
         return next;
       });
@@ -1415,7 +1446,7 @@ export class InvoiceService {
     for (const inv of own().filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
-    for (const g of col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
+    for (const g of input.invoiceIds ? own().filter((i) => i.kind === 'gathering') : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
     const missing = items.filter((i) => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId));
@@ -1426,7 +1457,7 @@ export class InvoiceService {
         customerId: customer.id,
         currency,
         lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
-      });
+      }, input.invoiceIds ? own() : undefined);
       // mark them as the subscription's
       const g = col.get(created.invoice.id)!;
       const ids = new Map(created.lines.map((l, n) => [l.id, list[n]!]));
@@ -1459,10 +1490,12 @@ export class InvoiceService {
         changes.push({ line: l });
         continue;
       }
+      if (this.invoicedAgreesWith.get(l) === item) continue;
       const target = this.subscriptionLine(item, l.id, l.createdAt, now, l);
       const samePeriod = target.period.from === l.period.from && target.period.to === l.period.to;
       const sameAmount = !isFlat(l.price) || !isFlat(target.price) || dec(flatAmount(l.price)).eq(dec(flatAmount(target.price)));
       if (!samePeriod || !sameAmount) changes.push({ line: l, target });
+      else this.invoicedAgreesWith.set(l, item);
     }
     if (!changes.length) return;
     const inv = copyInvoice(stored);
@@ -1604,7 +1637,11 @@ export class InvoiceService {
       let due: number | undefined;
       const customers: string[] = [];
       const asOf = until.toISOString();
-      const all = source.billableItemsByCustomer?.(tx, { asOf });
+      // only what falls due after a customer's last sync can be due work (the check below)
+      const all = source.billableItemsByCustomer?.(tx, { asOf, dueAfter: (customerId) => {
+        const last = synced.get(customerId);
+        return last ? ms(last.syncedAt) : undefined;
+      } });
       for (const customerId of all ? all.keys() : source.customersWithSubscriptions(tx)) {
         const last = synced.get(customerId);
         for (const item of all?.get(customerId) ?? source.billableItems(tx, { customerId, asOf })) {
@@ -1628,6 +1665,9 @@ export class InvoiceService {
           dueAt,
           run: (work) => {
             const byCustomer = new Map<string, string[]>();
+            const splitRefs = new Map<string, string[]>();
+            // every customer's items, invoices and split line groups in one pass each, not one per customer
+            const items = ids.length > 1 ? source.billableItemsByCustomer?.(work, { asOf: dueAt.toISOString() }) : undefined;
             if (ids.length > 1) {
               const wanted = new Set(ids);
               for (const inv of work.collection<Invoice>(Col.invoices).list()) {
@@ -1636,9 +1676,20 @@ export class InvoiceService {
                 if (list) list.push(inv.id);
                 else byCustomer.set(inv.customerId, [inv.id]);
               }
+              for (const grp of work.collection<SplitLineGroup>(Col.splitLineGroups).list()) {
+                if (!wanted.has(grp.customerId) || !grp.childUniqueReferenceId) continue;
+                const list = splitRefs.get(grp.customerId);
+                if (list) list.push(grp.childUniqueReferenceId);
+                else splitRefs.set(grp.customerId, [grp.childUniqueReferenceId]);
+              }
             }
             for (const customerId of ids) {
-              this.syncSubscriptionLines(work, { customerId, asOf: dueAt.toISOString(), ...(ids.length > 1 ? { invoiceIds: byCustomer.get(customerId) ?? [] } : {}) });
+              this.syncSubscriptionLines(work, {
+                customerId,
+                asOf: dueAt.toISOString(),
+                ...(ids.length > 1 ? { invoiceIds: byCustomer.get(customerId) ?? [], splitRefs: splitRefs.get(customerId) ?? [] } : {}),
+                ...(items ? { items: items.get(customerId) ?? [] } : {}),
+              });
               work.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
             }
           },

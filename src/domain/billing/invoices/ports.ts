@@ -134,8 +134,12 @@ export interface SubscriptionBillingSource {
   billableItems(tx: UnitOfWork, input: { customerId: string; asOf: string }): SubscriptionBillableItem[];
   /** customers with subscriptions whose items may need syncing */
   customersWithSubscriptions(tx: UnitOfWork): string[];
-  /** every customer's billable items at once (one pass over the subscriptions instead of one per customer) */
-  billableItemsByCustomer?(tx: UnitOfWork, input: { asOf: string }): Map<string, readonly SubscriptionBillableItem[]>;
+  /**
+   * every customer's billable items at once (one pass over the subscriptions instead of one per
+   * customer); with `dueAfter`, a customer's items due (the earlier of invoiceAt and the billing
+   * period's start) at or before that instant (ms) may be left out
+   */
+  billableItemsByCustomer?(tx: UnitOfWork, input: { asOf: string; dueAfter?: (customerId: string) => number | undefined }): Map<string, readonly SubscriptionBillableItem[]>;
 }
 
 /**

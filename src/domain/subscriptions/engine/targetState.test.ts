@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { targetLines } from './targetState.ts';
+import { generationHorizon, lineDueAt, TargetLineGenerator, targetLines } from './targetState.ts';
 import { at, brief, flat, item, phase, spec, unitUsage } from './testFixtures.ts';
 
 const ids = (lines: ReturnType<typeof targetLines>) => lines.map((l) => l.childUniqueReferenceId);
@@ -228,4 +228,31 @@ describe('targetLines: one-time fees, overrides, versions', () => {
   it('rejects an unparsable cadence with a validation error', () => {
     expect(() => targetLines(spec({ billingCadence: 'monthly' }), at('2025-01-05T00:00:00Z'))).toThrow(/billingCadence/);
   });
+});
+
+describe('TargetLineGenerator: kept lines answer any horizon as one pass would', () => {
+  const specs = {
+    'monthly in advance, arrears and usage': spec({
+      phases: [phase('default', 'P0D', [item(flat('10')), item(flat('5', { key: 'support', term: 'in_arrears' })), item(unitUsage())])],
+    }),
+    'trial then paid, a one-time fee and a yearly billing cadence': spec({
+      billingCadence: 'P1Y',
+      phases: [phase('trial', 'P0D', [item(flat('0'))]), phase('paid', 'P14D', [item(flat('12')), item(flat('99', { key: 'setup', cadence: null })), item(unitUsage())])],
+    }),
+    'canceled mid-period with proration': spec({ activeTo: '2025-07-10T12:00:00Z', phases: [phase('default', 'P0D', [item(flat('30')), item(unitUsage())])] }),
+  };
+  const asOfs = ['2024-12-20T00:00:00Z', '2025-01-10T00:00:00Z', '2025-03-01T00:00:00Z', '2025-02-15T00:00:00Z', '2025-09-01T00:00:00Z', '2025-04-30T23:59:59Z', '2026-06-01T00:00:00Z'];
+  for (const [name, s] of Object.entries(specs)) {
+    it(`${name}: later, earlier and repeated horizons`, () => {
+      const gen = new TargetLineGenerator(s);
+      for (const a of asOfs) {
+        const horizon = generationHorizon(s, at(a));
+        const fresh = targetLines(s, at(a));
+        expect(gen.linesUpTo(horizon)).toEqual(fresh);
+        // the window of lines due after an instant is the same lines filtered
+        const after = at('2025-02-01T00:00:00Z').getTime();
+        expect(gen.linesUpTo(horizon, after)).toEqual(fresh.filter((l) => lineDueAt(l) > after));
+      }
+    });
+  }
 });

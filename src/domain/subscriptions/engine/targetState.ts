@@ -61,48 +61,115 @@ interface Candidate {
  * periods up to the generation horizon, with identities that do not depend on asOf.
  */
 export function targetLines(spec: SubscriptionSpec, asOf: Date): TargetLine[] {
-  const horizon = generationHorizon(spec, floorToSecond(asOf));
-  const anchor = instant(spec.billingAnchor, 'billingAnchor');
-  const lines: TargetLine[] = [];
+  return new TargetLineGenerator(spec).linesUpTo(generationHorizon(spec, floorToSecond(asOf)));
+}
 
-  resolvePhases(spec).forEach((phase) => {
-    phase.spec.items.forEach((item, itemIdx) => {
-      const price = item.rateCard.price;
-      // A rate card without a price (e.g. a free-trial phase) bills nothing.
-      if (!price) return;
-      const field = `phases[${phase.key}].items[${itemIdx}]`;
-      const active = itemInterval(phase, item, field);
-      const emit = (c: Candidate): boolean => {
-        const billingPeriod = clipToPhase(billingRecurrenceAt(spec, c.servicePeriod.from), phase.period);
+/** When a line is due for syncing: generated one billing period ahead, so at its billing period's start at the latest. */
+export const lineDueAt = (l: TargetLine): number => Math.min(ms(l.invoiceAt), ms(l.billingPeriod.from));
+
+/** One priced item version's periods, generated as far as a horizon has asked for. */
+interface Track {
+  lines: TargetLine[];
+  /** the next candidate: a period index, or for a one-time item 0 until its single line is out */
+  next: number;
+  done: boolean;
+  /** a one-time item has a single candidate */
+  oneTime: boolean;
+  produce(n: number, horizon: Date): 'stop' | 'done' | TargetLine | undefined;
+}
+
+/**
+ * The target lines of one billing spec, generated lazily and kept: a line depends only on the
+ * spec and its period, and both invoiceAt and the due instant grow with the period, so asking
+ * for a later horizon continues each item where the last ask stopped instead of regenerating
+ * the whole history, and an earlier horizon (or a window of lines due after an instant) is a
+ * slice of what is kept. `linesUpTo` returns exactly what one pass of the engine up to that
+ * horizon would, in the same order (phase by phase, item by item, period by period).
+ */
+export class TargetLineGenerator {
+  private readonly tracks: Track[] = [];
+  private reached = Number.NEGATIVE_INFINITY;
+
+  constructor(spec: SubscriptionSpec) {
+    const anchor = instant(spec.billingAnchor, 'billingAnchor');
+    resolvePhases(spec).forEach((phase) => {
+      phase.spec.items.forEach((item, itemIdx) => {
+        const price = item.rateCard.price;
+        // A rate card without a price (e.g. a free-trial phase) bills nothing.
+        if (!price) return;
+        const field = `phases[${phase.key}].items[${itemIdx}]`;
+        const active = itemInterval(phase, item, field);
         const term = paymentTermOf(price);
         const inAdvanceFlat = price.type === 'flat' && term === PaymentTerm.inAdvance;
-        const invoiceAt = inAdvanceFlat ? billingPeriod.from : maxDate(c.servicePeriod.to, billingPeriod.to);
-        if (ms(invoiceAt) > ms(horizon)) return false;
-        const line = buildLine(spec, phase, item, price, term, c, billingPeriod, invoiceAt);
-        if (line) lines.push(line);
-        return true;
-      };
+        // 'stop' when the candidate lies past the horizon (asked again with a later one)
+        const emit = (c: Candidate, horizon: Date): 'stop' | TargetLine | undefined => {
+          const billingPeriod = clipToPhase(billingRecurrenceAt(spec, c.servicePeriod.from), phase.period);
+          const invoiceAt = inAdvanceFlat ? billingPeriod.from : maxDate(c.servicePeriod.to, billingPeriod.to);
+          if (ms(invoiceAt) > ms(horizon)) return 'stop';
+          return buildLine(spec, phase, item, price, term, c, billingPeriod, invoiceAt);
+        };
 
-      const cadenceText = item.rateCard.billingCadence;
-      if (cadenceText === null) {
-        // One-time: a single line over the item's interval, zero-length while the interval is open.
-        const servicePeriod = { from: active.from, to: active.to ?? active.from };
-        emit({ servicePeriod, fullServicePeriod: servicePeriod });
-        return;
-      }
-      const cadence = duration(cadenceText, `${field}.rateCard.billingCadence`);
-      const first = boundaryIndexAt(anchor, cadence, active.from);
-      for (let n = first; ; n++) {
-        const full = { from: floorToSecond(nthBoundary(anchor, cadence, n)), to: floorToSecond(nthBoundary(anchor, cadence, n + 1)) };
-        if (active.to && ms(full.from) >= ms(active.to)) break;
-        const servicePeriod = { from: maxDate(full.from, active.from), to: active.to ? minDate(full.to, active.to) : full.to };
-        // A zero-length item (from == to) has no cadenced period at all.
-        if (ms(servicePeriod.to) <= ms(servicePeriod.from)) break;
-        if (!emit({ servicePeriod, fullServicePeriod: full, periodIndex: n - first })) break;
-      }
+        const cadenceText = item.rateCard.billingCadence;
+        if (cadenceText === null) {
+          // One-time: a single line over the item's interval, zero-length while the interval is open.
+          const servicePeriod = { from: active.from, to: active.to ?? active.from };
+          this.tracks.push({ lines: [], next: 0, done: false, oneTime: true, produce: (_n, horizon) => emit({ servicePeriod, fullServicePeriod: servicePeriod }, horizon) });
+          return;
+        }
+        const cadence = duration(cadenceText, `${field}.rateCard.billingCadence`);
+        const first = boundaryIndexAt(anchor, cadence, active.from);
+        this.tracks.push({
+          lines: [],
+          next: first,
+          done: false,
+          oneTime: false,
+          produce: (n, horizon) => {
+            const full = { from: floorToSecond(nthBoundary(anchor, cadence, n)), to: floorToSecond(nthBoundary(anchor, cadence, n + 1)) };
+            if (active.to && ms(full.from) >= ms(active.to)) return 'done';
+            const servicePeriod = { from: maxDate(full.from, active.from), to: active.to ? minDate(full.to, active.to) : full.to };
+            // A zero-length item (from == to) has no cadenced period at all.
+            if (ms(servicePeriod.to) <= ms(servicePeriod.from)) return 'done';
+            return emit({ servicePeriod, fullServicePeriod: full, periodIndex: n - first }, horizon);
+          },
+        });
+      });
     });
-  });
-  return lines;
+  }
+
+  private extendTo(horizon: Date): void {
+    if (ms(horizon) <= this.reached) return;
+    for (const t of this.tracks) {
+      while (!t.done) {
+        const r = t.produce(t.next, horizon);
+        if (r === 'stop') break;
+        if (r === 'done') {
+          t.done = true;
+          break;
+        }
+        if (r) t.lines.push(r);
+        t.next++;
+        if (t.oneTime) t.done = true;
+      }
+    }
+    this.reached = ms(horizon);
+  }
+
+  /** The lines up to `horizon` (a generation horizon); with `after`, only those due after that instant (ms). */
+  linesUpTo(horizon: Date, after?: number): TargetLine[] {
+    this.extendTo(horizon);
+    const out: TargetLine[] = [];
+    for (const t of this.tracks) {
+      let end = t.lines.length;
+      while (end > 0 && ms(t.lines[end - 1]!.invoiceAt) > ms(horizon)) end--;
+      let start = 0;
+      if (after !== undefined) {
+        start = end;
+        while (start > 0 && lineDueAt(t.lines[start - 1]!) > after) start--;
+      }
+      for (let i = start; i < end; i++) out.push(t.lines[i]!);
+    }
+    return out;
+  }
 }
 
 function buildLine(
