@@ -22,6 +22,7 @@ import { NotificationService } from '../domain/notifications/NotificationService
 import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
 import { generationHorizon, TargetLineGenerator } from '../domain/subscriptions/engine/targetState.ts';
 import type { SubscriptionSpec, TargetLine } from '../domain/subscriptions/engine/types.ts';
+import type { SubscriptionRecord } from '../domain/subscriptions/types.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { MonetizationService } from '../domain/monetization/MonetizationService.ts';
 import { PortalService } from '../domain/portal/PortalService.ts';
@@ -121,18 +122,25 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   // years-old subscription at every ask), and each line's billable item is built once for as
   // long as the subscription's ids and settings stay as they are, so billing can recognise an
   // item it has already checked a line against by identity.
-  type Rec = ReturnType<typeof subscriptions.listSubscriptions>['items'][number];
-  const generators = new Map<string, TargetLineGenerator>();
+  type Rec = SubscriptionRecord;
+  interface Kept {
+    gen: TargetLineGenerator;
+    spec: SubscriptionSpec;
+    /** the last generation horizon asked for, by the instant it was asked at */
+    asOf?: number;
+    horizon?: Date;
+  }
+  const generators = new Map<string, Kept>();
   const itemCache = new WeakMap<TargetLine, { recKey: string; item: SubscriptionBillableItem | null }>();
-  const generatorOf = (spec: SubscriptionSpec): TargetLineGenerator => {
-    const key = JSON.stringify(spec);
-    let gen = generators.get(key);
-    if (!gen) {
+  const recKeys = new WeakMap<Rec, string>();
+  const keptOf = (spec: SubscriptionSpec, specKey: string): Kept => {
+    let kept = generators.get(specKey);
+    if (!kept) {
       if (generators.size >= 20_000) generators.clear();
-      gen = new TargetLineGenerator(spec);
-      generators.set(key, gen);
+      kept = { gen: new TargetLineGenerator(spec), spec };
+      generators.set(specKey, kept);
     }
-    return gen;
+    return kept;
   };
   const billableItem = (tx: UnitOfWork, rec: Rec, l: TargetLine): { item: SubscriptionBillableItem | null; cacheable: boolean } => {
     const phase = rec.phases.find((p) => p.key === l.phaseKey);
@@ -161,11 +169,19 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
       },
     };
   };
-  const billableItemsOf = (tx: UnitOfWork, rec: Rec, asOf: Date, after?: number): SubscriptionBillableItem[] => {
-    const spec = subscriptions.billingSpec(tx, rec);
-    const lines = generatorOf(spec).linesUpTo(generationHorizon(spec, floorToSecond(asOf)), after);
+  const billableItemsOf = (tx: UnitOfWork, { rec, spec, specKey }: { rec: Rec; spec: SubscriptionSpec; specKey: string }, asOf: Date, after?: number): SubscriptionBillableItem[] => {
+    const kept = keptOf(spec, specKey);
+    if (kept.asOf !== asOf.getTime()) {
+      kept.horizon = generationHorizon(spec, floorToSecond(asOf));
+      kept.asOf = asOf.getTime();
+    }
+    const lines = kept.gen.linesUpTo(kept.horizon!, after);
     // what of the record a billable item carries besides its target line
-    const recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
+    let recKey = recKeys.get(rec);
+    if (recKey === undefined) {
+      recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
+      recKeys.set(rec, recKey);
+    }
     const out: SubscriptionBillableItem[] = [];
     for (const l of lines) {
       const kept = itemCache.get(l);
@@ -183,14 +199,14 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   // (engine.md §3.3) as billable items, with the phase and item ids they belong to
   invoices.useSubscriptionSource({
     customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
-    billableItems: (tx, { customerId, asOf }) => subscriptions.listSubscriptions(tx, { customerIds: [customerId], unpaged: true }).items.flatMap((rec) => billableItemsOf(tx, rec, new Date(asOf))),
+    billableItems: (tx, { customerId, asOf }) => subscriptions.billedSubscriptions(tx, { customerId }).flatMap((b) => billableItemsOf(tx, b, new Date(asOf))),
     billableItemsByCustomer: (tx, { asOf, dueAfter }) => {
       const out = new Map<string, SubscriptionBillableItem[]>();
       const at = new Date(asOf);
-      for (const rec of subscriptions.listSubscriptions(tx, { unpaged: true }).items) {
-        const list = out.get(rec.customerId) ?? [];
-        list.push(...billableItemsOf(tx, rec, at, dueAfter?.(rec.customerId)));
-        out.set(rec.customerId, list);
+      for (const b of subscriptions.billedSubscriptions(tx)) {
+        const list = out.get(b.rec.customerId) ?? [];
+        list.push(...billableItemsOf(tx, b, at, dueAfter?.(b.rec.customerId)));
+        out.set(b.rec.customerId, list);
       }
       return out;
     },

@@ -1000,6 +1000,39 @@ export class SubscriptionService {
   }
 
   /**
+   * What billing's subscription sync reads at every look for due work: the live subscription
+   * records (of one customer, if given) in the order the list shows them, each with its billing
+   * spec and that spec as text (billing keeps its target lines by it). A stored record is never
+   * changed in place, so the spec of one without add-ons is built once per record, not at every
+   * ask; the add-ons are gathered in one pass, not one per subscription.
+   */
+  billedSubscriptions(tx: UnitOfWork, input: { customerId?: string } = {}): Array<{ rec: SubscriptionRecord; spec: SubscriptionSpec; specKey: string }> {
+    const recs = tx.collection<SubscriptionRecord>(Col.subscriptions).find((s) => !s.deletedAt && (input.customerId === undefined || s.customerId === input.customerId));
+    const addonsOf = new Map<string, SubscriptionAddonRecord[]>();
+    for (const a of tx.collection<SubscriptionAddonRecord>(Col.subscriptionAddons).find((x) => !x.deletedAt)) {
+      const list = addonsOf.get(a.subscriptionId);
+      if (list) list.push(a);
+      else addonsOf.set(a.subscriptionId, [a]);
+    }
+    return sortBy(recs, (r) => r.activeFrom, 'ASC').map((rec) => {
+      const addons = addonsOf.get(rec.id);
+      if (addons) {
+        const spec = applyAddons(this.spec(rec), addons.map((a) => ({ rateCards: a.rateCards, segments: addonTimeline(a, rec.activeTo) })));
+        return { rec, spec, specKey: JSON.stringify(spec) };
+      }
+      let kept = this.plainSpecs.get(rec);
+      if (!kept) {
+        const spec = this.spec(rec);
+        kept = { spec, specKey: JSON.stringify(spec) };
+        this.plainSpecs.set(rec, kept);
+      }
+      return { rec, ...kept };
+    });
+  }
+
+  private readonly plainSpecs = new WeakMap<SubscriptionRecord, { spec: SubscriptionSpec; specKey: string }>();
+
+  /**
    * The id billing shows for an item an add-on created (a key the phase does not have): the
    * subscription add-on's id (OpenMeter creates a subscription item of its own there).
    */
