@@ -1401,14 +1401,16 @@ export class InvoiceService {
     }
     const col = tx.collection<Invoice>(Col.invoices);
     // the customer's invoices: given by a caller syncing many customers (one scan for all of
-    // them), else found; read afresh each time, as the refresh below replaces some
+    // them), else found
     const own = (): Invoice[] =>
       input.invoiceIds
         ? [...input.invoiceIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined)
         : col.find((i) => i.customerId === customer.id);
     this.openedGathering = [];
+    // current until the corrections below: the refresh in between replaces gathering invoices only
+    const mine = own();
     const invoiced = new Set<string>();
-    for (const inv of own().filter((i) => i.kind === 'standard')) {
+    for (const inv of mine.filter((i) => i.kind === 'standard')) {
       for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
     }
     // a line split by progressive billing hands its reference to its split line group
@@ -1418,7 +1420,7 @@ export class InvoiceService {
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
-    for (const g of own().filter((i) => i.kind === 'gathering' && !i.deletedAt)) {
+    for (const g of mine.filter((i) => i.kind === 'gathering' && !i.deletedAt)) {
       let changed = false;
       const lines = g.lines.map((l) => {
         if (l.deletedAt || l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) return l;
@@ -1443,7 +1445,7 @@ export class InvoiceService {
         col.put(next);
       }
     }
-    for (const inv of own().filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
+    for (const inv of mine.filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
     for (const g of input.invoiceIds ? own().filter((i) => i.kind === 'gathering') : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
