@@ -126,9 +126,8 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   interface Kept {
     gen: TargetLineGenerator;
     spec: SubscriptionSpec;
-    /** the last generation horizon asked for, by the instant it was asked at */
-    asOf?: number;
-    horizon?: Date;
+    /** generation horizons by the instant asked at (the look for due work and the sync ask at different ones) */
+    horizons: Map<number, Date>;
   }
   const generators = new Map<string, Kept>();
   const itemCache = new WeakMap<TargetLine, { recKey: string; item: SubscriptionBillableItem | null }>();
@@ -137,7 +136,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     let kept = generators.get(specKey);
     if (!kept) {
       if (generators.size >= 20_000) generators.clear();
-      kept = { gen: new TargetLineGenerator(spec), spec };
+      kept = { gen: new TargetLineGenerator(spec), spec, horizons: new Map() };
       generators.set(specKey, kept);
     }
     return kept;
@@ -171,11 +170,13 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
   };
   const billableItemsOf = (tx: UnitOfWork, { rec, spec, specKey }: { rec: Rec; spec: SubscriptionSpec; specKey: string }, asOf: Date, after?: number): SubscriptionBillableItem[] => {
     const kept = keptOf(spec, specKey);
-    if (kept.asOf !== asOf.getTime()) {
-      kept.horizon = generationHorizon(spec, floorToSecond(asOf));
-      kept.asOf = asOf.getTime();
+    let horizon = kept.horizons.get(asOf.getTime());
+    if (!horizon) {
+      if (kept.horizons.size >= 8) kept.horizons.clear();
+      horizon = generationHorizon(spec, floorToSecond(asOf));
+      kept.horizons.set(asOf.getTime(), horizon);
     }
-    const lines = kept.gen.linesUpTo(kept.horizon!, after);
+    const lines = kept.gen.linesUpTo(horizon, after);
     // what of the record a billable item carries besides its target line
     let recKey = recKeys.get(rec);
     if (recKey === undefined) {
