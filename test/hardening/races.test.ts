@@ -90,6 +90,27 @@ describe(`${CLIENTS} concurrent clients per uniqueness rule`, () => {
     expect(created(s)).toBe(1);
   });
 
+  it('one subscription per customer at a time (409 only_single_subscription_allowed_per_customer_at_a_time)', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(running.url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const plan = await post('/api/v1/plans', {
+      key: 'race_sub_plan',
+      name: 'Race',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [{ type: 'flat_fee', key: 'base', name: 'Base', billingCadence: 'P1M', price: { type: 'flat', amount: '1', paymentTerm: 'in_arrears' } }] }],
+    });
+    expect(plan.status).toBe(201);
+    const planId = ((await plan.json()) as { id: string }).id;
+    expect((await post(`/api/v1/plans/${planId}/publish`, {})).status).toBe(200);
+    expect((await post('/api/v1/customers', { key: 'race-subscriber', name: 'R' })).status).toBe(201);
+    const s = await race('/api/v1/subscriptions', () => ({ customerKey: 'race-subscriber', plan: { key: 'race_sub_plan' } }));
+    expect(created(s)).toBe(1);
+    expect(s.filter((x) => x === 409)).toHaveLength(CLIENTS - 1);
+    const subs = (await get('/api/v1/customers/race-subscriber/subscriptions')) as { items: unknown[] };
+    expect(subs.items).toHaveLength(1);
+  });
+
   it('event (source, id): one stored, the rest deduplicated', async () => {
     const s = await race('/api/v1/events', () => ({ specversion: '1.0', id: 'race-event', source: 'race', type: 'race', subject: 'x' }), 'application/cloudevents+json');
     expect(s.every((x) => x === 204)).toBe(true);
