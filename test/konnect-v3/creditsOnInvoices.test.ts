@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { publishPlan, setupSubscriptions } from '../openmeter-v1/subscriptionFixtures.ts';
+import { publishPlan, meteredPlan, setupSubscriptions } from '../openmeter-v1/subscriptionFixtures.ts';
 
 /**
  * Billing credits consumed by invoices. In OpenMeter a `credit_then_invoice` subscription's items
@@ -17,23 +17,7 @@ const v3 = '/v3/openmeter';
 describe('credits consumed by invoices (worked month)', () => {
   it('a promotional and an invoice-funded grant pay the first fee, a void forfeits only the unused grant, and the next invoice uses the rest', async () => {
     const { app, acmeId } = await setupSubscriptions();
-    await publishPlan(app, {
-      key: 'metered',
-      name: 'Metered',
-      currency: 'USD',
-      billingCadence: 'P1M',
-      phases: [
-        {
-          key: 'default',
-          name: 'Default',
-          duration: null,
-          rateCards: [
-            { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } },
-            { type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.01' } },
-          ],
-        },
-      ],
-    });
+    await publishPlan(app, meteredPlan);
     const grants = `${v3}/customers/${acmeId}/credits/grants`;
     const balance = async () => (await request(app).get(`${v3}/customers/${acmeId}/credits/balance`).expect(200)).body.balances;
     const invoices = async () =>

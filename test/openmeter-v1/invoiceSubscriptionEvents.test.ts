@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { T0, advance, publishPlan, setupSubscriptions } from './subscriptionFixtures.ts';
+import { T0, advance, publishPlan, meteredPlan, setupSubscriptions } from './subscriptionFixtures.ts';
 
 /**
  * Billing follows subscription events at once (worker/subscriptionsync/service/sync.go
@@ -91,23 +91,7 @@ describe('invoices raised by subscription events', () => {
 
   it('cancel mid-month after the fee was paid: no credit note — the paid invoice gets a warning with the prorated amount, the next fee leaves the gathering invoice, usage is invoiced up to the end at once', async () => {
     const { app, acmeId } = await setupSubscriptions();
-    await publishPlan(app, {
-      key: 'metered',
-      name: 'Metered',
-      currency: 'USD',
-      billingCadence: 'P1M',
-      phases: [
-        {
-          key: 'default',
-          name: 'Default',
-          duration: null,
-          rateCards: [
-            { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } },
-            { type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.01' } },
-          ],
-        },
-      ],
-    });
+    await publishPlan(app, meteredPlan);
     const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'metered' } }).expect(201);
     await request(app)
       .post('/api/v1/events')

@@ -32,6 +32,25 @@ const paidPhase = {
 };
 
 /** Publishes a plan and answers its id. */
+/** Plan `metered`: a $29 monthly fee in advance and tokens at $0.01 each in arrears. */
+export const meteredPlan = {
+  key: 'metered',
+  name: 'Metered',
+  currency: 'USD',
+  billingCadence: 'P1M',
+  phases: [
+    {
+      key: 'default',
+      name: 'Default',
+      duration: null,
+      rateCards: [
+        { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } },
+        { type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.01' } },
+      ],
+    },
+  ],
+};
+
 export async function publishPlan(app: Express, body: Record<string, unknown>): Promise<string> {
   const p = await request(app).post('/api/v1/plans').send(body);
   if (p.status !== 201) throw new Error(`plan create ${p.status}: ${JSON.stringify(p.body)}`);
