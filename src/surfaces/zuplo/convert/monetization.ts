@@ -32,24 +32,21 @@ export function fromApiSubscribeBody(b: Body, keyBucket: KeyBucketRef): Monetize
   if (b.customPlan !== undefined) throw validationError('custom_plan_not_supported', 'a monetized subscription is made from a published plan (plan.key or planId)');
   return {
     keyBucket,
-    ...opt('plan', planRefOf(b)),
-    ...opt('planId', str(b, 'planId')),
+    ...planChoiceOf(b),
     ...opt('customerId', str(b, 'customerId')),
     ...opt('customerKey', str(b, 'customerKey')),
     ...opt('customerSub', str(b, 'customerSub')),
     ...opt('customerEmail', str(b, 'customerEmail')),
-    ...opt('timing', str(b, 'timing')),
-    ...opt('name', str(b, 'name')),
-    ...opt('description', str(b, 'description')),
-    ...opt('metadata', b.metadata as Record<string, string> | undefined),
-    ...opt('billingAnchor', str(b, 'billingAnchor')),
-    ...opt('startingPhase', str(b, 'startingPhase')),
   };
 }
 
 export function fromApiChangeBody(id: string, b: Body): MonetizedChangeInput {
+  return { id, ...planChoiceOf(b) };
+}
+
+/** What subscribe and change both take: the plan, the timing and the new subscription's details. */
+function planChoiceOf(b: Body): Omit<MonetizedChangeInput, 'id'> {
   return {
-    id,
     ...opt('plan', planRefOf(b)),
     ...opt('planId', str(b, 'planId')),
     ...opt('timing', str(b, 'timing')),
