@@ -155,6 +155,49 @@ describe('invoices raised by subscription events', () => {
     expect((await invoices(app, acmeId)).length).toBe(1);
   });
 
+  it('cancel mid-month after a progressive invoice: the rest of the split usage line ends at the cancel instant and is invoiced at once; nothing after it is billed (reconciler/patchinvoicelinehierarchy.go AddShrink)', async () => {
+    const { app, acmeId } = await setupSubscriptions();
+    await publishPlan(app, {
+      key: 'usage',
+      name: 'Usage',
+      currency: 'USD',
+      billingCadence: 'P1M',
+      phases: [{ key: 'default', name: 'Default', duration: null, rateCards: [{ type: 'usage_based', key: 'tokens', name: 'Tokens', featureKey: 'tokens', billingCadence: 'P1M', price: { type: 'unit', amount: '0.01' } }] }],
+    });
+    const s = await request(app).post('/api/v1/subscriptions').send({ customerId: acmeId, plan: { key: 'usage' } }).expect(201);
+    const event = (id: string, time: string, tokens: number) => ({ specversion: '1.0', id, source: 't', type: 'tokens', subject: 'acme_prod', time, data: { tokens } });
+    await request(app)
+      .post('/api/v1/events')
+      .send([event('e1', '2026-01-05T00:00:00Z', 300), event('e2', '2026-01-15T00:00:00Z', 200), event('e3', '2026-01-25T00:00:00Z', 400)])
+      .expect(204);
+    await advance(app, 'P10D'); // 2026-01-11
+    // progressive billing (the default profile's progressiveBilling: true): the usage so far, [Jan 1, Jan 11)
+    await request(app).post('/api/v1/billing/invoices/invoice').send({ customerId: acmeId }).expect(201);
+    let list = await invoices(app, acmeId);
+    const gathering = list.find((i) => i.status === 'gathering')!;
+    expect(gathering.lines.map((l) => [l.name, l.period])).toEqual([['Tokens', { from: '2026-01-11T00:00:00Z', to: '2026-02-01T00:00:00Z' }]]);
+    await advance(app, 'PT2H'); // the first part is issued and paid: immutable
+    await advance(app, 'P9DT22H'); // 2026-01-21
+    await request(app).post(`/api/v1/subscriptions/${s.body.id}/cancel`).send({ timing: 'immediate' }).expect(200);
+    list = await invoices(app, acmeId);
+    // the split line group shrinks to the cancel: the pending rest ends at Jan 21 and is invoiced at once
+    expect(list.filter((i) => i.status === 'gathering')).toEqual([]);
+    const [first, rest] = list;
+    expect(first).toMatchObject({ status: 'paid', totals: { total: '3' } });
+    expect(first!.lines.map((l) => l.period)).toEqual([{ from: T0, to: '2026-01-11T00:00:00Z' }]);
+    // the paid part ends before the cancel: nothing to change, no warning
+    expect(first!.validationIssues ?? []).toEqual([]);
+    // 200 × 0.01: the Jan 25 tokens fall after the cancel
+    expect(rest).toMatchObject({ status: 'draft', totals: { total: '2' } });
+    expect(rest!.lines.map((l) => [l.name, l.period])).toEqual([['Tokens', { from: '2026-01-11T00:00:00Z', to: '2026-01-21T00:00:00Z' }]]);
+    await advance(app, 'P60D');
+    list = await invoices(app, acmeId);
+    expect(list.map((i) => [i.status, i.totals.total])).toEqual([
+      ['paid', '3'],
+      ['paid', '2'],
+    ]);
+  });
+
   it('taxes with the sandbox app: the rate card’s tax config is on the line, every tax total is 0 (rating/service/detailedline.go: "TODO[OM-979]: implement taxes")', async () => {
     const { app, acmeId } = await setupSubscriptions();
     await publishPlan(app, {

@@ -1446,6 +1446,7 @@ export class InvoiceService {
       }
     }
     for (const inv of mine.filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
+    if (!input.splitRefs || input.splitRefs.length) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
     for (const g of input.invoiceIds ? own().filter((i) => i.kind === 'gathering') : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
@@ -1499,7 +1500,13 @@ export class InvoiceService {
       if (!samePeriod || !sameAmount) changes.push({ line: l, target });
       else this.invoicedAgreesWith.set(l, item);
     }
+    this.applyInvoicedChanges(tx, stored, changes);
+  }
+
+  /** the patches of `invoiceupdater.ApplyPatches` for one standard invoice: a draft takes them, an immutable invoice gets warnings */
+  private applyInvoicedChanges(tx: UnitOfWork, stored: Invoice, changes: ReadonlyArray<{ line: InvoiceLine; target?: InvoiceLine }>): void {
     if (!changes.length) return;
+    const now = this.now();
     const inv = copyInvoice(stored);
     if (this.canFire(tx, inv, T.updated)) {
       const byId = new Map(changes.map((c) => [c.line.id, c]));
@@ -1538,6 +1545,78 @@ export class InvoiceService {
     if (!fresh.length) return;
     inv.validationIssues = [...inv.validationIssues, ...this.withIds(fresh)];
     this.save(tx, inv);
+  }
+
+  /**
+   * A progressively billed line is a split line group whose parts sit on several invoices
+   * (reconciler/patchinvoicelinehierarchy.go). When its item is gone the group and every part are
+   * deleted (`AddDelete`); when the item ends earlier the group's period is shortened, parts
+   * starting after the new end are deleted and the part spanning it ends there, or is deleted when
+   * that leaves it empty (`AddShrink`); when the item ends later the last part is extended
+   * (`AddExtend`). A pending part also takes the item's invoiceAt. Parts on a draft are updated,
+   * parts on an immutable invoice only give warnings (`updateImmutableInvoice`).
+   */
+  private correctSplitLineGroups(tx: UnitOfWork, customerId: string, invoices: readonly Invoice[], wanted: ReadonlyMap<string, SubscriptionBillableItem>): void {
+    const groups = tx.collection<SplitLineGroup>(Col.splitLineGroups);
+    const live = groups.find((g) => g.customerId === customerId && !g.deletedAt && g.childUniqueReferenceId !== undefined);
+    if (!live.length) return;
+    const now = this.now();
+    const col = tx.collection<Invoice>(Col.invoices);
+    for (const group of live) {
+      const item = wanted.get(group.childUniqueReferenceId!);
+      const target = item ? { from: floorSecond(item.servicePeriod.from), to: floorSecond(item.servicePeriod.to) } : undefined;
+      if (target && target.to === group.period.to) continue;
+      // the parts, found afresh (an earlier group's patches may have changed their invoices)
+      const parts: Array<{ inv: Invoice; line: InvoiceLine }> = [];
+      for (const i of invoices) {
+        const current = col.get(i.id);
+        if (!current || current.deletedAt) continue;
+        for (const l of current.lines) if (l.splitLineGroupId === group.id && !l.deletedAt) parts.push({ inv: current, line: l });
+      }
+      const changes = new Map<string, Array<{ line: InvoiceLine; target?: InvoiceLine }>>();
+      const add = (inv: Invoice, change: { line: InvoiceLine; target?: InvoiceLine }) => changes.set(inv.id, [...(changes.get(inv.id) ?? []), change]);
+      const moved = (p: { inv: Invoice; line: InvoiceLine }, to: string): InvoiceLine => ({
+        ...p.line,
+        period: { from: p.line.period.from, to },
+        ...(p.inv.kind === 'gathering' && item ? { invoiceAt: floorSecond(item.invoiceAt) } : {}),
+      });
+      if (!target) for (const p of parts) add(p.inv, { line: p.line });
+      else if (target.to < group.period.to) {
+        for (const p of parts) {
+          if (p.line.period.to < target.to) continue;
+          if (p.line.period.from > target.to) add(p.inv, { line: p.line });
+          else if (p.line.period.to !== target.to) {
+            // empty once truncated to the meter's minimum window (streaming.MinimumWindowSizeDuration, a minute)
+            if (Math.floor(ms(target.to) / 60_000) <= Math.floor(ms(p.line.period.from) / 60_000)) add(p.inv, { line: p.line });
+            else add(p.inv, { line: p.line, target: moved(p, target.to) });
+          }
+        }
+      } else if (parts.length) {
+        const last = parts.reduce((a, b) => (b.line.period.to > a.line.period.to ? b : a));
+        add(last.inv, { line: last.line, target: moved(last, target.to) });
+      }
+      for (const [invId, list] of changes) {
+        const inv = col.get(invId)!;
+        if (inv.kind === 'standard') {
+          this.applyInvoicedChanges(tx, inv, list);
+          continue;
+        }
+        const byId = new Map(list.map((c) => [c.line.id, c]));
+        const next: Invoice = {
+          ...inv,
+          lines: inv.lines.map((l) => {
+            const c = byId.get(l.id);
+            if (!c) return l;
+            return c.target ? { ...c.target, updatedAt: now } : { ...l, deletedAt: now, updatedAt: now };
+          }),
+          updatedAt: now,
+        };
+        if (liveLines(next).length === 0) next.deletedAt = now;
+        this.refreshGathering(next);
+        col.put(next);
+      }
+      groups.put(target ? { ...group, period: { from: group.period.from, to: target.to } } : { ...group, deletedAt: now });
+    }
   }
 
   /**

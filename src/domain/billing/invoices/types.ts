@@ -152,6 +152,8 @@ export interface SplitLineGroup {
   discounts?: Discounts;
   childUniqueReferenceId?: string;
   createdAt: string;
+  /** its subscription item is gone (subscription sync) */
+  deletedAt?: string;
 }
 
 /** The customer as the invoice shows it (a snapshot taken when the invoice is created). */
