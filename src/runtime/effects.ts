@@ -1,25 +1,14 @@
 import type { ProvisionConsumerInput } from '../domain/monetization/MonetizationService.ts';
 import { EffectType, type Effect } from '../domain/shared/effects.ts';
-import type { Clock } from '../domain/shared/clock.ts';
-import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { accountNamespace } from '../surfaces/http/namespaces.ts';
 import { toGoTimes } from '../surfaces/http/wireTime.ts';
-import type { Services } from './services.ts';
-import { StripeCallError, type StripeGateway } from './stripeGateway.ts';
-import { performStripeInvoiceOperation, retryStripeInvoicePayment } from './stripeInvoicing.ts';
+import { StripeCallError } from './stripeGateway.ts';
+import { performStripeInvoiceOperation, retryStripeInvoicePayment, type StripeInvoicingContext } from './stripeInvoicing.ts';
 import { deliverWebhook } from './webhookDelivery.ts';
 import type { AppOperation } from '../domain/billing/invoices/types.ts';
 
 /** How the dispatcher reaches back into the emulator: more commands, in any namespace. */
-export interface EffectContext {
-  services: Services;
-  clock: Clock;
-  stripe: StripeGateway;
-  /** the emulated Stripe's automatic collection of these invoices (absent with `--stripe-api-base`: a real Stripe collects by itself) */
-  collectStripe?: (stripeInvoiceIds: readonly string[]) => Promise<void>;
-  run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
-  read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;
-}
+export type EffectContext = StripeInvoicingContext;
 
 type EffectHandler = (ctx: EffectContext, namespace: string, effect: Effect) => Promise<void>;
 

@@ -9,11 +9,15 @@ import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import type { Services } from './services.ts';
 import { StripeCallError, type StripeGateway } from './stripeGateway.ts';
 
-/** What the invoice operations need of the effect dispatcher's context (`effects.ts` passes its own). */
+/**
+ * How the effect dispatcher reaches back into the emulator (more commands, in any namespace);
+ * declared here so `effects.ts` imports it and not the other way round.
+ */
 export interface StripeInvoicingContext {
   services: Services;
   clock: Clock;
   stripe: StripeGateway;
+  /** the emulated Stripe's automatic collection of these invoices (absent with `--stripe-api-base`: a real Stripe collects by itself) */
   collectStripe?: (stripeInvoiceIds: readonly string[]) => Promise<void>;
   run<T>(ns: string, fn: (tx: UnitOfWork) => T): Promise<T>;
   read<T>(ns: string, fn: (tx: UnitOfWork) => T): T;

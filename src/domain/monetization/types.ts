@@ -128,39 +128,35 @@ export interface KeyBucketRef {
   environment: BucketEnvironment;
 }
 
-/** B1 (and P3) input. */
-export interface MonetizedSubscribeInput {
+/** What subscribe and change both take: the plan, the timing and the new subscription's details. */
+export interface MonetizedPlanChoice {
   /** `{key, version?}` or a plan id */
   plan?: { key?: string; id?: string; version?: number };
   planId?: string;
-  customerId?: string;
-  customerKey?: string;
-  /** SEED `CreateSubscriptionRequestBody`: the customer by subject, created when missing */
-  customerSub?: string;
-  customerEmail?: string;
+  /** omitted on change: chosen from the plan order (upgrade immediate, downgrade next_billing_cycle) */
   timing?: string;
   name?: string;
   description?: string;
   metadata?: Record<string, string>;
   billingAnchor?: string;
   startingPhase?: string;
+}
+
+/** B1 (and P3) input. */
+export interface MonetizedSubscribeInput extends MonetizedPlanChoice {
+  customerId?: string;
+  customerKey?: string;
+  /** SEED `CreateSubscriptionRequestBody`: the customer by subject, created when missing */
+  customerSub?: string;
+  customerEmail?: string;
   /** the key bucket the consumer is created in */
   keyBucket: KeyBucketRef;
   /** who manages the consumer (the portal passes the signed-in user) */
   managers?: Array<{ email: string; sub: string }>;
 }
 
-export interface MonetizedChangeInput {
+export interface MonetizedChangeInput extends MonetizedPlanChoice {
   id: string;
-  plan?: { key?: string; id?: string; version?: number };
-  planId?: string;
-  /** omitted: chosen from the plan order (upgrade immediate, downgrade next_billing_cycle) */
-  timing?: string;
-  name?: string;
-  description?: string;
-  metadata?: Record<string, string>;
-  billingAnchor?: string;
-  startingPhase?: string;
 }
 
 export interface CreditEstimate {

@@ -7,6 +7,7 @@ import type {
   KeyBucketRef,
   MonetizationConfiguration,
   MonetizedChangeInput,
+  MonetizedPlanChoice,
   MonetizedSubscribeInput,
   PaymentStatus,
   PlanInvite,
@@ -45,7 +46,7 @@ export function fromApiChangeBody(id: string, b: Body): MonetizedChangeInput {
 }
 
 /** What subscribe and change both take: the plan, the timing and the new subscription's details. */
-function planChoiceOf(b: Body): Omit<MonetizedChangeInput, 'id'> {
+function planChoiceOf(b: Body): MonetizedPlanChoice {
   return {
     ...opt('plan', planRefOf(b)),
     ...opt('planId', str(b, 'planId')),
