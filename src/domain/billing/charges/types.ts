@@ -88,20 +88,12 @@ export interface ChargeView {
   advanceAfter?: string;
 }
 
-interface CreateChargeBase {
-  customerId: string;
-  name: string;
-  description?: string;
-  labels?: Record<string, string>;
-  currency: string;
-  invoiceAt: string;
-  servicePeriod: Period;
-  fullServicePeriod?: Period;
-  billingPeriod?: Period;
-  settlementMode: SettlementMode;
-  uniqueReferenceId?: string;
-  taxConfig?: { behavior?: string; taxCodeId?: string };
-}
+/** What every create names, as the charge stores it; the full and billing periods default to the service period. */
+type CreateChargeBase = Pick<
+  Charge,
+  'customerId' | 'name' | 'description' | 'labels' | 'currency' | 'invoiceAt' | 'servicePeriod' | 'settlementMode' | 'uniqueReferenceId' | 'taxConfig'
+> &
+  Partial<Pick<Charge, 'fullServicePeriod' | 'billingPeriod'>>;
 
 export interface CreateFlatFeeChargeInput extends CreateChargeBase {
   type: 'flat_fee';
