@@ -2,8 +2,9 @@ import type { Decimal } from 'decimal.js';
 import { D } from '../shared/money.ts';
 import { floorToMinute } from '../shared/period.ts';
 import { boundariesBetween, boundaryIndexAt, nthBoundary } from '../shared/recurrence.ts';
+import { BurnOrders, burn } from './burn.ts';
 import {
-  burnOrder,
+  burnSourceOf,
   grantEndMs,
   grantStartMs,
   isActiveAt,
@@ -96,27 +97,21 @@ export function openPhase(state: PhaseState, grants: readonly Grant[], t: Date, 
   return { balances, overage: latestIsLimit ? ZERO : state.overage };
 }
 
-/** Burn `amount` through the active grants in burn order; what is left becomes overage. */
+/** Burn `amount` through the active grants in burn order (the burn core); what is left becomes overage. */
 export function burnThrough(
   balances: Record<string, Decimal>,
   grants: readonly Grant[],
   amount: Decimal,
 ): { balances: Record<string, Decimal>; grantUsages: GrantUsage[]; overage: Decimal } {
   const out = { ...balances };
-  const grantUsages: GrantUsage[] = [];
-  // Negative aggregates (SUM of negative values) only reduce what is owed; they never refill grants.
-  let remaining = amount.isNegative() ? ZERO : amount;
-  const ordered = grants.filter((g) => out[g.id] !== undefined).sort(burnOrder);
-  for (const g of ordered) {
-    if (remaining.isZero()) break;
-    const bal = out[g.id]!;
-    if (bal.lte(0)) continue;
-    const take = D.min(bal, remaining);
-    out[g.id] = bal.minus(take);
-    remaining = remaining.minus(take);
-    grantUsages.push({ grantId: g.id, usage: take });
-  }
-  return { balances: out, grantUsages, overage: remaining };
+  // only grants open in this phase hold a balance; negative aggregates never refill them (the core burns nothing for them)
+  const sources = grants.filter((g) => out[g.id] !== undefined).map((g) => burnSourceOf(g, out[g.id]!));
+  const { allocations, uncovered } = burn(sources, { amount, order: BurnOrders.entitlement });
+  const grantUsages: GrantUsage[] = allocations.map((a) => {
+    out[a.sourceId] = out[a.sourceId]!.minus(a.amount);
+    return { grantId: a.sourceId, usage: a.amount };
+  });
+  return { balances: out, grantUsages, overage: uncovered };
 }
 
 export const sumBalances = (balances: Record<string, Decimal>): Decimal => Object.values(balances).reduce<Decimal>((a, b) => a.plus(b), ZERO);

@@ -2,8 +2,9 @@ import type { Decimal } from 'decimal.js';
 import { validationError } from '../shared/errors.ts';
 import { D } from '../shared/money.ts';
 import { floorToMinute } from '../shared/period.ts';
+import { BurnOrders, burn } from './burn.ts';
 import { isRecurrenceAt, sumBalances } from './burnDown.ts';
-import { burnOrder, grantStartMs, isActiveAt, type BurnSegment, type EngineSnapshot, type Grant, type GrantUsage } from './types.ts';
+import { burnSourceOf, grantStartMs, isActiveAt, type BurnSegment, type EngineSnapshot, type Grant, type GrantUsage } from './types.ts';
 
 /** Stable codes for reset / void rule violations. */
 export const CreditErrorCode = {
@@ -60,16 +61,16 @@ export function rolloverAt(
     if (!isRecurrenceAt(g, T)) payers.push(g);
   }
   const overageAtStart = opts.preserveOverage ? snapshot.overage : new D(0);
-  let overage = overageAtStart;
-  const grantUsages: GrantUsage[] = [];
-  for (const g of payers.sort(burnOrder)) {
-    if (overage.lte(0)) break;
-    const take = D.min(balances[g.id]!, overage);
-    if (take.lte(0)) continue;
-    balances[g.id] = balances[g.id]!.minus(take);
-    overage = overage.minus(take);
-    grantUsages.push({ grantId: g.id, usage: take });
-  }
+  // the preserved overage is paid from the rolled-over balances in burn order (the burn core)
+  const paying = burn(
+    payers.map((g) => burnSourceOf(g, balances[g.id]!)),
+    { amount: overageAtStart, order: BurnOrders.entitlement },
+  );
+  const overage = paying.uncovered;
+  const grantUsages: GrantUsage[] = paying.allocations.map((a) => {
+    balances[a.sourceId] = balances[a.sourceId]!.minus(a.amount);
+    return { grantId: a.sourceId, usage: a.amount };
+  });
   const paid = grantUsages.reduce<Decimal>((a, u) => a.plus(u.usage), new D(0));
   const atStart = sumBalances(rolledOver);
   return {

@@ -2,6 +2,7 @@ import type { Decimal } from 'decimal.js';
 import { validationError } from '../shared/errors.ts';
 import { floorToMinute } from '../shared/period.ts';
 import { addCalendar, parseDuration, type Duration } from '../shared/recurrence.ts';
+import { BurnOrders, compareBy, liveAt, type BurnSource, type Orderable } from './burn.ts';
 
 /**
  * Engine-side grant: instants are Dates and amounts Decimals; the service converts from the
@@ -133,9 +134,29 @@ export const grantStartMs = (g: Grant): number => floorToMinute(g.effectiveAt).g
 
 /** effectiveAt ≤ t < min(expiresAt, deletedAt, voidedAt), all floored to the minute */
 export function isActiveAt(g: Grant, t: Date): boolean {
-  const end = grantEndMs(g);
-  return grantStartMs(g) <= t.getTime() && (end === undefined || t.getTime() < end);
+  return liveAt(burnWindowOf(g), t);
 }
+
+/** The grant's window as the burn core sees it: [effectiveAt, min(expiresAt, deletedAt, voidedAt)), floored. */
+function burnWindowOf(g: Grant): Pick<BurnSource, 'activeFrom' | 'activeUntil' | 'expiresAt'> {
+  const end = grantEndMs(g);
+  return { activeFrom: new Date(grantStartMs(g)), ...(end !== undefined ? { activeUntil: new Date(end) } : {}) };
+}
+
+/**
+ * The grant as a source of the burn core, holding `available`: it sorts by its own expiry (not
+ * by an earlier void or deletion), floored to the minute like every engine instant.
+ */
+export function burnSourceOf(g: Grant, available: Decimal): BurnSource {
+  return { ...orderableOf(g), available, ...burnWindowOf(g) };
+}
+
+const orderableOf = (g: Grant): Orderable => ({
+  id: g.id,
+  priority: g.priority,
+  ...(g.expiresAt ? { expiresAt: floorToMinute(g.expiresAt) } : {}),
+  createdAt: g.createdAt,
+});
 
 export function recurrenceOf(g: Grant): { interval: Duration; anchor: Date } | undefined {
   if (!g.recurrence) return undefined;
@@ -144,12 +165,9 @@ export function recurrenceOf(g: Grant): { interval: Duration; anchor: Date } | u
   return { interval, anchor: floorToMinute(g.recurrence.anchor) };
 }
 
-/** Burn order: priority asc, expiresAt asc (no expiry last), createdAt asc, id. */
+const entitlementOrder = compareBy(BurnOrders.entitlement);
+
+/** Burn order: priority asc, expiresAt asc (no expiry last), createdAt asc, id (the burn core's entitlement order). */
 export function burnOrder(a: Grant, b: Grant): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  const ea = a.expiresAt ? floorToMinute(a.expiresAt).getTime() : Infinity;
-  const eb = b.expiresAt ? floorToMinute(b.expiresAt).getTime() : Infinity;
-  if (ea !== eb) return ea < eb ? -1 : 1;
-  if (a.createdAt.getTime() !== b.createdAt.getTime()) return a.createdAt.getTime() - b.createdAt.getTime();
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return entitlementOrder(orderableOf(a), orderableOf(b));
 }
