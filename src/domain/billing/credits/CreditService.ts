@@ -1,12 +1,13 @@
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
-import { D, currencyPrecision, dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
+import { currencyPrecision, dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
 import { addDuration, isZero, parseDuration } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { CreditApplied } from '../rating/types.ts';
 import { CreditErrorCode as E } from './errors.ts';
-import { consumptionOrder, inView, ledgerRows, liveBalance, pendingAt, remainingAt, rowOrder, settledAt, usableFor, type LedgerRow } from './ledger.ts';
+import { BurnOrders, burn, unburn } from '../../credit/burn.ts';
+import { burnSourceOf, inView, ledgerRows, liveBalance, pendingAt, remainingAt, rowOrder, settledAt, usableFor, type LedgerRow } from './ledger.ts';
 import type { CreditCustomers, CreditTaxCodes } from './ports.ts';
 import {
   CreditCollections as Col,
@@ -31,6 +32,8 @@ import {
 const DEFAULT_PRIORITY = 10;
 const DEFAULT_COST_BASIS = '1';
 const FEATURE_KEY = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+/** The source id of a `credit_only` shortfall (no grant) in an allocation's history. */
+const ADVANCE = '';
 
 /** What started, unfinished charges of a customer still want from credit (the charges domain answers). */
 export type OutstandingSource = (tx: UnitOfWork, input: { customerId: string; now: Date }) => OutstandingImpact[];
@@ -293,22 +296,23 @@ export class CreditService {
   ): CreditAllocation[] {
     if (!input.amount.gt(0)) return [];
     const entries = this.entriesOf(tx, input.customerId);
-    const grants = this.grantsOf(tx, input.customerId)
-      .filter((g) => g.currency === input.currency && usableFor(g.featureKeys, input.featureKey))
-      .sort(consumptionOrder);
-    let left = input.amount;
-    const out: CreditAllocation[] = [];
-    for (const g of grants) {
-      if (left.lte(0)) break;
-      const take = D.min(remainingAt(g, entries, input.at), left);
-      if (take.lte(0)) continue;
-      const e = this.insertEntry(tx, { ...this.consumedBase(input), amount: take.neg(), grantId: g.id });
-      out.push({ grantId: g.id, amount: toDecimalString(take), entryId: e.id });
-      left = left.minus(take);
-    }
-    if (left.gt(0) && input.allowAdvance) {
-      const e = this.insertEntry(tx, { ...this.consumedBase(input), amount: left.neg() });
-      out.push({ amount: toDecimalString(left), entryId: e.id });
+    const sources = this.grantsOf(tx, input.customerId)
+      .filter((g) => g.currency === input.currency)
+      .map((g) => burnSourceOf(g, entries, input.at));
+    // the one burn-down core allocates; this service books what it decided
+    const { allocations, uncovered } = burn(sources, {
+      amount: input.amount,
+      order: BurnOrders.collection,
+      at: input.at,
+      ...(input.featureKey !== undefined ? { featureKey: input.featureKey } : {}),
+    });
+    const out: CreditAllocation[] = allocations.map((a) => {
+      const e = this.insertEntry(tx, { ...this.consumedBase(input), amount: a.amount.neg(), grantId: a.sourceId });
+      return { grantId: a.sourceId, amount: toDecimalString(a.amount), entryId: e.id };
+    });
+    if (uncovered.gt(0) && input.allowAdvance) {
+      const e = this.insertEntry(tx, { ...this.consumedBase(input), amount: uncovered.neg() });
+      out.push({ amount: toDecimalString(uncovered), entryId: e.id });
     }
     return out;
   }
@@ -347,24 +351,16 @@ export class CreditService {
     input: { customerId: string; currency: string; chargeId?: string; amount: Dec; at: Date; name: string; labels?: Record<string, string> },
     mineIf: (e: CreditEntry) => boolean,
   ): Dec {
-    const mine = this.entriesOf(tx, input.customerId)
+    // the allocation's history, oldest first: a grant or the advance ('') per move, taken > 0 and given back < 0
+    const history = this.entriesOf(tx, input.customerId)
       .filter((e) => mineIf(e) && e.type === TransactionType.consumed)
-      .sort((a, b) => rowOrder(b, a));
-    // net consumed per source (a grant or the advance), so earlier returns are not given back twice
-    const net = new Map<string, Dec>();
-    for (const e of mine) net.set(e.grantId ?? '', (net.get(e.grantId ?? '') ?? dec(0)).plus(dec(e.amount).neg()));
-    let left = input.amount;
+      .sort(rowOrder)
+      .map((e) => ({ sourceId: e.grantId ?? ADVANCE, amount: dec(e.amount).neg() }));
+    const { returns } = unburn(history, input.amount);
     let returned = dec(0);
-    const seen = new Set<string>();
-    for (const e of mine) {
-      const source = e.grantId ?? '';
-      if (left.lte(0) || seen.has(source)) continue;
-      seen.add(source);
-      const give = D.min(net.get(source)!, left);
-      if (give.lte(0)) continue;
-      this.insertEntry(tx, { ...this.consumedBase(input), amount: give, ...(e.grantId !== undefined ? { grantId: e.grantId } : {}) });
-      left = left.minus(give);
-      returned = returned.plus(give);
+    for (const r of returns) {
+      this.insertEntry(tx, { ...this.consumedBase(input), amount: r.amount, ...(r.sourceId !== ADVANCE ? { grantId: r.sourceId } : {}) });
+      returned = returned.plus(r.amount);
     }
     return returned;
   }

@@ -1,9 +1,12 @@
 /**
  * The pure arithmetic of customer credit: remainders, expiries, balances, running balances and
  * the consumption order. The service feeds it the stored grants and entries; nothing here reads
- * the store or the clock.
+ * the store or the clock. Who pays for what (order, remainders, expiry) is the one burn-down
+ * core of `domain/credit/burn.ts`, shared with the entitlement engine; this file turns grants
+ * and ledger entries into its sources and movements.
  */
-import { D, dec, type Dec } from '../../shared/money.ts';
+import { BurnOrders, burn, compareBy, expiringRemainder, remainderAt, usableFor as usableForCore, type BurnOrder, type BurnSource, type Movement, type Orderable } from '../../credit/burn.ts';
+import { dec, type Dec } from '../../shared/money.ts';
 import { TransactionType, type CreditEntry, type CreditGrant, type FeatureView, type OutstandingImpact, SettlementMode } from './types.ts';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -16,13 +19,22 @@ export function inView(featureKeys: readonly string[] | undefined, view: Feature
   return unrestricted || featureKeys.includes(view.key);
 }
 
-/** Can credit restricted to `featureKeys` pay for a charge of `featureKey`? */
-export const usableFor = (featureKeys: readonly string[] | undefined, featureKey: string | undefined): boolean =>
-  featureKeys === undefined || featureKeys.length === 0 || (featureKey !== undefined && featureKeys.includes(featureKey));
+/** Can credit restricted to `featureKeys` pay for a charge of `featureKey`? (the burn core's rule) */
+export const usableFor = usableForCore;
 
 /** The grant's funded entry, if its credit was booked (promotional/external at create, invoice once invoiced). */
 export const fundedEntry = (g: CreditGrant, entries: readonly CreditEntry[]): CreditEntry | undefined =>
   entries.find((e) => e.grantId === g.id && e.type === TransactionType.funded);
+
+/** The grant's movements: its funded entry (+), what was consumed (−) or given back (+), its void (−). */
+const movementsOf = (g: CreditGrant, entries: readonly CreditEntry[]): Movement[] =>
+  entries.filter((e) => e.grantId === g.id).map((e) => ({ amount: dec(e.amount), at: new Date(e.bookedAt) }));
+
+/** The grant's window: from its booking (none before it is booked) until it expires. */
+const windowOf = (g: CreditGrant, funded: CreditEntry): Pick<BurnSource, 'activeFrom' | 'expiresAt'> => ({
+  activeFrom: new Date(funded.bookedAt),
+  ...(g.expiresAt !== undefined ? { expiresAt: new Date(g.expiresAt) } : {}),
+});
 
 /**
  * What is left of a grant's credit at `at`: nothing before it is booked, after it expires or once
@@ -30,48 +42,47 @@ export const fundedEntry = (g: CreditGrant, entries: readonly CreditEntry[]): Cr
  */
 export function remainingAt(g: CreditGrant, entries: readonly CreditEntry[], at: Date): Dec {
   const funded = fundedEntry(g, entries);
-  if (!funded || ms(funded.bookedAt) > at.getTime()) return dec(0);
-  if (g.expiresAt !== undefined && ms(g.expiresAt) <= at.getTime()) return dec(0);
-  const net = entries.filter((e) => e.grantId === g.id).reduce<Dec>((a, e) => a.plus(e.amount), dec(0));
-  return D.max(net, 0);
+  if (!funded) return dec(0);
+  return remainderAt(windowOf(g, funded), movementsOf(g, entries), at);
 }
 
 /** The expiry of a grant as a transaction: −(remainder just before `expiresAt`); undefined when nothing expired. */
 export function expiredAmount(g: CreditGrant, entries: readonly CreditEntry[]): Dec | undefined {
-  if (g.expiresAt === undefined) return undefined;
   const funded = fundedEntry(g, entries);
-  if (!funded || ms(funded.bookedAt) >= ms(g.expiresAt)) return undefined;
-  const net = entries.filter((e) => e.grantId === g.id && ms(e.bookedAt) < ms(g.expiresAt!)).reduce<Dec>((a, e) => a.plus(e.amount), dec(0));
-  return net.gt(0) ? net.neg() : undefined;
+  if (!funded) return undefined;
+  return expiringRemainder(windowOf(g, funded), movementsOf(g, entries))?.neg();
 }
+
+/** The grant as the burn core orders it. */
+const orderableOf = (g: CreditGrant): Orderable => ({
+  id: g.id,
+  priority: g.priority,
+  ...(g.expiresAt !== undefined ? { expiresAt: new Date(g.expiresAt) } : {}),
+  createdAt: new Date(g.createdAt),
+  ...(g.featureKeys ? { featureKeys: g.featureKeys } : {}),
+});
+
+/** The grant as a source of the burn core, holding what is left of it at `at`. */
+export const burnSourceOf = (g: CreditGrant, entries: readonly CreditEntry[], at: Date): BurnSource => ({ ...orderableOf(g), available: remainingAt(g, entries, at) });
+
+const ordered = (order: BurnOrder) => {
+  const cmp = compareBy(order);
+  return (a: CreditGrant, b: CreditGrant): number => cmp(orderableOf(a), orderableOf(b));
+};
 
 /**
  * The order a charge collects credit in (ledger/collector/README.md): priority ascending, earliest
  * expiry first (non-expiring credit after expiring credit of the same priority), then the order
- * the grants were made.
+ * the grants were made. The burn core's `collection` order.
  */
-export function consumptionOrder(a: CreditGrant, b: CreditGrant): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  const ae = a.expiresAt === undefined ? Infinity : ms(a.expiresAt);
-  const be = b.expiresAt === undefined ? Infinity : ms(b.expiresAt);
-  if (ae !== be) return ae - be;
-  return creationOrder(a, b);
-}
+export const consumptionOrder = ordered(BurnOrders.collection);
 
 /**
  * The order `live` walks credit in (customerbalance/service.go liveBalanceSource.Compare):
  * priority ascending, feature-restricted before unrestricted credit, then a stable order.
+ * The burn core's `live` order.
  */
-export function liveSourceOrder(a: CreditGrant, b: CreditGrant): number {
-  if (a.priority !== b.priority) return a.priority - b.priority;
-  const ar = a.featureKeys?.length ? 0 : 1;
-  const br = b.featureKeys?.length ? 0 : 1;
-  if (ar !== br) return ar - br;
-  return creationOrder(a, b);
-}
-
-const creationOrder = (a: CreditGrant, b: CreditGrant): number =>
-  a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+export const liveSourceOrder = ordered(BurnOrders.live);
 
 /** A row of the ledger as the balance and the transaction list see it (expiries derived). */
 export interface LedgerRow {
@@ -141,26 +152,22 @@ export function pendingAt(grants: readonly CreditGrant[], entries: readonly Cred
  * `credit_only` charge takes its whole outstanding amount (customerbalance/calculation.go).
  */
 export function liveBalance(settled: Dec, grants: readonly CreditGrant[], entries: readonly CreditEntry[], impacts: readonly OutstandingImpact[], now: Date): Dec {
-  const pool = new Map<string, Dec>();
-  for (const g of grants) pool.set(g.id, remainingAt(g, entries, now));
+  // one pool for all impacts: credit one charge will take is not there for the next
+  const pool = new Map<string, BurnSource>();
+  for (const g of grants) pool.set(g.id, burnSourceOf(g, entries, now));
   let live = settled;
-  const ordered = [...grants].sort(liveSourceOrder);
   for (const i of impacts) {
     const want = dec(i.outstanding);
     if (i.settlementMode === SettlementMode.creditOnly) {
       live = live.minus(want);
       continue;
     }
-    let left = want;
-    for (const g of ordered) {
-      if (left.lte(0)) break;
-      if (g.currency !== i.currency || !usableFor(g.featureKeys, i.featureKey)) continue;
-      const avail = pool.get(g.id)!;
-      const take = D.min(avail, left);
-      if (take.lte(0)) continue;
-      pool.set(g.id, avail.minus(take));
-      left = left.minus(take);
-      live = live.minus(take);
+    const sources = grants.filter((g) => g.currency === i.currency).map((g) => pool.get(g.id)!);
+    const { allocations } = burn(sources, { amount: want, order: BurnOrders.live, ...(i.featureKey !== undefined ? { featureKey: i.featureKey } : {}) });
+    for (const a of allocations) {
+      const s = pool.get(a.sourceId)!;
+      pool.set(a.sourceId, { ...s, available: s.available.minus(a.amount) });
+      live = live.minus(a.amount);
     }
   }
   return live;
