@@ -143,6 +143,20 @@ const cases: BurnCase[] = [
     uncovered: '0',
   },
   {
+    name: 'collection too takes restricted credit first (collector/types.go), before comparing expiry',
+    sources: [
+      { id: 'any-soon', available: 10, expiresAt: '2026-01-05T00:00:00Z' },
+      { id: 'tokens-later', available: 10, featureKeys: ['tokens'], expiresAt: '2026-02-01T00:00:00Z', createdAt: '2026-01-02T00:00:00Z' },
+      { id: 'any-urgent', available: 10, priority: 0, createdAt: '2026-01-03T00:00:00Z' },
+    ],
+    amount: 25,
+    order: BurnOrders.collection,
+    featureKey: 'tokens',
+    // priority first (any-urgent), then restricted before the sooner-expiring unrestricted credit
+    want: ['any-urgent:10', 'tokens-later:10', 'any-soon:5'],
+    uncovered: '0',
+  },
+  {
     name: 'with an instant, sources outside [activeFrom, activeUntil ?? expiresAt) are skipped',
     sources: [
       { id: 'later', available: 10, activeFrom: '2026-02-01T00:00:00Z' },

@@ -46,10 +46,13 @@ export const BurnOrders = {
   /** entitlement grants: credit/engine/grant.go compareGrantsByBurnDownOrder (priority, expiry, createdAt, id) */
   entitlement: ['priority', 'expiry', 'creation'],
   /**
-   * v3 credit a charge collects (ledger/collector/README.md "Collection Order"): priority,
-   * expiry, then a stable cursor (creation here, as grants stand in for the ledger's sub-accounts).
+   * v3 credit a charge collects (ledger/collector/types.go fboCollectionSource.Compare):
+   * priority, restricted before unrestricted, expiry, then a stable cursor (creation here, as
+   * grants stand in for the ledger's sub-accounts). The collector README leaves the restriction
+   * key out; the code and its tests have it. Entitlement grants carry no restriction, so on
+   * them this is the entitlement order.
    */
-  collection: ['priority', 'expiry', 'creation'],
+  collection: ['priority', 'restrictedFirst', 'expiry', 'creation'],
   /** the v3 `live` balance walk (ledger/customerbalance/service.go liveBalanceSource.Compare): no expiry key */
   live: ['priority', 'restrictedFirst', 'creation'],
 } as const satisfies Record<string, BurnOrder>;

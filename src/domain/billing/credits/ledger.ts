@@ -71,9 +71,10 @@ const ordered = (order: BurnOrder) => {
 };
 
 /**
- * The order a charge collects credit in (ledger/collector/README.md): priority ascending, earliest
- * expiry first (non-expiring credit after expiring credit of the same priority), then the order
- * the grants were made. The burn core's `collection` order.
+ * The order a charge collects credit in (ledger/collector/types.go fboCollectionSource.Compare):
+ * priority ascending, feature-restricted before unrestricted credit, earliest expiry first
+ * (non-expiring credit after expiring credit), then the order the grants were made. The burn
+ * core's `collection` order.
  */
 export const consumptionOrder = ordered(BurnOrders.collection);
 
