@@ -40,9 +40,9 @@ export type OutstandingSource = (tx: UnitOfWork, input: { customerId: string; no
 
 /**
  * Billing credits (konnect-billing.md §4): grants, the customer credit ledger, balances and
- * transactions, and the consumption charges (and, later, invoices) draw credit through.
- * Separate from the entitlement grant engine in `domain/credit/`, which burns metered usage
- * down against entitlement grants; this one moves money-denominated credit.
+ * transactions, and the consumption charges and invoices draw credit through. Who pays is the
+ * one burn-down core of `domain/credit/burn.ts` (decision 0029), shared with the entitlement
+ * engine; this service owns the records and books what the core allocates.
  */
 export class CreditService {
   private readonly outstandingSources: OutstandingSource[] = [];
