@@ -1,3 +1,4 @@
+import { BurnOrders, burn, unburn } from '../../credit/burn.ts';
 import type { Clock } from '../../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
@@ -6,7 +7,6 @@ import { addDuration, isZero, parseDuration } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { CreditApplied } from '../rating/types.ts';
 import { CreditErrorCode as E } from './errors.ts';
-import { BurnOrders, burn, unburn } from '../../credit/burn.ts';
 import { burnSourceOf, inView, ledgerRows, liveBalance, pendingAt, remainingAt, rowOrder, settledAt, usableFor, type LedgerRow } from './ledger.ts';
 import type { CreditCustomers, CreditTaxCodes } from './ports.ts';
 import {
