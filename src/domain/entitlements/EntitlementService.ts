@@ -124,14 +124,10 @@ export class EntitlementService {
     if (!Object.values(EntitlementType).includes(input.type)) throw validationError(E.invalidType, `invalid entitlement type ${String(input.type)}`);
     const feature = this.resolveFeature(tx, input.featureKey, input.featureId);
     const col = tx.collection<EntitlementRecord>(ENTITLEMENTS);
-    // one live entitlement per (customer, feature); entitlements of different subscriptions each
-    // counting their own events may sit side by side (decision 0031)
+    // one live entitlement per (customer, feature); one counting only its subscription's events sits
+    // beside the others (decision 0031), so it conflicts only with another of the same subscription
     const existing = col.findOne(
-      (x) =>
-        x.customerId === customer.id &&
-        x.featureId === feature.id &&
-        !x.deletedAt &&
-        (usageSubscriptionId === undefined || x.usageSubscriptionId === undefined || x.usageSubscriptionId === usageSubscriptionId),
+      (x) => x.customerId === customer.id && x.featureId === feature.id && !x.deletedAt && (usageSubscriptionId === undefined || x.usageSubscriptionId === usageSubscriptionId),
     );
     if (existing) {
       throw conflict(E.entitlementAlreadyExists, `entitlement with id ${existing.id} already exists for feature ${feature.key}`, { conflictingEntityId: existing.id });
