@@ -99,11 +99,6 @@ export class SubscriptionService {
     this.multiSubscriptionMode = fn;
   }
 
-  /** the namespace's mode now (a Zuplo bucket's follows its monetization configuration) */
-  multiSubscriptionModeOf(tx: UnitOfWork): MultiSubscriptionMode {
-    return this.multiSubscriptionMode(tx);
-  }
-
   private now(): Date {
     return this.deps.clock.now();
   }
@@ -256,12 +251,12 @@ export class SubscriptionService {
    * is deleted, then this one continues.
    */
   restoreSubscription(tx: UnitOfWork, input: { id: string }): Subscription {
-    const now = this.now();
-    const rec = this.byId(tx, input.id);
-    // workflow/service/subscription.go: deleting the customer's other subscriptions makes no sense when several may run
+    // workflow/service/subscription.go, before any lookup: deleting the customer's other subscriptions makes no sense when several may run
     if (this.multiSubscriptionMode(tx) !== MultiSubscriptionMode.single) {
       throw new DomainError(ErrorKind.forbidden, E.restoreNotAllowedForMultiSubscription, 'restore subscription is not allowed for multi-subscription');
     }
+    const now = this.now();
+    const rec = this.byId(tx, input.id);
     for (const other of this.customerSubscriptions(tx, rec.customerId)) {
       if (other.id === rec.id) continue;
       if (!other.activeTo || ms(other.activeTo) > now.getTime()) this.deleteSubscription(tx, { id: other.id });
