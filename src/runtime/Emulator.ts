@@ -46,6 +46,12 @@ export interface EmulatorOptions {
   stripePort?: number;
   /** `--stripe-api-base`: the Stripe app calls this (a real stripe-mock, Stripe test mode) instead of the emulated Stripe */
   stripeApiBase?: string;
+  /**
+   * namespaces where a customer may run several subscriptions at once, as OpenMeter's
+   * `multiSubscriptionNamespaces` (default: `LOCALMETER_MULTI_SUBSCRIPTION_NAMESPACES`, comma
+   * separated, else none). A Zuplo bucket follows its `multipleSubscriptionsEnabled` instead.
+   */
+  multiSubscriptionNamespaces?: readonly string[];
 }
 
 /** Where an emulator that is not listening says it is (webhooks to it are delivered in process). */
@@ -105,6 +111,12 @@ export class Emulator implements EmulatorPort {
       ids: this.ids,
       events: this.events.of,
       zuploAccount: process.env.LOCALMETER_ZUPLO_ACCOUNT || 'localmeter',
+      multiSubscriptionNamespaces:
+        options.multiSubscriptionNamespaces ??
+        (process.env.LOCALMETER_MULTI_SUBSCRIPTION_NAMESPACES ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
     });
     this.stripe = new StripeEmulator({
       now: () => this.clock.now(),

@@ -22,7 +22,7 @@ import { NotificationService } from '../domain/notifications/NotificationService
 import { SubscriptionService } from '../domain/subscriptions/SubscriptionService.ts';
 import { generationHorizon, TargetLineGenerator } from '../domain/subscriptions/engine/targetState.ts';
 import type { SubscriptionSpec, TargetLine } from '../domain/subscriptions/engine/types.ts';
-import type { SubscriptionRecord } from '../domain/subscriptions/types.ts';
+import { MultiSubscriptionMode, type SubscriptionRecord } from '../domain/subscriptions/types.ts';
 import type { UnitOfWork } from '../domain/shared/unitOfWork.ts';
 import { MonetizationService } from '../domain/monetization/MonetizationService.ts';
 import { PortalService } from '../domain/portal/PortalService.ts';
@@ -54,10 +54,15 @@ export interface ServiceDeps {
   events: EventStoreProvider;
   /** the Zuplo account this instance acts for when a request names none */
   zuploAccount: string;
+  /**
+   * namespaces where a customer may run several subscriptions (OpenMeter's
+   * `productcatalog.subscription.multiSubscriptionNamespaces`; none by default, decision 0031)
+   */
+  multiSubscriptionNamespaces?: readonly string[];
 }
 
 /** Wires the domain services of one emulator instance; each domain reaches another through a port. */
-export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps): Services {
+export function createServices({ clock, ids, events, zuploAccount, multiSubscriptionNamespaces = [] }: ServiceDeps): Services {
   const deps = { clock, ids };
   const customers = new CustomerService(deps);
   const metering = new MeteringService({ ...deps, events, customers });
@@ -86,11 +91,12 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
     credits,
     usage: {
       // Q(a, b) of engine.md §1.10: the feature's meter over [from, to) for the customer, rows summed
-      featureUsage: (tx, { feature, customerId, from, to }) => {
+      featureUsage: (tx, { feature, customerId, from, to, subscriptionId }) => {
         const r = metering.queryMeter(tx, feature.meterSlug!, {
           from,
           to,
           filterCustomerId: [customerId],
+          ...(subscriptionId ? { filterSubscription: [subscriptionId] } : {}),
           ...(feature.advancedMeterGroupByFilters ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters } : {}),
         });
         return toDecimalString(r.data.reduce((a, row) => a.add(dec(row.value)), dec(0)));
@@ -165,6 +171,7 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
         billingPeriod: { from: l.billingPeriod.from.toISOString(), to: l.billingPeriod.to.toISOString() },
         invoiceAt: l.invoiceAt.toISOString(),
         settlementMode: rec.settlementMode,
+        ...(rec.usageScope ? { usageBySubscription: true } : {}),
       },
     };
   };
@@ -238,6 +245,16 @@ export function createServices({ clock, ids, events, zuploAccount }: ServiceDeps
       findKey: (tx, key) => apiKeys.findKey(tx, key),
     },
   });
+  // decision 0031: a Zuplo bucket follows its monetization configuration (each subscription counts
+  // its own events); an OpenMeter namespace listed in the options gets OpenMeter's multi-subscription
+  const multiNamespaces = new Set(multiSubscriptionNamespaces);
+  subscriptions.useMultiSubscriptionMode((tx) =>
+    monetization.getConfiguration(tx).multipleSubscriptionsEnabled
+      ? MultiSubscriptionMode.bySubscription
+      : multiNamespaces.has(tx.namespace)
+        ? MultiSubscriptionMode.byFeature
+        : MultiSubscriptionMode.single,
+  );
   const portal = new PortalService({
     clock,
     monetization,

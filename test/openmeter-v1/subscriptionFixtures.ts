@@ -63,8 +63,11 @@ export async function publishPlan(app: Express, body: Record<string, unknown>): 
  * with SSO, then 30 USD/month + SSO + metered tokens with 1000 per period); plan `basic`
  * (10 USD/month); customers `acme` and `globex`.
  */
-export async function setupSubscriptions(opts: { start?: Date } = {}) {
-  const t = createTestEmulator(opts.start ? { start: opts.start } : {});
+export async function setupSubscriptions(opts: { start?: Date; multiSubscriptionNamespaces?: string[] } = {}) {
+  const t = createTestEmulator({
+    ...(opts.start ? { start: opts.start } : {}),
+    ...(opts.multiSubscriptionNamespaces ? { multiSubscriptionNamespaces: opts.multiSubscriptionNamespaces } : {}),
+  });
   const { app } = t;
   await request(app).post('/api/v1/meters').send({ slug: 'tokens_total', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.tokens' }).expect(200);
   await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens_total' }).expect(201);

@@ -232,6 +232,31 @@ describe('Zudoku portal: subscriptions (P2–P9)', () => {
   });
 });
 
+describe('Zudoku portal: several subscriptions with multipleSubscriptionsEnabled (decision 0031)', () => {
+  it('the pricing page says so; P3 takes a second plan, not the same one twice; P2 lists both, each with its own consumer and usage', async () => {
+    const { app, plans } = await world();
+    await request(app).put(`${METERING}/monetization-configuration`).send({ multipleSubscriptionsEnabled: true }).expect(200);
+    expect((await request(app).get(`${PORTAL}/pricing-page`).expect(200)).body.multipleSubscriptionsEnabled).toBe(true);
+    const free = await subscribe(app, plans.free);
+    const pro = await subscribe(app, plans.pro);
+    // reference §4 Cap: with the flag only a duplicate plan conflicts
+    const dup = await request(app).post(`${PORTAL}/subscriptions`).set(U).send({ planId: plans.free }).expect(409);
+    expect(dup.body.detail).toBe('the maximum number of active subscriptions has been reached');
+    const list = (await request(app).get(`${PORTAL}/subscriptions`).set(U).expect(200)).body;
+    expect(list.totalCount).toBe(2);
+    const consumers = Object.fromEntries(list.items.map((x: any) => [x.plan.key, x.consumer.id]));
+    expect(consumers.free).toBe(free.consumer.id);
+    expect(consumers.pro).toBe(pro.consumer.id);
+    expect(free.consumer.id).not.toBe(pro.consumer.id);
+    // the gateway's events name the subscription: each one's usage is its own
+    const event = (sub: { id: string; consumer: { name: string } }, id: string) => ({ id, specversion: '1.0', source: 'gw', type: 'api_requests', subject: sub.consumer.name, subscription: sub.id, data: {} });
+    await request(app).post(`${METERING}/events`).set('Content-Type', 'application/json').send([event(free, 'e1'), event(pro, 'e2'), event(pro, 'e3')]).expect(204);
+    await request(app).post('/_emulator/clock/advance').send({ by: 'PT1S' }).expect(200);
+    expect((await request(app).get(`${PORTAL}/subscriptions/${free.id}/usage`).set(U).expect(200)).body.entitlements.api_requests).toMatchObject({ balance: 4, usage: 1 });
+    expect((await request(app).get(`${PORTAL}/subscriptions/${pro.id}/usage`).set(U).expect(200)).body.entitlements.api_requests).toMatchObject({ balance: 48, usage: 2 });
+  });
+});
+
 describe('Zudoku portal: Stripe checkout and billing portal (P11, P12)', () => {
   it('a paid plan without a card → an emulated Checkout in setup mode; after the card, or for a free plan → the success URL', async () => {
     const { app, emulator, plans } = await world();

@@ -120,11 +120,15 @@ export class EntitlementService {
     return this.createFor(tx, customer, input);
   }
 
-  private createFor(tx: UnitOfWork, customer: Customer, input: CreateEntitlementInput): EntitlementView {
+  private createFor(tx: UnitOfWork, customer: Customer, input: CreateEntitlementInput, usageSubscriptionId?: string): EntitlementView {
     if (!Object.values(EntitlementType).includes(input.type)) throw validationError(E.invalidType, `invalid entitlement type ${String(input.type)}`);
     const feature = this.resolveFeature(tx, input.featureKey, input.featureId);
     const col = tx.collection<EntitlementRecord>(ENTITLEMENTS);
-    const existing = col.findOne((x) => x.customerId === customer.id && x.featureId === feature.id && !x.deletedAt);
+    // one live entitlement per (customer, feature); one counting only its subscription's events sits
+    // beside the others (decision 0031), so it conflicts only with another of the same subscription
+    const existing = col.findOne(
+      (x) => x.customerId === customer.id && x.featureId === feature.id && !x.deletedAt && (usageSubscriptionId === undefined || x.usageSubscriptionId === usageSubscriptionId),
+    );
     if (existing) {
       throw conflict(E.entitlementAlreadyExists, `entitlement with id ${existing.id} already exists for feature ${feature.key}`, { conflictingEntityId: existing.id });
     }
@@ -326,6 +330,7 @@ export class EntitlementService {
         from: iso(from),
         to: iso(to),
         filterCustomerId: [e.customerId],
+        ...(e.usageSubscriptionId ? { filterSubscription: [e.usageSubscriptionId] } : {}),
         // features keep both spellings of the same filters; the meter query takes one or the other
         ...(feature.advancedMeterGroupByFilters
           ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters }
@@ -425,7 +430,8 @@ export class EntitlementService {
     const at = input.at ?? this.now();
     const out: Record<string, EntitlementValueView> = {};
     for (const e of tx.collection<EntitlementRecord>(ENTITLEMENTS).find((x) => x.customerId === customer.id && this.isActive(x, at))) {
-      out[e.featureKey] = this.valueOf(tx, e, at);
+      // several (one per subscription, decision 0031): the first, as the by-feature-key lookup answers
+      if (!out[e.featureKey]) out[e.featureKey] = this.valueOf(tx, e, at);
     }
     return out;
   }
@@ -630,12 +636,18 @@ export class EntitlementService {
    * annotations the real service writes (`subscription.id`, `subscription.owner`) and cannot be
    * deleted or overridden by hand while the subscription owns it.
    */
-  createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string }): EntitlementView {
-    const { subscriptionId, ...create } = input;
-    const view = this.createEntitlement(tx, create);
+  createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string; usageBySubscription?: boolean }): EntitlementView {
+    const { subscriptionId, usageBySubscription, ...create } = input;
+    const customer = this.resolveCustomer(tx, create.customer);
+    if (customer.deletedAt) throw notFound(E.customerNotFound, `customer not found: ${create.customer}`);
+    const view = this.createFor(tx, customer, create, usageBySubscription ? subscriptionId : undefined);
     const col = tx.collection<EntitlementRecord>(ENTITLEMENTS);
     const rec = col.get(view.id)!;
-    const next = { ...rec, annotations: { 'subscription.id': subscriptionId, 'subscription.owner': ['subscription'] } };
+    const next: EntitlementRecord = {
+      ...rec,
+      annotations: { 'subscription.id': subscriptionId, 'subscription.owner': ['subscription'] },
+      ...(usageBySubscription ? { usageSubscriptionId: subscriptionId } : {}),
+    };
     col.put(next);
     return { ...view, annotations: next.annotations };
   }

@@ -47,6 +47,12 @@ export interface EntitlementRecord {
   activeTo?: string;
   /** system key/values; a subscription-managed entitlement has `subscription.id` */
   annotations?: Record<string, unknown>;
+  /**
+   * the subscription whose events alone are its usage (decision 0031): set on the managed
+   * entitlements of a subscription made with several allowed per feature (a Zuplo bucket with
+   * `multipleSubscriptionsEnabled`); absent = all of the customer's usage
+   */
+  usageSubscriptionId?: string;
   createdAt: string;
   updatedAt: string;
   deletedAt?: string;

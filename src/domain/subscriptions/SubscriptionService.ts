@@ -34,6 +34,7 @@ import {
   type ListSubscriptionsInput,
   type ManagedEntitlementRef,
   type MigrateSubscriptionInput,
+  MultiSubscriptionMode,
   type PlanRef,
   type Subscription,
   type SubscriptionAddonRecord,
@@ -86,6 +87,17 @@ export const SYNC_JOB = 'syncSubscriptionEntitlementsJob';
  */
 export class SubscriptionService {
   constructor(private readonly deps: SubscriptionServiceDeps) {}
+
+  private multiSubscriptionMode: (tx: UnitOfWork) => MultiSubscriptionMode = () => MultiSubscriptionMode.single;
+
+  /**
+   * The wiring says how many subscriptions a customer may run at once in a namespace (decision
+   * 0031): OpenMeter's `multi-subscription-enabled` flag per namespace, a Zuplo bucket's
+   * `multipleSubscriptionsEnabled`. Unset: one (OpenMeter's default).
+   */
+  useMultiSubscriptionMode(fn: (tx: UnitOfWork) => MultiSubscriptionMode): void {
+    this.multiSubscriptionMode = fn;
+  }
 
   private now(): Date {
     return this.deps.clock.now();
@@ -189,7 +201,9 @@ export class SubscriptionService {
       costBasisMode: input.costBasisMode,
       startingPhase: input.startingPhase,
     });
-    this.assertNoOverlap(tx, rec, []);
+    const mode = this.multiSubscriptionMode(tx);
+    if (mode === MultiSubscriptionMode.bySubscription) rec.usageScope = 'subscription';
+    this.assertNoOverlap(tx, rec, [], mode);
     this.save(tx, rec);
     this.changed(tx, rec);
     return this.withStatus(this.byId(tx, rec.id), now);
@@ -215,7 +229,7 @@ export class SubscriptionService {
     this.requireStatus(rec, now, 'continue', [SubscriptionStatus.canceled]);
     const { activeTo: _end, ...rest } = rec;
     const next: SubscriptionRecord = { ...rest, updatedAt: iso(now) };
-    this.assertNoOverlap(tx, next, [rec.id]);
+    this.assertNoOverlap(tx, next, [rec.id], this.multiSubscriptionMode(tx));
     this.save(tx, next);
     this.changed(tx, next);
     return this.withStatus(this.byId(tx, rec.id), now);
@@ -237,6 +251,10 @@ export class SubscriptionService {
    * is deleted, then this one continues.
    */
   restoreSubscription(tx: UnitOfWork, input: { id: string }): Subscription {
+    // workflow/service/subscription.go, before any lookup: deleting the customer's other subscriptions makes no sense when several may run
+    if (this.multiSubscriptionMode(tx) !== MultiSubscriptionMode.single) {
+      throw new DomainError(ErrorKind.forbidden, E.restoreNotAllowedForMultiSubscription, 'restore subscription is not allowed for multi-subscription');
+    }
     const now = this.now();
     const rec = this.byId(tx, input.id);
     for (const other of this.customerSubscriptions(tx, rec.customerId)) {
@@ -268,6 +286,9 @@ export class SubscriptionService {
       startingPhase: input.startingPhase,
     });
     next.annotations = { ...(next.annotations ?? {}), [A.previousSubscriptionId]: cur.id };
+    const mode = this.multiSubscriptionMode(tx);
+    // the next subscription keeps the current one's usage scope (a Zuplo consumer's key moves to it)
+    if (cur.usageScope || mode === MultiSubscriptionMode.bySubscription) next.usageScope = 'subscription';
     const ended: SubscriptionRecord = {
       ...cur,
       activeTo: iso(at),
@@ -275,7 +296,7 @@ export class SubscriptionService {
       updatedAt: iso(now),
     };
     this.save(tx, ended);
-    this.assertNoOverlap(tx, next, []);
+    this.assertNoOverlap(tx, next, [], mode);
     this.save(tx, next);
     // OpenMeter cancels the current one (CancelledEvent: synced up to its end) and creates the next (CreatedEvent)
     this.changed(tx, ended, at);
@@ -332,6 +353,9 @@ export class SubscriptionService {
       }
     }
     next.updatedAt = iso(now);
+    // validators/subscription BeforeUpdate checks an edit against the others only with multi-subscription on
+    const mode = this.multiSubscriptionMode(tx);
+    if (mode === MultiSubscriptionMode.byFeature) this.assertNoOverlap(tx, next, [rec.id], mode);
     this.save(tx, next);
     this.changed(tx, next);
     return this.withStatus(this.byId(tx, rec.id), now);
@@ -699,7 +723,7 @@ export class SubscriptionService {
     }
     for (const [itemId, w] of wanted) {
       try {
-        const e = this.deps.entitlements.createManagedEntitlement(tx, { ...w.input, subscriptionId: rec.id });
+        const e = this.deps.entitlements.createManagedEntitlement(tx, { ...w.input, subscriptionId: rec.id, ...(rec.usageScope ? { usageBySubscription: true } : {}) });
         held.push({ itemId, entitlementId: e.id, fingerprint: w.fingerprint });
       } catch (err) {
         // a job cannot fail the clock: an entitlement the customer already holds manually stays
@@ -933,18 +957,55 @@ export class SubscriptionService {
     return { ...rc, featureId: f.id };
   }
 
-  /** One subscription per customer at a time: [activeFrom, activeTo) may not overlap another. */
-  private assertNoOverlap(tx: UnitOfWork, rec: SubscriptionRecord, ignore: string[]): void {
-    const from = ms(rec.activeFrom);
-    const to = rec.activeTo ? ms(rec.activeTo) : Infinity;
-    for (const other of this.customerSubscriptions(tx, rec.customerId)) {
-      if (other.id === rec.id || ignore.includes(other.id)) continue;
-      const oFrom = ms(other.activeFrom);
-      const oTo = other.activeTo ? ms(other.activeTo) : Infinity;
-      if (oFrom < to && from < oTo) {
-        throw issueError(ErrorKind.conflict, E.onlySingleSubscriptionAllowed, 'only single subscription is allowed per customer at a time');
+  /**
+   * subscription/uniqueness.go. `single`: [activeFrom, activeTo) may not overlap another
+   * subscription of the customer. `byFeature`: items with an entitlement template or a price may
+   * not run at the same time as such an item of the same key in another subscription.
+   * `bySubscription`: no engine rule (the Zuplo cap, one per plan key, is monetization's).
+   */
+  private assertNoOverlap(tx: UnitOfWork, rec: SubscriptionRecord, ignore: string[], mode: MultiSubscriptionMode): void {
+    if (mode === MultiSubscriptionMode.bySubscription) return;
+    const others = this.customerSubscriptions(tx, rec.customerId).filter((o) => o.id !== rec.id && !ignore.includes(o.id));
+    const overlaps = (aFrom: number, aTo: number, bFrom: number, bTo: number) => aFrom < bTo && bFrom < aTo;
+    if (mode === MultiSubscriptionMode.single) {
+      const from = ms(rec.activeFrom);
+      const to = rec.activeTo ? ms(rec.activeTo) : Infinity;
+      for (const other of others) {
+        if (overlaps(from, to, ms(other.activeFrom), other.activeTo ? ms(other.activeTo) : Infinity)) {
+          throw issueError(ErrorKind.conflict, E.onlySingleSubscriptionAllowed, 'only single subscription is allowed per customer at a time');
+        }
+      }
+      return;
+    }
+    const mine = this.relevantItemWindows(rec);
+    for (const other of others) {
+      for (const b of this.relevantItemWindows(other)) {
+        for (const a of mine) {
+          if (a.key === b.key && overlaps(a.from, a.to, b.from, b.to)) {
+            throw issueError(
+              ErrorKind.conflict,
+              E.onlySingleSubscriptionItemAllowed,
+              'for any given feature, only one subscription item with entitlements or billable prices can exist at a time',
+              `phases.${a.phaseKey}.items.${a.key}`,
+            );
+          }
+        }
       }
     }
+  }
+
+  /** the windows of a subscription's items that have an entitlement template or a price (uniqueness.go itemIsRelevant) */
+  private relevantItemWindows(rec: SubscriptionRecord): Array<{ key: string; phaseKey: string; from: number; to: number }> {
+    const out: Array<{ key: string; phaseKey: string; from: number; to: number }> = [];
+    for (const { phase } of this.phaseWindows(rec)) {
+      for (const i of phase.items) {
+        if (!i.rateCard.entitlementTemplate && !i.rateCard.price) continue;
+        const w = this.itemWindow(rec, phase, i);
+        const to = w.to ? w.to.getTime() : Infinity;
+        if (to > w.from.getTime()) out.push({ key: i.key, phaseKey: phase.key, from: w.from.getTime(), to });
+      }
+    }
+    return out;
   }
 
   private customerSubscriptions(tx: UnitOfWork, customerId: string): SubscriptionRecord[] {

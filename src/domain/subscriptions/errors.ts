@@ -8,6 +8,8 @@ import { DomainError, ErrorKind } from '../shared/errors.ts';
 export const SubscriptionErrorCode = {
   // real
   onlySingleSubscriptionAllowed: 'only_single_subscription_allowed_per_customer_at_a_time',
+  onlySingleSubscriptionItemAllowed: 'only_single_subscription_item_allowed_at_a_time',
+  restoreNotAllowedForMultiSubscription: 'subscription_restore_not_allowed_for_multi_subscription',
   billingPeriodBeforeStart: 'subscription_billing_period_queried_before_subscription_start',
   phaseHasNoItems: 'subscription_phase_has_no_items',
   /** customer/errors.go */

@@ -41,7 +41,7 @@ export interface ManagedEntitlements {
    * Creates an entitlement owned by a subscription, effective at the current instant. Manual
    * deletes of it are refused while the subscription owns it.
    */
-  createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string }): { id: string };
+  createManagedEntitlement(tx: UnitOfWork, input: CreateEntitlementInput & { subscriptionId: string; usageBySubscription?: boolean }): { id: string };
   /** ends a managed entitlement now (no-op when it is already gone) */
   deleteManagedEntitlement(tx: UnitOfWork, input: { entitlementId: string }): void;
   /** an entitlement as the entitlements domain shows it (v1 item `included.entitlement`) */

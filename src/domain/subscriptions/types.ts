@@ -85,7 +85,26 @@ export interface SubscriptionRecord {
   entitlements: ManagedEntitlementRef[];
   /** the next instant at which the managed entitlements must be reconciled (job due time) */
   nextSyncAt?: string;
+  /**
+   * `subscription`: made while the namespace let a customer hold overlapping subscriptions on one
+   * feature (a Zuplo bucket with `multipleSubscriptionsEnabled`, decision 0031): its entitlements
+   * and its usage lines count only the events whose `subscription` names it. Absent = the
+   * customer's usage (OpenMeter).
+   */
+  usageScope?: 'subscription';
 }
+
+/**
+ * How many subscriptions a customer may run at once in a namespace (decision 0031).
+ * `single`: one (OpenMeter's default, `only_single_subscription_allowed_per_customer_at_a_time`).
+ * `byFeature`: OpenMeter's `multi-subscription-enabled` namespaces: several, as long as no two
+ * items with an entitlement or a price share a key at the same time
+ * (`only_single_subscription_item_allowed_at_a_time`).
+ * `bySubscription`: a Zuplo bucket with `multipleSubscriptionsEnabled`: several, features may
+ * overlap; each subscription's entitlements and usage lines follow the events naming it.
+ */
+export const MultiSubscriptionMode = { single: 'single', byFeature: 'byFeature', bySubscription: 'bySubscription' } as const;
+export type MultiSubscriptionMode = (typeof MultiSubscriptionMode)[keyof typeof MultiSubscriptionMode];
 
 /** A subscription as services return it: the status derived from the clock. */
 export interface Subscription extends SubscriptionRecord {

@@ -190,7 +190,8 @@ export class InvoiceService {
     }
   }
 
-  private usageOf(tx: UnitOfWork, feature: Feature, customerId: string, from: string, to: string): string {
+  private usageOf(tx: UnitOfWork, feature: Feature, customerId: string, from: string, to: string, subscriptionId?: string): string {
+    if (subscriptionId !== undefined) return this.deps.usage.featureUsage(tx, { feature, customerId, from, to, subscriptionId });
     if (!this.usageCache) return this.deps.usage.featureUsage(tx, { feature, customerId, from, to });
     const key = `${feature.id}|${from}|${to}`;
     let byCustomer = this.usageCache.get(key);
@@ -1047,7 +1048,8 @@ export class InvoiceService {
     if (isFlat(line.price)) return { qty: '1', pre: '0', isFirst, isLast, previouslyBilled };
     const feature = line.featureKey ? this.deps.features.findFeature(tx, line.featureKey) : undefined;
     if (!feature) return { qty: '0', pre: '0', isFirst, isLast, previouslyBilled };
-    const q = (from: string, to: string): string => (to <= from ? '0' : this.usageOf(tx, feature, inv.customerId, from, to));
+    const bySubscription = line.usageBySubscription ? line.subscription?.subscriptionId : undefined;
+    const q = (from: string, to: string): string => (to <= from ? '0' : this.usageOf(tx, feature, inv.customerId, from, to, bySubscription));
     if (!group || isFirst) return { qty: q(line.period.from, line.period.to), pre: '0', isFirst, isLast, previouslyBilled };
     const pre = q(group.period.from, line.period.from);
     const cumulative = q(group.period.from, line.period.to);
@@ -1686,6 +1688,7 @@ export class InvoiceService {
       ...(item.discounts ? { discounts: base?.discounts ?? item.discounts } : {}),
       ...(item.taxConfig ? { taxConfig: item.taxConfig } : {}),
       subscription: { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId, billingPeriod: item.billingPeriod },
+      ...(item.usageBySubscription ? { usageBySubscription: true } : {}),
       childUniqueReferenceId: item.childUniqueReferenceId,
       ...(item.settlementMode === 'credit_then_invoice' || item.settlementMode === 'credit_only' ? { drawsCredits: true } : {}),
       createdAt,

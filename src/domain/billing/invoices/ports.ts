@@ -36,7 +36,8 @@ export interface AppValidationContext {
  * filters, rows summed.
  */
 export interface UsageSource {
-  featureUsage(tx: UnitOfWork, input: { feature: Feature; customerId: string; from: string; to: string }): string;
+  /** with `subscriptionId`, only the events whose `subscription` names it */
+  featureUsage(tx: UnitOfWork, input: { feature: Feature; customerId: string; from: string; to: string; subscriptionId?: string }): string;
   /** the same for every customer at once (one pass over the period's events), by customer id */
   featureUsageByCustomer(tx: UnitOfWork, input: { feature: Feature; from: string; to: string }): Map<string, string>;
   /** the meter's aggregation (SUM, COUNT, MAX, UNIQUE_COUNT, AVG, MIN, LATEST), for progressive billing */
@@ -127,6 +128,8 @@ export interface SubscriptionBillableItem {
   invoiceAt: string;
   /** the subscription's settlement mode (`credit_then_invoice` | `credit_only` | `invoice_only`) */
   settlementMode?: string;
+  /** usage of the line = the events naming the subscription (decision 0031) */
+  usageBySubscription?: boolean;
 }
 
 export interface SubscriptionBillingSource {

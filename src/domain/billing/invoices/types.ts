@@ -115,6 +115,11 @@ export interface InvoiceLine {
   updatedAt: string;
   deletedAt?: string;
   subscription?: LineSubscriptionRef;
+  /**
+   * the line's usage is the events naming its subscription, not all of the customer's (internal;
+   * a subscription that may overlap others on a feature, decision 0031)
+   */
+  usageBySubscription?: boolean;
   childUniqueReferenceId?: string;
   /** set on the children of a progressively billed line (engine.md §2.3) */
   splitLineGroupId?: string;
