@@ -204,6 +204,8 @@ const METERING: Array<[string, string, string, string]> = [
   ['/api/v1/billing/profiles/{id}', 'put', 'MeteringBillingProfilesService_update', 'Metering - Billing'],
   ['/api/v1/billing/invoices', 'get', 'MeteringInvoicesService_list', 'Metering - Billing'],
   ['/api/v1/billing/invoices/{invoiceId}', 'get', 'MeteringInvoicesService_get', 'Metering - Billing'],
+  // paying a failed invoice after a card switch (reference §4 step 14; decision 0033)
+  ['/api/v1/billing/invoices/{invoiceId}/retry', 'post', 'MeteringInvoicesService_retry', 'Metering - Billing'],
   ['/api/v1/apps/{id}', 'put', 'MeteringAppsService_update', 'Metering - Billing'],
 ];
 // catalog rows whose metering route was inferred (not seen verbatim in a Zuplo source)
@@ -227,6 +229,7 @@ const METERING_INFERRED = new Set([
   'MeteringCustomersService_update',
   'MeteringCustomersService_delete',
   'MeteringSubscriptionsService_get',
+  'MeteringInvoicesService_retry',
 ]);
 
 // ---------------------------------------------------------------------------

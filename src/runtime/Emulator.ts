@@ -343,16 +343,20 @@ export class Emulator implements EmulatorPort {
         ...(this.stripeUrl ? { url: this.stripeUrl } : {}),
         appApiBase: this.options.stripeApiBase ?? 'in-process',
       }),
-      completeStripeCheckout: async (sessionId, card) => {
-        try {
-          return await this.stripe.completeCheckoutSession(sessionId, card);
-        } catch (e) {
-          if (e instanceof StripeError) throw new DomainError(e.status === 404 ? ErrorKind.notFound : ErrorKind.validation, e.extra.code ?? 'stripe_error', e.message);
-          throw e;
-        }
-      },
+      completeStripeCheckout: (sessionId, card, challenge) => stripeControl(() => this.stripe.completeCheckoutSession(sessionId, card, challenge)),
+      updateStripePortalPaymentMethod: (sessionId, card, challenge) => stripeControl(() => this.stripe.updatePortalPaymentMethod(sessionId, card, challenge)),
       revokeStripeKey: (key) => this.stripe.revokeKey(key),
     };
+  }
+}
+
+/** An emulated Stripe page action: Stripe's errors become the control surface's problems. */
+async function stripeControl<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (e) {
+    if (e instanceof StripeError) throw new DomainError(e.status === 404 ? ErrorKind.notFound : ErrorKind.validation, e.extra.code ?? 'stripe_error', e.message);
+    throw e;
   }
 }
 

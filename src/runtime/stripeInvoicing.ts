@@ -38,6 +38,8 @@ interface SyncContext {
   app: App;
   secrets: StripeAppSecrets;
   data: CustomerAppData | undefined;
+  /** the Stripe customer's `invoice_settings.default_payment_method`, once validation read it */
+  stripeDefault?: string | null;
 }
 
 /** An error the real app returns from an operation: it becomes the invoice's issue text. */
@@ -85,6 +87,24 @@ export async function performStripeInvoiceOperation(ctx: EffectContext, ns: stri
   if (input.operation === 'finalize' && !result.issues?.length && external && ctx.collectStripe) await ctx.collectStripe([external]);
 }
 
+/**
+ * The card an invoice of this customer is charged with (decision 0033). The real app stamps the
+ * payment method it stored from the checkout's `setup_intent.succeeded` on every invoice it
+ * creates, and never hears of a card the customer switched to in the billing portal (it handles
+ * no `customer.updated`); Zuplo sends its users to the portal to change cards, so its fork must
+ * charge that card. Here: when the Stripe customer has an invoice default (only the portal, or
+ * whoever calls Stripe directly, sets one), the invoice carries none and Stripe charges the
+ * customer's default at charge time; otherwise the stored payment method, as the real app.
+ */
+function invoicePaymentMethod(stripeDefault: string | null | undefined, data: CustomerAppData | undefined): string | undefined {
+  return stripeDefault ? undefined : data?.stripeDefaultPaymentMethodId;
+}
+
+const defaultPaymentMethodOf = (c: Stripe.Customer | Stripe.DeletedCustomer): string | null => {
+  const d = (c as Stripe.Customer).invoice_settings?.default_payment_method;
+  return typeof d === 'string' ? d : (d?.id ?? null);
+};
+
 /** A retried payment (decision 0026): Stripe is asked to charge the customer's payment method now. */
 export async function retryStripeInvoicePayment(ctx: EffectContext, ns: string, input: { invoiceId: string; appId: string }): Promise<void> {
   const sc = ctx.read(ns, (tx) => {
@@ -95,7 +115,8 @@ export async function retryStripeInvoicePayment(ctx: EffectContext, ns: string, 
   const stripeId = sc?.invoice.externalIds?.invoicing;
   if (!sc || !stripeId) return;
   try {
-    await ctx.stripe.payInvoice(sc.secrets.apiKey, stripeId, sc.data?.stripeDefaultPaymentMethodId);
+    const stripeDefault = sc.data?.stripeCustomerId ? defaultPaymentMethodOf(await ctx.stripe.getCustomer(sc.secrets.apiKey, sc.data.stripeCustomerId)) : null;
+    await ctx.stripe.payInvoice(sc.secrets.apiKey, stripeId, invoicePaymentMethod(stripeDefault, sc.data));
   } catch (e) {
     // a declined card is reported by Stripe's invoice.payment_failed webhook, which moved the invoice already
     if (e instanceof StripeCallError && e.status === 401) await ctx.run(ns, (tx) => ctx.services.apps.markStripeUnauthorized(tx, { id: input.appId }));
@@ -119,6 +140,7 @@ async function validateCustomer(ctx: EffectContext, sc: SyncContext): Promise<vo
     throw e;
   }
   const live = customer as Stripe.Customer;
+  sc.stripeDefault = defaultPaymentMethodOf(live);
   if (sc.invoice.workflow.payment.collectionMethod === 'send_invoice') {
     if (!live.email) throw fail(`stripe customer missing email: ${cus}`);
   } else {
@@ -173,6 +195,8 @@ async function create(ctx: EffectContext, sc: SyncContext): Promise<AppOperation
   const inv = sc.invoice;
   const wf = inv.workflow;
   const sendInvoice = wf.payment.collectionMethod === 'send_invoice';
+  const stripeDefault = sc.stripeDefault !== undefined ? sc.stripeDefault : defaultPaymentMethodOf(await ctx.stripe.getCustomer(sc.secrets.apiKey, sc.data!.stripeCustomerId!));
+  const pm = invoicePaymentMethod(stripeDefault, sc.data);
   const params: Stripe.InvoiceCreateParams = {
     // client/invoice.go sends the OpenMeter code as it is (upper case)
     currency: inv.currency,
@@ -180,7 +204,7 @@ async function create(ctx: EffectContext, sc: SyncContext): Promise<AppOperation
     auto_advance: false,
     automatic_tax: { enabled: wf.tax.enabled },
     collection_method: sendInvoice ? 'send_invoice' : 'charge_automatically',
-    ...(sc.data!.stripeDefaultPaymentMethodId ? { default_payment_method: sc.data!.stripeDefaultPaymentMethodId } : {}),
+    ...(pm ? { default_payment_method: pm } : {}),
     ...(sendInvoice ? { days_until_due: daysUntilDue(wf.invoicing.dueAfter, ctx.clock.now()) } : {}),
     metadata: { [STRIPE_METADATA.namespace]: sc.ns, [STRIPE_METADATA.appId]: sc.app.id, [STRIPE_METADATA.customerId]: inv.customerId, [STRIPE_METADATA.invoiceId]: inv.id },
   };

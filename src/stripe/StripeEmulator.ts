@@ -59,16 +59,26 @@ export interface StripeState {
   invoiceSeq: number;
   objects: Array<Record<string, unknown>>;
   revoked: string[];
+  /** payment methods whose 3-D Secure challenge was completed when they were set up */
+  authenticated?: string[];
 }
 
 /** Stripe's test payment methods the emulator knows, by token and by card number. */
 export const TEST_CARDS = {
-  pm_card_visa: { brand: 'visa', last4: '4242', number: '4242424242424242', failsCharge: false, declinesSetup: false },
-  pm_card_mastercard: { brand: 'mastercard', last4: '4444', number: '5555555555554444', failsCharge: false, declinesSetup: false },
-  pm_card_chargeCustomerFail: { brand: 'visa', last4: '0341', number: '4000000000000341', failsCharge: true, declinesSetup: false },
+  pm_card_visa: { brand: 'visa', last4: '4242', number: '4242424242424242', failsCharge: false, declinesSetup: false, requires3ds: false },
+  pm_card_mastercard: { brand: 'mastercard', last4: '4444', number: '5555555555554444', failsCharge: false, declinesSetup: false, requires3ds: false },
+  pm_card_chargeCustomerFail: { brand: 'visa', last4: '0341', number: '4000000000000341', failsCharge: true, declinesSetup: false, requires3ds: false },
   /** declined when set up (insufficient funds): a Checkout with it does not complete */
-  pm_card_visa_chargeDeclinedInsufficientFunds: { brand: 'visa', last4: '9995', number: '4000000000009995', failsCharge: true, declinesSetup: true },
+  pm_card_visa_chargeDeclinedInsufficientFunds: { brand: 'visa', last4: '9995', number: '4000000000009995', failsCharge: true, declinesSetup: true, requires3ds: false },
+  /**
+   * 3-D Secure 2: setting it up (Checkout, billing portal) asks for a challenge first; once
+   * completed the card pays like 4242. Charged without a completed challenge (attached through the
+   * API), the payment needs the customer's action (`invoice.payment_action_required`).
+   */
+  pm_card_threeDSecure2Required: { brand: 'visa', last4: '3220', number: '4000000000003220', failsCharge: false, declinesSetup: false, requires3ds: true },
 } as const;
+/** How the local page's 3-D Secure challenge ends. */
+export type ThreeDSecureOutcome = 'complete' | 'fail';
 export type TestCard = keyof typeof TEST_CARDS;
 export const testCardOf = (tokenOrNumber: string): TestCard | undefined => {
   const n = tokenOrNumber.replace(/\s+/g, '');
@@ -76,6 +86,12 @@ export const testCardOf = (tokenOrNumber: string): TestCard | undefined => {
 };
 
 type Obj = Record<string, unknown> & { id: string; object: string };
+
+/** A card set up on a hosted page: its payment method, or a 3-D Secure challenge still to answer. */
+export interface CardSetupOutcome {
+  paymentMethod?: string;
+  requiresAction?: true;
+}
 
 export class StripeError extends Error {
   constructor(
@@ -112,6 +128,7 @@ export class StripeEmulator {
   private readonly objects = new Map<string, Obj>();
   private readonly idempotency = new Map<string, { fingerprint: string; response: StripeResponse }>();
   private readonly revoked = new Set<string>();
+  private readonly authenticated = new Set<string>();
   private invoiceSeq = 0;
   /** events of a finalization, delivered by the next `collectDue` of the invoice */
   private readonly deferred = new Map<string, Obj[]>();
@@ -235,7 +252,7 @@ export class StripeEmulator {
   }
 
   exportState(): StripeState {
-    return { format: 'localmeter-stripe@1', seq: this.seq, invoiceSeq: this.invoiceSeq, objects: [...this.objects.values()].map((o) => structuredClone(o)), revoked: [...this.revoked] };
+    return { format: 'localmeter-stripe@1', seq: this.seq, invoiceSeq: this.invoiceSeq, objects: [...this.objects.values()].map((o) => structuredClone(o)), revoked: [...this.revoked], authenticated: [...this.authenticated] };
   }
 
   /** Replaces everything with a state `exportState` wrote (idempotency keys are not kept). */
@@ -246,6 +263,7 @@ export class StripeEmulator {
     this.invoiceSeq = state.invoiceSeq;
     for (const o of state.objects) this.objects.set(o.id as string, structuredClone(o) as Obj);
     for (const k of state.revoked) this.revoked.add(k);
+    for (const k of state.authenticated ?? []) this.authenticated.add(k);
   }
 
   // ------------------------------------------------------------------------ emulator controls
@@ -256,32 +274,102 @@ export class StripeEmulator {
     this.opts.onChange?.();
   }
 
-  /** Completes an open checkout session as a customer paying with `card` would (the local page). */
-  async completeCheckoutSession(id: string, card: string): Promise<{ session: Record<string, unknown>; redirectUrl?: string }> {
+  /**
+   * Completes an open checkout session as a customer paying with `card` would (the local page).
+   * A 3-D Secure card without `challenge` leaves the session open and its setup intent in
+   * `requires_action` (the page shows the challenge); `challenge` completes or fails it.
+   */
+  async completeCheckoutSession(id: string, card: string, challenge?: ThreeDSecureOutcome): Promise<CardSetupOutcome & { session: Record<string, unknown>; redirectUrl?: string }> {
     const ctx = this.internalCtx();
     const session = this.get('checkout.session', id);
-    const test = testCardOf(card);
-    if (!test) throw invalid(`Unknown test card: ${card}. Use one of ${Object.keys(TEST_CARDS).join(', ')} or their numbers.`, 'card');
+    const test = this.testCard(card);
     if (session.status !== 'open') throw invalid(`This Checkout Session is ${String(session.status)} and can no longer be completed.`);
     const customerId = session.customer as string;
     const intent = this.get('setup_intent', session.setup_intent as string);
-    if (TEST_CARDS[test].declinesSetup) {
-      // Stripe keeps the session open and the intent waiting for another payment method
-      const error = { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' };
-      const failed = this.put({ ...intent, status: 'requires_payment_method', last_setup_error: error });
-      this.raise(ctx, 'setup_intent.setup_failed', failed);
-      this.opts.onChange?.();
-      await this.deliverAll(ctx.events);
-      throw new StripeError(402, 'card_error', error.message, { code: error.code, decline_code: error.decline_code });
-    }
-    const pm = this.attachPaymentMethod(ctx, test, customerId);
-    const done = this.succeedSetupIntent(ctx, intent, pm.id);
-    const completed = this.put({ ...session, status: 'complete', payment_status: 'no_payment_required', setup_intent: done.id });
+    const setUp = await this.setUpCard(ctx, intent, customerId, test, challenge);
+    if (setUp.requiresAction) return { session: structuredClone(this.get('checkout.session', id)), requiresAction: true };
+    const completed = this.put({ ...session, status: 'complete', payment_status: 'no_payment_required', setup_intent: intent.id });
     this.raise(ctx, 'checkout.session.completed', completed);
     this.opts.onChange?.();
     await this.deliverAll(ctx.events);
     const success = session.success_url as string | null;
-    return { session: structuredClone(completed), ...(success ? { redirectUrl: success.replace('{CHECKOUT_SESSION_ID}', id) } : {}) };
+    return { session: structuredClone(completed), paymentMethod: setUp.paymentMethod, ...(success ? { redirectUrl: success.replace('{CHECKOUT_SESSION_ID}', id) } : {}) };
+  }
+
+  /**
+   * The billing portal's "add payment method" as the customer does it on the portal page: the
+   * card is set up through a setup intent of its own (no metadata: OpenMeter's app ignores its
+   * `setup_intent.succeeded`), attached (`payment_method.attached`) and made the customer's
+   * invoice default (`customer.updated`), so the next charge uses it. A declined or failed
+   * challenge changes nothing.
+   */
+  async updatePortalPaymentMethod(sessionId: string, card: string, challenge?: ThreeDSecureOutcome): Promise<CardSetupOutcome & { customer: Record<string, unknown>; redirectUrl?: string }> {
+    const ctx = this.internalCtx();
+    const session = this.get('billing_portal.session', sessionId);
+    ctx.livemode = session.livemode === true;
+    const test = this.testCard(card);
+    const customerId = session.customer as string;
+    const customer = this.liveCustomer(customerId);
+    // a challenge answers the intent the first attempt left waiting
+    const waiting = challenge ? [...this.objects.values()].find((o) => o.object === 'setup_intent' && o.portal_session === sessionId && o.status === 'requires_action') : undefined;
+    const intent = waiting ?? this.put({ ...this.newSetupIntent(ctx, { customer: customerId, metadata: {} }), portal_session: sessionId });
+    if (!waiting) this.raise(ctx, 'setup_intent.created', intent);
+    const setUp = await this.setUpCard(ctx, intent, customerId, test, challenge);
+    if (setUp.requiresAction) return { customer: structuredClone(customer), requiresAction: true };
+    const previous = customer.invoice_settings as Record<string, unknown>;
+    const next = this.put({ ...customer, invoice_settings: { ...previous, default_payment_method: setUp.paymentMethod } });
+    this.raise(ctx, 'customer.updated', next, { invoice_settings: { default_payment_method: previous.default_payment_method ?? null } });
+    this.opts.onChange?.();
+    await this.deliverAll(ctx.events);
+    const back = session.return_url as string | null;
+    return { customer: structuredClone(next), paymentMethod: setUp.paymentMethod, ...(back ? { redirectUrl: back } : {}) };
+  }
+
+  private testCard(card: string): TestCard {
+    const test = testCardOf(card);
+    if (!test) throw invalid(`Unknown test card: ${card}. Use one of ${Object.keys(TEST_CARDS).join(', ')} or their numbers.`, 'card');
+    return test;
+  }
+
+  /**
+   * One card set up on a setup intent, as Stripe's hosted pages do it: declined → the intent
+   * waits for another payment method (`setup_intent.setup_failed`, 402); a 3-D Secure card
+   * without an outcome → `requires_action` (`setup_intent.requires_action`); a failed challenge →
+   * `setup_failed` (402); else the card is attached and the intent succeeds.
+   */
+  private async setUpCard(ctx: Ctx, intent: Obj, customerId: string, test: TestCard, challenge: ThreeDSecureOutcome | undefined): Promise<CardSetupOutcome> {
+    const fail = async (error: { type: string; code: string; decline_code?: string; message: string }): Promise<never> => {
+      const failed = this.put({ ...intent, status: 'requires_payment_method', next_action: null, last_setup_error: error });
+      this.raise(ctx, 'setup_intent.setup_failed', failed);
+      this.opts.onChange?.();
+      await this.deliverAll(ctx.events);
+      throw new StripeError(402, 'card_error', error.message, { code: error.code, ...(error.decline_code ? { decline_code: error.decline_code } : {}) });
+    };
+    const card = TEST_CARDS[test];
+    // Stripe keeps the session open and the intent waiting for another payment method
+    if (card.declinesSetup) return fail({ type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' });
+    if (card.requires3ds) {
+      if (intent.status !== 'requires_action') {
+        intent = this.put({ ...intent, status: 'requires_action', next_action: { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } } });
+        this.raise(ctx, 'setup_intent.requires_action', intent);
+      }
+      if (challenge === undefined) {
+        this.opts.onChange?.();
+        await this.deliverAll(ctx.events);
+        return { requiresAction: true };
+      }
+      if (challenge === 'fail') {
+        return fail({
+          type: 'invalid_request_error',
+          code: 'setup_intent_authentication_failure',
+          message: 'The latest attempt to set up the payment method has failed because authentication failed.',
+        });
+      }
+    }
+    const pm = this.attachPaymentMethod(ctx, test, customerId);
+    if (card.requires3ds) this.authenticated.add(pm.id);
+    this.succeedSetupIntent(ctx, { ...intent, next_action: null, last_setup_error: null }, pm.id);
+    return { paymentMethod: pm.id };
   }
 
   /**
@@ -329,6 +417,7 @@ export class StripeEmulator {
     this.objects.clear();
     this.idempotency.clear();
     this.revoked.clear();
+    this.authenticated.clear();
     this.deliveries.length = 0;
     this.deferred.clear();
     this.seq = 0;
@@ -965,6 +1054,12 @@ export class StripeEmulator {
     if (test && TEST_CARDS[test].failsCharge) {
       return declined(new StripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: 'generic_decline' }));
     }
+    if (test && TEST_CARDS[test].requires3ds && !this.authenticated.has(pm.id)) {
+      // the bank asks the customer to authenticate: the invoice stays open, waiting for them
+      const waiting = this.put({ ...inv, attempted: true, attempt_count: (inv.attempt_count as number) + 1, next_payment_attempt: null });
+      this.raise(c, 'invoice.payment_action_required', waiting);
+      return new StripeError(402, 'card_error', 'Your card was declined. This transaction requires authentication.', { code: 'authentication_required', decline_code: 'authentication_required' });
+    }
     const next = this.put({
       ...inv,
       amount_paid: inv.amount_due,
@@ -996,13 +1091,13 @@ export class StripeEmulator {
 
   // ------------------------------------------------------------------------------------ events
 
-  private raise(c: Ctx, type: string, object: Obj): void {
+  private raise(c: Ctx, type: string, object: Obj, previousAttributes?: Record<string, unknown>): void {
     const evt = this.put({
       id: this.newId('evt'),
       object: 'event',
       api_version: STRIPE_API_VERSION,
       created: this.unix(),
-      data: { object: structuredClone(object.object === 'webhook_endpoint' ? withoutSecret(object) : publicOf(object)) },
+      data: { object: structuredClone(object.object === 'webhook_endpoint' ? withoutSecret(object) : publicOf(object)), ...(previousAttributes ? { previous_attributes: previousAttributes } : {}) },
       livemode: c.livemode,
       pending_webhooks: 0,
       request: { id: c.requestId, idempotency_key: c.idempotencyKey ?? null },
@@ -1180,6 +1275,10 @@ const withoutSecret = (we: Obj): Obj => {
 function publicOf(o: Obj): Obj {
   if (o.object === 'invoiceitem') return publicItem(o);
   if (o.object === 'webhook_endpoint') return withoutSecret(o);
+  if (o.object === 'setup_intent' && 'portal_session' in o) {
+    const { portal_session: _s, ...rest } = o;
+    return rest as Obj;
+  }
   return o;
 }
 

@@ -1,11 +1,12 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { createServer, type Server } from 'node:http';
-import { TEST_CARDS, type StripeEmulator, type StripeRequest, type StripeResponse } from './StripeEmulator.ts';
+import { TEST_CARDS, type StripeEmulator, type StripeRequest, type StripeResponse, type ThreeDSecureOutcome } from './StripeEmulator.ts';
 
 /**
  * The emulated Stripe over HTTP, as stripe-mock serves it: `/v1/*` form-encoded in, JSON out.
  * It also serves the pages Stripe would host: a checkout session's `url` (a form that
- * completes it with a chosen test card) and a portal session's `url`.
+ * completes it with a chosen test card, with a 3-D Secure step for 4000 0000 0000 3220) and a
+ * portal session's `url` (a form that makes a chosen test card the customer's default).
  */
 export function createStripeApp(stripe: StripeEmulator): Express {
   const app = express();
@@ -20,8 +21,10 @@ export function createStripeApp(stripe: StripeEmulator): Express {
   });
   app.post('/checkout/:id', async (req: Request, res: Response) => {
     const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    const card = form.get('card') ?? 'pm_card_visa';
     try {
-      const out = await stripe.completeCheckoutSession(String(req.params.id), form.get('card') ?? 'pm_card_visa');
+      const out = await stripe.completeCheckoutSession(String(req.params.id), card, challengeOf(form));
+      if (out.requiresAction) return void res.type('text/html').send(challengePage(`/checkout/${String(req.params.id)}`, card));
       if (out.redirectUrl) return void res.redirect(303, out.redirectUrl);
       res.type('text/html').send(`<!doctype html><title>Done</title><p>Checkout session ${escapeHtml(String(out.session.id))} is complete.</p>`);
     } catch (e) {
@@ -31,8 +34,29 @@ export function createStripeApp(stripe: StripeEmulator): Express {
   app.get('/billing_portal/:id', (req: Request, res: Response) => {
     const s = stripe.find(String(req.params.id));
     if (!s || s.object !== 'billing_portal.session') return void res.status(404).type('text/plain').send('No such portal session');
+    const customer = stripe.find(String(s.customer));
+    const current = (customer?.invoice_settings as { default_payment_method?: string | null } | undefined)?.default_payment_method;
+    const pm = current ? stripe.find(current) : undefined;
+    const last4 = (pm?.card as { last4?: string } | undefined)?.last4;
     const back = s.return_url ? `<p><a href="${escapeHtml(String(s.return_url))}">Return</a></p>` : '';
-    res.type('text/html').send(`<!doctype html><title>Customer portal</title><h1>Customer portal (emulated)</h1><p>Customer ${escapeHtml(String(s.customer))}</p>${back}`);
+    res.type('text/html').send(`<!doctype html><html><head><meta charset="utf-8"><title>Customer portal (emulated Stripe)</title></head><body>
+<h1>Customer portal (emulated)</h1><p>Customer <code>${escapeHtml(String(s.customer))}</code>; default card: ${last4 ? `•••• ${escapeHtml(last4)}` : 'none'}.</p>
+<h2>Add a payment method (it becomes the default)</h2>
+<form method="post" action="/billing_portal/${escapeHtml(String(s.id))}">
+${cardChoices()}
+<button type="submit">Save card</button></form>${back}</body></html>`);
+  });
+  app.post('/billing_portal/:id', async (req: Request, res: Response) => {
+    const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+    const card = form.get('card') ?? 'pm_card_visa';
+    try {
+      const out = await stripe.updatePortalPaymentMethod(String(req.params.id), card, challengeOf(form));
+      if (out.requiresAction) return void res.type('text/html').send(challengePage(`/billing_portal/${String(req.params.id)}`, card));
+      if (out.redirectUrl) return void res.redirect(303, out.redirectUrl);
+      res.type('text/html').send(`<!doctype html><title>Done</title><p>The default payment method is now ${escapeHtml(String(out.paymentMethod))}.</p>`);
+    } catch (e) {
+      res.status(400).type('text/plain').send((e as Error).message);
+    }
   });
 
   app.use(async (req: Request, res: Response) => {
@@ -113,12 +137,30 @@ function afterFinalize(stripe: StripeEmulator, method: string, path: string, sta
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
-function checkoutPage(s: Record<string, unknown>): string {
-  const id = escapeHtml(String(s.id));
-  const cards = Object.entries(TEST_CARDS)
+const challengeOf = (form: URLSearchParams): ThreeDSecureOutcome | undefined => {
+  const v = form.get('challenge');
+  return v === 'complete' || v === 'fail' ? v : undefined;
+};
+
+function cardChoices(): string {
+  return Object.entries(TEST_CARDS)
     .map(([token, c], i) => `<label><input type="radio" name="card" value="${token}"${i === 0 ? ' checked' : ''}> ${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')} (${token})</label><br>`)
     .join('\n');
-  const state = s.status === 'open' ? `<form method="post" action="/checkout/${id}">\n${cards}\n<button type="submit">Save card</button></form>` : `<p>This session is ${escapeHtml(String(s.status))}.</p>`;
+}
+
+/** The bank's 3-D Secure step: the same form posted again with the challenge's outcome. */
+function challengePage(action: string, card: string): string {
+  const hidden = `<input type="hidden" name="card" value="${escapeHtml(card)}">`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>3-D Secure (emulated Stripe)</title></head><body>
+<h1>3D Secure 2 Test Page</h1><p>Your bank asks you to confirm this card.</p>
+<form method="post" action="${escapeHtml(action)}">${hidden}<input type="hidden" name="challenge" value="complete"><button type="submit">Complete authentication</button></form>
+<form method="post" action="${escapeHtml(action)}">${hidden}<input type="hidden" name="challenge" value="fail"><button type="submit">Fail authentication</button></form>
+</body></html>`;
+}
+
+function checkoutPage(s: Record<string, unknown>): string {
+  const id = escapeHtml(String(s.id));
+  const state = s.status === 'open' ? `<form method="post" action="/checkout/${id}">\n${cardChoices()}\n<button type="submit">Save card</button></form>` : `<p>This session is ${escapeHtml(String(s.status))}.</p>`;
   return `<!doctype html><html><head><meta charset="utf-8"><title>Checkout (emulated Stripe)</title></head><body>
 <h1>Set up a payment method</h1><p>Session <code>${id}</code>, customer <code>${escapeHtml(String(s.customer))}</code>.</p>
 ${state}</body></html>`;

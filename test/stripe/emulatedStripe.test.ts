@@ -137,6 +137,42 @@ describe('emulated Stripe (stripe SDK over HTTP)', () => {
     await expect(s.invoices.voidInvoice(inv.id)).rejects.toMatchObject({ statusCode: 400 });
   });
 
+  it('a 3-D Secure card (3220) attached through the API asks for authentication when charged: 402 authentication_required, invoice.payment_action_required, the invoice stays open', async () => {
+    const s = sdk();
+    const cus = await s.customers.create({ name: 'Ada' });
+    const pm = await s.paymentMethods.attach('pm_card_threeDSecure2Required', { customer: cus.id });
+    expect(pm.card).toMatchObject({ last4: '3220' });
+    const inv = await s.invoices.create({ customer: cus.id, currency: 'USD', auto_advance: false, collection_method: 'charge_automatically' });
+    await s.invoiceItems.create({ customer: cus.id, invoice: inv.id, amount: 2900, description: 'Starter' });
+    await s.invoices.finalizeInvoice(inv.id);
+    await expect(s.invoices.pay(inv.id, { payment_method: pm.id })).rejects.toMatchObject({ statusCode: 402, code: 'authentication_required' });
+    expect(await s.invoices.retrieve(inv.id)).toMatchObject({ status: 'open', attempted: true });
+    const events = await s.events.list({ type: 'invoice.payment_action_required' });
+    expect(events.data.map((e) => (e.data.object as { id: string }).id)).toContain(inv.id);
+  });
+
+  it('the billing portal page makes a chosen card the default; a 3-D Secure card shows the challenge first', async () => {
+    const s = sdk();
+    const cus = await s.customers.create({ name: 'Grace' });
+    const session = await s.billingPortal.sessions.create({ customer: cus.id, return_url: 'https://example.test/back' });
+    const page = await (await fetch(session.url)).text();
+    expect(page).toContain('4000 0000 0000 3220');
+    const challenge = await fetch(session.url, { method: 'POST', body: 'card=pm_card_threeDSecure2Required', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(await challenge.text()).toContain('Complete authentication');
+    expect((await s.customers.retrieve(cus.id)) as Stripe.Customer).toMatchObject({ invoice_settings: { default_payment_method: null } });
+    const done = await fetch(session.url, { method: 'POST', body: 'card=pm_card_threeDSecure2Required&challenge=complete', headers: { 'content-type': 'application/x-www-form-urlencoded' }, redirect: 'manual' });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('https://example.test/back');
+    const updated = (await s.customers.retrieve(cus.id)) as Stripe.Customer;
+    const pm = await s.paymentMethods.retrieve(updated.invoice_settings.default_payment_method as string);
+    expect(pm).toMatchObject({ customer: cus.id, card: { last4: '3220' } });
+    // set up with its challenge, it pays like 4242
+    const inv = await s.invoices.create({ customer: cus.id, currency: 'USD', auto_advance: false, collection_method: 'charge_automatically' });
+    await s.invoiceItems.create({ customer: cus.id, invoice: inv.id, amount: 2900, description: 'Starter' });
+    await s.invoices.finalizeInvoice(inv.id);
+    expect((await s.invoices.pay(inv.id)).status).toBe('paid');
+  });
+
   it('billing portal sessions need a known customer', async () => {
     const s = sdk();
     const cus = await s.customers.create({});

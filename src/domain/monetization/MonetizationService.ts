@@ -479,7 +479,7 @@ export class MonetizationService {
    * `not_required` for a plan without a price, and for one without in-advance fees until its first
    * invoice; else the latest invoice's state (paid, failed, uncollectible, anything else pending).
    * `isFirstPayment` = no invoice of it was ever paid; `lastPaymentFailedAt` = when the oldest
-   * unpaid invoice failed.
+   * unpaid invoice first failed (kept across retries, gone once it is paid).
    */
   paymentStatus(tx: UnitOfWork, input: { subscriptionId: string }): PaymentStatus {
     const sub = this.deps.subscriptions.getSubscription(tx, { id: input.subscriptionId });
@@ -491,7 +491,8 @@ export class MonetizationService {
     const isFirstPayment = paid.length === 0;
     const lastPaymentSucceededAt = paid.length > 0 ? paid[paid.length - 1]!.updatedAt : undefined;
     const failedUnpaid = invoices.filter((i) => isPaymentFailed(i) || i.status === InvoiceStatus.uncollectible);
-    const lastPaymentFailedAt = failedUnpaid.length > 0 ? failedUnpaid[0]!.updatedAt : undefined;
+    // the oldest unpaid invoice's first failure, as billing recorded it (decision 0033)
+    const lastPaymentFailedAt = failedUnpaid.length > 0 ? (failedUnpaid[0]!.paymentFailedAt ?? failedUnpaid[0]!.updatedAt) : undefined;
     const extra = { ...(lastPaymentFailedAt ? { lastPaymentFailedAt } : {}), ...(lastPaymentSucceededAt ? { lastPaymentSucceededAt } : {}), maxPaymentOverdueDays };
     const latest = invoices[invoices.length - 1];
     if (!latest) {

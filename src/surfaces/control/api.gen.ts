@@ -107,6 +107,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_emulator/stripe/billing_portal/sessions/{sessionId}/payment_method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a test card in an emulated Stripe billing portal session and make it the default
+         * @description What the portal session's local page does: sets the card up through a setup intent of its own, attaches it to the session's customer and makes it the customer's invoice_settings.default_payment_method, sending the signed webhooks Stripe sends (setup_intent.succeeded, payment_method.attached, customer.updated) before answering. The next charge of the customer's invoices uses it. A declined card or a failed challenge changes nothing (400).
+         */
+        post: operations["updateStripePortalPaymentMethod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_emulator/stripe/keys/revoke": {
         parameters: {
             query?: never;
@@ -464,13 +484,18 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description A test payment method (pm_card_visa, pm_card_mastercard, pm_card_chargeCustomerFail) or its card number; default pm_card_visa. */
+                    /** @description A test payment method (pm_card_visa, pm_card_mastercard, pm_card_chargeCustomerFail, pm_card_visa_chargeDeclinedInsufficientFunds, pm_card_threeDSecure2Required) or its card number; default pm_card_visa. */
                     card?: string;
+                    /**
+                     * @description The outcome of the 3-D Secure challenge a 3-D Secure card (4000 0000 0000 3220) asks for. Without it such a card leaves the session open and its setup intent in requires_action (`requiresAction: true`); `fail` declines the setup (400).
+                     * @enum {string}
+                     */
+                    challenge?: "complete" | "fail";
                 };
             };
         };
         responses: {
-            /** @description The completed session. */
+            /** @description The completed session, or the session still open with a challenge to answer. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -480,6 +505,52 @@ export interface operations {
                         session: {
                             [key: string]: unknown;
                         };
+                        paymentMethod?: string;
+                        requiresAction?: boolean;
+                        redirectUrl?: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateStripePortalPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description A test payment method or its card number, as for checkout; default pm_card_visa. */
+                    card?: string;
+                    /**
+                     * @description The outcome of a 3-D Secure card's challenge, as for checkout.
+                     * @enum {string}
+                     */
+                    challenge?: "complete" | "fail";
+                };
+            };
+        };
+        responses: {
+            /** @description The customer with its new default card, or a challenge to answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customer: {
+                            [key: string]: unknown;
+                        };
+                        paymentMethod?: string;
+                        requiresAction?: boolean;
                         redirectUrl?: string;
                     };
                 };

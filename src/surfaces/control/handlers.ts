@@ -35,7 +35,14 @@ export const handlers: HandlerMap<OperationId> = {
       stripe: c.control.stripeInfo(),
     });
   },
-  completeStripeCheckoutSession: async (c) => ok(await c.control.completeStripeCheckout(c.params.sessionId!, (c.body as { card?: string } | undefined)?.card ?? 'pm_card_visa')),
+  completeStripeCheckoutSession: async (c) => {
+    const body = c.body as { card?: string; challenge?: 'complete' | 'fail' } | undefined;
+    return ok(await c.control.completeStripeCheckout(c.params.sessionId!, body?.card ?? 'pm_card_visa', body?.challenge));
+  },
+  updateStripePortalPaymentMethod: async (c) => {
+    const body = c.body as { card?: string; challenge?: 'complete' | 'fail' } | undefined;
+    return ok(await c.control.updateStripePortalPaymentMethod(c.params.sessionId!, body?.card ?? 'pm_card_visa', body?.challenge));
+  },
   revokeStripeKey: (c) => {
     c.control.revokeStripeKey((c.body as { key: string }).key);
     return noContent();

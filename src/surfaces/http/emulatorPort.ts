@@ -150,6 +150,16 @@ export interface ControlPort {
   /** the emulated Stripe's port and URL, and what the Stripe app calls */
   stripeInfo(): { port: number; url?: string; appApiBase: string };
   /** completes a checkout session of the emulated Stripe with a test card (the local page's action) */
-  completeStripeCheckout(sessionId: string, card: string): Promise<{ session: Record<string, unknown>; redirectUrl?: string }>;
+  completeStripeCheckout(
+    sessionId: string,
+    card: string,
+    challenge?: 'complete' | 'fail',
+  ): Promise<{ session: Record<string, unknown>; paymentMethod?: string; requiresAction?: true; redirectUrl?: string }>;
+  /** adds a test card in a billing portal session of the emulated Stripe and makes it the default (the portal page's action) */
+  updateStripePortalPaymentMethod(
+    sessionId: string,
+    card: string,
+    challenge?: 'complete' | 'fail',
+  ): Promise<{ customer: Record<string, unknown>; paymentMethod?: string; requiresAction?: true; redirectUrl?: string }>;
   revokeStripeKey(key: string): void;
 }

@@ -125,6 +125,7 @@ export const handlers: HandlerMap<OperationId> = {
   MeteringBillingProfilesService_update: v1Billing.updateBillingProfile,
   MeteringInvoicesService_list: v1Invoices.listInvoices,
   MeteringInvoicesService_get: v1Invoices.getInvoice,
+  MeteringInvoicesService_retry: v1Invoices.retryInvoiceAction,
   MeteringAppsService_update: zMonetization.updateApp,
   // monetization: subscriptions own API keys (decision 0022)
   MeteringSubscriptionsService_create: zMonetization.createSubscription,

@@ -80,6 +80,7 @@ export const operations = [
   { operationId: "MeteringStripeSetupService_billingReadiness", method: "get", path: "/v3/metering/{bucketId}/billing-readiness", successStatus: 200 },
   { operationId: "MeteringInvoicesService_list", method: "get", path: "/v3/metering/{bucketId}/billing/invoices", successStatus: 200 },
   { operationId: "MeteringInvoicesService_get", method: "get", path: "/v3/metering/{bucketId}/billing/invoices/{invoiceId}", successStatus: 200 },
+  { operationId: "MeteringInvoicesService_retry", method: "post", path: "/v3/metering/{bucketId}/billing/invoices/{invoiceId}/retry", successStatus: 200 },
   { operationId: "MeteringBillingProfilesService_list", method: "get", path: "/v3/metering/{bucketId}/billing/profiles", successStatus: 200 },
   { operationId: "MeteringBillingProfilesService_get", method: "get", path: "/v3/metering/{bucketId}/billing/profiles/{id}", successStatus: 200 },
   { operationId: "MeteringBillingProfilesService_update", method: "put", path: "/v3/metering/{bucketId}/billing/profiles/{id}", successStatus: 200 },

@@ -894,6 +894,7 @@ export class InvoiceService {
     const tr = this.transition(tx, inv, trigger);
     if (!tr) throw new DomainError(ErrorKind.validation, E.actionNotAvailable, `cannot ${trigger} invoice in status [${inv.status}]`);
     inv.status = this.target(inv, tr);
+    this.stampPaymentFailure(inv);
     this.creditPurchasePayment(tx, inv);
     const activation = inv.status === S.gathering ? undefined : STATE_MACHINE[inv.status].activate;
     if (activation) this.activate(tx, inv, activation);
@@ -901,6 +902,12 @@ export class InvoiceService {
       const failed = this.transition(tx, inv, T.failed);
       if (failed) inv.status = this.target(inv, failed);
     }
+  }
+
+  /** The first failure of an unpaid invoice is kept until it is paid (decision 0033). */
+  private stampPaymentFailure(inv: Invoice): void {
+    if (inv.status === S.paid) delete inv.paymentFailedAt;
+    else if (!inv.paymentFailedAt && (inv.status === S.paymentFailed || inv.status === S.overdue || inv.status === S.uncollectible)) inv.paymentFailedAt = this.now();
   }
 
   /**

@@ -200,6 +200,12 @@ export interface Invoice {
   dueAt?: string;
   sentToCustomerAt?: string;
   voidedAt?: string;
+  /**
+   * when its payment first failed (entered `payment_processing.failed`, `overdue` or
+   * `uncollectible`), kept across retries until it is paid (internal; decision 0033: Zuplo's
+   * `lastPaymentFailedAt`)
+   */
+  paymentFailedAt?: string;
   period?: InstantPeriod;
   validationIssues: ValidationIssue[];
   /** gathering: the earliest instant a line becomes billable without partial periods (internal, for the collect job) */
