@@ -155,3 +155,29 @@ describe('billing portal card switch, failed renewal and grace (reference §4 st
     expect(restored.paymentStatus.lastPaymentFailedAt).toBeUndefined();
   });
 });
+
+describe('portal pending credits (P5, open question 19): a fixture per customer', () => {
+  it('none by default; /_emulator sets them for the customer (units as decimal strings); an empty list clears them; another user still gets 404', async () => {
+    const { app, starter } = await world();
+    const first = await request(app).post(`${PORTAL}/stripe/checkout`).set(U).send(checkoutBody(starter)).expect(200);
+    await request(app).post(`/_emulator/stripe/checkout/sessions/${sessionOf(first.body.url)}/complete`).send({ card: '4242 4242 4242 4242' }).expect(200);
+    const sub = (await request(app).post(`${PORTAL}/subscriptions`).set(U).send({ planId: starter }).expect(200)).body;
+    const url = `${PORTAL}/subscriptions/${sub.id}/pending-credits`;
+    expect((await request(app).get(url).set(U).expect(200)).body).toEqual({ pendingCredits: [] });
+
+    const fixture = `/_emulator/zuplo/buckets/${BUCKET}/customers/${encodeURIComponent('auth0|u1')}/pending-credits`;
+    const set = await request(app)
+      .put(fixture)
+      .send({ pendingCredits: [{ featureKey: 'api_requests', units: '25.50', appliesToInvoiceAt: '2026-02-01T00:00:00Z', source: 'promotion' }] })
+      .expect(200);
+    expect(set.body).toEqual({ pendingCredits: [{ featureKey: 'api_requests', units: '25.5', appliesToInvoiceAt: '2026-02-01T00:00:00.000Z', source: 'promotion' }] });
+    // the portal writes instants in Zuplo's spelling (no milliseconds)
+    expect((await request(app).get(url).set(U).expect(200)).body.pendingCredits).toEqual([{ featureKey: 'api_requests', units: '25.5', appliesToInvoiceAt: '2026-02-01T00:00:00Z', source: 'promotion' }]);
+    await request(app).get(url).set(V).expect(404);
+
+    await request(app).put(fixture).send({ pendingCredits: [{ featureKey: 'api_requests', units: 'lots', source: 'promotion' }] }).expect(400);
+    await request(app).put(`/_emulator/zuplo/buckets/${BUCKET}/customers/nobody/pending-credits`).send({ pendingCredits: [] }).expect(404);
+    await request(app).put(fixture).send({ pendingCredits: [] }).expect(200);
+    expect((await request(app).get(url).set(U).expect(200)).body).toEqual({ pendingCredits: [] });
+  });
+});

@@ -38,6 +38,8 @@ import {
   type MonetizedChangeInput,
   type MonetizedSubscribeInput,
   type PaymentStatus,
+  type PendingCredit,
+  type PendingCreditsRecord,
   type PlanInvite,
   type PricingPlan,
   type SubscriptionAccess,
@@ -173,6 +175,46 @@ export class MonetizationService {
   /** Back to the defaults. */
   deleteConfiguration(tx: UnitOfWork): void {
     tx.collection<MonetizationConfiguration>(Col.configuration).delete(CONFIG_ID);
+  }
+
+  // ------------------------------------------------------------------------------ pending credits
+
+  /**
+   * Open question 19: the portal's pending credits have no source in the engine (a proration
+   * credit is money on the next invoice, not units of a feature), so they are a fixture a test
+   * sets per customer; an empty list clears it (decision 0033).
+   */
+  setPendingCredits(tx: UnitOfWork, input: { customer: string; pendingCredits: PendingCredit[] }): PendingCredit[] {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customer });
+    input.pendingCredits.forEach((c, i) => {
+      const bad = (m: string) => validationError(E.invalidPendingCredits, `pendingCredits[${i}]: ${m}`);
+      if (typeof c.featureKey !== 'string' || c.featureKey === '') throw bad('featureKey is required');
+      if (typeof c.source !== 'string' || c.source === '') throw bad('source is required');
+      if (typeof c.units !== 'string') throw bad('units is required (a decimal string)');
+      let units: Dec;
+      try {
+        units = dec(c.units);
+      } catch {
+        throw bad(`units is not a decimal: ${String(c.units)}`);
+      }
+      if (units.isNegative()) throw bad('units must not be negative');
+      if (c.appliesToInvoiceAt !== undefined && Number.isNaN(Date.parse(c.appliesToInvoiceAt))) throw bad('appliesToInvoiceAt is not an RFC 3339 instant');
+    });
+    const col = tx.collection<PendingCreditsRecord>(Col.pendingCredits);
+    const credits = input.pendingCredits.map((c) => ({
+      featureKey: c.featureKey,
+      units: toDecimalString(dec(c.units)),
+      ...(c.appliesToInvoiceAt !== undefined ? { appliesToInvoiceAt: new Date(c.appliesToInvoiceAt).toISOString() } : {}),
+      source: c.source,
+    }));
+    if (credits.length === 0) col.delete(customer.id);
+    else col.put({ id: customer.id, pendingCredits: credits, updatedAt: this.deps.clock.now().toISOString() });
+    return credits;
+  }
+
+  /** P5: the customer's pending credits (none unless a fixture set them). */
+  pendingCredits(tx: UnitOfWork, input: { customerId: string }): PendingCredit[] {
+    return tx.collection<PendingCreditsRecord>(Col.pendingCredits).get(input.customerId)?.pendingCredits ?? [];
   }
 
   // ------------------------------------------------------------------------------ plan invites and the pricing page

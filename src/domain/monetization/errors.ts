@@ -10,5 +10,6 @@ export const MonetizationErrorCode = {
   notScheduledForCancel: 'subscription_not_scheduled_for_cancelation',
   stripeKeyMode: 'stripe_key_environment_mismatch',
   stripeKeyInvalid: 'stripe_key_invalid',
+  invalidPendingCredits: 'pending_credits_invalid',
 } as const;
 export type MonetizationErrorCode = (typeof MonetizationErrorCode)[keyof typeof MonetizationErrorCode];

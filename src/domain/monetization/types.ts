@@ -8,7 +8,25 @@ export const MonetizationCollections = {
   planInvites: 'monetizationPlanInvites',
   /** one record per subscription created through monetization: its consumer and access block */
   subscriptionKeys: 'monetizationSubscriptionKeys',
+  /** the pending credits fixture of a customer (open question 19; decision 0033) */
+  pendingCredits: 'monetizationPendingCredits',
 } as const;
+
+/** One credit the portal lists as waiting (P5): units of a feature, from a named source. */
+export interface PendingCredit {
+  featureKey: string;
+  /** a decimal string */
+  units: string;
+  appliesToInvoiceAt?: string;
+  source: string;
+}
+
+/** A customer's pending credits as a fixture set them (id = the customer id). */
+export interface PendingCreditsRecord {
+  id: string;
+  pendingCredits: PendingCredit[];
+  updatedAt: string;
+}
 
 /** The grace default when neither customer, plan nor bucket names one (reference §4). */
 export const DEFAULT_MAX_PAYMENT_OVERDUE_DAYS = 3;

@@ -6,7 +6,7 @@ import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, notFound } from '../shared/errors.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import type { SubscriptionView } from '../subscriptions/types.ts';
-import type { CreditEstimate, KeyBucketRef, SubscriptionAccess } from '../monetization/types.ts';
+import type { CreditEstimate, KeyBucketRef, PendingCredit, SubscriptionAccess } from '../monetization/types.ts';
 import type { PortalApiKeys, PortalCustomers, PortalMonetization, PortalPlans, PortalStripe, PortalSubscriptions } from './ports.ts';
 
 /** The signed-in developer as the portal's token names them (decoded, not verified). */
@@ -91,6 +91,12 @@ export class PortalService {
     }
     if (!view || !customer || view.customerId !== customer.id) throw notFound('subscription_not_found', `subscription ${id} not found`);
     return this.portalSubscription(tx, id);
+  }
+
+  /** P5: the credits waiting for the subscription's customer (a fixture; open question 19). */
+  pendingCredits(tx: UnitOfWork, input: { user: PortalUser; id: string }): PendingCredit[] {
+    const own = this.ownSubscription(tx, input.user, input.id);
+    return this.deps.monetization.pendingCredits(tx, { customerId: own.subscription.customerId });
   }
 
   /** A subscription with its plan and where its consumer lives. */

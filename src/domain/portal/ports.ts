@@ -6,7 +6,17 @@ import type { ApiKey, ConsumerView } from '../apikeys/types.ts';
 import type { CustomerStripeContext } from '../apps/StripeAppService.ts';
 import type { Plan } from '../catalog/types.ts';
 import type { Customer } from '../customers/types.ts';
-import type { CreditEstimate, KeyBucketRef, MonetizationConfiguration, MonetizedChangeInput, MonetizedSubscribeInput, PricingPlan, SubscriptionAccess, SubscriptionKeyRecord } from '../monetization/types.ts';
+import type {
+  CreditEstimate,
+  KeyBucketRef,
+  MonetizationConfiguration,
+  MonetizedChangeInput,
+  MonetizedSubscribeInput,
+  PendingCredit,
+  PricingPlan,
+  SubscriptionAccess,
+  SubscriptionKeyRecord,
+} from '../monetization/types.ts';
 import type { Page } from '../shared/paging.ts';
 import type { UnitOfWork } from '../shared/unitOfWork.ts';
 import type { Subscription, SubscriptionView } from '../subscriptions/types.ts';
@@ -23,6 +33,7 @@ export interface PortalMonetization {
   cancelSubscription(tx: UnitOfWork, input: { id: string; timing?: string }): Subscription;
   unscheduleCancelation(tx: UnitOfWork, input: { id: string }): Subscription;
   subscriptionAccess(tx: UnitOfWork, input: { id: string }): SubscriptionAccess;
+  pendingCredits(tx: UnitOfWork, input: { customerId: string }): PendingCredit[];
 }
 
 export type { KeyBucketRef };

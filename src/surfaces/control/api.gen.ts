@@ -127,6 +127,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_emulator/zuplo/buckets/{bucketId}/customers/{customerIdOrKey}/pending-credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the pending credits the developer portal lists for a customer of a metering bucket
+         * @description A fixture (Zuplo's open question 19): the portal's pending credits (GET /v3/zudoku-metering/{deploymentName}/subscriptions/{id}/pending-credits) have no source in the engine, so they are what this sets for the subscription's customer, else none. An empty list clears them.
+         */
+        put: operations["setZuploPendingCredits"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_emulator/stripe/keys/revoke": {
         parameters: {
             query?: never;
@@ -235,6 +255,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PendingCredits: {
+            pendingCredits: {
+                featureKey: string;
+                /** @description A decimal string. */
+                units: string;
+                /** Format: date-time */
+                appliesToInvoiceAt?: string;
+                source: string;
+            }[];
+        };
         Problem: {
             type: string;
             title: string;
@@ -553,6 +583,36 @@ export interface operations {
                         requiresAction?: boolean;
                         redirectUrl?: string;
                     };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    setZuploPendingCredits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bucketId: string;
+                customerIdOrKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PendingCredits"];
+            };
+        };
+        responses: {
+            /** @description The customer's pending credits now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingCredits"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -4,6 +4,8 @@ import { coverageReport } from '../coverage.ts';
 import { noContent, ok, type HandlerContext, type HandlerMap, type Reply } from '../http/types.ts';
 import type { OperationId } from './operations.gen.ts';
 import { VERSION } from '../../version.ts';
+import type { PendingCredit } from '../../domain/monetization/types.ts';
+import { bucketNamespace } from '../http/namespaces.ts';
 
 const clockBody = (c: HandlerContext) => {
   const { now, frozen } = c.control.clock();
@@ -42,6 +44,13 @@ export const handlers: HandlerMap<OperationId> = {
   updateStripePortalPaymentMethod: async (c) => {
     const body = c.body as { card?: string; challenge?: 'complete' | 'fail' } | undefined;
     return ok(await c.control.updateStripePortalPaymentMethod(c.params.sessionId!, body?.card ?? 'pm_card_visa', body?.challenge));
+  },
+  setZuploPendingCredits: async (c) => {
+    const body = c.body as { pendingCredits: PendingCredit[] };
+    const pendingCredits = await c.runIn(bucketNamespace(c.params.bucketId!), (tx) =>
+      c.services.monetization.setPendingCredits(tx, { customer: c.params.customerIdOrKey!, pendingCredits: body.pendingCredits }),
+    );
+    return ok({ pendingCredits });
   },
   revokeStripeKey: (c) => {
     c.control.revokeStripeKey((c.body as { key: string }).key);

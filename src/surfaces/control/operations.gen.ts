@@ -9,6 +9,7 @@ export const operations = [
   { operationId: "advanceClock", method: "post", path: "/_emulator/clock/advance", successStatus: 200 },
   { operationId: "completeStripeCheckoutSession", method: "post", path: "/_emulator/stripe/checkout/sessions/{sessionId}/complete", successStatus: 200 },
   { operationId: "updateStripePortalPaymentMethod", method: "post", path: "/_emulator/stripe/billing_portal/sessions/{sessionId}/payment_method", successStatus: 200 },
+  { operationId: "setZuploPendingCredits", method: "put", path: "/_emulator/zuplo/buckets/{bucketId}/customers/{customerIdOrKey}/pending-credits", successStatus: 200 },
   { operationId: "revokeStripeKey", method: "post", path: "/_emulator/stripe/keys/revoke", successStatus: 204 },
   { operationId: "resetState", method: "post", path: "/_emulator/reset", successStatus: 204 },
   { operationId: "listRequests", method: "get", path: "/_emulator/requests", successStatus: 200 },

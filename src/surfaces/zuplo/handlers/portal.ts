@@ -91,11 +91,10 @@ export function subscriptionUsage(c: HandlerContext): Reply {
   return ok(toApiPortalUsage(u.access, u.annotations));
 }
 
-/** Open question 19: no pending credits are modelled; the subscription must still be the user's. */
+/** Open question 19: the customer's pending credits fixture (`/_emulator`), else none. */
 export function pendingCredits(c: HandlerContext): Reply {
   const user = portalUserOf(c);
-  c.read((tx) => portal(c).ownSubscription(tx, user, p(c).subscriptionId!));
-  return ok({ pendingCredits: [] });
+  return ok({ pendingCredits: c.read((tx) => portal(c).pendingCredits(tx, { user, id: p(c).subscriptionId! })) });
 }
 
 export function estimateChangeCredit(c: HandlerContext): Reply {
