@@ -1775,7 +1775,7 @@ export interface components {
             percentage: components["schemas"]["Percentage"];
             correlationId?: string;
         };
-        BillingDiscountReason: components["schemas"]["DiscountReasonMaximumSpend"] | components["schemas"]["DiscountReasonRatecardPercentage"] | components["schemas"]["DiscountReasonRatecardUsage"];
+        BillingDiscountReason: components["schemas"]["DiscountReasonMaximumSpend"] | components["schemas"]["DiscountReasonRatecardPercentage"] | components["schemas"]["DiscountReasonRatecardUsage"] | components["schemas"]["DiscountReasonProrationCredit"];
         BillingDiscountUsage: {
             quantity: components["schemas"]["Numeric"];
             correlationId?: string;
@@ -2058,6 +2058,17 @@ export interface components {
              * @enum {string}
              */
             type: "maximum_spend";
+        };
+        /** @description Zuplo's OpenMeter fork: the discount is the proration credit a plan change gave from the previous subscription (decision 0032). */
+        DiscountReasonProrationCredit: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "proration_credit";
+            /** @description The subscription the credit came from. */
+            previousSubscriptionId: string;
+            maxPercentage: components["schemas"]["Numeric"];
         };
         DiscountReasonRatecardPercentage: {
             /**
