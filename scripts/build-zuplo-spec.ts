@@ -339,6 +339,11 @@ for (const [n, s] of Object.entries<Json>(portal.components.parameters)) put(all
   reason.oneOf.push({ $ref: '#/components/schemas/DiscountReasonProrationCredit' });
   reason.discriminator.mapping.proration_credit = '#/components/schemas/DiscountReasonProrationCredit';
   if (Array.isArray(allSchemas.DiscountReasonType?.enum)) allSchemas.DiscountReasonType.enum.push('proration_credit');
+  // and the proration mode behind it (SEED `ProRatingMode`: max_consumption_based); OpenMeter's
+  // prorate_prices stays accepted and stays the default, so plans made before keep their billing
+  const mode = allSchemas.ProRatingMode;
+  if (!Array.isArray(mode?.enum)) throw new Error('ProRatingMode is no longer an enum');
+  mode.enum.push('max_consumption_based');
 }
 
 // CLI compatibility: `zuplo mtls-certificate disable` PATCHes {environments: []}

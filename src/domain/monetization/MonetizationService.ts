@@ -401,12 +401,13 @@ export class MonetizationService {
   }
 
   /**
-   * A change's credit (decision 0032): `immediate` on a running subscription whose current
-   * period's in-advance fee sits on an issued invoice earns fees × (1 − max(time, quota)), rounded
-   * once at the currency precision; plus whatever the subscription's own proration credit left
-   * unused (multi-hop overflow), whatever the timing. A fee still on a draft or gathering invoice
-   * earns nothing: the subscription sync shortens that line itself, and a credit on top would pay
-   * the customer twice.
+   * A change's credit (decision 0032): `immediate` on a running subscription with an in-advance
+   * fee earns fees × (1 − max(time, quota)), rounded once at the currency precision; plus whatever
+   * the subscription's own proration credit left unused (multi-hop overflow), whatever the timing.
+   * Under OpenMeter's `prorate_prices` a fee not yet on an issued invoice earns nothing: the
+   * subscription sync prorates that still-mutable line by time itself, and a credit on top would
+   * pay the customer twice. Under `max_consumption_based` (or proration off) the shortened line
+   * keeps its full fee, so the credit is the only refund.
    */
   private creditOf(tx: UnitOfWork, cur: SubscriptionView, timing: string): Omit<CreditEstimate, 'isUpgrade'> {
     const now = this.now().getTime();
@@ -424,7 +425,8 @@ export class MonetizationService {
       if (total.gt(0)) consumption = maxDec(consumption, clamp01(used.div(total)));
     }
     const maxPct = maxDec(timePct, consumption);
-    const earns = timing === 'immediate' && cur.status === SubscriptionStatus.active && upfront.gt(0) && this.periodFeeIssued(tx, cur);
+    const syncProratesFee = cur.proRatingConfig.enabled && cur.proRatingConfig.mode === 'prorate_prices';
+    const earns = timing === 'immediate' && cur.status === SubscriptionStatus.active && upfront.gt(0) && (!syncProratesFee || this.periodFeeIssued(tx, cur));
     const credit = earns ? roundMoney(upfront.mul(dec(1).sub(maxPct)), cur.currency) : dec(0);
     const overflow = dec(this.deps.invoices.prorationCreditOf(tx, { subscriptionId: cur.id })?.remaining ?? '0');
     return {

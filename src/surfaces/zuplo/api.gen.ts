@@ -2865,7 +2865,7 @@ export interface components {
             mode: components["schemas"]["ProRatingMode"];
         };
         /** @enum {string} */
-        ProRatingMode: "prorate_prices";
+        ProRatingMode: "prorate_prices" | "max_consumption_based";
         ProblemDetails: {
             type?: string;
             title: string;
