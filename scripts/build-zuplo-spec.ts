@@ -334,6 +334,21 @@ for (const [n, s] of Object.entries<Json>(monetization.components.parameters)) p
 for (const [n, s] of Object.entries<Json>(portal.components.schemas)) put(allSchemas, n, clone(s), 'extra');
 for (const [n, s] of Object.entries<Json>(portal.components.parameters)) put(allParams, n, clone(s), 'extra');
 
+// Zuplo's fork adds a fourth line-discount reason, a plan change's proration credit (SEED
+// `DiscountReasonProrationCredit`; its schema is in zuplo-monetization.yaml; decision 0032)
+{
+  const reason = allSchemas.BillingDiscountReason;
+  if (!reason?.oneOf || !reason.discriminator?.mapping) throw new Error('BillingDiscountReason is no longer a discriminated oneOf');
+  reason.oneOf.push({ $ref: '#/components/schemas/DiscountReasonProrationCredit' });
+  reason.discriminator.mapping.proration_credit = '#/components/schemas/DiscountReasonProrationCredit';
+  if (Array.isArray(allSchemas.DiscountReasonType?.enum)) allSchemas.DiscountReasonType.enum.push('proration_credit');
+  // and the proration mode behind it (SEED `ProRatingMode`: max_consumption_based); OpenMeter's
+  // prorate_prices stays accepted and stays the default, so plans made before keep their billing
+  const mode = allSchemas.ProRatingMode;
+  if (!Array.isArray(mode?.enum)) throw new Error('ProRatingMode is no longer an enum');
+  mode.enum.push('max_consumption_based');
+}
+
 // CLI compatibility: `zuplo mtls-certificate disable` PATCHes {environments: []}
 delete allSchemas['Zuplo.MtlsCertificates.MtlsCertificateUpdateBody'].properties.environments.minItems;
 

@@ -214,7 +214,12 @@ export type PlanStatus = (typeof PlanStatus)[keyof typeof PlanStatus];
 
 export interface ProRatingConfig {
   enabled: boolean;
-  mode: 'prorate_prices';
+  /**
+   * `prorate_prices` (OpenMeter): a flat fee is prorated by the time its service period covers.
+   * `max_consumption_based` (Zuplo's fork, the only mode of a Zuplo bucket's own plans): flat fees
+   * are never prorated by time; a plan change gives a proration credit instead (decision 0032).
+   */
+  mode: 'prorate_prices' | 'max_consumption_based';
 }
 
 export interface Alignment {

@@ -388,6 +388,8 @@ export class MonetizationService {
     const cur = this.deps.subscriptions.getSubscription(tx, { id: input.id });
     const plan = this.planOf(tx, input.plan, input.planId);
     const timing = input.timing ?? (this.isUpgrade(tx, { from: cur.plan, to: plan }) ? 'immediate' : 'next_billing_cycle');
+    // measured before the change ends the subscription (its quota and period as they are now)
+    const credit = this.creditOf(tx, cur, timing);
     const out = this.deps.subscriptions.changeSubscription(tx, {
       id: cur.id,
       timing,
@@ -397,6 +399,17 @@ export class MonetizationService {
       ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
       ...(input.billingAnchor !== undefined ? { billingAnchor: input.billingAnchor } : {}),
       ...(input.startingPhase !== undefined ? { startingPhase: input.startingPhase } : {}),
+    });
+    // decision 0032: the new subscription's in-advance lines take it as a proration_credit discount
+    // (the subscription sync after the commit invoices them; the credit is there by then)
+    this.deps.invoices.recordProrationCredit(tx, {
+      customerId: cur.customerId,
+      subscriptionId: out.next.id,
+      previousSubscriptionId: cur.id,
+      currency: cur.currency,
+      amount: credit.creditAmount,
+      overflow: credit.overflowCredit,
+      maxPercentage: credit.maxPercentage,
     });
     const link = this.consumerOf(tx, { subscriptionId: cur.id });
     if (link) {
@@ -419,13 +432,26 @@ export class MonetizationService {
   /**
    * B4 / P6, the `max_consumption_based` proration (reference §4): credit = the current period's
    * in-advance fees × (1 − max(time elapsed, quota used)). A downgrade (next billing cycle) earns
-   * no credit.
+   * no credit. What the change records and the invoices discount is this same answer (decision 0032).
    */
   estimateChangeCredit(tx: UnitOfWork, input: { id: string; plan?: { key?: string; id?: string; version?: number }; planId?: string; timing?: string }): CreditEstimate {
     const cur = this.deps.subscriptions.getSubscription(tx, { id: input.id });
     const target = input.plan || input.planId ? this.planOf(tx, input.plan, input.planId) : undefined;
     const isUpgrade = target ? this.isUpgrade(tx, { from: cur.plan, to: target }) : input.timing !== 'next_billing_cycle';
     const timing = input.timing ?? (isUpgrade ? 'immediate' : 'next_billing_cycle');
+    return { ...this.creditOf(tx, cur, timing), isUpgrade };
+  }
+
+  /**
+   * A change's credit (decision 0032): `immediate` on a running subscription with an in-advance
+   * fee earns fees × (1 − max(time, quota)), rounded once at the currency precision; plus whatever
+   * the subscription's own proration credit left unused (multi-hop overflow), whatever the timing.
+   * Under OpenMeter's `prorate_prices` a fee not yet on an issued invoice earns nothing: the
+   * subscription sync prorates that still-mutable line by time itself, and a credit on top would
+   * pay the customer twice. Under `max_consumption_based` (or proration off) the shortened line
+   * keeps its full fee, so the credit is the only refund.
+   */
+  private creditOf(tx: UnitOfWork, cur: SubscriptionView, timing: string): Omit<CreditEstimate, 'isUpgrade'> {
     const now = this.now().getTime();
     const period = cur.currentPeriod;
     let timePct = dec(0);
@@ -441,17 +467,39 @@ export class MonetizationService {
       if (total.gt(0)) consumption = maxDec(consumption, clamp01(used.div(total)));
     }
     const maxPct = maxDec(timePct, consumption);
-    const credit = timing === 'immediate' && cur.status === SubscriptionStatus.active ? roundMoney(upfront.mul(dec(1).sub(maxPct)), cur.currency) : dec(0);
+    const syncProratesFee = cur.proRatingConfig.enabled && cur.proRatingConfig.mode === 'prorate_prices';
+    const earns = timing === 'immediate' && cur.status === SubscriptionStatus.active && upfront.gt(0) && (!syncProratesFee || this.periodFeeIssued(tx, cur));
+    const credit = earns ? roundMoney(upfront.mul(dec(1).sub(maxPct)), cur.currency) : dec(0);
+    const overflow = dec(this.deps.invoices.prorationCreditOf(tx, { subscriptionId: cur.id })?.remaining ?? '0');
     return {
-      creditAmount: toDecimalString(credit),
+      creditAmount: toDecimalString(credit.add(overflow)),
+      changeCredit: toDecimalString(credit),
+      overflowCredit: toDecimalString(overflow),
       currency: cur.currency,
       maxPercentage: ratio(maxPct),
       timePercentage: ratio(timePct),
       consumptionPercentage: ratio(consumption),
       upfrontCost: toDecimalString(upfront),
       timing,
-      isUpgrade,
     };
+  }
+
+  /** whether the current period's in-advance fee of the subscription is on an issued (immutable) invoice */
+  private periodFeeIssued(tx: UnitOfWork, sub: SubscriptionView): boolean {
+    const at = this.now().getTime();
+    return this.subscriptionInvoices(tx, sub).some(
+      (inv) =>
+        inv.statusDetails.immutable &&
+        inv.lines.some(
+          (l) =>
+            !l.deletedAt &&
+            l.subscription?.subscriptionId === sub.id &&
+            l.price.type === 'flat' &&
+            (l.price.paymentTerm ?? 'in_advance') === 'in_advance' &&
+            ms(l.period.from) <= at &&
+            at < ms(l.period.to),
+        ),
+    );
   }
 
   /**

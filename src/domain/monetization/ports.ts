@@ -5,7 +5,7 @@
 import type { ApiKey, Consumer, ConsumerCreateInput, ConsumerView, KeyBucket } from '../apikeys/types.ts';
 import type { App } from '../apps/types.ts';
 import type { BillingProfile, UpdateBillingProfileInput } from '../billing/profiles/types.ts';
-import type { InvoiceView, ListInvoicesInput } from '../billing/invoices/types.ts';
+import type { InvoiceView, ListInvoicesInput, ProrationCredit, ProrationCreditView } from '../billing/invoices/types.ts';
 import type { Plan } from '../catalog/types.ts';
 import type { CreateCustomerInput, Customer } from '../customers/types.ts';
 import type { EntitlementValueView } from '../entitlements/types.ts';
@@ -50,6 +50,9 @@ export interface MonetizationEntitlements {
 
 export interface MonetizationInvoices {
   listInvoices(tx: UnitOfWork, input?: ListInvoicesInput): Page<InvoiceView>;
+  /** decision 0032: the credit an upgrade gives, paid out on the new subscription's in-advance lines */
+  recordProrationCredit(tx: UnitOfWork, input: Omit<ProrationCredit, 'id' | 'createdAt' | 'carriedTo'>): ProrationCredit | undefined;
+  prorationCreditOf(tx: UnitOfWork, input: { subscriptionId: string }): ProrationCreditView | undefined;
 }
 
 export interface MonetizationBilling {

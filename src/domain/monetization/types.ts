@@ -184,6 +184,13 @@ export interface CreditEstimate {
   timePercentage: string;
   consumptionPercentage: string;
   upfrontCost: string;
+  /**
+   * What the subscription's own proration credit (from an earlier change) left unused, passed on
+   * to the next subscription (multi-hop A→B→C); part of `creditAmount`
+   */
+  overflowCredit: string;
+  /** this change's credit alone (`creditAmount` − `overflowCredit`) */
+  changeCredit: string;
   /** the timing the change would use */
   timing: string;
   isUpgrade: boolean;

@@ -1791,7 +1791,7 @@ export interface components {
             percentage: components["schemas"]["Percentage"];
             correlationId?: string;
         };
-        BillingDiscountReason: components["schemas"]["DiscountReasonMaximumSpend"] | components["schemas"]["DiscountReasonRatecardPercentage"] | components["schemas"]["DiscountReasonRatecardUsage"];
+        BillingDiscountReason: components["schemas"]["DiscountReasonMaximumSpend"] | components["schemas"]["DiscountReasonRatecardPercentage"] | components["schemas"]["DiscountReasonRatecardUsage"] | components["schemas"]["DiscountReasonProrationCredit"];
         BillingDiscountUsage: {
             quantity: components["schemas"]["Numeric"];
             correlationId?: string;
@@ -2074,6 +2074,17 @@ export interface components {
              * @enum {string}
              */
             type: "maximum_spend";
+        };
+        /** @description Zuplo's OpenMeter fork: the discount is the proration credit a plan change gave from the previous subscription (decision 0032). */
+        DiscountReasonProrationCredit: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "proration_credit";
+            /** @description The subscription the credit came from. */
+            previousSubscriptionId: string;
+            maxPercentage: components["schemas"]["Numeric"];
         };
         DiscountReasonRatecardPercentage: {
             /**
@@ -2870,7 +2881,7 @@ export interface components {
             mode: components["schemas"]["ProRatingMode"];
         };
         /** @enum {string} */
-        ProRatingMode: "prorate_prices";
+        ProRatingMode: "prorate_prices" | "max_consumption_based";
         ProblemDetails: {
             type?: string;
             title: string;

@@ -8,14 +8,14 @@ import { EffectType } from '../../shared/effects.ts';
 import { DomainError, ErrorKind, isDomainError, notFound, validationError, type ValidationIssue } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { DueJob, JobSource } from '../../shared/jobs.ts';
-import { dec, isDecimalString, toDecimalString, type Dec } from '../../shared/money.ts';
+import { dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
 import { paginate, type Page } from '../../shared/paging.ts';
 import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
 import { sumTotals } from '../rating/detailedLine.ts';
 import { rateLine } from '../rating/rateLine.ts';
-import type { CreditApplied, Totals } from '../rating/types.ts';
+import type { CreditApplied, ProrationCreditAllocation, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
 import { sandboxApp } from './apps/sandboxApp.ts';
 import { inStatusCategory, STRIPE_INVOICE_EVENTS, stripeInvoicingApp } from './apps/stripeApp.ts';
@@ -54,6 +54,8 @@ import {
   type InvoiceView,
   type ListInvoicesInput,
   type PendingLineInput,
+  type ProrationCredit,
+  type ProrationCreditView,
   type SimulateInvoiceInput,
   type UpdateInvoiceInput,
   type SplitLineGroup,
@@ -138,10 +140,11 @@ const objectJson = (v: object | undefined): string => {
 /**
  * What a line's rating depends on, as one string: exactly
  * `JSON.stringify([m, name, price, discounts ?? null, period, currency, groupPeriod ?? null, creditsApplied ?? null])`
- * (stored on the line as `ratingKey`, so its text must not change).
+ * (stored on the line as `ratingKey`, so its text must not change), plus the line's proration
+ * credit when it holds one (decision 0032).
  */
 function ratingKeyOf(m: object, line: InvoiceLine, currency: string, groupPeriod: object | undefined): string {
-  return `[${JSON.stringify(m)},${JSON.stringify(line.name) ?? 'null'},${objectJson(line.price)},${objectJson(line.discounts)},${JSON.stringify(line.period)},${JSON.stringify(currency)},${groupPeriod ? JSON.stringify(groupPeriod) : 'null'},${JSON.stringify(line.creditsApplied ?? null)}]`;
+  return `[${JSON.stringify(m)},${JSON.stringify(line.name) ?? 'null'},${objectJson(line.price)},${objectJson(line.discounts)},${JSON.stringify(line.period)},${JSON.stringify(currency)},${groupPeriod ? JSON.stringify(groupPeriod) : 'null'},${JSON.stringify(line.creditsApplied ?? null)}${line.prorationCredit ? `,${JSON.stringify(line.prorationCredit)}` : ''}]`;
 }
 
 /**
@@ -151,6 +154,20 @@ function ratingKeyOf(m: object, line: InvoiceLine, currency: string, groupPeriod
  */
 const copyInvoice = (inv: Invoice): Invoice => ({ ...inv });
 const liveLines = (inv: Invoice): InvoiceLine[] => inv.lines.filter((l) => !l.deletedAt);
+
+/** an in-advance flat fee (a flat price's term defaults to in advance) */
+const isInAdvanceFlat = (p: Price): boolean => p.type === 'flat' && (p.paymentTerm ?? 'in_advance') === 'in_advance';
+
+const withProrationCredit = (l: InvoiceLine, a: (ProrationCreditAllocation & { creditId: string }) | undefined): InvoiceLine => {
+  const { prorationCredit: _p, ...rest } = l;
+  return a ? { ...rest, prorationCredit: a } : rest;
+};
+
+const prorationInput = (a: ProrationCreditAllocation & { creditId: string }): ProrationCreditAllocation => ({
+  amount: a.amount,
+  previousSubscriptionId: a.previousSubscriptionId,
+  maxPercentage: a.maxPercentage,
+});
 
 /**
  * Invoices: pending lines on gathering invoices, standard invoices created from them by hand or
@@ -1078,7 +1095,9 @@ export class InvoiceService {
   private calculate(tx: UnitOfWork, inv: Invoice): void {
     const issues: ValidationIssue[] = [];
     const creditsFinal = this.quantitiesFinal(inv);
-    inv.lines = inv.lines.map((l) => {
+    const proration = this.allocateProrationCredits(tx, inv);
+    inv.lines = inv.lines.map((stored) => {
+      const l = proration.has(stored.id) ? withProrationCredit(stored, proration.get(stored.id)) : stored;
       if (l.deletedAt) return l.creditsApplied?.length ? this.releaseLineCredits(tx, inv, l) : l;
       const m = this.measureStored(tx, inv, l);
       try {
@@ -1093,6 +1112,88 @@ export class InvoiceService {
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== CALCULATION_COMPONENT), ...issues];
     inv.totals = this.sumLineTotals(inv);
     this.recalculateTimings(inv);
+  }
+
+  // ---------------------------------------------------------------------- proration credits (decision 0032)
+
+  /**
+   * Records a plan change's proration credit against the new subscription (Zuplo's fork,
+   * `max_consumption_based`): its in-advance flat lines take it as a `proration_credit` discount,
+   * each at most what it charges, in invoice order, until it is used. A zero credit records nothing.
+   */
+  recordProrationCredit(tx: UnitOfWork, input: Omit<ProrationCredit, 'id' | 'createdAt' | 'carriedTo'>): ProrationCredit | undefined {
+    const col = tx.collection<ProrationCredit>(Col.prorationCredits);
+    const amount = roundMoney(dec(input.amount), input.currency);
+    const overflow = roundMoney(dec(input.overflow), input.currency);
+    const now = this.now();
+    // what the previous subscription's own credit left now belongs to the next one
+    const previous = col.get(input.previousSubscriptionId);
+    if (previous && !previous.carriedTo && overflow.gt(0)) col.put({ ...previous, carriedTo: { subscriptionId: input.subscriptionId, amount: toDecimalString(overflow), at: now } });
+    if (!amount.gt(0)) return undefined;
+    const credit: ProrationCredit = { ...input, id: input.subscriptionId, amount: toDecimalString(amount), overflow: toDecimalString(overflow), createdAt: now };
+    col.put(credit);
+    return credit;
+  }
+
+  /**
+   * A subscription's proration credit with what its lines hold of it; undefined when it got none.
+   * Once passed on to a next subscription, nothing of it remains here.
+   */
+  prorationCreditOf(tx: UnitOfWork, input: { subscriptionId: string }): ProrationCreditView | undefined {
+    const credit = tx.collection<ProrationCredit>(Col.prorationCredits).get(input.subscriptionId);
+    if (!credit) return undefined;
+    const used = this.prorationCreditUsed(tx, credit, undefined);
+    const remaining = credit.carriedTo ? dec(0) : dec(credit.amount).sub(used);
+    return { ...credit, used: toDecimalString(used), remaining: toDecimalString(remaining.gt(0) ? remaining : dec(0)) };
+  }
+
+  /** Σ what lines of live standard invoices (but `exceptInvoiceId`) hold of the credit */
+  private prorationCreditUsed(tx: UnitOfWork, credit: ProrationCredit, exceptInvoiceId: string | undefined): Dec {
+    let used = dec(0);
+    const invoices = tx
+      .collection<Invoice>(Col.invoices)
+      .find((i) => i.kind === 'standard' && i.customerId === credit.customerId && i.id !== exceptInvoiceId && !i.deletedAt && i.status !== S.deleted && i.status !== S.voided);
+    for (const inv of invoices) {
+      for (const l of inv.lines) if (!l.deletedAt && l.prorationCredit?.creditId === credit.id) used = used.add(dec(l.prorationCredit.amount));
+    }
+    return used;
+  }
+
+  /**
+   * What each in-advance flat subscription line of a (mutable, standard) invoice takes of its
+   * subscription's proration credit: min(what the line charges after its rate-card discount, what
+   * other invoices' lines and this invoice's earlier lines left). Lines are served in invoice-at,
+   * then period order. `undefined` in the map = the line takes nothing (any earlier part is dropped).
+   */
+  private allocateProrationCredits(tx: UnitOfWork, inv: Invoice): Map<string, ProrationCreditAllocation & { creditId: string } | undefined> {
+    const out = new Map<string, (ProrationCreditAllocation & { creditId: string }) | undefined>();
+    if (inv.kind !== 'standard') return out;
+    const candidates = inv.lines
+      .filter((l) => !l.deletedAt && l.subscription && isInAdvanceFlat(l.price))
+      .sort((a, b) => a.invoiceAt.localeCompare(b.invoiceAt) || a.period.from.localeCompare(b.period.from) || a.id.localeCompare(b.id));
+    const col = tx.collection<ProrationCredit>(Col.prorationCredits);
+    const left = new Map<string, Dec>();
+    for (const l of candidates) {
+      const credit = col.get(l.subscription!.subscriptionId);
+      if (!credit || credit.currency !== inv.currency) {
+        if (l.prorationCredit) out.set(l.id, undefined);
+        continue;
+      }
+      // passed on to a next subscription: lines keep what they hold, none takes more
+      if (credit.carriedTo) continue;
+      if (!left.has(credit.id)) left.set(credit.id, dec(credit.amount).sub(this.prorationCreditUsed(tx, credit, inv.id)));
+      const { prorationCredit: _p, creditsApplied: _c, ratingKey: _k, ...bare } = l;
+      const due = dec(this.rate(tx, inv, bare, this.measureStored(tx, inv, bare)).totals!.total);
+      const rest = left.get(credit.id)!;
+      const take = due.lt(rest) ? due : rest;
+      if (!take.gt(0)) {
+        if (l.prorationCredit) out.set(l.id, undefined);
+        continue;
+      }
+      left.set(credit.id, rest.sub(take));
+      out.set(l.id, { creditId: credit.id, amount: toDecimalString(take), previousSubscriptionId: credit.previousSubscriptionId, maxPercentage: credit.maxPercentage });
+    }
+    return out;
   }
 
   private measureStored(tx: UnitOfWork, inv: Invoice, l: InvoiceLine) {
@@ -1188,6 +1289,7 @@ export class InvoiceService {
       period: line.period,
       ...(group ? { splitGroupPeriod: group.period } : {}),
       ...(line.creditsApplied?.length ? { creditsApplied: line.creditsApplied } : {}),
+      ...(line.prorationCredit ? { prorationCredit: prorationInput(line.prorationCredit) } : {}),
     });
     const now = this.now();
     const existing = new Map((line.detailedLines ?? []).map((d) => [d.childUniqueReferenceId, d]));

@@ -2,7 +2,7 @@ import type { IsoPeriod } from '../../shared/period.ts';
 import type { Discounts, Price, TaxConfig } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
 import type { BillingParty, BillingProfileApps, BillingWorkflow } from '../profiles/types.ts';
-import type { CreditApplied, DetailedLine, Totals, UsageDiscountApplied } from '../rating/types.ts';
+import type { CreditApplied, DetailedLine, ProrationCreditAllocation, Totals, UsageDiscountApplied } from '../rating/types.ts';
 
 /** Extended statuses of a standard invoice (`billing/stdinvoice.go`), plus `gathering`. */
 export const InvoiceStatus = {
@@ -143,6 +143,40 @@ export interface InvoiceLine {
   creditsApplied?: CreditApplied[];
   /** the invoice-funded credit grant this line sells (the credit-purchase charge's line; internal) */
   creditGrantId?: string;
+  /**
+   * The part of its subscription's proration credit this in-advance flat line takes (decision
+   * 0032); allocated while the invoice is mutable, kept once it is issued. `creditId` = the
+   * credit's record (the subscription the credit was given to).
+   */
+  prorationCredit?: ProrationCreditAllocation & { creditId: string };
+}
+
+/**
+ * A plan change's proration credit (Zuplo's fork, decision 0032), recorded against the new
+ * subscription (its id is the record's id): it pays the subscription's in-advance flat lines in
+ * invoice order until used. What is used is read from the lines that hold a part of it.
+ */
+export interface ProrationCredit {
+  id: string;
+  customerId: string;
+  subscriptionId: string;
+  previousSubscriptionId: string;
+  currency: string;
+  /** decimal string > 0, at currency precision */
+  amount: string;
+  /** max(time elapsed, quota used) of the previous subscription, a ratio */
+  maxPercentage: string;
+  /** of `amount`, what an earlier change's credit left unused and passed on (multi-hop A→B→C) */
+  overflow: string;
+  /** a later change passed what was left on to the next subscription: no line takes any more of it */
+  carriedTo?: { subscriptionId: string; amount: string; at: string };
+  createdAt: string;
+}
+
+/** A proration credit as read: with what lines of live standard invoices hold of it. */
+export interface ProrationCreditView extends ProrationCredit {
+  used: string;
+  remaining: string;
 }
 
 /** The full service period and shared identity of a progressively billed line. */
@@ -321,4 +355,6 @@ export const InvoiceCollections = {
   splitLineGroups: 'billingSplitLineGroups',
   /** when each customer's subscription lines were last reconciled */
   subscriptionSync: 'billingSubscriptionSync',
+  /** plan changes' proration credits, by the new subscription (decision 0032) */
+  prorationCredits: 'billingProrationCredits',
 } as const;

@@ -8,6 +8,8 @@ export const ChildReferenceId = {
   volumeTieredPrice: 'volume-tiered-price',
   minimumSpend: 'min-spend',
   maximumSpendDiscount: 'line_maximum_spend',
+  /** localmeter's: one proration-credit discount per line */
+  prorationCreditDiscount: 'line_proration_credit',
 } as const;
 
 /** 1-based tier number. */

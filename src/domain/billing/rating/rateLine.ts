@@ -10,6 +10,7 @@ import { percentageDiscountMutator } from './mutators/percentageDiscountMutator.
 import { maximumSpendMutator } from './mutators/maximumSpendMutator.ts';
 import { minimumSpendMutator } from './mutators/minimumSpendMutator.ts';
 import { creditsMutator } from './mutators/creditsMutator.ts';
+import { prorationCreditMutator } from './mutators/prorationCreditMutator.ts';
 import { forbidUnitConfigMutator, unitConfigMutator } from './mutators/unitConfigMutator.ts';
 import type { Price } from '../../catalog/types.ts';
 import type { RatingInput, RatingResult } from './types.ts';
@@ -23,10 +24,11 @@ export interface Pipeline {
  * The pipelines of OpenMeter billing/rating/service/pricer.go (`rating/service/pricer.go getPricerFor`). Order matters: the
  * unit conversion runs before the usage discount (free units are in converted units); percentage
  * before maximum spend (the cap sees discounted lines); maximum before minimum spend (the top-up
- * is never capped); credits last, so they pay what the line finally charges.
+ * is never capped); credits last, so they pay what the line finally charges. A flat line's
+ * proration credit (Zuplo's fork, decision 0032) comes after its percentage discount.
  */
 export function pipelineFor(price: Price, opts: { ignoreMinimumCommitment?: boolean; unitConfigEnabled?: boolean } = {}): Pipeline {
-  if (price.type === 'flat') return { pre: [], post: [percentageDiscountMutator, creditsMutator] };
+  if (price.type === 'flat') return { pre: [], post: [percentageDiscountMutator, prorationCreditMutator, creditsMutator] };
   return {
     pre: [opts.unitConfigEnabled ? unitConfigMutator : forbidUnitConfigMutator, usageDiscountMutator],
     post: [
@@ -62,6 +64,11 @@ const validate = (input: RatingInput): void => {
     if (!isDecimalString(c.amount)) issues.add(RatingErrorCode.invalidDecimal, `creditsApplied[${i}].amount is not a decimal string`, `creditsApplied[${i}].amount`);
     else if (!dec(c.amount).gt(0)) issues.add(RatingErrorCode.creditAmountNotPositive, 'amount must be positive', `creditsApplied[${i}].amount`);
   });
+  const pc = input.prorationCredit;
+  if (pc) {
+    if (!isDecimalString(pc.amount)) issues.add(RatingErrorCode.invalidDecimal, 'prorationCredit.amount is not a decimal string', 'prorationCredit.amount');
+    else if (!dec(pc.amount).gt(0)) issues.add(RatingErrorCode.creditAmountNotPositive, 'amount must be positive', 'prorationCredit.amount');
+  }
   issues.throwIfAny();
 };
 
@@ -85,6 +92,7 @@ export const rateLine = (input: RatingInput): RatingResult => {
     ...(usageCorrelationId ? { usageCorrelationId } : {}),
     ...(input.unitConfig ? { unitConfig: input.unitConfig } : {}),
     creditsApplied: input.creditsApplied ?? [],
+    ...(input.prorationCredit ? { prorationCredit: input.prorationCredit } : {}),
   };
   const pipeline = pipelineFor(input.price, {
     ...(input.ignoreMinimumCommitment !== undefined ? { ignoreMinimumCommitment: input.ignoreMinimumCommitment } : {}),

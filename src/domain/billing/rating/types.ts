@@ -11,6 +11,8 @@ export type DetailedLineCategory = (typeof DetailedLineCategory)[keyof typeof De
 export const AmountDiscountReason = {
   maximumSpend: 'maximum_spend',
   ratecardPercentage: 'ratecard_percentage',
+  /** Zuplo's OpenMeter fork: the credit a plan change gave from the previous subscription */
+  prorationCredit: 'proration_credit',
 } as const;
 export type AmountDiscountReason = (typeof AmountDiscountReason)[keyof typeof AmountDiscountReason];
 
@@ -36,6 +38,21 @@ export interface AmountDiscount {
   childUniqueReferenceId: string;
   /** the rate-card discount's correlation id (percentage discounts only) */
   correlationId?: string;
+  /** proration credits only: the subscription the credit came from */
+  previousSubscriptionId?: string;
+  /** proration credits only: max(time elapsed, quota used) of the previous subscription, a ratio */
+  maxPercentage?: string;
+}
+
+/**
+ * The part of a plan change's proration credit this line takes (decision 0032): a fixed amount,
+ * allocated by the invoice service, applied after the rate-card percentage discount.
+ */
+export interface ProrationCreditAllocation {
+  /** decimal string > 0 */
+  amount: string;
+  previousSubscriptionId: string;
+  maxPercentage: string;
 }
 
 /**
@@ -95,6 +112,8 @@ export interface RatingInput {
    * billing/rating/service/mutator/credits.go). Left-over credit is `invoice_line_credits_not_consumed_fully`.
    */
   creditsApplied?: CreditApplied[];
+  /** a proration credit allocated to this (flat, in-advance) line; never more than the line charges */
+  prorationCredit?: ProrationCreditAllocation;
   /**
    * Leave the minimum-spend line out (`WithMinimumCommitmentIgnored`): the charges path rates
    * every run whose period ends before the service period end this way, so a partial snapshot

@@ -20,7 +20,8 @@ const totals = (t: InvoiceLine['totals']): S['BillingTotals'] => ({
 
 function toApiDetailedLine(d: StoredDetailedLine, line: InvoiceLine): S['BillingInvoiceDetailedLine'] {
   const period = d.period ?? line.period;
-  const amount = d.amountDiscounts.map((a) => ({ id: a.id ?? d.id, reason: a.reason, amount: a.amount, ...(a.description ? { description: a.description } : {}) }));
+  // a proration credit is Zuplo's (decision 0032): it is only ever recorded in a Zuplo bucket, never in a Konnect organisation
+  const amount = d.amountDiscounts.flatMap((a) => (a.reason === 'proration_credit' ? [] : [{ id: a.id ?? d.id, reason: a.reason, amount: a.amount, ...(a.description ? { description: a.description } : {}) }]));
   return {
     id: d.id,
     name: d.name,

@@ -349,7 +349,8 @@ export function toApiPlan(p: Plan): ApiPlan {
     metadata: p.metadata,
     currency: p.currency,
     billingCadence: p.billingCadence,
-    proRatingConfig: p.proRatingConfig,
+    // Zuplo's `max_consumption_based` only exists on a Zuplo bucket's plans, whose document allows it (decision 0032)
+    proRatingConfig: p.proRatingConfig as S['ProRatingConfig'],
     // no `alignment`: the real FromPlan never sets it (plan/httpdriver/mapping.go)
     settlementMode: p.settlementMode ?? 'credit_then_invoice',
     effectiveFrom: p.effectiveFrom,

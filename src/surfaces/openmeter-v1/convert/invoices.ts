@@ -133,7 +133,10 @@ function toApiDetailedLine(d: StoredDetailedLine, line: InvoiceLine, inv: Invoic
     reason:
       a.reason === 'maximum_spend'
         ? { type: 'maximum_spend' }
-        : { type: 'ratecard_percentage', correlationId: a.correlationId ?? '', percentage: Number(line.discounts?.percentage?.percentage ?? 0) },
+        : a.reason === 'proration_credit'
+          ? // Zuplo's fork (DiscountReasonProrationCredit, decision 0032): only a Zuplo bucket records one
+            { type: 'proration_credit', previousSubscriptionId: a.previousSubscriptionId ?? '', maxPercentage: a.maxPercentage ?? '0' }
+          : { type: 'ratecard_percentage', correlationId: a.correlationId ?? '', percentage: Number(line.discounts?.percentage?.percentage ?? 0) },
   })) as unknown as S['InvoiceLineAmountDiscount'][];
   return {
     type: 'flat_fee',

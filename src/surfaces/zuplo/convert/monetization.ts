@@ -110,8 +110,7 @@ export const toApiCreditEstimate = (e: CreditEstimate): Record<string, unknown> 
   timePercentage: e.timePercentage,
   consumptionPercentage: e.consumptionPercentage,
   upfrontCost: e.upfrontCost,
-  // multi-hop carry-over of earlier changes' surplus credit is not modelled
-  overflowCredit: '0',
+  overflowCredit: e.overflowCredit,
 });
 
 export const toApiConfiguration = (c: MonetizationConfiguration): Record<string, unknown> => ({

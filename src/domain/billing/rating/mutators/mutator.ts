@@ -1,6 +1,6 @@
 import type { Dec } from '../../../shared/money.ts';
 import type { Discounts, Price, UnitConfig } from '../../../catalog/types.ts';
-import type { CreditApplied, DraftDetailedLine, RatingPeriod, UsageDiscountApplied } from '../types.ts';
+import type { CreditApplied, DraftDetailedLine, ProrationCreditAllocation, RatingPeriod, UsageDiscountApplied } from '../types.ts';
 
 /** The validated, parsed view of a RatingInput that every mutator reads. */
 export interface RatingContext {
@@ -19,6 +19,7 @@ export interface RatingContext {
   unitConfig?: UnitConfig;
   /** in allocation order */
   creditsApplied: CreditApplied[];
+  prorationCredit?: ProrationCreditAllocation;
 }
 
 /** Quantities the pricer will see. */
