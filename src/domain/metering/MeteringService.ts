@@ -1,4 +1,3 @@
-import { dedupeKey } from './eventIndex.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -231,17 +230,19 @@ export class MeteringService {
     const nowIso = now.toISOString();
     const customerOf = this.customerResolver(tx);
     let seq = store.index.nextSeq();
-    const seen = new Set<string>();
+    // ids seen in this batch, by source (no joined key string per event)
+    const seen = new Map<string, Set<string>>();
     const ingested: StoredEvent[] = [];
     let duplicates = 0;
     for (const e of inputs) {
       const id = e.id as string, source = e.source as string;
-      const k = dedupeKey(source, id);
-      if (seen.has(k) || store.has(source, id)) {
+      let ids = seen.get(source);
+      if (!ids) seen.set(source, (ids = new Set()));
+      if (ids.has(id) || store.has(source, id)) {
         duplicates++;
         continue;
       }
-      seen.add(k);
+      ids.add(id);
       const subject = e.subject as string;
       const customerId = customerOf(subject);
       ingested.push({
@@ -542,7 +543,15 @@ export class MeteringService {
   /** subject key -> customer id, by the customers domain's attribution rule */
   private customerResolver(tx: UnitOfWork): (subject: string) => string | undefined {
     const attribution = this.deps.customers.usageAttribution(tx);
-    return (subject) => attribution(subject)?.id;
+    // one resolver serves one batch or query, over which customers do not change: a subject
+    // seen again (a customer's every event) is not looked up again
+    const known = new Map<string, string | undefined>();
+    return (subject) => {
+      if (known.has(subject)) return known.get(subject);
+      const id = attribution(subject)?.id;
+      known.set(subject, id);
+      return id;
+    };
   }
 
   /** event listing: unknown customer ids are a 400 naming them (openmeter/meterevent/adapter/event.go) */

@@ -102,7 +102,17 @@ const iso = (t: number | Date): string => {
   }
   return text;
 };
-const floorSecond = (v: string): string => iso(Math.floor(ms(v) / 1000) * 1000);
+/** the same few period boundaries are floored for every customer's lines: each text is worked out once */
+const flooredText = new Map<string, string>();
+const floorSecond = (v: string): string => {
+  let text = flooredText.get(v);
+  if (text === undefined) {
+    text = iso(Math.floor(ms(v) / 1000) * 1000);
+    if (flooredText.size >= 4096) flooredText.clear();
+    flooredText.set(v, text);
+  }
+  return text;
+};
 /**
  * Every instant the service stores is `Date.toISOString()` text (fixed width, UTC), so it orders
  * as a string: min/max need no parsing.
@@ -317,8 +327,15 @@ export class InvoiceService {
   }
 
   listInvoices(tx: UnitOfWork, input: ListInvoicesInput = {}): Page<InvoiceView> {
+    // the bounds are parsed once, not at every invoice
+    const bounds = new Map<string, number>();
+    const bound = (b: string): number => {
+      let t = bounds.get(b);
+      if (t === undefined) bounds.set(b, (t = ms(b)));
+      return t;
+    };
     const inRange = (v: string | undefined, after?: string, before?: string): boolean =>
-      (after === undefined || (v !== undefined && ms(v) >= ms(after))) && (before === undefined || (v !== undefined && ms(v) <= ms(before)));
+      (after === undefined || (v !== undefined && ms(v) >= bound(after))) && (before === undefined || (v !== undefined && ms(v) <= bound(before)));
     const rows = tx.collection<Invoice>(Col.invoices).find(
       (inv) =>
         (input.includeDeleted === true || !inv.deletedAt) &&
@@ -1071,7 +1088,8 @@ export class InvoiceService {
   private calculate(tx: UnitOfWork, inv: Invoice): void {
     const issues: ValidationIssue[] = [];
     const creditsFinal = this.quantitiesFinal(inv);
-    inv.lines = inv.lines.map((l) => {
+    const before = inv.lines;
+    const after = inv.lines.map((l) => {
       if (l.deletedAt) return l.creditsApplied?.length ? this.releaseLineCredits(tx, inv, l) : l;
       const m = this.measureStored(tx, inv, l);
       try {
@@ -1083,6 +1101,8 @@ export class InvoiceService {
         return { ...l, detailedLines: [], totals: zeroTotals() };
       }
     });
+    // a recalculation that changed no line (most state transitions) keeps the array, and with it the summed totals
+    inv.lines = after.every((l, i) => l === before[i]) ? before : after;
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== CALCULATION_COMPONENT), ...issues];
     inv.totals = this.sumLineTotals(inv);
     this.recalculateTimings(inv);
@@ -1212,11 +1232,18 @@ export class InvoiceService {
   }
 
   private sumLineTotals(inv: Invoice): Totals {
-    return sumTotals(
+    const kept = this.summed.get(inv.lines);
+    if (kept && kept.currency === inv.currency) return kept.totals;
+    const totals = sumTotals(
       liveLines(inv).map((l) => l.totals ?? zeroTotals()),
       inv.currency,
     );
+    this.summed.set(inv.lines, { currency: inv.currency, totals });
+    return totals;
   }
+
+  /** the totals of a lines array (arrays and lines are replaced, never edited, so the sum holds for the array) */
+  private readonly summed = new WeakMap<readonly InvoiceLine[], { currency: string; totals: Totals }>();
 
   /** Service period, collectionAt, draftUntil and dueAt (`invoicecalc`). */
   private recalculateTimings(inv: Invoice): void {
@@ -1708,14 +1735,15 @@ export class InvoiceService {
       const col = tx.collection<Invoice>(Col.invoices);
       // every line's reference, gathered only when an item is not ruled out by its time alone
       // (most looks for due work find every customer synced past all its items)
-      let knownRefs: Set<string> | undefined;
+      let lineRefs: ReadonlyMap<string, number> | undefined;
+      let groupRefs: Set<string> | undefined;
       const isKnown = (ref: string): boolean => {
-        if (!knownRefs) {
-          knownRefs = new Set<string>();
-          for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) knownRefs.add(l.childUniqueReferenceId);
-          for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) knownRefs.add(grp.childUniqueReferenceId);
+        if (!lineRefs) {
+          lineRefs = this.lineRefCounts(tx.namespace, col.list());
+          groupRefs = new Set<string>();
+          for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) groupRefs.add(grp.childUniqueReferenceId);
         }
-        return knownRefs.has(ref);
+        return lineRefs.has(ref) || groupRefs!.has(ref);
       };
       const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
       let due: number | undefined;
@@ -1780,7 +1808,54 @@ export class InvoiceService {
         } satisfies DueJob,
       ];
     },
+    forget: (namespace) => {
+      if (namespace === undefined) this.lineRefIndex.clear();
+      else this.lineRefIndex.delete(namespace);
+    },
   };
+
+  /**
+   * Per namespace, the live line references of every invoice as of the invoice object last seen,
+   * and how many invoices hold each reference. Stored invoices are replaced, never edited, so
+   * only the invoices replaced since the last look are read again (not every line of years of
+   * invoices at each look for due work).
+   */
+  private readonly lineRefIndex = new Map<string, { byInvoice: Map<string, { inv: Invoice; refs: string[]; seen: number }>; counts: Map<string, number>; pass: number }>();
+
+  private lineRefCounts(namespace: string, invoices: readonly Invoice[]): ReadonlyMap<string, number> {
+    let index = this.lineRefIndex.get(namespace);
+    if (!index) this.lineRefIndex.set(namespace, (index = { byInvoice: new Map(), counts: new Map(), pass: 0 }));
+    const { byInvoice, counts } = index;
+    const pass = ++index.pass;
+    const drop = (refs: readonly string[]) => {
+      for (const r of refs) {
+        const n = counts.get(r)! - 1;
+        if (n === 0) counts.delete(r);
+        else counts.set(r, n);
+      }
+    };
+    for (const inv of invoices) {
+      const kept = byInvoice.get(inv.id);
+      if (kept && kept.inv === inv) {
+        kept.seen = pass;
+        continue;
+      }
+      if (kept) drop(kept.refs);
+      const refs: string[] = [];
+      for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) refs.push(l.childUniqueReferenceId);
+      for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
+      byInvoice.set(inv.id, { inv, refs, seen: pass });
+    }
+    // invoices no longer stored (a reset or an import replaced the namespace)
+    if (byInvoice.size > invoices.length) {
+      for (const [id, kept] of byInvoice) {
+        if (kept.seen === pass) continue;
+        drop(kept.refs);
+        byInvoice.delete(id);
+      }
+    }
+    return counts;
+  }
 
   // ---------------------------------------------------------------------------------- helpers
 
