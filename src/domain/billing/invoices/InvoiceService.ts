@@ -1438,14 +1438,16 @@ export class InvoiceService {
     this.openedGathering = [];
     // current until the corrections below: the refresh in between replaces gathering invoices only
     const mine = own();
-    const invoiced = new Set<string>();
-    for (const inv of mine.filter((i) => i.kind === 'standard')) {
-      for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
-    }
+    // an invoice keeps its kind: the gathering ones are found again by id after the corrections
+    const gatheringIds = mine.filter((i) => i.kind === 'gathering').map((i) => i.id);
+    const ownGathering = (): Invoice[] => [...gatheringIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined);
+    const onStandard = this.standardRefs(tx.namespace, customer.id, mine.filter((i) => i.kind === 'standard'));
     // a line split by progressive billing hands its reference to its split line group
     // (billing/splitlinegroup): the item is there, partly invoiced, not missing
-    if (input.splitRefs) for (const ref of input.splitRefs) invoiced.add(ref);
-    else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) invoiced.add(grp.childUniqueReferenceId);
+    const split = new Set<string>();
+    if (input.splitRefs) for (const ref of input.splitRefs) split.add(ref);
+    else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) split.add(grp.childUniqueReferenceId);
+    const invoiced = { has: (ref: string): boolean => onStandard.has(ref) || split.has(ref) };
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
@@ -1478,7 +1480,7 @@ export class InvoiceService {
     if (!input.splitRefs || input.splitRefs.length) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
-    for (const g of input.invoiceIds ? own().filter((i) => i.kind === 'gathering') : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
+    for (const g of input.invoiceIds ? ownGathering() : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
     const missing = items.filter((i) => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId));
@@ -1489,7 +1491,7 @@ export class InvoiceService {
         customerId: customer.id,
         currency,
         lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
-      }, input.invoiceIds ? own() : undefined);
+      }, input.invoiceIds ? ownGathering() : undefined);
       // mark them as the subscription's
       const g = col.get(created.invoice.id)!;
       const ids = new Map(created.lines.map((l, n) => [l.id, list[n]!]));
@@ -1504,6 +1506,32 @@ export class InvoiceService {
   }
 
   /**
+   * Per namespace and customer, the references of every line on the customer's standard invoices
+   * (deleted lines too), with the invoices they were read from. Stored invoices are replaced,
+   * never edited, and keep their place in the collection: while the ones read before are still
+   * the same objects, only the invoices added since are read (a sync does not read years of
+   * invoiced lines again).
+   */
+  private readonly standardRefCache = new Map<string, Map<string, { invoices: Invoice[]; refs: Set<string> }>>();
+
+  private standardRefs(namespace: string, customerId: string, standard: readonly Invoice[]): ReadonlySet<string> {
+    let byCustomer = this.standardRefCache.get(namespace);
+    if (!byCustomer) this.standardRefCache.set(namespace, (byCustomer = new Map()));
+    let kept = byCustomer.get(customerId);
+    const same = kept !== undefined && kept.invoices.length <= standard.length && kept.invoices.every((inv, i) => inv === standard[i]);
+    if (!kept || !same) byCustomer.set(customerId, (kept = { invoices: [], refs: new Set() }));
+    for (let i = kept.invoices.length; i < standard.length; i++) {
+      const inv = standard[i]!;
+      for (const l of inv.lines) if (l.childUniqueReferenceId) kept.refs.add(l.childUniqueReferenceId);
+      kept.invoices.push(inv);
+    }
+    return kept.refs;
+  }
+
+  /** a stored standard invoice whose every subscription line agreed with these billable items (by reference) */
+  private readonly invoiceAgreesWith = new WeakMap<Invoice, Array<[string, SubscriptionBillableItem]>>();
+
+  /**
    * Subscription lines already on a standard invoice whose item changed or is gone (an edit, a
    * cancel, a change): `invoiceupdater.ApplyPatches`. A flat line that would change amount or
    * period is the reconciler's prorate patch, a usage line's new period its shrink/extend patch.
@@ -1513,8 +1541,11 @@ export class InvoiceService {
    * OpenMeter issues no credit note for the invoiced difference.
    */
   private correctInvoicedLines(tx: UnitOfWork, stored: Invoice, wanted: ReadonlyMap<string, SubscriptionBillableItem>): void {
+    const agreed = this.invoiceAgreesWith.get(stored);
+    if (agreed && agreed.every(([ref, item]) => wanted.get(ref) === item)) return;
     const now = this.now();
     const changes: Array<{ line: InvoiceLine; target?: InvoiceLine }> = [];
+    const pairs: Array<[string, SubscriptionBillableItem]> = [];
     for (const l of liveLines(stored)) {
       if (l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) continue;
       const item = wanted.get(l.childUniqueReferenceId);
@@ -1522,6 +1553,7 @@ export class InvoiceService {
         changes.push({ line: l });
         continue;
       }
+      pairs.push([l.childUniqueReferenceId, item]);
       if (this.invoicedAgreesWith.get(l) === item) continue;
       const target = this.subscriptionLine(item, l.id, l.createdAt, now, l);
       const samePeriod = target.period.from === l.period.from && target.period.to === l.period.to;
@@ -1529,6 +1561,8 @@ export class InvoiceService {
       if (!samePeriod || !sameAmount) changes.push({ line: l, target });
       else this.invoicedAgreesWith.set(l, item);
     }
+    // every line agreed: the same items find the same invoice agreeing, without reading its lines
+    if (!changes.length) this.invoiceAgreesWith.set(stored, pairs);
     this.applyInvoicedChanges(tx, stored, changes);
   }
 
@@ -1809,8 +1843,10 @@ export class InvoiceService {
       ];
     },
     forget: (namespace) => {
-      if (namespace === undefined) this.lineRefIndex.clear();
-      else this.lineRefIndex.delete(namespace);
+      for (const cache of [this.lineRefIndex, this.standardRefCache]) {
+        if (namespace === undefined) cache.clear();
+        else cache.delete(namespace);
+      }
     },
   };
 
