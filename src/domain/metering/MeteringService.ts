@@ -1,4 +1,3 @@
-import { dedupeKey } from './eventIndex.ts';
 import type { Clock } from '../shared/clock.ts';
 import { DomainError, ErrorKind, IssueCollector, notFound, conflict, validationError } from '../shared/errors.ts';
 import type { IdGenerator } from '../shared/ids.ts';
@@ -231,17 +230,19 @@ export class MeteringService {
     const nowIso = now.toISOString();
     const customerOf = this.customerResolver(tx);
     let seq = store.index.nextSeq();
-    const seen = new Set<string>();
+    // ids seen in this batch, by source (no joined key string per event)
+    const seen = new Map<string, Set<string>>();
     const ingested: StoredEvent[] = [];
     let duplicates = 0;
     for (const e of inputs) {
       const id = e.id as string, source = e.source as string;
-      const k = dedupeKey(source, id);
-      if (seen.has(k) || store.has(source, id)) {
+      let ids = seen.get(source);
+      if (!ids) seen.set(source, (ids = new Set()));
+      if (ids.has(id) || store.has(source, id)) {
         duplicates++;
         continue;
       }
-      seen.add(k);
+      ids.add(id);
       const subject = e.subject as string;
       const customerId = customerOf(subject);
       ingested.push({
@@ -542,7 +543,15 @@ export class MeteringService {
   /** subject key -> customer id, by the customers domain's attribution rule */
   private customerResolver(tx: UnitOfWork): (subject: string) => string | undefined {
     const attribution = this.deps.customers.usageAttribution(tx);
-    return (subject) => attribution(subject)?.id;
+    // one resolver serves one batch or query, over which customers do not change: a subject
+    // seen again (a customer's every event) is not looked up again
+    const known = new Map<string, string | undefined>();
+    return (subject) => {
+      if (known.has(subject)) return known.get(subject);
+      const id = attribution(subject)?.id;
+      known.set(subject, id);
+      return id;
+    };
   }
 
   /** event listing: unknown customer ids are a 400 naming them (openmeter/meterevent/adapter/event.go) */
@@ -618,8 +627,33 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
  * million stored events then hold one string each, not the sent one and a copy.
  */
 function canonicalTime(time: string): string {
+  if (isCanonicalInstant(time)) return time;
   const iso = new Date(Date.parse(time)).toISOString();
   return iso === time ? time : iso;
+}
+
+/**
+ * Whether `time` is already what `toISOString` would print for it (`YYYY-MM-DDTHH:mm:ss.sssZ`, a
+ * real calendar instant): most events are sent so, and at hundreds of thousands of events the
+ * round trip through a Date is a measurable part of ingestion.
+ */
+function isCanonicalInstant(t: string): boolean {
+  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return false;
+  for (let i = 0; i < 23; i++) {
+    const c = t.charCodeAt(i);
+    const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
+    if (want === -1 ? c < 48 || c > 57 : c !== want) return false;
+  }
+  const num = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+    return n;
+  };
+  const year = num(0, 4), month = num(5, 7), day = num(8, 10);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= days && num(11, 13) <= 23 && num(14, 16) <= 59 && num(17, 19) <= 59;
 }
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;

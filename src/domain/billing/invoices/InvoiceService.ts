@@ -104,7 +104,17 @@ const iso = (t: number | Date): string => {
   }
   return text;
 };
-const floorSecond = (v: string): string => iso(Math.floor(ms(v) / 1000) * 1000);
+/** the same few period boundaries are floored for every customer's lines: each text is worked out once */
+const flooredText = new Map<string, string>();
+const floorSecond = (v: string): string => {
+  let text = flooredText.get(v);
+  if (text === undefined) {
+    text = iso(Math.floor(ms(v) / 1000) * 1000);
+    if (flooredText.size >= 4096) flooredText.clear();
+    flooredText.set(v, text);
+  }
+  return text;
+};
 /**
  * Every instant the service stores is `Date.toISOString()` text (fixed width, UTC), so it orders
  * as a string: min/max need no parsing.
@@ -334,8 +344,15 @@ export class InvoiceService {
   }
 
   listInvoices(tx: UnitOfWork, input: ListInvoicesInput = {}): Page<InvoiceView> {
+    // the bounds are parsed once, not at every invoice
+    const bounds = new Map<string, number>();
+    const bound = (b: string): number => {
+      let t = bounds.get(b);
+      if (t === undefined) bounds.set(b, (t = ms(b)));
+      return t;
+    };
     const inRange = (v: string | undefined, after?: string, before?: string): boolean =>
-      (after === undefined || (v !== undefined && ms(v) >= ms(after))) && (before === undefined || (v !== undefined && ms(v) <= ms(before)));
+      (after === undefined || (v !== undefined && ms(v) >= bound(after))) && (before === undefined || (v !== undefined && ms(v) <= bound(before)));
     const rows = tx.collection<Invoice>(Col.invoices).find(
       (inv) =>
         (input.includeDeleted === true || !inv.deletedAt) &&
@@ -1096,7 +1113,8 @@ export class InvoiceService {
     const issues: ValidationIssue[] = [];
     const creditsFinal = this.quantitiesFinal(inv);
     const proration = this.allocateProrationCredits(tx, inv);
-    inv.lines = inv.lines.map((stored) => {
+    const before = inv.lines;
+    const after = inv.lines.map((stored) => {
       const l = proration.has(stored.id) ? withProrationCredit(stored, proration.get(stored.id)) : stored;
       if (l.deletedAt) return l.creditsApplied?.length ? this.releaseLineCredits(tx, inv, l) : l;
       const m = this.measureStored(tx, inv, l);
@@ -1109,6 +1127,8 @@ export class InvoiceService {
         return { ...l, detailedLines: [], totals: zeroTotals() };
       }
     });
+    // a recalculation that changed no line (most state transitions) keeps the array, and with it the summed totals
+    inv.lines = after.every((l, i) => l === before[i]) ? before : after;
     inv.validationIssues = [...inv.validationIssues.filter((i) => i.component !== CALCULATION_COMPONENT), ...issues];
     inv.totals = this.sumLineTotals(inv);
     this.recalculateTimings(inv);
@@ -1321,11 +1341,18 @@ export class InvoiceService {
   }
 
   private sumLineTotals(inv: Invoice): Totals {
-    return sumTotals(
+    const kept = this.summed.get(inv.lines);
+    if (kept && kept.currency === inv.currency) return kept.totals;
+    const totals = sumTotals(
       liveLines(inv).map((l) => l.totals ?? zeroTotals()),
       inv.currency,
     );
+    this.summed.set(inv.lines, { currency: inv.currency, totals });
+    return totals;
   }
+
+  /** the totals of a lines array (arrays and lines are replaced, never edited, so the sum holds for the array) */
+  private readonly summed = new WeakMap<readonly InvoiceLine[], { currency: string; totals: Totals }>();
 
   /** Service period, collectionAt, draftUntil and dueAt (`invoicecalc`). */
   private recalculateTimings(inv: Invoice): void {
@@ -1520,14 +1547,16 @@ export class InvoiceService {
     this.openedGathering = [];
     // current until the corrections below: the refresh in between replaces gathering invoices only
     const mine = own();
-    const invoiced = new Set<string>();
-    for (const inv of mine.filter((i) => i.kind === 'standard')) {
-      for (const l of inv.lines) if (l.childUniqueReferenceId) invoiced.add(l.childUniqueReferenceId);
-    }
+    // an invoice keeps its kind: the gathering ones are found again by id after the corrections
+    const gatheringIds = mine.filter((i) => i.kind === 'gathering').map((i) => i.id);
+    const ownGathering = (): Invoice[] => [...gatheringIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined);
+    const onStandard = this.standardRefs(tx.namespace, customer.id, mine.filter((i) => i.kind === 'standard'));
     // a line split by progressive billing hands its reference to its split line group
     // (billing/splitlinegroup): the item is there, partly invoiced, not missing
-    if (input.splitRefs) for (const ref of input.splitRefs) invoiced.add(ref);
-    else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) invoiced.add(grp.childUniqueReferenceId);
+    const split = new Set<string>();
+    if (input.splitRefs) for (const ref of input.splitRefs) split.add(ref);
+    else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) split.add(grp.childUniqueReferenceId);
+    const invoiced = { has: (ref: string): boolean => onStandard.has(ref) || split.has(ref) };
     const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
@@ -1560,7 +1589,7 @@ export class InvoiceService {
     if (!input.splitRefs || input.splitRefs.length) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
-    for (const g of input.invoiceIds ? own().filter((i) => i.kind === 'gathering') : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
+    for (const g of input.invoiceIds ? ownGathering() : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
     const missing = items.filter((i) => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId));
@@ -1571,7 +1600,7 @@ export class InvoiceService {
         customerId: customer.id,
         currency,
         lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
-      }, input.invoiceIds ? own() : undefined);
+      }, input.invoiceIds ? ownGathering() : undefined);
       // mark them as the subscription's
       const g = col.get(created.invoice.id)!;
       const ids = new Map(created.lines.map((l, n) => [l.id, list[n]!]));
@@ -1586,6 +1615,32 @@ export class InvoiceService {
   }
 
   /**
+   * Per namespace and customer, the references of every line on the customer's standard invoices
+   * (deleted lines too), with the invoices they were read from. Stored invoices are replaced,
+   * never edited, and keep their place in the collection: while the ones read before are still
+   * the same objects, only the invoices added since are read (a sync does not read years of
+   * invoiced lines again).
+   */
+  private readonly standardRefCache = new Map<string, Map<string, { invoices: Invoice[]; refs: Set<string> }>>();
+
+  private standardRefs(namespace: string, customerId: string, standard: readonly Invoice[]): ReadonlySet<string> {
+    let byCustomer = this.standardRefCache.get(namespace);
+    if (!byCustomer) this.standardRefCache.set(namespace, (byCustomer = new Map()));
+    let kept = byCustomer.get(customerId);
+    const same = kept !== undefined && kept.invoices.length <= standard.length && kept.invoices.every((inv, i) => inv === standard[i]);
+    if (!kept || !same) byCustomer.set(customerId, (kept = { invoices: [], refs: new Set() }));
+    for (let i = kept.invoices.length; i < standard.length; i++) {
+      const inv = standard[i]!;
+      for (const l of inv.lines) if (l.childUniqueReferenceId) kept.refs.add(l.childUniqueReferenceId);
+      kept.invoices.push(inv);
+    }
+    return kept.refs;
+  }
+
+  /** a stored standard invoice whose every subscription line agreed with these billable items (by reference) */
+  private readonly invoiceAgreesWith = new WeakMap<Invoice, Array<[string, SubscriptionBillableItem]>>();
+
+  /**
    * Subscription lines already on a standard invoice whose item changed or is gone (an edit, a
    * cancel, a change): `invoiceupdater.ApplyPatches`. A flat line that would change amount or
    * period is the reconciler's prorate patch, a usage line's new period its shrink/extend patch.
@@ -1595,8 +1650,11 @@ export class InvoiceService {
    * OpenMeter issues no credit note for the invoiced difference.
    */
   private correctInvoicedLines(tx: UnitOfWork, stored: Invoice, wanted: ReadonlyMap<string, SubscriptionBillableItem>): void {
+    const agreed = this.invoiceAgreesWith.get(stored);
+    if (agreed && agreed.every(([ref, item]) => wanted.get(ref) === item)) return;
     const now = this.now();
     const changes: Array<{ line: InvoiceLine; target?: InvoiceLine }> = [];
+    const pairs: Array<[string, SubscriptionBillableItem]> = [];
     for (const l of liveLines(stored)) {
       if (l.managedBy !== LineManagedBy.subscription || !l.childUniqueReferenceId) continue;
       const item = wanted.get(l.childUniqueReferenceId);
@@ -1604,6 +1662,7 @@ export class InvoiceService {
         changes.push({ line: l });
         continue;
       }
+      pairs.push([l.childUniqueReferenceId, item]);
       if (this.invoicedAgreesWith.get(l) === item) continue;
       const target = this.subscriptionLine(item, l.id, l.createdAt, now, l);
       const samePeriod = target.period.from === l.period.from && target.period.to === l.period.to;
@@ -1611,6 +1670,8 @@ export class InvoiceService {
       if (!samePeriod || !sameAmount) changes.push({ line: l, target });
       else this.invoicedAgreesWith.set(l, item);
     }
+    // every line agreed: the same items find the same invoice agreeing, without reading its lines
+    if (!changes.length) this.invoiceAgreesWith.set(stored, pairs);
     this.applyInvoicedChanges(tx, stored, changes);
   }
 
@@ -1817,14 +1878,15 @@ export class InvoiceService {
       const col = tx.collection<Invoice>(Col.invoices);
       // every line's reference, gathered only when an item is not ruled out by its time alone
       // (most looks for due work find every customer synced past all its items)
-      let knownRefs: Set<string> | undefined;
+      let lineRefs: ReadonlyMap<string, number> | undefined;
+      let groupRefs: Set<string> | undefined;
       const isKnown = (ref: string): boolean => {
-        if (!knownRefs) {
-          knownRefs = new Set<string>();
-          for (const inv of col.list()) for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) knownRefs.add(l.childUniqueReferenceId);
-          for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) knownRefs.add(grp.childUniqueReferenceId);
+        if (!lineRefs) {
+          lineRefs = this.lineRefCounts(tx.namespace, col.list());
+          groupRefs = new Set<string>();
+          for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) groupRefs.add(grp.childUniqueReferenceId);
         }
-        return knownRefs.has(ref);
+        return lineRefs.has(ref) || groupRefs!.has(ref);
       };
       const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
       let due: number | undefined;
@@ -1889,7 +1951,56 @@ export class InvoiceService {
         } satisfies DueJob,
       ];
     },
+    forget: (namespace) => {
+      for (const cache of [this.lineRefIndex, this.standardRefCache]) {
+        if (namespace === undefined) cache.clear();
+        else cache.delete(namespace);
+      }
+    },
   };
+
+  /**
+   * Per namespace, the live line references of every invoice as of the invoice object last seen,
+   * and how many invoices hold each reference. Stored invoices are replaced, never edited, so
+   * only the invoices replaced since the last look are read again (not every line of years of
+   * invoices at each look for due work).
+   */
+  private readonly lineRefIndex = new Map<string, { byInvoice: Map<string, { inv: Invoice; refs: string[]; seen: number }>; counts: Map<string, number>; pass: number }>();
+
+  private lineRefCounts(namespace: string, invoices: readonly Invoice[]): ReadonlyMap<string, number> {
+    let index = this.lineRefIndex.get(namespace);
+    if (!index) this.lineRefIndex.set(namespace, (index = { byInvoice: new Map(), counts: new Map(), pass: 0 }));
+    const { byInvoice, counts } = index;
+    const pass = ++index.pass;
+    const drop = (refs: readonly string[]) => {
+      for (const r of refs) {
+        const n = counts.get(r)! - 1;
+        if (n === 0) counts.delete(r);
+        else counts.set(r, n);
+      }
+    };
+    for (const inv of invoices) {
+      const kept = byInvoice.get(inv.id);
+      if (kept && kept.inv === inv) {
+        kept.seen = pass;
+        continue;
+      }
+      if (kept) drop(kept.refs);
+      const refs: string[] = [];
+      for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) refs.push(l.childUniqueReferenceId);
+      for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
+      byInvoice.set(inv.id, { inv, refs, seen: pass });
+    }
+    // invoices no longer stored (a reset or an import replaced the namespace)
+    if (byInvoice.size > invoices.length) {
+      for (const [id, kept] of byInvoice) {
+        if (kept.seen === pass) continue;
+        drop(kept.refs);
+        byInvoice.delete(id);
+      }
+    }
+    return counts;
+  }
 
   // ---------------------------------------------------------------------------------- helpers
 

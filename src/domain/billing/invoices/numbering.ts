@@ -7,6 +7,19 @@ import { InvoiceCollections } from './types.ts';
  * one word → its first 4 characters, more → 2 of the first word and 2 of the second; empty → UNKN.
  */
 export function customerPrefix(name: string): string {
+  let prefix = prefixOfName.get(name);
+  if (prefix === undefined) {
+    prefix = foldPrefix(name);
+    // a name is numbered at every invoice of its customer: folded once
+    if (prefixOfName.size >= 10_000) prefixOfName.clear();
+    prefixOfName.set(name, prefix);
+  }
+  return prefix;
+}
+
+const prefixOfName = new Map<string, string>();
+
+function foldPrefix(name: string): string {
   const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '');
   const parts = ascii.toUpperCase().split(' ');
   if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) return 'UNKN';
