@@ -78,7 +78,8 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
   customers.onDelete(subscriptions.customerDeleteGuard);
   customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
   const taxCodes = new TaxCodeService(deps);
-  const credits = new CreditService({ ...deps, customers, taxCodes });
+  const customerBilling = new CustomerBillingService({ profiles: billingProfiles, apps, customers });
+  const credits = new CreditService({ ...deps, customers, taxCodes, invoicing: customerBilling });
   const charges = new ChargeService({ ...deps, customers, features, meters: metering, credits, taxCodes, profiles: billingProfiles });
   credits.onOutstanding(charges.outstandingSource);
   const notifications = new NotificationService({ ...deps, features });
@@ -304,7 +305,7 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     billingProfiles,
     credits,
     charges,
-    customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
+    customerBilling,
     notifications,
     invoices,
     subscriptions,
