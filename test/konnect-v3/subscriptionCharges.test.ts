@@ -242,3 +242,39 @@ describe('a manual credit_then_invoice charge: what credit leaves is invoiced', 
     expect((await w.balance())[0]).toMatchObject({ settled: '0' });
   });
 });
+
+describe('a credit_then_invoice subscription canceled mid-period', () => {
+  it('the realized fee is corrected to the prorated amount, the excess credit goes back, the draft line follows; the later fee is deleted', async () => {
+    const w = await world();
+    const { app } = w;
+    // drafts wait for approval, so the cancel finds the January invoice mutable
+    const p = (await request(app).get('/api/v1/billing/profiles').expect(200)).body.items.find((x: { default: boolean }) => x.default);
+    await request(app)
+      .put(`/api/v1/billing/profiles/${p.id}`)
+      .send({ name: p.name, supplier: p.supplier, default: true, workflow: { ...p.workflow, invoicing: { ...p.workflow.invoicing, autoAdvance: false } } })
+      .expect(200);
+    await w.grant({ name: 'A', amount: '20' });
+    const s = await request(app).post(`${v3}/subscriptions`).send({ customer: { key: 'acme' }, plan: { key: 'metered' }, settlement_mode: 'credit_then_invoice' }).expect(201);
+    const drafts = async () => (await request(app).get('/api/v1/billing/invoices').query({ customers: w.acmeId, extendedStatuses: 'draft.manual_approval_needed', expand: 'lines' }).expect(200)).body.items as Inv[];
+    // 29 due, the fee charge drew 20 → 9
+    expect((await drafts())[0]!.totals).toMatchObject({ amount: '29', creditsTotal: '20', total: '9' });
+    // cancel on Jan 11: the fee becomes 29 × 10/31 = 9.35 (reconciler shrink patch); the charge keeps
+    // 9.35 of credit and gives 20 − 9.35 = 10.65 back
+    await w.advanceTo('2026-01-11T00:00:00Z');
+    await request(app).post(`${v3}/subscriptions/${s.body.id}/cancel`).send({}).expect(200);
+    expect((await w.balance())[0]).toMatchObject({ settled: '10.65' });
+    // the draft line follows: 9.35, all of it credit
+    expect((await drafts())[0]!.totals).toMatchObject({ amount: '9.35', creditsTotal: '9.35', total: '0' });
+    const all = await w.listCharges({ 'filter[status][oeq]': 'created,active,final,deleted', sort: 'service_period.from' });
+    const fee = all.find((c) => c.name === 'Base fee' && c.service_period.from.startsWith('2026-01-01'))!;
+    expect(fee).toMatchObject({ amount_after_proration: { amount: '9.35' }, service_period: { from: '2026-01-01T00:00:00Z', to: '2026-01-11T00:00:00Z' } });
+    // February's fee, generated a period ahead, is gone with the item
+    expect(all.filter((c) => c.service_period.from.startsWith('2026-02-01')).map((c) => [c.name, c.status])).toEqual([['Base fee', 'deleted']]);
+    // the ledger: −20 consumed, +10.65 given back
+    expect((await w.transactions()).map((r) => [r.type, r.amount, r.available_balance.after])).toEqual([
+      ['funded', '20', '20'],
+      ['consumed', '-20', '0'],
+      ['consumed', '10.65', '10.65'],
+    ]);
+  });
+});
