@@ -155,15 +155,7 @@ export class ChargeService {
     return this.runUsage(tx, c, end, end.getTime() >= ms(c.servicePeriod.to));
   }
 
-  /** `credit_then_invoice` charges with an amount credit did not cover: what invoicing bills. */
-  chargesAwaitingInvoice(tx: UnitOfWork): Array<{ charge: Charge; runs: ChargeRun[] }> {
-    return tx
-      .collection<Charge>(Col.charges)
-      .find((c) => !c.deletedAt && c.settlementMode === SettlementMode.creditThenInvoice && dec(c.invoiceableAmount ?? '0').gt(0))
-      .map((c) => ({ charge: c, runs: this.runsOf(tx, c.id) }));
-  }
-
-  /** Invoicing took the owed amount (and, once paid, the charge is `final`). */
+  /** The charge's invoice was paid: nothing is owed, and a realized charge is `final`. */
   markChargeInvoiced(tx: UnitOfWork, input: { chargeId: string; paid: boolean }): Charge {
     const c = tx.collection<Charge>(Col.charges).get(input.chargeId);
     if (!c) throw validationError(E.invalid, `charge not found: ${input.chargeId}`);
