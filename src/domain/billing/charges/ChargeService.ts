@@ -235,6 +235,10 @@ export class ChargeService {
       billingPeriod: item.billingPeriod,
       settlementMode: mode,
       uniqueReferenceId: item.childUniqueReferenceId,
+      // the rate card's tax config (TaxCodeConfigFrom); none → the invoicing default, as a create
+      ...(item.taxConfig?.taxCodeId !== undefined || item.taxConfig?.behavior !== undefined
+        ? { taxConfig: { ...(item.taxConfig.behavior !== undefined ? { behavior: item.taxConfig.behavior } : {}), ...(item.taxConfig.taxCodeId !== undefined ? { taxCodeId: item.taxConfig.taxCodeId } : {}) } }
+        : {}),
     };
     const subscription = { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId };
     const featureRef = feature ? { featureId: feature.id, featureKey: feature.key } : undefined;

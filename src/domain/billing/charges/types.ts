@@ -40,6 +40,7 @@ export interface SubscriptionChargeItem {
   price: Price;
   featureKey?: string;
   discounts?: Discounts;
+  taxConfig?: { behavior?: string; taxCodeId?: string };
   servicePeriod: Period;
   fullServicePeriod?: Period;
   billingPeriod: Period;
