@@ -241,6 +241,7 @@ export class ChargeService {
         : {}),
     };
     const subscription = { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId };
+    const scope = item.usageBySubscription ? { usageBySubscription: true as const } : {};
     const featureRef = feature ? { featureId: feature.id, featureKey: feature.key } : undefined;
     if (item.price.type === 'flat') {
       const pct = item.discounts?.percentage?.percentage;
@@ -260,7 +261,7 @@ export class ChargeService {
         { subscription, amountAfterProration: toDecimalString(dec(item.price.amount)) },
       );
     }
-    return this.build(tx, customerId, { ...base, type: ChargeType.usageBased, featureId: feature?.id ?? item.featureKey ?? '', price: item.price, ...(item.discounts ? { discounts: item.discounts } : {}) }, featureRef, { subscription });
+    return this.build(tx, customerId, { ...base, type: ChargeType.usageBased, featureId: feature?.id ?? item.featureKey ?? '', price: item.price, ...(item.discounts ? { discounts: item.discounts } : {}) }, featureRef, { subscription, ...scope });
   }
 
   /**
@@ -505,6 +506,7 @@ export class ChargeService {
       from: iso(from),
       to: iso(to),
       filterCustomerId: [c.customerId],
+      ...(c.usageBySubscription && c.subscription ? { filterSubscription: [c.subscription.subscriptionId] } : {}),
       ...(feature.advancedMeterGroupByFilters
         ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters }
         : feature.meterGroupByFilters
@@ -599,5 +601,6 @@ function intentKey(c: Charge): string {
     c.discounts ?? null,
     c.price ?? null,
     c.subscription ?? null,
+    c.usageBySubscription ?? null,
   ]);
 }

@@ -48,6 +48,7 @@ export interface SubscriptionChargeItem {
   settlementMode?: string;
   amountBeforeProration?: string;
   prorationMode?: string;
+  usageBySubscription?: boolean;
 }
 
 /** A flat-fee or usage-based charge (stored in `charges`). Amounts are decimal strings. */
@@ -71,6 +72,8 @@ export interface Charge {
   status: Exclude<ChargeStatus, 'deleted'>;
   /** the subscription item period the charge was made for (its lifecycle is then the system's) */
   subscription?: ChargeSubscriptionRef;
+  /** usage counts only the events naming the subscription (a subscription with `usageScope`, decision 0031) */
+  usageBySubscription?: true;
   /** flat fee */
   paymentTerm?: 'in_advance' | 'in_arrears';
   prorationMode?: ProrationMode;
