@@ -78,7 +78,8 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
   customers.onDelete(subscriptions.customerDeleteGuard);
   customers.usePlanKeyLookup(subscriptions.customersOnPlanKey);
   const taxCodes = new TaxCodeService(deps);
-  const credits = new CreditService({ ...deps, customers, taxCodes });
+  const customerBilling = new CustomerBillingService({ profiles: billingProfiles, apps, customers });
+  const credits = new CreditService({ ...deps, customers, taxCodes, invoicing: customerBilling });
   const charges = new ChargeService({ ...deps, customers, features, meters: metering, credits, taxCodes, profiles: billingProfiles });
   credits.onOutstanding(charges.outstandingSource);
   const notifications = new NotificationService({ ...deps, features });
@@ -89,6 +90,7 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     apps,
     profiles: billingProfiles,
     credits,
+    charges,
     usage: {
       // Q(a, b) of engine.md §1.10: the feature's meter over [from, to) for the customer, rows summed
       featureUsage: (tx, { feature, customerId, from, to, subscriptionId }) => {
@@ -122,6 +124,8 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
   });
   // an invoice-funded grant's purchase is invoiced by billing (the credit-purchase charge's line)
   credits.onInvoiceFundedGrant((tx, grant) => invoices.createCreditPurchaseLine(tx, grant));
+  // a manual credit_then_invoice charge bills what credit leaves through its gathering line
+  charges.onInvoiceBackedCharge((tx, charge) => invoices.createChargeLine(tx, charge));
   // Billing asks for every subscription's billable items at each sync and at each look for due
   // work. Target lines depend only on the billing spec and the generation horizon: each spec's
   // lines are generated once and extended as the horizon moves on (not the whole history of a
@@ -172,6 +176,14 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
         invoiceAt: l.invoiceAt.toISOString(),
         settlementMode: rec.settlementMode,
         ...(rec.usageScope ? { usageBySubscription: true } : {}),
+        // a chosen settlement mode settles the item through a charge, which keeps the proration inputs
+        ...(rec.settledByCharges
+          ? {
+              settledByCharge: true,
+              fullServicePeriod: { from: l.fullServicePeriod.from.toISOString(), to: l.fullServicePeriod.to.toISOString() },
+              ...(l.price.type === 'flat' ? { amountBeforeProration: l.price.amount, prorationMode: rec.proRatingConfig.enabled ? rec.proRatingConfig.mode : 'no_proration' } : {}),
+            }
+          : {}),
       },
     };
   };
@@ -187,7 +199,7 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     // what of the record a billable item carries besides its target line
     let recKey = recKeys.get(rec);
     if (recKey === undefined) {
-      recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
+      recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.settledByCharges, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
       recKeys.set(rec, recKey);
     }
     const out: SubscriptionBillableItem[] = [];
@@ -293,7 +305,7 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     billingProfiles,
     credits,
     charges,
-    customerBilling: new CustomerBillingService({ profiles: billingProfiles, apps, customers }),
+    customerBilling,
     notifications,
     invoices,
     subscriptions,

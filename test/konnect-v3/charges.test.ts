@@ -161,10 +161,15 @@ describe('Konnect v3 customer charges', () => {
     // live = 100 − min(150, 100) = 0
     expect((await settled(app, id)).live).toBe('0');
 
-    // Feb 1 01:00 — the final run: 150.00 rated, B pays 100, 50.00 is left for the invoice
+    // Feb 1 01:00 — the final run: 150.00 rated, B pays 100, 50.00 is left for the invoice; the
+    // charge's gathering line is collected then with the credit on it, and the sandbox pays it, so
+    // the charge is final (charges README: final = the payment lifecycle is complete)
     await advance(app, '2026-02-01T02:00:00Z');
-    const after = (await request(app).get(`${charges(id)}?filter[status][oeq]=active`).expect(200)).body.data;
-    expect(after.map((c: { id: string }) => c.id)).toEqual([tok.body.id]); // still owed to an invoice
+    expect((await request(app).get(`${charges(id)}?filter[status][oeq]=active`).expect(200)).body.data).toEqual([]);
+    const after = (await request(app).get(`${charges(id)}?filter[status][oeq]=final`).expect(200)).body.data.filter((c: { id: string }) => c.id === tok.body.id);
+    const inv = (await request(app).get(`${prefix}/billing/invoices`).query({ 'filter[customer_id]': id }).expect(200)).body.data;
+    // line 1,500 × 0.10 = 150, credits 100 (drawn by the charge), total 150 − 100 = 50
+    expect(inv.map((i: { status: string; totals: { amount: string; credits_total: string; total: string } }) => [i.status, i.totals.amount, i.totals.credits_total, i.totals.total])).toEqual([['paid', '150', '100', '50']]);
     // amount 150 − credits 100 = total 50
     expect(after[0].totals.booked).toEqual({
       amount: '150',

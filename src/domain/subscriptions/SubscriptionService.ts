@@ -928,6 +928,7 @@ export class SubscriptionService {
       billingAnchor: iso(anchor),
       proRatingConfig: source.proRatingConfig,
       settlementMode: opts.settlementMode ?? source.settlementMode,
+      settledByCharges: opts.settlementMode !== undefined || source.settlementMode === 'credit_only' ? true : undefined,
       costBasisMode: opts.costBasisMode ?? CostBasisMode.dynamic,
       activeFrom: iso(floorToSecond(opts.activeFrom)),
       phases: built,

@@ -72,6 +72,12 @@ export interface SubscriptionRecord {
   billingAnchor: string;
   proRatingConfig: ProRatingConfig;
   settlementMode: SettlementMode;
+  /**
+   * the items are charges (decision 0030): the mode is `credit_only` (OpenMeter settles it only
+   * through charges) or the subscription request named its settlement mode; a plan's
+   * `credit_then_invoice` (the default every plan gets) keeps invoice lines
+   */
+  settledByCharges?: true;
   costBasisMode: CostBasisMode;
   activeFrom: string;
   /** set by cancel / change; absent = runs until canceled */

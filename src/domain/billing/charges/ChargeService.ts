@@ -2,10 +2,11 @@ import type { Clock } from '../../shared/clock.ts';
 import { IssueCollector, conflict, notFound, validationError } from '../../shared/errors.ts';
 import type { IdGenerator } from '../../shared/ids.ts';
 import type { DueJob, JobSource } from '../../shared/jobs.ts';
-import { dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
+import { D, dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
 import { addDuration, parseDuration } from '../../shared/recurrence.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import { SettlementMode, type OutstandingImpact } from '../credits/types.ts';
+import type { CreditApplied } from '../rating/types.ts';
 import { deltaRate, type ChargeLine, rateCumulative, sumLines } from './deltaRating.ts';
 import { ChargeErrorCode as E } from './errors.ts';
 import type { ChargeBillingProfiles, ChargeCredits, ChargeCustomers, ChargeFeatures, ChargeMeters, ChargeTaxCodes } from './ports.ts';
@@ -20,6 +21,7 @@ import {
   type ChargeView,
   type CreateChargeInput,
   type Period,
+  type SubscriptionChargeItem,
 } from './types.ts';
 
 const DEFAULT_COLLECTION_INTERVAL = 'PT1H';
@@ -76,13 +78,34 @@ export class ChargeService {
     if (input.uniqueReferenceId !== undefined && charges.findOne((c) => c.uniqueReferenceId === input.uniqueReferenceId && !c.deletedAt)) {
       throw conflict(E.conflict, 'charge conflicts with an existing charge');
     }
+    const charge = this.build(tx, customer.id, input, featureId !== undefined ? { featureId, featureKey: featureKey! } : undefined);
+    charges.put(charge);
+    // a credit_then_invoice charge bills what credit leaves through its gathering line (flatfee/usagebased line engines)
+    if (charge.settlementMode === SettlementMode.creditThenInvoice) for (const l of this.invoiceBackedListeners) l(tx, charge);
+    // the real service advances the customer's charges right after creating one
+    const advanced = this.advance(tx, charge.id, this.now());
+    return this.view(tx, advanced, false);
+  }
+
+  private readonly invoiceBackedListeners: Array<(tx: UnitOfWork, charge: Charge) => void> = [];
+
+  /**
+   * Invoicing puts a manual `credit_then_invoice` charge on the customer's gathering invoice
+   * (registered in the wiring); subscription charges get their lines from the subscription sync.
+   */
+  onInvoiceBackedCharge(listener: (tx: UnitOfWork, charge: Charge) => void): void {
+    this.invoiceBackedListeners.push(listener);
+  }
+
+  /** The stored record of a new charge (intent checked by the caller). */
+  private build(tx: UnitOfWork, customerId: string, input: CreateChargeInput, feature: { featureId: string; featureKey: string } | undefined, extra?: Partial<Charge>): Charge {
     const now = this.now();
     const fullServicePeriod = input.fullServicePeriod ?? input.servicePeriod;
     const taxConfig = input.taxConfig ?? this.defaultTaxConfig(tx);
-    const charge: Charge = {
+    return {
       id: this.deps.ids.next(),
       type: input.type,
-      customerId: customer.id,
+      customerId,
       name: input.name,
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.labels && Object.keys(input.labels).length > 0 ? { labels: { ...input.labels } } : {}),
@@ -94,7 +117,7 @@ export class ChargeService {
       settlementMode: input.settlementMode,
       ...(input.uniqueReferenceId !== undefined ? { uniqueReferenceId: input.uniqueReferenceId } : {}),
       ...(taxConfig ? { taxConfig } : {}),
-      ...(featureId ? { featureId, featureKey: featureKey! } : {}),
+      ...(feature ?? {}),
       status: ChargeStatus.created,
       ...(input.type === ChargeType.flatFee
         ? {
@@ -107,11 +130,8 @@ export class ChargeService {
         : { price: input.price, ...(input.discounts ? { discounts: input.discounts } : {}) }),
       createdAt: iso(now),
       updatedAt: iso(now),
+      ...(extra ?? {}),
     };
-    charges.put(charge);
-    // the real service advances the customer's charges right after creating one
-    const advanced = this.advance(tx, charge.id, now);
-    return this.view(tx, advanced, false);
   }
 
   /** Every charge of the customer (deleted ones only when asked), with booked totals. */
@@ -135,21 +155,167 @@ export class ChargeService {
     return this.runUsage(tx, c, end, end.getTime() >= ms(c.servicePeriod.to));
   }
 
-  /** `credit_then_invoice` charges with an amount credit did not cover: what invoicing bills. */
-  chargesAwaitingInvoice(tx: UnitOfWork): Array<{ charge: Charge; runs: ChargeRun[] }> {
-    return tx
-      .collection<Charge>(Col.charges)
-      .find((c) => !c.deletedAt && c.settlementMode === SettlementMode.creditThenInvoice && dec(c.invoiceableAmount ?? '0').gt(0))
-      .map((c) => ({ charge: c, runs: this.runsOf(tx, c.id) }));
-  }
-
-  /** Invoicing took the owed amount (and, once paid, the charge is `final`). */
+  /** The charge's invoice was paid: nothing is owed, and a realized charge is `final`. */
   markChargeInvoiced(tx: UnitOfWork, input: { chargeId: string; paid: boolean }): Charge {
     const c = tx.collection<Charge>(Col.charges).get(input.chargeId);
     if (!c) throw validationError(E.invalid, `charge not found: ${input.chargeId}`);
     const next: Charge = { ...c, invoiceableAmount: '0', ...(input.paid && c.realized ? { status: ChargeStatus.final } : {}), updatedAt: iso(this.now()) };
     tx.collection<Charge>(Col.charges).put(next);
     return next;
+  }
+
+  // ------------------------------------------------------------------------- subscriptions
+
+  /**
+   * The charges of a customer's subscription item periods (subscriptionsync: with the credits
+   * stack on, the items of a `credit_only` / `credit_then_invoice` subscription are charges):
+   * a new item period becomes a system-controlled charge (advanced at once, as a create is), a
+   * changed one updates its charge — a realized flat fee books the difference as a correction
+   * run, giving back credit it no longer needs — and a charge whose item period is gone is
+   * deleted (a realized flat fee gives its credit back first). Answers the charge id per item.
+   */
+  syncSubscriptionCharges(tx: UnitOfWork, input: { customerId: string; items: readonly SubscriptionChargeItem[] }): Map<string, string> {
+    const col = tx.collection<Charge>(Col.charges);
+    const mine = col.find((c) => c.customerId === input.customerId && c.subscription !== undefined && !c.deletedAt);
+    const byRef = new Map(mine.map((c) => [c.uniqueReferenceId ?? '', c]));
+    const wanted = new Set(input.items.map((i) => i.childUniqueReferenceId));
+    const out = new Map<string, string>();
+    const now = this.now();
+    for (const item of input.items) {
+      const target = this.subscriptionIntent(tx, input.customerId, item);
+      const current = byRef.get(item.childUniqueReferenceId);
+      if (!current) {
+        col.put(target);
+        out.set(item.childUniqueReferenceId, this.advance(tx, target.id, now).id);
+        continue;
+      }
+      out.set(item.childUniqueReferenceId, current.id);
+      if (intentKey(current) === intentKey(target)) continue;
+      const { id: _id, status: _s, createdAt: _c, ...intent } = target;
+      const next: Charge = { ...current, ...intent, updatedAt: iso(now) };
+      col.put(next);
+      if (current.realized && next.type === ChargeType.flatFee) this.correctFlat(tx, next);
+      this.advance(tx, next.id, now);
+    }
+    for (const c of mine) {
+      if (wanted.has(c.uniqueReferenceId ?? '')) continue;
+      // a usage charge already realized covers a period that is over: it stays
+      if (c.realized && c.type === ChargeType.usageBased) continue;
+      if (c.realized) this.correctFlat(tx, { ...c, amountAfterProration: '0' });
+      col.put({ ...col.get(c.id)!, deletedAt: iso(now), updatedAt: iso(now) });
+    }
+    return out;
+  }
+
+  /**
+   * The credit a `credit_then_invoice` charge's invoice line carries (the line engines'
+   * `CreditsApplied`): the charge is advanced to `at` first, so a line collected at the instant
+   * the charge realizes sees the credit it drew, whichever job ran first.
+   */
+  creditsAppliedTo(tx: UnitOfWork, input: { chargeId: string; at: Date }): CreditApplied[] {
+    const c = tx.collection<Charge>(Col.charges).get(input.chargeId);
+    if (!c) return [];
+    if (!c.deletedAt) this.advance(tx, c.id, input.at);
+    const held = this.deps.credits.creditAllocatedTo(tx, { customerId: c.customerId, chargeId: c.id });
+    // one allocation for the credit the charge holds net of corrections (creditrealization AsCreditsApplied: no description)
+    return held.gt(0) ? [{ amount: toDecimalString(held), creditRealizationId: c.id }] : [];
+  }
+
+  /** A subscription item period as the charge it should be. */
+  private subscriptionIntent(tx: UnitOfWork, customerId: string, item: SubscriptionChargeItem): Charge {
+    const feature = item.featureKey !== undefined ? this.deps.features.findFeature(tx, item.featureKey) : undefined;
+    const mode = item.settlementMode === SettlementMode.creditOnly ? SettlementMode.creditOnly : SettlementMode.creditThenInvoice;
+    const base = {
+      customerId,
+      name: item.name,
+      currency: item.currency,
+      invoiceAt: item.invoiceAt,
+      servicePeriod: item.servicePeriod,
+      ...(item.fullServicePeriod ? { fullServicePeriod: item.fullServicePeriod } : {}),
+      billingPeriod: item.billingPeriod,
+      settlementMode: mode,
+      uniqueReferenceId: item.childUniqueReferenceId,
+      // the rate card's tax config (TaxCodeConfigFrom); none → the invoicing default, as a create
+      ...(item.taxConfig?.taxCodeId !== undefined || item.taxConfig?.behavior !== undefined
+        ? { taxConfig: { ...(item.taxConfig.behavior !== undefined ? { behavior: item.taxConfig.behavior } : {}), ...(item.taxConfig.taxCodeId !== undefined ? { taxCodeId: item.taxConfig.taxCodeId } : {}) } }
+        : {}),
+    };
+    const subscription = { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId };
+    const scope = item.usageBySubscription ? { usageBySubscription: true as const } : {};
+    const featureRef = feature ? { featureId: feature.id, featureKey: feature.key } : undefined;
+    if (item.price.type === 'flat') {
+      const pct = item.discounts?.percentage?.percentage;
+      return this.build(
+        tx,
+        customerId,
+        {
+          ...base,
+          type: ChargeType.flatFee,
+          paymentTerm: item.price.paymentTerm ?? 'in_advance',
+          prorationMode: item.prorationMode === ProrationMode.prorate ? ProrationMode.prorate : ProrationMode.none,
+          amountBeforeProration: { amount: item.amountBeforeProration ?? item.price.amount, currency: item.currency },
+          ...(pct !== undefined ? { percentageDiscount: Number(pct) } : {}),
+        },
+        featureRef,
+        // the subscription engine prorated the amount already: the charge keeps its figure
+        { subscription, amountAfterProration: toDecimalString(dec(item.price.amount)) },
+      );
+    }
+    return this.build(tx, customerId, { ...base, type: ChargeType.usageBased, featureId: feature?.id ?? item.featureKey ?? '', price: item.price, ...(item.discounts ? { discounts: item.discounts } : {}) }, featureRef, { subscription, ...scope });
+  }
+
+  /**
+   * A realized flat fee whose amount changed: the difference is a correction run. What credit
+   * held beyond the new amount goes back (newest allocation first); what is left to invoice is
+   * the new amount less the credit kept.
+   */
+  private correctFlat(tx: UnitOfWork, c: Charge): void {
+    const booked = sumLines(this.runsOf(tx, c.id).flatMap((r) => r.lines), c.currency).total;
+    const due = this.flatDue(c);
+    const delta = due.minus(booked);
+    if (delta.isZero()) return;
+    const line: ChargeLine = {
+      name: c.name,
+      childUniqueReferenceId: 'flat-price#correction',
+      pricerReferenceId: 'flat-price',
+      category: 'regular',
+      quantity: '1',
+      perUnitAmount: toDecimalString(delta),
+      amount: toDecimalString(delta),
+      chargesTotal: '0',
+      discountsTotal: '0',
+      total: toDecimalString(delta),
+    };
+    const held = this.deps.credits.creditAllocatedTo(tx, { customerId: c.customerId, chargeId: c.id });
+    const giveBack = D.max(held.minus(D.max(due, 0)), 0);
+    const labels = this.ledgerLabels(c);
+    const returned = giveBack.gt(0) ? this.deps.credits.returnCredits(tx, { customerId: c.customerId, currency: c.currency, chargeId: c.id, amount: giveBack, at: this.now(), name: c.name, labels }) : dec(0);
+    const kept = held.minus(returned);
+    tx.collection<ChargeRun>(Col.runs).put({
+      id: this.deps.ids.next(),
+      chargeId: c.id,
+      period: c.servicePeriod,
+      final: true,
+      lines: [{ ...line, id: this.deps.ids.next() }],
+      creditsTotal: toDecimalString(returned.neg()),
+      total: toDecimalString(roundMoney(delta.plus(returned), c.currency)),
+      createdAt: iso(this.now()),
+    });
+    const owed = D.max(due.minus(kept), 0);
+    tx.collection<Charge>(Col.charges).put({
+      ...c,
+      ...(c.settlementMode === SettlementMode.creditThenInvoice ? { invoiceableAmount: toDecimalString(owed) } : {}),
+      status: c.settlementMode === SettlementMode.creditOnly || owed.lte(0) ? ChargeStatus.final : ChargeStatus.active,
+      updatedAt: iso(this.now()),
+    });
+  }
+
+  /** What the credit ledger keeps of a charge (customerbalance transaction annotations). */
+  private ledgerLabels(c: Charge): Record<string, string> {
+    return {
+      ...(c.featureId ? { feature_id: c.featureId } : {}),
+      ...(c.subscription ? { subscription_id: c.subscription.subscriptionId, subscription_phase_id: c.subscription.phaseId, subscription_item_id: c.subscription.itemId } : {}),
+    };
   }
 
   /** The clock's side: the next transition of every unfinished charge. */
@@ -248,7 +414,7 @@ export class ChargeService {
   private book(tx: UnitOfWork, c: Charge, period: Period, lines: ChargeLine[], isFinal: boolean, at: Date, cumulativeQuantity?: string): ChargeRun {
     const sums = sumLines(lines, c.currency);
     const name = c.name;
-    const labels = { ...(c.featureId ? { feature_id: c.featureId } : {}) };
+    const labels = this.ledgerLabels(c);
     let credits = dec(0);
     if (sums.total.gt(0)) {
       const allocations = this.deps.credits.consumeCredits(tx, {
@@ -340,6 +506,7 @@ export class ChargeService {
       from: iso(from),
       to: iso(to),
       filterCustomerId: [c.customerId],
+      ...(c.usageBySubscription && c.subscription ? { filterSubscription: [c.subscription.subscriptionId] } : {}),
       ...(feature.advancedMeterGroupByFilters
         ? { advancedMeterGroupByFilters: feature.advancedMeterGroupByFilters }
         : feature.meterGroupByFilters
@@ -414,4 +581,26 @@ function rateInputOf(c: Charge, quantity: Dec, isFinal: boolean): Omit<Parameter
     cumulativeQuantity: toDecimalString(quantity),
     isFinal,
   };
+}
+
+/** What a subscription sync compares: the intent fields an item period decides. */
+function intentKey(c: Charge): string {
+  return JSON.stringify([
+    c.name,
+    c.type,
+    c.invoiceAt,
+    c.servicePeriod,
+    c.fullServicePeriod,
+    c.billingPeriod,
+    c.settlementMode,
+    c.featureId ?? null,
+    c.paymentTerm ?? null,
+    c.prorationMode ?? null,
+    c.amountBeforeProration ?? null,
+    c.amountAfterProration ?? null,
+    c.discounts ?? null,
+    c.price ?? null,
+    c.subscription ?? null,
+    c.usageBySubscription ?? null,
+  ]);
 }

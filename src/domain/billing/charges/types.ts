@@ -15,6 +15,42 @@ export type ProrationMode = (typeof ProrationMode)[keyof typeof ProrationMode];
 
 export type Period = IsoPeriod;
 
+/** Who advances the charge: the system (a subscription's charge) or the API user (a manual charge). */
+export const LifecycleController = { system: 'system', manual: 'manual' } as const;
+export type LifecycleController = (typeof LifecycleController)[keyof typeof LifecycleController];
+
+export interface ChargeSubscriptionRef {
+  subscriptionId: string;
+  phaseId: string;
+  itemId: string;
+}
+
+/**
+ * One billing period of a subscription item whose subscription settles through charges
+ * (subscriptionsync reconciler/patchchargeflatfee.go, patchchargeusagebased.go). The subscription
+ * sync hands these over as it finds them; the unique reference id is the item period's.
+ */
+export interface SubscriptionChargeItem {
+  childUniqueReferenceId: string;
+  subscriptionId: string;
+  phaseId: string;
+  itemId: string;
+  name: string;
+  currency: string;
+  price: Price;
+  featureKey?: string;
+  discounts?: Discounts;
+  taxConfig?: { behavior?: string; taxCodeId?: string };
+  servicePeriod: Period;
+  fullServicePeriod?: Period;
+  billingPeriod: Period;
+  invoiceAt: string;
+  settlementMode?: string;
+  amountBeforeProration?: string;
+  prorationMode?: string;
+  usageBySubscription?: boolean;
+}
+
 /** A flat-fee or usage-based charge (stored in `charges`). Amounts are decimal strings. */
 export interface Charge {
   id: string;
@@ -34,6 +70,10 @@ export interface Charge {
   featureId?: string;
   featureKey?: string;
   status: Exclude<ChargeStatus, 'deleted'>;
+  /** the subscription item period the charge was made for (its lifecycle is then the system's) */
+  subscription?: ChargeSubscriptionRef;
+  /** usage counts only the events naming the subscription (a subscription with `usageScope`, decision 0031) */
+  usageBySubscription?: true;
   /** flat fee */
   paymentTerm?: 'in_advance' | 'in_arrears';
   prorationMode?: ProrationMode;

@@ -8,7 +8,7 @@ import type { UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { CreditApplied } from '../rating/types.ts';
 import { CreditErrorCode as E } from './errors.ts';
 import { burnSourceOf, inView, ledgerRows, liveBalance, pendingAt, remainingAt, rowOrder, settledAt, usableFor, type LedgerRow } from './ledger.ts';
-import type { CreditCustomers, CreditTaxCodes } from './ports.ts';
+import type { CreditCustomers, CreditInvoicing, CreditTaxCodes } from './ports.ts';
 import {
   CreditCollections as Col,
   FundingMethod,
@@ -47,7 +47,7 @@ export type OutstandingSource = (tx: UnitOfWork, input: { customerId: string; no
 export class CreditService {
   private readonly outstandingSources: OutstandingSource[] = [];
 
-  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; customers: CreditCustomers; taxCodes: CreditTaxCodes }) {}
+  constructor(private readonly deps: { clock: Clock; ids: IdGenerator; customers: CreditCustomers; taxCodes: CreditTaxCodes; invoicing?: CreditInvoicing }) {}
 
   private readonly invoiceFundedListeners: Array<(tx: UnitOfWork, grant: CreditGrant) => void> = [];
 
@@ -104,6 +104,8 @@ export class CreditService {
       ic.add(E.invalid, 'priority must be between 1 and 1000', 'priority');
     }
     ic.throwIfAny(E.invalid);
+    // an invoice-funded grant is invoiced: the customer's invoicing app must be able to (creditgrant/service Create)
+    if (input.fundingMethod === FundingMethod.invoice) this.deps.invoicing?.validateInvoicingApp(tx, { customerId: customer.id });
     if (input.taxConfig?.taxCodeId !== undefined && !this.deps.taxCodes.findTaxCode(tx, input.taxConfig.taxCodeId)) {
       throw validationError(E.taxCodeNotFound, `tax code not found: ${input.taxConfig.taxCodeId}`, [
         { code: E.taxCodeNotFound, message: 'tax code not found', field: 'tax_config.tax_code.id', severity: 'critical' },

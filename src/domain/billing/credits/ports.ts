@@ -13,3 +13,8 @@ export interface CreditTaxCodes {
   /** the organisation's default for credit grants, once configured */
   creditGrantDefaultTaxCodeId(tx: UnitOfWork): string | undefined;
 }
+
+/** The customer's invoicing setup (CustomerBillingService implements this): throws when it cannot invoice the customer. */
+export interface CreditInvoicing {
+  validateInvoicingApp(tx: UnitOfWork, input: { customerId: string }): void;
+}

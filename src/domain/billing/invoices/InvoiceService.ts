@@ -1,6 +1,6 @@
 import type { App } from '../../apps/types.ts';
 import { AppType } from '../../apps/types.ts';
-import type { Feature, Price } from '../../catalog/types.ts';
+import type { Discounts, Feature, Price } from '../../catalog/types.ts';
 import { CatalogIssueCode } from '../../catalog/errors.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -26,6 +26,7 @@ import type {
   AppOperationResult,
   CustomerDirectory,
   FeatureDirectory,
+  InvoiceCharges,
   InvoiceCredits,
   InvoiceEventSink,
   InvoicingApp,
@@ -75,6 +76,8 @@ export interface InvoiceServiceDeps {
   subscriptions?: SubscriptionBillingSource;
   /** billing credits: the credits step of rating and invoice-funded grants */
   credits?: InvoiceCredits;
+  /** charges: subscription items settled through credit, and the credit their lines carry */
+  charges?: InvoiceCharges;
 }
 
 const zeroTotals = (): Totals => ({
@@ -473,6 +476,8 @@ export class InvoiceService {
   }
 
   private supportsProgressive(tx: UnitOfWork, line: InvoiceLine): boolean {
+    // a charge's line is billed whole: the charge realizes its own runs
+    if (line.chargeId) return false;
     if (line.price.type === 'tiered' && line.price.mode === 'volume') return false;
     const f = line.featureKey ? this.deps.features.findFeature(tx, line.featureKey) : undefined;
     const agg = f ? this.deps.usage.aggregationOf(tx, f) : undefined;
@@ -954,6 +959,8 @@ export class InvoiceService {
     const status = inv.status === S.paid ? 'settled' : inv.status === S.paymentAuthorized ? 'authorized' : undefined;
     if (!status) return;
     for (const l of liveLines(inv)) if (l.creditGrantId) credits.markGrantPayment(tx, { grantId: l.creditGrantId, status });
+    // a credit_then_invoice charge is final once its invoice is paid (charges README: final = payment complete)
+    if (status === 'settled') for (const l of liveLines(inv)) if (l.chargeId) this.deps.charges?.markChargeInvoiced(tx, { chargeId: l.chargeId, paid: true });
   }
 
   private handleTrigger(tx: UnitOfWork, inv: Invoice, trigger: InvoiceTrigger): void {
@@ -1120,6 +1127,7 @@ export class InvoiceService {
       const m = this.measureStored(tx, inv, l);
       try {
         if (creditsFinal && l.drawsCredits) return this.rate(tx, inv, this.reconcileLineCredits(tx, inv, l, m), m);
+        if (creditsFinal && l.chargeId) return this.rate(tx, inv, this.chargeLineCredits(tx, inv, l, m), m);
         return this.rate(tx, inv, l, m);
       } catch (err) {
         if (!isDomainError(err) || err.kind !== ErrorKind.validation) throw err;
@@ -1259,6 +1267,22 @@ export class InvoiceService {
     return { ...line, creditsApplied: this.trimCredits(line.creditsApplied ?? [], due) };
   }
 
+  /**
+   * A `credit_then_invoice` charge's line carries the credit the charge drew when it was realized
+   * (flatfee/usagebased linemapper: `CreditsApplied` from the run's credit realizations), up to
+   * what the line is due; the invoice draws nothing itself.
+   */
+  private chargeLineCredits(tx: UnitOfWork, inv: Invoice, line: InvoiceLine, m: ReturnType<InvoiceService['measureStored']>): InvoiceLine {
+    const charges = this.deps.charges;
+    if (!charges || !line.chargeId) return line;
+    const applied = charges.creditsAppliedTo(tx, { chargeId: line.chargeId, at: this.deps.clock.now() });
+    const { creditsApplied: _c, ratingKey: _k, ...bare } = line;
+    const list = applied.length ? this.trimCredits(applied, dec(this.rate(tx, inv, bare, m).totals!.total)) : [];
+    if (JSON.stringify(list) === JSON.stringify(line.creditsApplied ?? [])) return line;
+    const { creditsApplied: _old, ...rest } = line;
+    return list.length ? { ...rest, creditsApplied: list } : rest;
+  }
+
   /** the allocations kept when a line holds only `keep` (the newest are given back first) */
   private trimCredits(list: CreditApplied[], keep: Dec): CreditApplied[] {
     const out: CreditApplied[] = [];
@@ -1275,7 +1299,8 @@ export class InvoiceService {
   /** a deleted line (or a line of a deleted invoice) gives its credit back */
   private releaseLineCredits(tx: UnitOfWork, inv: Invoice, line: InvoiceLine): InvoiceLine {
     const held = (line.creditsApplied ?? []).reduce<Dec>((a, c) => a.add(dec(c.amount)), dec(0));
-    if (held.gt(0)) this.deps.credits?.returnLineCredits(tx, { customerId: inv.customerId, currency: inv.currency, lineId: line.id, amount: held, at: this.deps.clock.now(), name: line.name });
+    // a charge's line only shows the charge's credit: it stays with the charge
+    if (held.gt(0) && !line.chargeId) this.deps.credits?.returnLineCredits(tx, { customerId: inv.customerId, currency: inv.currency, lineId: line.id, amount: held, at: this.deps.clock.now(), name: line.name });
     const { creditsApplied: _c, ...rest } = line;
     return rest;
   }
@@ -1537,6 +1562,10 @@ export class InvoiceService {
       const more = source.billableItems(tx, { customerId: customer.id, asOf: h.until }).filter((i) => i.subscriptionId === h.subscriptionId && !seen.has(i.childUniqueReferenceId));
       items = [...items, ...more];
     }
+    // items of a subscription that chose a credit settlement mode are charges (reconciler/patch.go
+    // ResolveDefaultCollection); only a credit_then_invoice charge also has a line, billing what credit leaves
+    const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: items.filter((i) => i.settledByCharge) });
+    items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
     const col = tx.collection<Invoice>(Col.invoices);
     // the customer's invoices: given by a caller syncing many customers (one scan for all of
     // them), else found
@@ -1570,7 +1599,7 @@ export class InvoiceService {
           return { ...l, deletedAt: now, updatedAt: now };
         }
         if (this.agreesWith.get(l) === item) return l;
-        const next = this.subscriptionLine(item, l.id, l.createdAt, now);
+        const next = this.subscriptionLine(item, l.id, l.createdAt, now, undefined, l.chargeId);
         if (JSON.stringify([next.period, next.invoiceAt, next.price, next.name]) === JSON.stringify([l.period, l.invoiceAt, l.price, l.name])) {
           this.agreesWith.set(l, item);
           return l;
@@ -1608,7 +1637,7 @@ export class InvoiceService {
         ...g,
         lines: g.lines.map((l) => {
           const item = ids.get(l.id);
-          return item ? this.subscriptionLine(item, l.id, l.createdAt, now, l) : l;
+          return item ? this.subscriptionLine(item, l.id, l.createdAt, now, l, chargeIds?.get(item.childUniqueReferenceId)) : l;
         }),
       });
     }
@@ -1826,6 +1855,51 @@ export class InvoiceService {
   }
 
   /**
+   * The gathering line of a manual `credit_then_invoice` charge (flatfee/usagebased line engines):
+   * the charge's name, service period, invoice time and price (a flat fee's amount after
+   * proration, in advance or in arrears), collected like any pending line; the charge's credit
+   * reaches it when the invoice is past collection.
+   */
+  createChargeLine(
+    tx: UnitOfWork,
+    charge: {
+      id: string;
+      customerId: string;
+      name: string;
+      description?: string;
+      currency: string;
+      invoiceAt: string;
+      servicePeriod: { from: string; to: string };
+      featureKey?: string;
+      paymentTerm?: 'in_advance' | 'in_arrears';
+      amountAfterProration?: string;
+      price?: Price;
+      discounts?: Discounts;
+    },
+  ): void {
+    const price: Price = charge.price ?? { type: 'flat', amount: charge.amountAfterProration ?? '0', paymentTerm: charge.paymentTerm ?? 'in_advance' };
+    const created = this.createPendingLines(tx, {
+      customerId: charge.customerId,
+      currency: charge.currency,
+      lines: [
+        {
+          name: charge.name,
+          ...(charge.description !== undefined ? { description: charge.description } : {}),
+          period: charge.servicePeriod,
+          invoiceAt: charge.invoiceAt,
+          price,
+          ...(charge.featureKey ? { featureKey: charge.featureKey } : {}),
+          ...(charge.discounts ? { discounts: charge.discounts } : {}),
+        },
+      ],
+    });
+    const lineId = created.lines[0]!.id;
+    const col = tx.collection<Invoice>(Col.invoices);
+    const g = col.get(created.invoice.id)!;
+    col.put({ ...g, lines: g.lines.map((l) => (l.id === lineId ? { ...l, chargeId: charge.id } : l)) });
+  }
+
+  /**
    * What OpenMeter's subscription-sync worker does on a subscription event
    * (`synchronizeSubscriptionAndInvoiceCustomer`, worker/subscriptionsync/service/sync.go): sync
    * the customer's lines, then `InvoicePendingLines` with partial lines disabled, so an in-advance
@@ -1844,7 +1918,8 @@ export class InvoiceService {
     }
   }
 
-  private subscriptionLine(item: SubscriptionBillableItem, id: string, createdAt: string, now: string, base?: InvoiceLine): InvoiceLine {
+  private subscriptionLine(item: SubscriptionBillableItem, id: string, createdAt: string, now: string, base?: InvoiceLine, chargeId?: string): InvoiceLine {
+    const charge = chargeId ?? base?.chargeId;
     return {
       ...(base ?? ({} as InvoiceLine)),
       id,
@@ -1860,7 +1935,8 @@ export class InvoiceService {
       subscription: { subscriptionId: item.subscriptionId, phaseId: item.phaseId, itemId: item.itemId, billingPeriod: item.billingPeriod },
       ...(item.usageBySubscription ? { usageBySubscription: true } : {}),
       childUniqueReferenceId: item.childUniqueReferenceId,
-      ...(item.settlementMode === 'credit_then_invoice' || item.settlementMode === 'credit_only' ? { drawsCredits: true } : {}),
+      // a charge draws the credit itself; an item taking the default settlement draws it on the invoice (decision 0025)
+      ...(charge ? { chargeId: charge } : !item.settledByCharge && (item.settlementMode === 'credit_then_invoice' || item.settlementMode === 'credit_only') ? { drawsCredits: true } : {}),
       createdAt,
       updatedAt: now,
     };

@@ -130,6 +130,16 @@ export interface SubscriptionBillableItem {
   settlementMode?: string;
   /** usage of the line = the events naming the subscription (decision 0031) */
   usageBySubscription?: boolean;
+  /**
+   * the subscription chose its settlement mode: the item is a charge (credit first; `credit_only`
+   * never reaches an invoice), as OpenMeter routes items with the credits stack on (decision 0030)
+   */
+  settledByCharge?: boolean;
+  /** the period a prorated flat amount is measured against (charges only) */
+  fullServicePeriod?: { from: string; to: string };
+  /** a flat price's amount before proration and the subscription's proration mode (charges only) */
+  amountBeforeProration?: string;
+  prorationMode?: string;
 }
 
 export interface SubscriptionBillingSource {
@@ -156,4 +166,17 @@ export interface InvoiceCredits {
   returnLineCredits(tx: UnitOfWork, input: { customerId: string; currency: string; lineId: string; amount: Dec; at: Date; name: string }): Dec;
   markGrantInvoiced(tx: UnitOfWork, input: { grantId: string }): unknown;
   markGrantPayment(tx: UnitOfWork, input: { grantId: string; status: 'authorized' | 'settled' }): unknown;
+}
+
+/**
+ * Charges as invoicing needs them (ChargeService implements this): the charges of subscription
+ * item periods settled through credit, the credit a `credit_then_invoice` charge's line carries,
+ * and the payment that makes the charge final.
+ */
+export interface InvoiceCharges {
+  /** item periods → their charges (created, updated, deleted); answers the charge id per `childUniqueReferenceId` */
+  syncSubscriptionCharges(tx: UnitOfWork, input: { customerId: string; items: readonly SubscriptionBillableItem[] }): ReadonlyMap<string, string>;
+  /** the credit the charge drew (advanced to `at` first), as the rating engine's `creditsApplied` */
+  creditsAppliedTo(tx: UnitOfWork, input: { chargeId: string; at: Date }): CreditApplied[];
+  markChargeInvoiced(tx: UnitOfWork, input: { chargeId: string; paid: boolean }): unknown;
 }

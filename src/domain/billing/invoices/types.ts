@@ -149,6 +149,11 @@ export interface InvoiceLine {
    * credit's record (the subscription the credit was given to).
    */
   prorationCredit?: ProrationCreditAllocation & { creditId: string };
+  /**
+   * the `credit_then_invoice` charge this line bills (internal): the charge draws credit when it
+   * is realized, the line carries that credit (`creditsApplied`) and bills the rest
+   */
+  chargeId?: string;
 }
 
 /**

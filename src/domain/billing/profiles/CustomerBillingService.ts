@@ -48,6 +48,30 @@ export class CustomerBillingService {
   }
 
   /**
+   * Whether the customer can be invoiced through its merged profile's invoicing app
+   * (validators/customerbilling ValidateCustomerInvoicingApp, as the invoice-funded grant create
+   * asks it, wrapped "invalid billing setup"): no invoicing app → 412; a Stripe app without the
+   * customer's Stripe data → 412 (the Stripe app's ValidateCustomer, `GetStripeCustomerData`);
+   * sandbox and custom invoicing accept every customer.
+   */
+  validateInvoicingApp(tx: UnitOfWork, input: { customerId: string }): void {
+    const customer = this.deps.customers.getCustomer(tx, { idOrKey: input.customerId });
+    const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
+    const appId = details.effective.apps.invoicing;
+    const app = appId ? this.deps.apps.liveApps(tx).find((a) => a.id === appId) : undefined;
+    if (!app) {
+      throw new DomainError(ErrorKind.preconditionFailed, E.noInvoicingApp, `invalid billing setup: customer with id ${customer.id} has no invoicing app configured in namespace ${tx.namespace}`);
+    }
+    if (app.type === AppType.stripe && this.deps.apps.findCustomerAppData(tx, { customerId: customer.id, appId: app.id })?.stripeCustomerId === undefined) {
+      throw new DomainError(
+        ErrorKind.preconditionFailed,
+        E.noStripeData,
+        `invalid billing setup: failed to get stripe customer data: customer with id ${customer.id} does not meet condition customer has no data for stripe app for stripe app type with id ${app.id} in namespace ${tx.namespace}`,
+      );
+    }
+  }
+
+  /**
    * PUT `/customers/{id}/billing`: the profile named, or **the namespace default** when none is
    * named (not the customer's current one), decides which app data is required; the override is
    * set only when a profile was named (customers/billing/update_billing.go).

@@ -47,5 +47,6 @@ export const billingIssueText = (code: string, suffix: string): string => `${BIL
 export const CustomerBillingErrorCode = {
   customerDeleted: 'customer_deleted',
   noStripeData: 'customer_has_no_stripe_data',
+  noInvoicingApp: 'customer_has_no_invoicing_app',
   invalidPaymentMethod: 'invalid_stripe_payment_method_id',
 } as const;

@@ -104,7 +104,7 @@ const toApiTotals = (t: ChargeTotals): S['BillingTotals'] => ({
   total: t.total,
 });
 
-/** customers/charges/convert.go: charges made through the API are `manual`; labels always present. */
+/** customers/charges/convert.go: charges made through the API are `manual`, a subscription's `system`; labels always present. */
 export function toApiCharge(v: ChargeView): S['BillingCharge'] {
   const c = v.charge;
   const common = {
@@ -116,7 +116,9 @@ export function toApiCharge(v: ChargeView): S['BillingCharge'] {
     updated_at: c.updatedAt,
     ...(c.deletedAt ? { deleted_at: c.deletedAt } : {}),
     customer: { id: c.customerId },
-    lifecycle_controller: 'manual' as const,
+    // a subscription's charge is the system's (convert.go ConvertLifecycleControllerToAPI), with its item reference
+    lifecycle_controller: c.subscription ? ('system' as const) : ('manual' as const),
+    ...(c.subscription ? { subscription: { id: c.subscription.subscriptionId, phase: { id: c.subscription.phaseId, item: { id: c.subscription.itemId } } } } : {}),
     currency: c.currency,
     status: c.deletedAt ? ('deleted' as const) : c.status,
     invoice_at: c.invoiceAt,
