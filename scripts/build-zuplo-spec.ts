@@ -343,10 +343,24 @@ for (const [n, s] of Object.entries<Json>(portal.components.parameters)) put(all
   reason.discriminator.mapping.proration_credit = '#/components/schemas/DiscountReasonProrationCredit';
   if (Array.isArray(allSchemas.DiscountReasonType?.enum)) allSchemas.DiscountReasonType.enum.push('proration_credit');
   // and the proration mode behind it (SEED `ProRatingMode`: max_consumption_based); OpenMeter's
-  // prorate_prices stays accepted and stays the default, so plans made before keep their billing
+  // prorate_prices stays accepted
   const mode = allSchemas.ProRatingMode;
   if (!Array.isArray(mode?.enum)) throw new Error('ProRatingMode is no longer an enum');
   mode.enum.push('max_consumption_based');
+  // ... and is the fork's default (SEED `ProRatingConfig.mode` and the `proRatingConfig` of Plan,
+  // PlanCreate, PlanReplaceUpdate: {enabled: true, mode: max_consumption_based}). The request
+  // validator fills a default in, so this is what a bucket's plan made without one gets.
+  // A custom plan sent without one keeps prorate_prices: a custom-plan change is OpenMeter's own and earns no
+  // credit (decision 0032), so under the fork's mode it would bill both fees in full.
+  const fork = { enabled: true, mode: 'max_consumption_based' };
+  const cfg = allSchemas.ProRatingConfig;
+  if (cfg?.properties?.mode?.default !== 'prorate_prices') throw new Error('ProRatingConfig.mode no longer defaults to prorate_prices');
+  cfg.properties.mode.default = fork.mode;
+  for (const n of ['Plan', 'PlanCreate', 'PlanReplaceUpdate']) {
+    const prop = allSchemas[n]?.properties?.proRatingConfig;
+    if (prop?.default?.mode !== 'prorate_prices') throw new Error(`${n}.proRatingConfig no longer defaults to prorate_prices`);
+    prop.default = { ...fork };
+  }
 }
 
 // CLI compatibility: `zuplo mtls-certificate disable` PATCHes {environments: []}

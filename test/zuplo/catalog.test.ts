@@ -100,9 +100,10 @@ describe('Zuplo metering: features and plans per bucket', () => {
     const v1 = await request(app).post('/api/v1/plans').send(planBody()).expect(201);
     const z = await request(app).post('/v3/metering/bucket_a/plans').set(AUTH).send(planBody()).expect(201);
     const strip = (p: Record<string, unknown>) => {
-      const { id: _id, ...rest } = p;
+      const { id: _id, proRatingConfig: _pr, ...rest } = p;
       return rest;
     };
+    // alike but for the default proration mode (the next test)
     expect(strip(z.body)).toEqual(strip(v1.body));
     expect(z.body.phases[0].rateCards[0].price).toEqual({ type: 'flat', amount: '19', paymentTerm: 'in_advance' });
     expect(z.body.phases[0].rateCards[1].price.tiers).toEqual([
@@ -131,5 +132,39 @@ describe('Zuplo metering: features and plans per bucket', () => {
     expect((await request(app).get(`/v3/metering/bucket_a/features/${f.body.id}`).set(AUTH).expect(200)).body.archivedAt).toBe('2026-01-02T00:00:00Z');
     // the v1 feature with the same key is untouched
     expect((await request(app).get('/api/v1/features/tokens').expect(200)).body).not.toHaveProperty('archivedAt');
+  });
+
+  // Zuplo's fork: PlanCreate / PlanReplaceUpdate / Plan `proRatingConfig` "Default:
+  // {"enabled":true,"mode":"max_consumption_based"}" and ProRatingConfig.mode "Default:
+  // max_consumption_based" (SEED zuplo-developer-api-schemas); OpenMeter's own default is
+  // {enabled: true, mode: prorate_prices} (api/openapi.yaml PlanCreate.proRatingConfig).
+  it('gives a bucket plan made without proRatingConfig the fork’s max_consumption_based; v1 keeps prorate_prices', async () => {
+    const { app } = createTestEmulator();
+    await request(app).post('/api/v1/meters').send({ slug: 'tokens', name: 'Tokens', eventType: 'tokens', aggregation: 'SUM', valueProperty: '$.n' }).expect(200);
+    await request(app).post('/api/v1/features').send({ key: 'tokens', name: 'Tokens', meterSlug: 'tokens' }).expect(201);
+    await seedBucket(app, 'bucket_a');
+    const FORK = { enabled: true, mode: 'max_consumption_based' };
+
+    const z = await request(app).post('/v3/metering/bucket_a/plans').set(AUTH).send(planBody()).expect(201);
+    expect(z.body.proRatingConfig).toEqual(FORK);
+    expect((await request(app).get(`/v3/metering/bucket_a/plans/${z.body.id}`).set(AUTH).expect(200)).body.proRatingConfig).toEqual(FORK);
+    // a replace without it gets the default again; one that names prorate_prices keeps it
+    const { key: _k, currency: _c, ...replace } = planBody();
+    const put1 = await request(app).put(`/v3/metering/bucket_a/plans/${z.body.id}`).set(AUTH).send({ ...replace, proRatingConfig: { enabled: true, mode: 'prorate_prices' } }).expect(200);
+    expect(put1.body.proRatingConfig).toEqual({ enabled: true, mode: 'prorate_prices' });
+    expect((await request(app).put(`/v3/metering/bucket_a/plans/${z.body.id}`).set(AUTH).send(replace).expect(200)).body.proRatingConfig).toEqual(FORK);
+    // a config without a mode takes the fork's mode too
+    const off = await request(app).post('/v3/metering/bucket_a/plans').set(AUTH).send(planBody({ key: 'off', proRatingConfig: { enabled: false } })).expect(201);
+    expect(off.body.proRatingConfig).toEqual({ enabled: false, mode: 'max_consumption_based' });
+    // the subscription takes the plan's mode
+    await request(app).post(`/v3/metering/bucket_a/plans/${z.body.id}/publish`).set(AUTH).expect(200);
+    await request(app).post('/v3/metering/bucket_a/customers').set(AUTH).send({ key: 'c1', name: 'C1', usageAttribution: { subjectKeys: ['c1'] } }).expect(201);
+    const sub = await request(app).post('/v3/metering/bucket_a/subscriptions').set(AUTH).send({ customerKey: 'c1', plan: { key: 'starter' } }).expect(201);
+    expect(sub.body.proRatingConfig).toEqual(FORK);
+
+    // OpenMeter v1: unchanged
+    const v1 = await request(app).post('/api/v1/plans').send(planBody()).expect(201);
+    expect(v1.body.proRatingConfig).toEqual({ enabled: true, mode: 'prorate_prices' });
+    expect((await request(app).get(`/api/v1/plans/${v1.body.id}`).expect(200)).body.proRatingConfig).toEqual({ enabled: true, mode: 'prorate_prices' });
   });
 });

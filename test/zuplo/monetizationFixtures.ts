@@ -16,35 +16,48 @@ const usageCard = (opts: { included: number; soft: boolean; price?: unknown }) =
   entitlementTemplate: { type: 'metered', isSoftLimit: opts.soft, issueAfterReset: opts.included, usagePeriod: 'P1M' },
 });
 const fee = (amount: string) => ({ type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount, paymentTerm: 'in_advance' } });
-const plan = (key: string, name: string, rateCards: unknown[], metadata?: Record<string, string>) => ({
+const plan = (key: string, name: string, rateCards: unknown[], metadata?: Record<string, string>, proRatingConfig?: unknown) => ({
   key,
   name,
   currency: 'USD',
   billingCadence: 'P1M',
   ...(metadata ? { metadata } : {}),
+  ...(proRatingConfig ? { proRatingConfig } : {}),
   phases: [{ key: 'default', name: 'Default', duration: null, rateCards }],
 });
 
 /**
  * The catalog of reference zuplo-monetization.md §4: meter and feature `api_requests`; `free`
  * (5 requests, hard, no price), `starter` ($29 in advance + 10 requests, hard), `pro` ($99 in
- * advance + 50 requests, soft, $0.01 per request over); plan order free < starter < pro.
+ * advance + 50 requests, soft, $0.01 per request over); plan order free < starter < pro. The plans
+ * take the bucket's default proration (the fork's max_consumption_based) unless `proRatingConfig` says.
  */
-export async function seedMonetizedBucket(app: Express, bucket = BUCKET): Promise<Record<'free' | 'starter' | 'pro', string>> {
+export async function seedMonetizedBucket(
+  app: Express,
+  bucket = BUCKET,
+  opts: { proRatingConfig?: { enabled: boolean; mode: string } } = {},
+): Promise<Record<'free' | 'starter' | 'pro', string>> {
   const b = base(bucket);
+  const pr = opts.proRatingConfig;
   await request(app).post(`${b}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
   await request(app).post(`${b}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const bodies = {
-    free: plan('free', 'Free', [usageCard({ included: 5, soft: false })]),
-    starter: plan('starter', 'Starter', [fee('29'), usageCard({ included: 10, soft: false })]),
-    pro: plan('pro', 'Pro', [
-      fee('99'),
-      usageCard({
-        included: 50,
-        soft: true,
-        price: { type: 'tiered', mode: 'graduated', tiers: [{ upToAmount: '50', flatPrice: null, unitPrice: { type: 'unit', amount: '0' } }, { flatPrice: null, unitPrice: { type: 'unit', amount: '0.01' } }] },
-      }),
-    ]),
+    free: plan('free', 'Free', [usageCard({ included: 5, soft: false })], undefined, pr),
+    starter: plan('starter', 'Starter', [fee('29'), usageCard({ included: 10, soft: false })], undefined, pr),
+    pro: plan(
+      'pro',
+      'Pro',
+      [
+        fee('99'),
+        usageCard({
+          included: 50,
+          soft: true,
+          price: { type: 'tiered', mode: 'graduated', tiers: [{ upToAmount: '50', flatPrice: null, unitPrice: { type: 'unit', amount: '0' } }, { flatPrice: null, unitPrice: { type: 'unit', amount: '0.01' } }] },
+        }),
+      ],
+      undefined,
+      pr,
+    ),
   };
   const ids = {} as Record<'free' | 'starter' | 'pro', string>;
   for (const k of ['free', 'starter', 'pro'] as const) {

@@ -196,9 +196,9 @@ describe('Zuplo proration credit: an upgrade credits the new subscription’s ne
 
   it('under OpenMeter’s prorate_prices a fee still on a draft is prorated by the sync instead: no credit on top', async () => {
     const { app } = createTestEmulator();
-    // the shared fixture's catalog keeps OpenMeter's default (prorate_prices)
+    // the shared fixture's catalog, with OpenMeter's mode named (a bucket's default is the fork's)
     const { seedMonetizedBucket, manualApproval } = await import('./monetizationFixtures.ts');
-    const plans = await seedMonetizedBucket(app, BUCKET);
+    const plans = await seedMonetizedBucket(app, BUCKET, { proRatingConfig: { enabled: true, mode: 'prorate_prices' } });
     await manualApproval(app, BUCKET);
     const s = await subscribe(app, { ...U1, planId: plans.starter }, BUCKET);
     await advanceTo(app, '2026-01-16T12:00:00Z'); // 15.5 of 31 days; starter's $29 still waits for approval

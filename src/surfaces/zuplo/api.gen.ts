@@ -2772,7 +2772,7 @@ export interface components {
             /**
              * @default {
              *       "enabled": true,
-             *       "mode": "prorate_prices"
+             *       "mode": "max_consumption_based"
              *     }
              */
             proRatingConfig: components["schemas"]["ProRatingConfig"];
@@ -2799,7 +2799,7 @@ export interface components {
             /**
              * @default {
              *       "enabled": true,
-             *       "mode": "prorate_prices"
+             *       "mode": "max_consumption_based"
              *     }
              */
             proRatingConfig: components["schemas"]["ProRatingConfig"];
@@ -2843,7 +2843,7 @@ export interface components {
             /**
              * @default {
              *       "enabled": true,
-             *       "mode": "prorate_prices"
+             *       "mode": "max_consumption_based"
              *     }
              */
             proRatingConfig: components["schemas"]["ProRatingConfig"];
@@ -2877,7 +2877,7 @@ export interface components {
         ProRatingConfig: {
             /** @default true */
             enabled: boolean;
-            /** @default prorate_prices */
+            /** @default max_consumption_based */
             mode: components["schemas"]["ProRatingMode"];
         };
         /** @enum {string} */
