@@ -103,7 +103,12 @@ export class Emulator implements EmulatorPort {
       info: (...a) => (quiet ? undefined : console.log(...a)),
       error: (...a) => (quiet ? undefined : console.error(...a)),
     };
-    this.store = new Store({ dataDir: options.dataDir, durability: options.durability, onError: (m, e) => this.log.error(m, e) });
+    this.store = new Store({ dataDir: options.dataDir, durability: options.durability, onError: (m, e) => {
+        this.log.error(m, e);
+        // a namespace reloaded after a failed write holds other records than the sources' indexes saw
+        for (const src of [...this.services.jobSources, ...this.jobSources]) src.forget?.();
+      },
+    });
     this.clockFile = options.dataDir ? persistClock(this.clock, options.dataDir) : undefined;
     this.events = new EventStores(this.store, { durability: options.durability });
     this.services = createServices({

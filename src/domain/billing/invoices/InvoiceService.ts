@@ -11,7 +11,7 @@ import type { DueJob, JobSource } from '../../shared/jobs.ts';
 import { dec, isDecimalString, roundMoney, toDecimalString, type Dec } from '../../shared/money.ts';
 import { paginate, type Page } from '../../shared/paging.ts';
 import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/recurrence.ts';
-import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { Collection, UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
 import { sumTotals } from '../rating/detailedLine.ts';
 import { rateLine } from '../rating/rateLine.ts';
@@ -19,6 +19,7 @@ import type { CreditApplied, ProrationCreditAllocation, Totals } from '../rating
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
 import { sandboxApp } from './apps/sandboxApp.ts';
 import { inStatusCategory, STRIPE_INVOICE_EVENTS, stripeInvoicingApp } from './apps/stripeApp.ts';
+import { DueIndex } from './dueIndex.ts';
 import { INVOICE_ISSUE_MESSAGES, InvoiceErrorCode as E } from './errors.ts';
 import { DRAFT_SEQUENCE, GATHERING_SEQUENCE, nextInvoiceNumber } from './numbering.ts';
 import type {
@@ -251,7 +252,7 @@ export class InvoiceService {
     const now = this.now();
     const lines = input.lines.map((l, i) => this.newLine(tx, l, currency, now, `lines[${i}]`));
     const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     const isOpen = (x: Invoice) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id && x.currency === currency;
     let inv = known ? known.find(isOpen) : col.findOne(isOpen);
     const isInvoiceNew = !inv;
@@ -356,7 +357,7 @@ export class InvoiceService {
     };
     const inRange = (v: string | undefined, after?: string, before?: string): boolean =>
       (after === undefined || (v !== undefined && ms(v) >= bound(after))) && (before === undefined || (v !== undefined && ms(v) <= bound(before)));
-    const rows = tx.collection<Invoice>(Col.invoices).find(
+    const rows = this.invoices(tx).find(
       (inv) =>
         (input.includeDeleted === true || !inv.deletedAt) &&
         (!input.standardOnly || inv.kind === 'standard') &&
@@ -406,12 +407,12 @@ export class InvoiceService {
    * (`InvoicePendingLines`). `partialDisabled` is the collection job's `WithPartialInvoiceLinesDisabled`.
    */
   invoicePendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean }): InvoiceView[] {
-    return this.batch(() => this.createFromPendingLines(tx, input)).map((inv) => this.view(tx, tx.collection<Invoice>(Col.invoices).get(inv.id)!));
+    return this.batch(() => this.createFromPendingLines(tx, input)).map((inv) => this.view(tx, this.invoices(tx).get(inv.id)!));
   }
 
   private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[]; bypassAlignment?: boolean }): Invoice[] {
     const customer = this.requireCustomer(tx, input.customerId);
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     const gathering = input.gathering ?? col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
     const now = this.now();
     const rawAsOf = floorSecond(input.asOf ?? now);
@@ -683,7 +684,7 @@ export class InvoiceService {
     if (inv.kind === 'gathering') {
       if (liveLines(inv).length === 0) inv.deletedAt = now;
       this.refreshGathering(inv);
-      tx.collection<Invoice>(Col.invoices).put(inv);
+      this.invoices(tx).put(inv);
       return this.view(tx, inv);
     }
     // edited or new metered lines are measured again
@@ -699,7 +700,7 @@ export class InvoiceService {
     const now = this.now();
     if (inv.kind === 'gathering') {
       if (inv.deletedAt) return;
-      tx.collection<Invoice>(Col.invoices).put({ ...inv, lines: inv.lines.map((l) => (l.deletedAt ? l : { ...l, deletedAt: now })), deletedAt: now, updatedAt: now });
+      this.invoices(tx).put({ ...inv, lines: inv.lines.map((l) => (l.deletedAt ? l : { ...l, deletedAt: now })), deletedAt: now, updatedAt: now });
       return;
     }
     if (!this.canFire(tx, inv, T.delete)) {
@@ -756,7 +757,7 @@ export class InvoiceService {
    * report for an operation the invoice no longer waits for is ignored.
    */
   completeAppOperation(tx: UnitOfWork, input: { invoiceId: string; operation: AppOperation; result?: AppOperationResult }): void {
-    const stored = tx.collection<Invoice>(Col.invoices).get(input.invoiceId);
+    const stored = this.invoices(tx).get(input.invoiceId);
     if (!stored || stored.appOperation?.operation !== input.operation || stored.appOperation.done) return;
     const inv = copyInvoice(stored);
     const impl = this.appImpl(tx, inv);
@@ -808,14 +809,14 @@ export class InvoiceService {
 
   /** The stored invoice (the runtime's remote app operations read it). */
   invoiceById(tx: UnitOfWork, id: string): Invoice | undefined {
-    return tx.collection<Invoice>(Col.invoices).get(id);
+    return this.invoices(tx).get(id);
   }
 
   // ---------------------------------------------------------------------------- Stripe events
 
   /** The standard invoice whose invoicing external id is `externalId` (deleted ones included). */
   invoiceByInvoicingExternalId(tx: UnitOfWork, externalId: string): Invoice | undefined {
-    return tx.collection<Invoice>(Col.invoices).findOne((i) => i.kind === 'standard' && i.externalIds?.invoicing === externalId);
+    return this.invoices(tx).findOne((i) => i.kind === 'standard' && i.externalIds?.invoicing === externalId);
   }
 
   /**
@@ -1107,7 +1108,7 @@ export class InvoiceService {
   /** engine.md §1.6: Σ gross amount of earlier children of the group on live standard invoices. */
   private previouslyBilled(tx: UnitOfWork, group: SplitLineGroup, line: InvoiceLine): string {
     let sum = dec(0);
-    for (const inv of tx.collection<Invoice>(Col.invoices).find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === group.customerId)) {
+    for (const inv of this.invoices(tx).find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === group.customerId)) {
       for (const l of inv.lines) {
         if (l.splitLineGroupId === group.id && l.id !== line.id && !l.deletedAt && ms(l.period.to) <= ms(line.period.from)) sum = sum.add(dec(l.totals?.amount ?? '0'));
       }
@@ -1441,31 +1442,58 @@ export class InvoiceService {
   readonly collectJob: JobSource = {
     name: 'collectInvoicesJob',
     dueJobs: (tx, until) => {
-      let due: number | undefined;
-      for (const g of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
-        const at = this.nextCollectableAt(g);
-        if (at !== undefined && at <= until.getTime() && (due === undefined || at < due)) due = at;
-      }
-      if (due === undefined) return [];
+      const due = this.dueIndex.earliest(tx, this.invoices(tx), DueKind.collect);
+      if (due === undefined || due > until.getTime()) return [];
       const dueAt = new Date(due);
       return [{ name: 'collectInvoicesJob', namespace: tx.namespace, dueAt, run: (work) => this.collectDue(work, dueAt) } satisfies DueJob];
     },
+    forget: (namespace) => this.dueIndex.forget(namespace),
   };
 
   /** The advance worker (`worker/advance`): invoices waiting for collection or for the draft period to end. */
   readonly advanceJob: JobSource = {
     name: 'advanceInvoicesJob',
     dueJobs: (tx, until) => {
-      let due: number | undefined;
-      for (const inv of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'standard' && !x.deletedAt)) {
-        const at = this.waitingUntil(inv);
-        if (at !== undefined && at <= until.getTime() && (due === undefined || at < due)) due = at;
-      }
-      if (due === undefined) return [];
+      const due = this.dueIndex.earliest(tx, this.invoices(tx), DueKind.advance);
+      if (due === undefined || due > until.getTime()) return [];
       const dueAt = new Date(due);
       return [{ name: 'advanceInvoicesJob', namespace: tx.namespace, dueAt, run: (work) => this.advanceDue(work, dueAt) } satisfies DueJob];
     },
+    forget: (namespace) => this.dueIndex.forget(namespace),
   };
+
+  /** when each stored invoice is next due for the collect and the advance worker */
+  private readonly dueIndex = new DueIndex<Invoice>(2, (inv) => [
+    inv.kind === 'gathering' && !inv.deletedAt ? this.nextCollectableAt(inv) : undefined,
+    inv.kind === 'standard' && !inv.deletedAt ? this.waitingUntil(inv) : undefined,
+  ]);
+
+  /** the invoices as a unit of work sees them; every write goes through here, so the due index hears of it */
+  private invoices(tx: UnitOfWork): Collection<Invoice> {
+    let col = this.invoiceCols.get(tx);
+    if (!col) {
+      const inner = tx.collection<Invoice>(Col.invoices);
+      col = {
+        get: (id) => inner.get(id),
+        put: (value) => {
+          this.dueIndex.touched(tx, value.id);
+          inner.put(value);
+        },
+        delete: (id) => {
+          this.dueIndex.touched(tx, id);
+          inner.delete(id);
+        },
+        list: () => inner.list(),
+        find: (predicate) => inner.find(predicate),
+        findOne: (predicate) => inner.findOne(predicate),
+        count: () => inner.count(),
+      };
+      this.invoiceCols.set(tx, col);
+    }
+    return col;
+  }
+
+  private readonly invoiceCols = new WeakMap<UnitOfWork, Collection<Invoice>>();
 
   private waitingUntil(inv: Invoice): number | undefined {
     if (inv.status === S.draftWaitingForCollection && inv.collectionAt) return ms(inv.collectionAt);
@@ -1495,7 +1523,7 @@ export class InvoiceService {
   private collectDueBatch(tx: UnitOfWork, dueAt: Date): void {
     const byCustomer = new Map<string, Invoice[]>();
     const due = new Set<string>();
-    for (const g of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
+    for (const g of this.invoices(tx).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
       byCustomer.set(g.customerId, [...(byCustomer.get(g.customerId) ?? []), g]);
       const at = this.nextCollectableAt(g);
       if (at !== undefined && at <= dueAt.getTime()) due.add(g.customerId);
@@ -1514,9 +1542,7 @@ export class InvoiceService {
   }
 
   private advanceDueBatch(tx: UnitOfWork, dueAt: Date): void {
-    for (const inv of tx.collection<Invoice>(Col.invoices).find((x) => x.kind === 'standard' && !x.deletedAt)) {
-      const at = this.waitingUntil(inv);
-      if (at === undefined || at > dueAt.getTime()) continue;
+    for (const inv of this.dueIndex.due(tx, this.invoices(tx), DueKind.advance, dueAt.getTime())) {
       const copy = copyInvoice(inv);
       this.advanceUntilStable(tx, copy);
       this.save(tx, copy);
@@ -1566,7 +1592,7 @@ export class InvoiceService {
     // ResolveDefaultCollection); only a credit_then_invoice charge also has a line, billing what credit leaves
     const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: items.filter((i) => i.settledByCharge) });
     items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     // the customer's invoices: given by a caller syncing many customers (one scan for all of
     // them), else found
     const own = (): Invoice[] =>
@@ -1762,7 +1788,7 @@ export class InvoiceService {
     const live = groups.find((g) => g.customerId === customerId && !g.deletedAt && g.childUniqueReferenceId !== undefined);
     if (!live.length) return;
     const now = this.now();
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     for (const group of live) {
       const item = wanted.get(group.childUniqueReferenceId!);
       const target = item ? { from: floorSecond(item.servicePeriod.from), to: floorSecond(item.servicePeriod.to) } : undefined;
@@ -1847,7 +1873,7 @@ export class InvoiceService {
       ],
     });
     const lineId = created.lines[0]!.id;
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     const g = col.get(created.invoice.id)!;
     col.put({ ...g, lines: g.lines.map((l) => (l.id === lineId ? { ...l, creditGrantId: grant.id } : l)) });
     if (at > this.now()) return;
@@ -1894,7 +1920,7 @@ export class InvoiceService {
       ],
     });
     const lineId = created.lines[0]!.id;
-    const col = tx.collection<Invoice>(Col.invoices);
+    const col = this.invoices(tx);
     const g = col.get(created.invoice.id)!;
     col.put({ ...g, lines: g.lines.map((l) => (l.id === lineId ? { ...l, chargeId: charge.id } : l)) });
   }
@@ -1951,7 +1977,7 @@ export class InvoiceService {
     dueJobs: (tx, until) => {
       const source = this.deps.subscriptions;
       if (!source) return [];
-      const col = tx.collection<Invoice>(Col.invoices);
+      const col = this.invoices(tx);
       // every line's reference, gathered only when an item is not ruled out by its time alone
       // (most looks for due work find every customer synced past all its items)
       let lineRefs: ReadonlyMap<string, number> | undefined;
@@ -2001,7 +2027,7 @@ export class InvoiceService {
             const items = ids.length > 1 ? source.billableItemsByCustomer?.(work, { asOf: dueAt.toISOString() }) : undefined;
             if (ids.length > 1) {
               const wanted = new Set(ids);
-              for (const inv of work.collection<Invoice>(Col.invoices).list()) {
+              for (const inv of this.invoices(work).list()) {
                 if (!wanted.has(inv.customerId)) continue;
                 const list = byCustomer.get(inv.customerId);
                 if (list) list.push(inv.id);
@@ -2086,7 +2112,7 @@ export class InvoiceService {
    */
   private save(tx: UnitOfWork, inv: Invoice): void {
     inv.updatedAt = this.now();
-    tx.collection<Invoice>(Col.invoices).put(inv);
+    this.invoices(tx).put(inv);
   }
 
   private hasCritical(inv: Invoice): boolean {
@@ -2100,7 +2126,7 @@ export class InvoiceService {
   }
 
   private requireInvoice(tx: UnitOfWork, id: string): Invoice {
-    const inv = tx.collection<Invoice>(Col.invoices).get(id);
+    const inv = this.invoices(tx).get(id);
     if (!inv) throw notFound(E.notFound, `invoice not found [Invoice/${id}]`);
     return copyInvoice(inv);
   }
@@ -2164,6 +2190,8 @@ export class InvoiceService {
     return this.lastNowText;
   }
 }
+
+const DueKind = { collect: 0, advance: 1 } as const;
 
 /** When a billable item is due for syncing; items are asked for again and again, parsed once. */
 const itemDueAt = new WeakMap<SubscriptionBillableItem, number>();
