@@ -1081,11 +1081,15 @@ export class InvoiceService {
 
   /** Measures every metered line anew (engine.md §1.10) and stamps `quantitySnapshotedAt`. */
   private measureAll(tx: UnitOfWork, inv: Invoice): void {
-    inv.lines = inv.lines.map((l) => {
+    const before = inv.lines;
+    const after = before.map((l) => {
       if (l.deletedAt) return l;
       const q = this.measure(tx, inv, l);
+      // a quantity measured again as it was keeps the line, and with it what was rated and summed for it
+      if (l.meteredQuantity === q.qty && l.meteredPreLinePeriodQuantity === q.pre) return l;
       return { ...l, meteredQuantity: q.qty, meteredPreLinePeriodQuantity: q.pre };
     });
+    inv.lines = after.every((l, i) => l === before[i]) ? before : after;
     inv.quantitySnapshotedAt = this.now();
   }
 
@@ -1320,8 +1324,14 @@ export class InvoiceService {
     const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
     // the engine is pure: the same inputs give the same lines, so a recalculation that changed
     // nothing about a line (most state transitions) keeps its rating
+    const context = `${JSON.stringify(m)}|${inv.currency}|${group ? JSON.stringify(group.period) : ''}`;
+    // a line is immutable: rated (or found rated) in this context once, it is rated in it for good
+    if (line.totals && line.ratingKey !== undefined && this.ratedIn.get(line) === context) return line;
     const ratingKey = ratingKeyOf(m, line, inv.currency, group?.period);
-    if (line.ratingKey === ratingKey && line.totals) return line;
+    if (line.ratingKey === ratingKey && line.totals) {
+      this.ratedIn.set(line, context);
+      return line;
+    }
     const r = rateLine({
       lineName: line.name,
       currency: inv.currency,
@@ -1339,7 +1349,7 @@ export class InvoiceService {
     });
     const now = this.now();
     const existing = new Map((line.detailedLines ?? []).map((d) => [d.childUniqueReferenceId, d]));
-    return {
+    const rated: InvoiceLine = {
       ...line,
       quantity: isFlat(line.price) ? '1' : r.ratedQuantity,
       meteredQuantity: isFlat(line.price) ? '1' : r.meteredQuantity,
@@ -1364,7 +1374,12 @@ export class InvoiceService {
       totals: r.totals,
       ratingKey,
     };
+    this.ratedIn.set(rated, context);
+    return rated;
   }
+
+  /** the measured quantities, currency and split-group period a line was last rated in (keyed by the immutable line) */
+  private readonly ratedIn = new WeakMap<InvoiceLine, string>();
 
   private sumLineTotals(inv: Invoice): Totals {
     const kept = this.summed.get(inv.lines);
