@@ -1397,25 +1397,35 @@ export class InvoiceService {
 
   /** Service period, collectionAt, draftUntil and dueAt (`invoicecalc`). */
   private recalculateTimings(inv: Invoice): void {
-    const lines = liveLines(inv);
-    if (lines.length) {
-      inv.period = {
-        from: lines.map((l) => l.period.from).reduce(minIso),
-        to: lines.map((l) => l.period.to).reduce(maxIso),
-      };
+    // the same lines under the same workflow give the same timings (each draft step recalculates)
+    let t = this.timingsOf.get(inv.lines);
+    if (!t || t.workflow !== inv.workflow || t.createdAt !== inv.createdAt) {
+      const lines = liveLines(inv);
+      const period = lines.length ? { from: lines.map((l) => l.period.from).reduce(minIso), to: lines.map((l) => l.period.to).reduce(maxIso) } : undefined;
+      const interval = parseDuration(inv.workflow.collection.interval);
+      const metered = lines.filter((l) => !isFlat(l.price));
+      const collectionAt = metered.length && interval ? iso(metered.map((l) => addDuration(new Date(l.invoiceAt), interval).getTime()).reduce((a, b) => Math.max(a, b))) : undefined;
+      let draftUntil: string | undefined;
+      if (inv.workflow.invoicing.autoAdvance) {
+        const draft = parseDuration(inv.workflow.invoicing.draftPeriod);
+        const base = maxIso(collectionAt ?? inv.createdAt, inv.createdAt);
+        draftUntil = draft ? iso(addDuration(new Date(base), draft)) : base;
+      }
+      t = { workflow: inv.workflow, createdAt: inv.createdAt, period, collectionAt, draftUntil };
+      this.timingsOf.set(inv.lines, t);
     }
-    const interval = parseDuration(inv.workflow.collection.interval);
-    const metered = lines.filter((l) => !isFlat(l.price));
-    if (metered.length && interval) {
-      inv.collectionAt = iso(metered.map((l) => addDuration(new Date(l.invoiceAt), interval).getTime()).reduce((a, b) => Math.max(a, b)));
-    } else delete inv.collectionAt;
-    if (inv.workflow.invoicing.autoAdvance) {
-      const draft = parseDuration(inv.workflow.invoicing.draftPeriod);
-      const base = maxIso(inv.collectionAt ?? inv.createdAt, inv.createdAt);
-      inv.draftUntil = draft ? iso(addDuration(new Date(base), draft)) : base;
-    } else delete inv.draftUntil;
+    if (t.period) inv.period = { ...t.period };
+    if (t.collectionAt !== undefined) inv.collectionAt = t.collectionAt;
+    else delete inv.collectionAt;
+    if (t.draftUntil !== undefined) inv.draftUntil = t.draftUntil;
+    else delete inv.draftUntil;
     this.computeDueAt(inv);
   }
+
+  private readonly timingsOf = new WeakMap<
+    readonly InvoiceLine[],
+    { workflow: Invoice['workflow']; createdAt: string; period: { from: string; to: string } | undefined; collectionAt: string | undefined; draftUntil: string | undefined }
+  >();
 
   private computeDueAt(inv: Invoice): void {
     const after = parseDuration(inv.workflow.invoicing.dueAfter);
