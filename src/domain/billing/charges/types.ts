@@ -1,4 +1,4 @@
-import type { Discounts, Price } from '../../catalog/types.ts';
+import type { Discounts, Price, TaxConfig } from '../../catalog/types.ts';
 import type { SettlementMode } from '../credits/types.ts';
 import type { IsoPeriod } from '../../shared/period.ts';
 import type { ChargeLine } from './deltaRating.ts';
@@ -31,6 +31,7 @@ export interface ChargeSubscriptionRef {
  * sync hands these over as it finds them; the unique reference id is the item period's.
  */
 export interface SubscriptionChargeItem {
+  /** `{subscriptionId}/{phaseKey}/{itemKey}/v[{version}]/period[{n}]` */
   childUniqueReferenceId: string;
   subscriptionId: string;
   phaseId: string;
@@ -40,14 +41,18 @@ export interface SubscriptionChargeItem {
   price: Price;
   featureKey?: string;
   discounts?: Discounts;
-  taxConfig?: { behavior?: string; taxCodeId?: string };
+  taxConfig?: TaxConfig;
   servicePeriod: Period;
+  /** the period a prorated flat amount is measured against (charges only) */
   fullServicePeriod?: Period;
   billingPeriod: Period;
   invoiceAt: string;
+  /** the subscription's settlement mode (`credit_then_invoice` | `credit_only` | `invoice_only`) */
   settlementMode?: string;
+  /** a flat price's amount before proration and the subscription's proration mode (charges only) */
   amountBeforeProration?: string;
   prorationMode?: string;
+  /** usage of the line = the events naming the subscription (decision 0031) */
   usageBySubscription?: boolean;
 }
 

@@ -1,10 +1,10 @@
 import type { App, AppType } from '../../apps/types.ts';
 import type { Feature } from '../../catalog/types.ts';
 import type { Customer } from '../../customers/types.ts';
-import type { Price, Discounts, TaxConfig } from '../../catalog/types.ts';
 import type { ValidationIssue } from '../../shared/errors.ts';
 import type { Dec } from '../../shared/money.ts';
 import type { UnitOfWork } from '../../shared/unitOfWork.ts';
+import type { SubscriptionChargeItem } from '../charges/types.ts';
 import type { CreditApplied } from '../rating/types.ts';
 import type { Invoice, InvoiceTrigger, InvoiceView } from './types.ts';
 
@@ -111,35 +111,12 @@ export interface InvoicingApp {
  * every subscription, each a pending line to keep on the gathering invoice. The subscriptions
  * domain implements it; billing reconciles the gathering invoice against it (not wired yet).
  */
-export interface SubscriptionBillableItem {
-  /** `{subscriptionId}/{phaseKey}/{itemKey}/v[{version}]/period[{n}]` */
-  childUniqueReferenceId: string;
-  subscriptionId: string;
-  phaseId: string;
-  itemId: string;
-  name: string;
-  currency: string;
-  price: Price;
-  featureKey?: string;
-  discounts?: Discounts;
-  taxConfig?: TaxConfig;
-  servicePeriod: { from: string; to: string };
-  billingPeriod: { from: string; to: string };
-  invoiceAt: string;
-  /** the subscription's settlement mode (`credit_then_invoice` | `credit_only` | `invoice_only`) */
-  settlementMode?: string;
-  /** usage of the line = the events naming the subscription (decision 0031) */
-  usageBySubscription?: boolean;
+export interface SubscriptionBillableItem extends SubscriptionChargeItem {
   /**
    * the subscription chose its settlement mode: the item is a charge (credit first; `credit_only`
    * never reaches an invoice), as OpenMeter routes items with the credits stack on (decision 0030)
    */
   settledByCharge?: boolean;
-  /** the period a prorated flat amount is measured against (charges only) */
-  fullServicePeriod?: { from: string; to: string };
-  /** a flat price's amount before proration and the subscription's proration mode (charges only) */
-  amountBeforeProration?: string;
-  prorationMode?: string;
 }
 
 export interface SubscriptionBillingSource {
