@@ -6,7 +6,8 @@ import { bucketNamespace } from '../../src/surfaces/http/namespaces.ts';
 export const BUCKET = 'zprj-shop-working-copy';
 export const base = (bucket = BUCKET) => `/v3/metering/${bucket}`;
 
-const usageCard = (opts: { included: number; soft: boolean; price?: unknown }) => ({
+/** the reference's `api_requests` rate card: `included` requests a month, hard or soft limit */
+export const usageCard = (opts: { included: number; soft: boolean; price?: unknown }) => ({
   type: 'usage_based',
   key: 'api_requests',
   name: 'API requests',
@@ -15,14 +16,16 @@ const usageCard = (opts: { included: number; soft: boolean; price?: unknown }) =
   price: opts.price ?? null,
   entitlementTemplate: { type: 'metered', isSoftLimit: opts.soft, issueAfterReset: opts.included, usagePeriod: 'P1M' },
 });
-const fee = (amount: string) => ({ type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount, paymentTerm: 'in_advance' } });
-const plan = (key: string, name: string, rateCards: unknown[], metadata?: Record<string, string>, proRatingConfig?: unknown) => ({
+/** a monthly flat fee paid in advance */
+export const fee = (amount: string) => ({ type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount, paymentTerm: 'in_advance' } });
+/** a one-phase monthly USD plan; the name defaults to the capitalised key */
+export const plan = (key: string, rateCards: unknown[], opts: { name?: string; metadata?: Record<string, string>; proRatingConfig?: unknown } = {}) => ({
   key,
-  name,
+  name: opts.name ?? key[0]!.toUpperCase() + key.slice(1),
   currency: 'USD',
   billingCadence: 'P1M',
-  ...(metadata ? { metadata } : {}),
-  ...(proRatingConfig ? { proRatingConfig } : {}),
+  ...(opts.metadata ? { metadata: opts.metadata } : {}),
+  ...(opts.proRatingConfig ? { proRatingConfig: opts.proRatingConfig } : {}),
   phases: [{ key: 'default', name: 'Default', duration: null, rateCards }],
 });
 
@@ -42,11 +45,10 @@ export async function seedMonetizedBucket(
   await request(app).post(`${b}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
   await request(app).post(`${b}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const bodies = {
-    free: plan('free', 'Free', [usageCard({ included: 5, soft: false })], undefined, pr),
-    starter: plan('starter', 'Starter', [fee('29'), usageCard({ included: 10, soft: false })], undefined, pr),
+    free: plan('free', [usageCard({ included: 5, soft: false })], { proRatingConfig: pr }),
+    starter: plan('starter', [fee('29'), usageCard({ included: 10, soft: false })], { proRatingConfig: pr }),
     pro: plan(
       'pro',
-      'Pro',
       [
         fee('99'),
         usageCard({
@@ -55,8 +57,7 @@ export async function seedMonetizedBucket(
           price: { type: 'tiered', mode: 'graduated', tiers: [{ upToAmount: '50', flatPrice: null, unitPrice: { type: 'unit', amount: '0' } }, { flatPrice: null, unitPrice: { type: 'unit', amount: '0.01' } }] },
         }),
       ],
-      undefined,
-      pr,
+      { proRatingConfig: pr },
     ),
   };
   const ids = {} as Record<'free' | 'starter' | 'pro', string>;

@@ -2,6 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
+import { fee, plan, usageCard } from './monetizationFixtures.ts';
 
 /*
  * The developer portal's routes as the Zudoku monetization plugin calls them (reference
@@ -19,24 +20,6 @@ const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'RS256', typ: 'JW
 const U = { Authorization: `Bearer ${jwt({ sub: 'auth0|u1', email: 'u1@example.com' })}` };
 const V = { Authorization: `Bearer ${jwt({ sub: 'auth0|v1', email: 'v1@example.com' })}` };
 
-const usageCard = (included: number, soft: boolean) => ({
-  type: 'usage_based',
-  key: 'api_requests',
-  name: 'API requests',
-  featureKey: 'api_requests',
-  billingCadence: 'P1M',
-  price: null,
-  entitlementTemplate: { type: 'metered', isSoftLimit: soft, issueAfterReset: included, usagePeriod: 'P1M' },
-});
-const fee = (amount: string) => ({ type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount, paymentTerm: 'in_advance' } });
-const plan = (key: string, rateCards: unknown[], metadata?: Record<string, string>) => ({
-  key,
-  name: key[0]!.toUpperCase() + key.slice(1),
-  currency: 'USD',
-  billingCadence: 'P1M',
-  ...(metadata ? { metadata } : {}),
-  phases: [{ key: 'default', name: 'Default', duration: null, rateCards }],
-});
 
 type Plans = Record<'free' | 'starter' | 'pro' | 'partner', string>;
 
@@ -45,10 +28,10 @@ async function seed(app: Express): Promise<Plans> {
   await request(app).post(`${METERING}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
   await request(app).post(`${METERING}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const bodies = {
-    free: plan('free', [usageCard(5, false)]),
-    starter: plan('starter', [fee('29'), usageCard(10, false)], { zuplo_most_popular: 'true' }),
-    pro: plan('pro', [fee('99'), usageCard(50, true)]),
-    partner: plan('partner', [fee('10'), usageCard(100, false)], { zuplo_private_plan: 'true' }),
+    free: plan('free', [usageCard({ included: 5, soft: false })]),
+    starter: plan('starter', [fee('29'), usageCard({ included: 10, soft: false })], { metadata: { zuplo_most_popular: 'true' } }),
+    pro: plan('pro', [fee('99'), usageCard({ included: 50, soft: true })]),
+    partner: plan('partner', [fee('10'), usageCard({ included: 100, soft: false })], { metadata: { zuplo_private_plan: 'true' } }),
   };
   const ids = {} as Plans;
   for (const k of ['free', 'starter', 'pro', 'partner'] as const) {
@@ -338,7 +321,7 @@ describe('Zudoku portal: a deployment of the emulator and the gateway', () => {
     const bucket = '/v3/metering/zprj-shop-production';
     await request(app).post(`${bucket}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
     await request(app).post(`${bucket}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
-    const free = (await request(app).post(`${bucket}/plans`).send(plan('free', [usageCard(5, false)])).expect(201)).body;
+    const free = (await request(app).post(`${bucket}/plans`).send(plan('free', [usageCard({ included: 5, soft: false })])).expect(201)).body;
     await request(app).post(`${bucket}/plans/${free.id}/publish`).expect(200);
 
     const portal = `/v3/zudoku-metering/${deployment}`;

@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
-import { advanceTo, base, subscribe, use } from './monetizationFixtures.ts';
+import { advanceTo, base, fee, subscribe, usageCard, use } from './monetizationFixtures.ts';
 
 const BUCKET = 'zprj-credit-working-copy';
 const M = base(BUCKET);
@@ -24,16 +24,6 @@ const U1 = { customerSub: 'auth0|u1', customerEmail: 'u1@example.com' };
 type PlanKey = 'starter' | 'pro' | 'growth';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const usageCard = (included: number, soft: boolean) => ({
-  type: 'usage_based',
-  key: 'api_requests',
-  name: 'API requests',
-  featureKey: 'api_requests',
-  billingCadence: 'P1M',
-  price: null,
-  entitlementTemplate: { type: 'metered', isSoftLimit: soft, issueAfterReset: included, usagePeriod: 'P1M' },
-});
-const fee = (amount: string) => ({ type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount, paymentTerm: 'in_advance' } });
 
 /**
  * The reference catalog, made as Zuplo's docs make plans (`proRatingConfig` mode
@@ -46,9 +36,9 @@ async function world(): Promise<{ app: Express; plans: Record<PlanKey, string> }
   await request(app).post(`${M}/meters`).send({ slug: 'api_requests', name: 'API requests', eventType: 'api_requests', aggregation: 'COUNT' }).expect(201);
   await request(app).post(`${M}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const cards: Record<PlanKey, unknown[]> = {
-    starter: [fee('29'), usageCard(10, false)],
-    pro: [fee('99'), usageCard(50, true)],
-    growth: [fee('50'), usageCard(100, true)],
+    starter: [fee('29'), usageCard({ included: 10, soft: false })],
+    pro: [fee('99'), usageCard({ included: 50, soft: true })],
+    growth: [fee('50'), usageCard({ included: 100, soft: true })],
   };
   const plans = {} as Record<PlanKey, string>;
   for (const key of ['starter', 'pro', 'growth'] as const) {
