@@ -229,38 +229,55 @@ export class MeteringService {
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
     const customerOf = this.customerResolver(tx);
-    let seq = store.index.nextSeq();
-    // ids seen in this batch, by source (no joined key string per event)
-    const seen = new Map<string, Set<string>>();
+    const index = store.index;
+    let seq = index.nextSeq();
     const ingested: StoredEvent[] = [];
+    // each event's time in epoch ms, parsed here once for the index
+    const times: number[] = [];
     let duplicates = 0;
-    for (const e of inputs) {
-      const id = e.id as string, source = e.source as string;
-      let ids = seen.get(source);
-      if (!ids) seen.set(source, (ids = new Set()));
-      if (ids.has(id) || store.has(source, id)) {
-        duplicates++;
-        continue;
+    try {
+      for (const e of inputs) {
+        const id = e.id as string, source = e.source as string;
+        // a duplicate of a stored event or of one earlier in the batch
+        if (!index.claim(source, id)) {
+          duplicates++;
+          continue;
+        }
+        const subject = e.subject as string;
+        const customerId = customerOf(subject);
+        let time = nowIso;
+        let timeMs = now.getTime();
+        if (e.time != null && e.time !== '') {
+          const sent = e.time as string;
+          timeMs = canonicalInstantMs(sent);
+          if (Number.isNaN(timeMs)) {
+            timeMs = Date.parse(sent);
+            const iso = new Date(timeMs).toISOString();
+            time = iso === sent ? sent : iso;
+          } else time = sent;
+        }
+        ingested.push({
+          id,
+          source,
+          specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
+          type: e.type as string,
+          subject,
+          time,
+          data: e.data === undefined ? null : e.data,
+          ingestedAt: nowIso,
+          storedAt: nowIso,
+          ...(customerId ? { customerId } : {}),
+          ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
+          seq: seq++,
+        });
+        times.push(timeMs);
       }
-      ids.add(id);
-      const subject = e.subject as string;
-      const customerId = customerOf(subject);
-      ingested.push({
-        id,
-        source,
-        specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
-        type: e.type as string,
-        subject,
-        time: e.time == null || e.time === '' ? nowIso : canonicalTime(e.time as string),
-        data: e.data === undefined ? null : e.data,
-        ingestedAt: nowIso,
-        storedAt: nowIso,
-        ...(customerId ? { customerId } : {}),
-        ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
-        seq: seq++,
-      });
+    } catch (err) {
+      // nothing of the batch is stored: its claims are given back
+      for (const e of ingested) index.unclaim(e.source, e.id);
+      throw err;
     }
-    if (ingested.length) store.append(ingested);
+    if (ingested.length) store.appendClaimed(ingested, times);
     return { ingested, duplicates };
   }
 
@@ -623,26 +640,17 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
 }
 
 /**
- * An event's time as stored (`toISOString` text). A time already in that form is kept as sent: a
- * million stored events then hold one string each, not the sent one and a copy.
+ * The epoch ms of `t` when it is already what `toISOString` would print for it
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real calendar instant), else NaN. Most events are sent so: such a
+ * time is stored as sent (a million stored events hold one string each, not the sent one and a
+ * copy) and read here once, without a regular expression or `Date.parse` at every event.
  */
-function canonicalTime(time: string): string {
-  if (isCanonicalInstant(time)) return time;
-  const iso = new Date(Date.parse(time)).toISOString();
-  return iso === time ? time : iso;
-}
-
-/**
- * Whether `time` is already what `toISOString` would print for it (`YYYY-MM-DDTHH:mm:ss.sssZ`, a
- * real calendar instant): most events are sent so, and at hundreds of thousands of events the
- * round trip through a Date is a measurable part of ingestion.
- */
-function isCanonicalInstant(t: string): boolean {
-  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return false;
+function canonicalInstantMs(t: string): number {
+  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return NaN;
   for (let i = 0; i < 23; i++) {
     const c = t.charCodeAt(i);
     const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
-    if (want === -1 ? c < 48 || c > 57 : c !== want) return false;
+    if (want === -1 ? c < 48 || c > 57 : c !== want) return NaN;
   }
   const num = (from: number, to: number): number => {
     let n = 0;
@@ -650,10 +658,16 @@ function isCanonicalInstant(t: string): boolean {
     return n;
   };
   const year = num(0, 4), month = num(5, 7), day = num(8, 10);
-  if (month < 1 || month > 12 || day < 1) return false;
+  if (month < 1 || month > 12 || day < 1) return NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day <= days && num(11, 13) <= 23 && num(14, 16) <= 59 && num(17, 19) <= 59;
+  const h = num(11, 13), mi = num(14, 16), sec = num(17, 19);
+  if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
+  // Date.UTC maps years 0–99 to 1900–1999: set the year apart
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(h, mi, sec, num(20, 23));
+  return d.getTime();
 }
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -667,7 +681,7 @@ function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: stri
   for (const f of ['id', 'source', 'type', 'subject'] as const) {
     if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, `${at}${f}`);
   }
-  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || !RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))) {
+  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN(canonicalInstantMs(e.time)) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
     issues.add('invalid_event', `time must be an RFC 3339 date-time`, `${at}time`);
   }
   if (e.data !== undefined && e.data !== null && (typeof e.data !== 'object' || Array.isArray(e.data))) {
