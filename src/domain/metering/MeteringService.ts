@@ -645,32 +645,36 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
  * time is stored as sent (a million stored events hold one string each, not the sent one and a
  * copy) and read here once, without a regular expression or `Date.parse` at every event.
  */
-function canonicalInstantMs(t: string): number {
+export function canonicalInstantMs(t: string): number {
   if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return NaN;
   for (let i = 0; i < 23; i++) {
     const c = t.charCodeAt(i);
     const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
     if (want === -1 ? c < 48 || c > 57 : c !== want) return NaN;
   }
-  const num = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
-    return n;
-  };
-  const year = num(0, 4), month = num(5, 7), day = num(8, 10);
+  const year = digits(t, 0, 4), month = digits(t, 5, 7), day = digits(t, 8, 10);
   if (month < 1 || month > 12 || day < 1) return NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  const h = num(11, 13), mi = num(14, 16), sec = num(17, 19);
+  const h = digits(t, 11, 13), mi = digits(t, 14, 16), sec = digits(t, 17, 19);
   if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
   // Date.UTC maps years 0–99 to 1900–1999: set the year apart
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(h, mi, sec, num(20, 23));
+  d.setUTCHours(h, mi, sec, digits(t, 20, 23));
   return d.getTime();
 }
 
+/** the decimal number spelled by `t[from, to)` (digits already checked); a plain function, no closure per call */
+function digits(t: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+  return n;
+}
+
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const ENVELOPE_STRINGS = ['id', 'source', 'type', 'subject'] as const;
 
 function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: string): void {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) {
@@ -678,7 +682,7 @@ function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: stri
     return;
   }
   if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, `${at}specversion`);
-  for (const f of ['id', 'source', 'type', 'subject'] as const) {
+  for (const f of ENVELOPE_STRINGS) {
     if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, `${at}${f}`);
   }
   if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN(canonicalInstantMs(e.time)) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
