@@ -208,7 +208,8 @@ export class MeteringService {
 
   /** The envelope checks of `inputs[from, to)`, collected (a huge batch is checked in steps). */
   collectEventIssues(issues: IssueCollector, inputs: CloudEventInput[], from: number, to: number): void {
-    for (let i = from; i < to; i++) validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? `[${i}].` : '');
+    // the field path is spelled only for an event with an issue (not a string per event)
+    for (let i = from; i < to; i++) validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? i : undefined);
   }
 
   /** The 400 of a batch whose checks (`collectEventIssues`) found anything. */
@@ -676,20 +677,24 @@ const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d
 
 const ENVELOPE_STRINGS = ['id', 'source', 'type', 'subject'] as const;
 
-function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: string): void {
+/** the path of an event's field: `[i].field` in a batch of several */
+const eventField = (at: number | undefined, field: string): string => (at === undefined ? field : `[${at}].${field}`);
+
+/** `at`: the event's index in a batch of several */
+function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: number | undefined): void {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) {
-    issues.add('invalid_event', 'event must be a JSON object', at.replace(/\.$/, '') || undefined);
+    issues.add('invalid_event', 'event must be a JSON object', at === undefined ? undefined : `[${at}]`);
     return;
   }
-  if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, `${at}specversion`);
+  if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, eventField(at, 'specversion'));
   for (const f of ENVELOPE_STRINGS) {
-    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, `${at}${f}`);
+    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, eventField(at, f));
   }
   if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN(canonicalInstantMs(e.time)) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
-    issues.add('invalid_event', `time must be an RFC 3339 date-time`, `${at}time`);
+    issues.add('invalid_event', `time must be an RFC 3339 date-time`, eventField(at, 'time'));
   }
   if (e.data !== undefined && e.data !== null && (typeof e.data !== 'object' || Array.isArray(e.data))) {
-    issues.add('invalid_event', 'data must be a JSON object', `${at}data`);
+    issues.add('invalid_event', 'data must be a JSON object', eventField(at, 'data'));
   }
 }
 
