@@ -235,6 +235,11 @@ export function createEventStore(filePath: string | null, options: { durability?
       const added = index.append(events);
       log.append(added);
     },
+    appendClaimed(events, times) {
+      finish();
+      index.appendClaimed(events, times);
+      log.append(events);
+    },
     flush: () => log.flush(),
   };
 }

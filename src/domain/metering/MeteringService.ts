@@ -208,7 +208,8 @@ export class MeteringService {
 
   /** The envelope checks of `inputs[from, to)`, collected (a huge batch is checked in steps). */
   collectEventIssues(issues: IssueCollector, inputs: CloudEventInput[], from: number, to: number): void {
-    for (let i = from; i < to; i++) validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? `[${i}].` : '');
+    // the field path is spelled only for an event with an issue (not a string per event)
+    for (let i = from; i < to; i++) validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? i : undefined);
   }
 
   /** The 400 of a batch whose checks (`collectEventIssues`) found anything. */
@@ -229,38 +230,55 @@ export class MeteringService {
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
     const customerOf = this.customerResolver(tx);
-    let seq = store.index.nextSeq();
-    // ids seen in this batch, by source (no joined key string per event)
-    const seen = new Map<string, Set<string>>();
+    const index = store.index;
+    let seq = index.nextSeq();
     const ingested: StoredEvent[] = [];
+    // each event's time in epoch ms, parsed here once for the index
+    const times: number[] = [];
     let duplicates = 0;
-    for (const e of inputs) {
-      const id = e.id as string, source = e.source as string;
-      let ids = seen.get(source);
-      if (!ids) seen.set(source, (ids = new Set()));
-      if (ids.has(id) || store.has(source, id)) {
-        duplicates++;
-        continue;
+    try {
+      for (const e of inputs) {
+        const id = e.id as string, source = e.source as string;
+        // a duplicate of a stored event or of one earlier in the batch
+        if (!index.claim(source, id)) {
+          duplicates++;
+          continue;
+        }
+        const subject = e.subject as string;
+        const customerId = customerOf(subject);
+        let time = nowIso;
+        let timeMs = now.getTime();
+        if (e.time != null && e.time !== '') {
+          const sent = e.time as string;
+          timeMs = canonicalInstantMs(sent);
+          if (Number.isNaN(timeMs)) {
+            timeMs = Date.parse(sent);
+            const iso = new Date(timeMs).toISOString();
+            time = iso === sent ? sent : iso;
+          } else time = sent;
+        }
+        ingested.push({
+          id,
+          source,
+          specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
+          type: e.type as string,
+          subject,
+          time,
+          data: e.data === undefined ? null : e.data,
+          ingestedAt: nowIso,
+          storedAt: nowIso,
+          ...(customerId ? { customerId } : {}),
+          ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
+          seq: seq++,
+        });
+        times.push(timeMs);
       }
-      ids.add(id);
-      const subject = e.subject as string;
-      const customerId = customerOf(subject);
-      ingested.push({
-        id,
-        source,
-        specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
-        type: e.type as string,
-        subject,
-        time: e.time == null || e.time === '' ? nowIso : canonicalTime(e.time as string),
-        data: e.data === undefined ? null : e.data,
-        ingestedAt: nowIso,
-        storedAt: nowIso,
-        ...(customerId ? { customerId } : {}),
-        ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
-        seq: seq++,
-      });
+    } catch (err) {
+      // nothing of the batch is stored: its claims are given back
+      for (const e of ingested) index.unclaim(e.source, e.id);
+      throw err;
     }
-    if (ingested.length) store.append(ingested);
+    if (ingested.length) store.appendClaimed(ingested, times);
     return { ingested, duplicates };
   }
 
@@ -623,55 +641,60 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
 }
 
 /**
- * An event's time as stored (`toISOString` text). A time already in that form is kept as sent: a
- * million stored events then hold one string each, not the sent one and a copy.
+ * The epoch ms of `t` when it is already what `toISOString` would print for it
+ * (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real calendar instant), else NaN. Most events are sent so: such a
+ * time is stored as sent (a million stored events hold one string each, not the sent one and a
+ * copy) and read here once, without a regular expression or `Date.parse` at every event.
  */
-function canonicalTime(time: string): string {
-  if (isCanonicalInstant(time)) return time;
-  const iso = new Date(Date.parse(time)).toISOString();
-  return iso === time ? time : iso;
-}
-
-/**
- * Whether `time` is already what `toISOString` would print for it (`YYYY-MM-DDTHH:mm:ss.sssZ`, a
- * real calendar instant): most events are sent so, and at hundreds of thousands of events the
- * round trip through a Date is a measurable part of ingestion.
- */
-function isCanonicalInstant(t: string): boolean {
-  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return false;
+export function canonicalInstantMs(t: string): number {
+  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return NaN;
   for (let i = 0; i < 23; i++) {
     const c = t.charCodeAt(i);
     const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
-    if (want === -1 ? c < 48 || c > 57 : c !== want) return false;
+    if (want === -1 ? c < 48 || c > 57 : c !== want) return NaN;
   }
-  const num = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
-    return n;
-  };
-  const year = num(0, 4), month = num(5, 7), day = num(8, 10);
-  if (month < 1 || month > 12 || day < 1) return false;
+  const year = digits(t, 0, 4), month = digits(t, 5, 7), day = digits(t, 8, 10);
+  if (month < 1 || month > 12 || day < 1) return NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day <= days && num(11, 13) <= 23 && num(14, 16) <= 59 && num(17, 19) <= 59;
+  const h = digits(t, 11, 13), mi = digits(t, 14, 16), sec = digits(t, 17, 19);
+  if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
+  // Date.UTC maps years 0–99 to 1900–1999: set the year apart
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(h, mi, sec, digits(t, 20, 23));
+  return d.getTime();
+}
+
+/** the decimal number spelled by `t[from, to)` (digits already checked); a plain function, no closure per call */
+function digits(t: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+  return n;
 }
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: string): void {
+const ENVELOPE_STRINGS = ['id', 'source', 'type', 'subject'] as const;
+
+/** the path of an event's field: `[i].field` in a batch of several */
+const eventField = (at: number | undefined, field: string): string => (at === undefined ? field : `[${at}].${field}`);
+
+/** `at`: the event's index in a batch of several */
+function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: number | undefined): void {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) {
-    issues.add('invalid_event', 'event must be a JSON object', at.replace(/\.$/, '') || undefined);
+    issues.add('invalid_event', 'event must be a JSON object', at === undefined ? undefined : `[${at}]`);
     return;
   }
-  if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, `${at}specversion`);
-  for (const f of ['id', 'source', 'type', 'subject'] as const) {
-    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, `${at}${f}`);
+  if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, eventField(at, 'specversion'));
+  for (const f of ENVELOPE_STRINGS) {
+    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, eventField(at, f));
   }
-  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || !RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))) {
-    issues.add('invalid_event', `time must be an RFC 3339 date-time`, `${at}time`);
+  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN(canonicalInstantMs(e.time)) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
+    issues.add('invalid_event', `time must be an RFC 3339 date-time`, eventField(at, 'time'));
   }
   if (e.data !== undefined && e.data !== null && (typeof e.data !== 'object' || Array.isArray(e.data))) {
-    issues.add('invalid_event', 'data must be a JSON object', `${at}data`);
+    issues.add('invalid_event', 'data must be a JSON object', eventField(at, 'data'));
   }
 }
 

@@ -189,22 +189,46 @@ export class EventIndex {
     return this.idsBySource.get(source)?.has(id) ?? false;
   }
 
+  /**
+   * Reserves (source, id) for an event about to be added with `appendClaimed`: false when it is
+   * stored or claimed already. Ingestion checks and records an id in one set operation this way,
+   * not a batch set, a store check and the append's own check (three at every event).
+   */
+  claim(source: string, id: string): boolean {
+    let ids = this.idsBySource.get(source);
+    if (!ids) this.idsBySource.set(source, (ids = new Set()));
+    const n = ids.size;
+    ids.add(id);
+    return ids.size > n;
+  }
+
+  /** gives back a claim whose event will not be appended after all */
+  unclaim(source: string, id: string): void {
+    this.idsBySource.get(source)?.delete(id);
+  }
+
   /** adds events (duplicates by (source, id) are skipped); returns the ones actually added */
   append(events: readonly StoredEvent[]): StoredEvent[] {
     const added: StoredEvent[] = [];
     for (const e of events) {
-      let ids = this.idsBySource.get(e.source);
-      if (!ids) this.idsBySource.set(e.source, (ids = new Set()));
-      if (ids.has(e.id)) continue;
-      ids.add(e.id);
-      this.all.push(e);
-      if (e.seq > this.maxSeq) this.maxSeq = e.seq;
-      let b = this.buckets.get(e.type);
-      if (!b) this.buckets.set(e.type, (b = new TypeBucket()));
-      b.add(e, Date.parse(e.time));
+      if (!this.claim(e.source, e.id)) continue;
+      this.put(e, Date.parse(e.time));
       added.push(e);
     }
     return added;
+  }
+
+  /** adds events whose (source, id) were each `claim`ed, with their times (epoch ms) parsed once by the caller */
+  appendClaimed(events: readonly StoredEvent[], times: readonly number[]): void {
+    for (let i = 0; i < events.length; i++) this.put(events[i]!, times[i]!);
+  }
+
+  private put(e: StoredEvent, timeMs: number): void {
+    this.all.push(e);
+    if (e.seq > this.maxSeq) this.maxSeq = e.seq;
+    let b = this.buckets.get(e.type);
+    if (!b) this.buckets.set(e.type, (b = new TypeBucket()));
+    b.add(e, timeMs);
   }
 
   /** every event in ingestion order */

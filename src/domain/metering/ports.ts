@@ -13,6 +13,11 @@ export interface EventStore {
   append(events: StoredEvent[]): void;
   /** dedupe check by (source, id) */
   has(source: string, id: string): boolean;
+  /**
+   * Ingestion's path: `index.claim` each (source, id), then append the claimed events with their
+   * times in epoch ms (no second dedupe check, no second parse of the time).
+   */
+  appendClaimed(events: StoredEvent[], times: number[]): void;
   /** the query index over every stored event of the namespace */
   readonly index: EventIndex;
 }

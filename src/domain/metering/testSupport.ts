@@ -9,7 +9,7 @@ export function memoryEventStores(): (namespace: string) => EventStore {
     let s = stores.get(ns);
     if (!s) {
       const index = new EventIndex();
-      s = { index, has: (src, id) => index.has(src, id), append: (evts) => void index.append(evts) };
+      s = { index, has: (src, id) => index.has(src, id), append: (evts) => void index.append(evts), appendClaimed: (evts, times) => index.appendClaimed(evts, times) };
       stores.set(ns, s);
     }
     return s;

@@ -1637,7 +1637,12 @@ export class InvoiceService {
     if (input.splitRefs) for (const ref of input.splitRefs) split.add(ref);
     else for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).find((x) => x.customerId === customer.id)) if (grp.childUniqueReferenceId) split.add(grp.childUniqueReferenceId);
     const invoiced = { has: (ref: string): boolean => onStandard.has(ref) || split.has(ref) };
-    const wanted = new Map(items.map((i) => [i.childUniqueReferenceId, i]));
+    const markKey = `${tx.namespace}\u0000${customer.id}`;
+    // set again when this sync completes: one that fails midway leaves none
+    const mark = this.reconciled.get(markKey);
+    this.reconciled.delete(markKey);
+    const since = !this.incrementalSync || input.horizons?.length || split.size ? undefined : this.sinceReconciled(mark, items, mine, asOf);
+    const wanted = since ? since.wanted : new Map(items.map((i) => [i.childUniqueReferenceId, i]));
     const now = this.now();
     // drop or refresh pending subscription lines
     for (const g of mine.filter((i) => i.kind === 'gathering' && !i.deletedAt)) {
@@ -1665,14 +1670,26 @@ export class InvoiceService {
         col.put(next);
       }
     }
-    for (const inv of mine.filter((i) => i.kind === 'standard' && !i.deletedAt)) this.correctInvoicedLines(tx, inv, wanted);
-    if (!input.splitRefs || input.splitRefs.length) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
+    for (const inv of mine) {
+      if (inv.kind !== 'standard' || inv.deletedAt) continue;
+      // an invoice unchanged since the reconcile that found it agreeing still agrees
+      if (since && !since.changed.has(inv.id) && this.invoiceAgreesWith.has(inv)) continue;
+      this.correctInvoicedLines(tx, inv, wanted);
+    }
+    if (!since && (!input.splitRefs || input.splitRefs.length)) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
     for (const g of input.invoiceIds ? ownGathering() : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
-    const missing = items.filter((i) => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId));
+    const isMissing = (i: SubscriptionBillableItem): boolean => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId);
+    // in items' order (the new lines' ids follow it): after a reconcile only the new items and
+    // those whose lines sat on a changed invoice can be missing
+    const missing = !since
+      ? items.filter(isMissing)
+      : since.recheck.size
+        ? items.filter((i) => (since.recheck.has(i.childUniqueReferenceId) || since.fresh.has(i)) && isMissing(i))
+        : [...since.fresh].filter(isMissing);
     const byCurrency = new Map<string, SubscriptionBillableItem[]>();
     for (const i of missing) byCurrency.set(i.currency, [...(byCurrency.get(i.currency) ?? []), i]);
     for (const [currency, list] of byCurrency) {
@@ -1692,6 +1709,74 @@ export class InvoiceService {
         }),
       });
     }
+    // the customer's invoices as this sync leaves them (it creates none but gathering ones)
+    const after = new Map<string, Invoice>();
+    for (const id of [...mine.map((i) => i.id), ...this.openedGathering]) {
+      const inv = col.get(id);
+      if (inv) after.set(id, inv);
+    }
+    this.reconciled.set(markKey, { asOf: ms(asOf), wanted, invoices: after });
+  }
+
+  /**
+   * Per namespace and customer, what the last subscription sync left reconciled: every wanted
+   * item as of `asOf` (by reference) had its line, agreeing, on the invoices as they were then
+   * (by object). That stays true while every one of those items is still wanted as the same
+   * object (billable items are kept per subscription record and spec, so any edit, change,
+   * cancel or add-on of a subscription makes new ones) and the invoices holding them are the
+   * same objects (stored invoices are replaced, never edited). A sync of a customer where only
+   * time moved then handles the items newly due and the invoices replaced since, not years of
+   * items and invoices. It is checked by identity at every use, never trusted: a rolled back
+   * sync leaves invoices that are not the objects recorded, so their lines are looked at again.
+   */
+  /** off: every sync reconciles every item and invoice (tests compare the two) */
+  incrementalSync = true;
+
+  private readonly reconciled = new Map<string, { asOf: number; wanted: Map<string, SubscriptionBillableItem>; invoices: ReadonlyMap<string, Invoice> }>();
+
+  /**
+   * What a sync must still look at since the customer's last reconcile (`reconciled`), or
+   * undefined when it must reconcile everything: an item of then is no longer wanted or is
+   * another object, or time went back.
+   */
+  private sinceReconciled(
+    mark: { asOf: number; wanted: Map<string, SubscriptionBillableItem>; invoices: ReadonlyMap<string, Invoice> } | undefined,
+    items: readonly SubscriptionBillableItem[],
+    mine: readonly Invoice[],
+    asOf: string,
+  ): { wanted: Map<string, SubscriptionBillableItem>; fresh: Set<SubscriptionBillableItem>; changed: Set<string>; recheck: Set<string> } | undefined {
+    if (!mark || ms(asOf) < mark.asOf) return undefined;
+    const fresh = new Set<SubscriptionBillableItem>();
+    let same = 0;
+    for (const i of items) {
+      const then = mark.wanted.get(i.childUniqueReferenceId);
+      if (then === i) same++;
+      else if (then !== undefined || fresh.has(i)) return undefined;
+      else fresh.add(i);
+    }
+    if (same !== mark.wanted.size) return undefined;
+    // the references on invoices replaced (or gone) since: their items may have lost their line
+    const changed = new Set<string>();
+    const recheck = new Set<string>();
+    const before = (inv: Invoice | undefined) => {
+      if (inv) for (const l of inv.lines) if (l.childUniqueReferenceId && mark.wanted.has(l.childUniqueReferenceId)) recheck.add(l.childUniqueReferenceId);
+    };
+    let known = 0;
+    for (const inv of mine) {
+      const then = mark.invoices.get(inv.id);
+      if (then) known++;
+      if (then === inv) continue;
+      changed.add(inv.id);
+      before(then);
+    }
+    if (known < mark.invoices.size) {
+      const now = new Set(mine.map((i) => i.id));
+      for (const [id, inv] of mark.invoices) if (!now.has(id)) before(inv);
+    }
+    // the wanted items now: those of then, which are all still there, and the new ones
+    const wanted = mark.wanted;
+    for (const i of fresh) wanted.set(i.childUniqueReferenceId, i);
+    return { wanted, fresh, changed, recheck };
   }
 
   /**
@@ -2083,6 +2168,8 @@ export class InvoiceService {
         if (namespace === undefined) cache.clear();
         else cache.delete(namespace);
       }
+      if (namespace === undefined) this.reconciled.clear();
+      else for (const key of [...this.reconciled.keys()]) if (key.startsWith(`${namespace}\u0000`)) this.reconciled.delete(key);
     },
   };
 

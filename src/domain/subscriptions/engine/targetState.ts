@@ -75,7 +75,15 @@ interface Track {
   done: boolean;
   /** a one-time item has a single candidate */
   oneTime: boolean;
-  produce(n: number, horizon: Date): 'stop' | 'done' | TargetLine | undefined;
+  /** the next candidate when it lay past the last horizon: kept, not computed again at the next ask */
+  peek?: Produced;
+  produce(n: number): 'done' | Produced;
+}
+
+/** a candidate period: when it is invoiced, and its line (undefined when it bills nothing) */
+interface Produced {
+  invoiceAt: number;
+  line: TargetLine | undefined;
 }
 
 /**
@@ -101,19 +109,18 @@ export class TargetLineGenerator {
         const active = itemInterval(phase, item, field);
         const term = paymentTermOf(price);
         const inAdvanceFlat = price.type === 'flat' && term === PaymentTerm.inAdvance;
-        // 'stop' when the candidate lies past the horizon (asked again with a later one)
-        const emit = (c: Candidate, horizon: Date): 'stop' | TargetLine | undefined => {
+        // a line depends on its candidate alone, not on the horizon it is asked up to
+        const emit = (c: Candidate): Produced => {
           const billingPeriod = clipToPhase(billingRecurrenceAt(spec, c.servicePeriod.from), phase.period);
           const invoiceAt = inAdvanceFlat ? billingPeriod.from : maxDate(c.servicePeriod.to, billingPeriod.to);
-          if (ms(invoiceAt) > ms(horizon)) return 'stop';
-          return buildLine(spec, phase, item, price, term, c, billingPeriod, invoiceAt);
+          return { invoiceAt: ms(invoiceAt), line: buildLine(spec, phase, item, price, term, c, billingPeriod, invoiceAt) };
         };
 
         const cadenceText = item.rateCard.billingCadence;
         if (cadenceText === null) {
           // One-time: a single line over the item's interval, zero-length while the interval is open.
           const servicePeriod = { from: active.from, to: active.to ?? active.from };
-          this.tracks.push({ lines: [], next: 0, done: false, oneTime: true, produce: (_n, horizon) => emit({ servicePeriod, fullServicePeriod: servicePeriod }, horizon) });
+          this.tracks.push({ lines: [], next: 0, done: false, oneTime: true, produce: () => emit({ servicePeriod, fullServicePeriod: servicePeriod }) });
           return;
         }
         const cadence = duration(cadenceText, `${field}.rateCard.billingCadence`);
@@ -123,13 +130,13 @@ export class TargetLineGenerator {
           next: first,
           done: false,
           oneTime: false,
-          produce: (n, horizon) => {
+          produce: (n) => {
             const full = { from: floorToSecond(nthBoundary(anchor, cadence, n)), to: floorToSecond(nthBoundary(anchor, cadence, n + 1)) };
             if (active.to && ms(full.from) >= ms(active.to)) return 'done';
             const servicePeriod = { from: maxDate(full.from, active.from), to: active.to ? minDate(full.to, active.to) : full.to };
             // A zero-length item (from == to) has no cadenced period at all.
             if (ms(servicePeriod.to) <= ms(servicePeriod.from)) return 'done';
-            return emit({ servicePeriod, fullServicePeriod: full, periodIndex: n - first }, horizon);
+            return emit({ servicePeriod, fullServicePeriod: full, periodIndex: n - first });
           },
         });
       });
@@ -138,15 +145,21 @@ export class TargetLineGenerator {
 
   private extendTo(horizon: Date): void {
     if (ms(horizon) <= this.reached) return;
+    const until = ms(horizon);
     for (const t of this.tracks) {
       while (!t.done) {
-        const r = t.produce(t.next, horizon);
-        if (r === 'stop') break;
+        const r = t.peek ?? t.produce(t.next);
         if (r === 'done') {
           t.done = true;
           break;
         }
-        if (r) t.lines.push(r);
+        // past the horizon: asked again with a later one
+        if (r.invoiceAt > until) {
+          t.peek = r;
+          break;
+        }
+        t.peek = undefined;
+        if (r.line) t.lines.push(r.line);
         t.next++;
         if (t.oneTime) t.done = true;
       }
