@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import { describe, expect, it } from 'vitest';
 import { createTestEmulator } from '../../src/harness/testEmulator.ts';
 import type { Emulator } from '../../src/runtime/Emulator.ts';
+import { fee, plan as planBody, usageCard } from './monetizationFixtures.ts';
 
 /*
  * Reference zuplo-monetization.md §4 steps 3 and 14 (decision 0033): the emulated Checkout's
@@ -29,23 +30,7 @@ async function world(): Promise<{ app: Express; emulator: Emulator; starter: str
   await request(app).post(`${METERING}/features`).send({ key: 'api_requests', name: 'API requests', meterSlug: 'api_requests' }).expect(201);
   const plan = await request(app)
     .post(`${METERING}/plans`)
-    .send({
-      key: 'starter',
-      name: 'Starter',
-      currency: 'USD',
-      billingCadence: 'P1M',
-      phases: [
-        {
-          key: 'default',
-          name: 'Default',
-          duration: null,
-          rateCards: [
-            { type: 'flat_fee', key: 'base', name: 'Base fee', billingCadence: 'P1M', price: { type: 'flat', amount: '29', paymentTerm: 'in_advance' } },
-            { type: 'usage_based', key: 'api_requests', name: 'API requests', featureKey: 'api_requests', billingCadence: 'P1M', price: null, entitlementTemplate: { type: 'metered', isSoftLimit: false, issueAfterReset: 10, usagePeriod: 'P1M' } },
-          ],
-        },
-      ],
-    })
+    .send(planBody('starter', [fee('29'), usageCard({ included: 10, soft: false })]))
     .expect(201);
   await request(app).post(`${METERING}/plans/${plan.body.id}/publish`).expect(200);
   await request(app).post(`${METERING}/setup/stripe`).send({ apiKey: STRIPE_KEY, name: 'Stripe' }).expect(201);
