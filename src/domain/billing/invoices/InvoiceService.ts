@@ -173,6 +173,8 @@ const liveLines = (inv: Invoice): InvoiceLine[] => inv.lines.filter((l) => !l.de
 const isInAdvanceFlat = (p: Price): boolean => p.type === 'flat' && (p.paymentTerm ?? 'in_advance') === 'in_advance';
 
 const withProrationCredit = (l: InvoiceLine, a: (ProrationCreditAllocation & { creditId: string }) | undefined): InvoiceLine => {
+  // the same share keeps the line, and with it its rating and the invoice's summed totals
+  if (JSON.stringify(a ?? null) === JSON.stringify(l.prorationCredit ?? null)) return l;
   const { prorationCredit: _p, ...rest } = l;
   return a ? { ...rest, prorationCredit: a } : rest;
 };
