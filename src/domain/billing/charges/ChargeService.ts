@@ -103,7 +103,8 @@ export class ChargeService {
     const fullServicePeriod = input.fullServicePeriod ?? input.servicePeriod;
     const taxConfig = input.taxConfig ?? this.defaultTaxConfig(tx);
     return {
-      id: this.deps.ids.next(),
+      // an intent only compared (a subscription sync) names its id itself and uses none up
+      id: extra?.id ?? this.deps.ids.next(),
       type: input.type,
       customerId,
       name: input.name,
@@ -185,8 +186,9 @@ export class ChargeService {
       const target = this.subscriptionIntent(tx, input.customerId, item);
       const current = byRef.get(item.childUniqueReferenceId);
       if (!current) {
-        col.put(target);
-        out.set(item.childUniqueReferenceId, this.advance(tx, target.id, now).id);
+        const created = { ...target, id: this.deps.ids.next() };
+        col.put(created);
+        out.set(item.childUniqueReferenceId, this.advance(tx, created.id, now).id);
         continue;
       }
       out.set(item.childUniqueReferenceId, current.id);
@@ -221,7 +223,7 @@ export class ChargeService {
     return held.gt(0) ? [{ amount: toDecimalString(held), creditRealizationId: c.id }] : [];
   }
 
-  /** A subscription item period as the charge it should be. */
+  /** A subscription item period as the charge it should be (its id left empty: a new charge gets one when stored). */
   private subscriptionIntent(tx: UnitOfWork, customerId: string, item: SubscriptionChargeItem): Charge {
     const feature = item.featureKey !== undefined ? this.deps.features.findFeature(tx, item.featureKey) : undefined;
     const mode = item.settlementMode === SettlementMode.creditOnly ? SettlementMode.creditOnly : SettlementMode.creditThenInvoice;
@@ -258,10 +260,10 @@ export class ChargeService {
         },
         featureRef,
         // the subscription engine prorated the amount already: the charge keeps its figure
-        { subscription, amountAfterProration: toDecimalString(dec(item.price.amount)) },
+        { id: '', subscription, amountAfterProration: toDecimalString(dec(item.price.amount)) },
       );
     }
-    return this.build(tx, customerId, { ...base, type: ChargeType.usageBased, featureId: feature?.id ?? item.featureKey ?? '', price: item.price, ...(item.discounts ? { discounts: item.discounts } : {}) }, featureRef, { subscription, ...scope });
+    return this.build(tx, customerId, { ...base, type: ChargeType.usageBased, featureId: feature?.id ?? item.featureKey ?? '', price: item.price, ...(item.discounts ? { discounts: item.discounts } : {}) }, featureRef, { id: '', subscription, ...scope });
   }
 
   /**
