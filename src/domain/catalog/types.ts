@@ -118,6 +118,9 @@ export interface DynamicPrice extends Commitments {
 
 export type Price = FlatPrice | UnitPrice | TieredPrice | PackagePrice | DynamicPrice;
 
+/** a flat price paid in advance (a flat price's term defaults to in advance) */
+export const isInAdvanceFlat = (p: Price | null | undefined): p is FlatPrice => p?.type === 'flat' && (p.paymentTerm ?? PaymentTerm.inAdvance) === PaymentTerm.inAdvance;
+
 // ---------------------------------------------------------------------------------------------
 // Discounts, entitlement templates, tax
 

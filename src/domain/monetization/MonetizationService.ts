@@ -3,6 +3,7 @@ import { AppType } from '../apps/types.ts';
 import type { BillingProfile } from '../billing/profiles/types.ts';
 import { InvoiceStatus, type InvoiceView } from '../billing/invoices/types.ts';
 import type { Plan, RateCard } from '../catalog/types.ts';
+import { isInAdvanceFlat } from '../catalog/types.ts';
 import type { Customer } from '../customers/types.ts';
 import type { EntitlementValueView } from '../entitlements/types.ts';
 import type { Clock } from '../shared/clock.ts';
@@ -494,8 +495,7 @@ export class MonetizationService {
           (l) =>
             !l.deletedAt &&
             l.subscription?.subscriptionId === sub.id &&
-            l.price.type === 'flat' &&
-            (l.price.paymentTerm ?? 'in_advance') === 'in_advance' &&
+            isInAdvanceFlat(l.price) &&
             ms(l.period.from) <= at &&
             at < ms(l.period.to),
         ),
@@ -799,7 +799,7 @@ export class MonetizationService {
     let total = dec(0);
     for (const i of this.currentItems(sub)) {
       const rc = i.rateCard;
-      if (rc.type === 'flat_fee' && rc.price && rc.billingCadence !== null && (rc.price.paymentTerm ?? 'in_advance') === 'in_advance') total = total.add(dec(rc.price.amount));
+      if (rc.type === 'flat_fee' && rc.billingCadence !== null && isInAdvanceFlat(rc.price)) total = total.add(dec(rc.price.amount));
     }
     return total;
   }
@@ -835,7 +835,7 @@ export function rateCardHasPrice(rc: RateCard): boolean {
 }
 
 function rateCardInAdvance(rc: RateCard): boolean {
-  return rc.type === 'flat_fee' && rc.price !== null && !dec(rc.price.amount).isZero() && (rc.price.paymentTerm ?? 'in_advance') === 'in_advance';
+  return rc.type === 'flat_fee' && isInAdvanceFlat(rc.price) && !dec(rc.price.amount).isZero();
 }
 
 export const planHasPrice = (p: Plan): boolean => p.phases.some((ph) => ph.rateCards.some(rateCardHasPrice));

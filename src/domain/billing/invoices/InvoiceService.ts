@@ -1,6 +1,7 @@
 import type { App } from '../../apps/types.ts';
 import { AppType } from '../../apps/types.ts';
 import type { Discounts, Feature, Price } from '../../catalog/types.ts';
+import { isInAdvanceFlat } from '../../catalog/types.ts';
 import { CatalogIssueCode } from '../../catalog/errors.ts';
 import type { Customer } from '../../customers/types.ts';
 import type { Clock } from '../../shared/clock.ts';
@@ -168,9 +169,6 @@ function ratingKeyOf(m: object, line: InvoiceLine, currency: string, groupPeriod
  */
 const copyInvoice = (inv: Invoice): Invoice => ({ ...inv });
 const liveLines = (inv: Invoice): InvoiceLine[] => inv.lines.filter((l) => !l.deletedAt);
-
-/** an in-advance flat fee (a flat price's term defaults to in advance) */
-const isInAdvanceFlat = (p: Price): boolean => p.type === 'flat' && (p.paymentTerm ?? 'in_advance') === 'in_advance';
 
 const withProrationCredit = (l: InvoiceLine, a: (ProrationCreditAllocation & { creditId: string }) | undefined): InvoiceLine => {
   // the same share keeps the line, and with it its rating and the invoice's summed totals
