@@ -202,7 +202,6 @@ export class InvoiceService {
   private usageCache: Map<string, Map<string, string>> | undefined;
 
   /** gathering invoices opened since a subscription sync started (it looks for them by id, not by a scan) */
-  private openedGathering: string[] = [];
 
   /** stored subscription lines last found to agree with a billable item (both are immutable: the check is not repeated) */
   private readonly agreesWith = new WeakMap<InvoiceLine, SubscriptionBillableItem>();
@@ -245,8 +244,7 @@ export class InvoiceService {
    * live (a meter query each), which the subscription sync, adding lines for every customer at
    * every period, has no use for.
    */
-  /** `known`: the customer's invoices, when the caller has them (else the gathering invoice is looked for among all) */
-  private addPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput, known?: readonly Invoice[]): { lines: InvoiceLine[]; invoice: Invoice; isInvoiceNew: boolean } {
+  private addPendingLines(tx: UnitOfWork, input: CreatePendingLinesInput): { lines: InvoiceLine[]; invoice: Invoice; isInvoiceNew: boolean } {
     const customer = this.requireCustomer(tx, input.customerId);
     const currency = input.currency.toUpperCase();
     const now = this.now();
@@ -254,11 +252,10 @@ export class InvoiceService {
     const details = this.deps.profiles.getCustomerBillingDetails(tx, { customerId: customer.id });
     const col = this.invoices(tx);
     const isOpen = (x: Invoice) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id && x.currency === currency;
-    let inv = known ? known.find(isOpen) : col.findOne(isOpen);
+    let inv = this.invoicesOf(tx, customer.id).find(isOpen);
     const isInvoiceNew = !inv;
     if (!inv) {
       const id = this.deps.ids.next();
-      this.openedGathering.push(id);
       inv = {
         id,
         kind: 'gathering',
@@ -413,7 +410,7 @@ export class InvoiceService {
   private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[]; bypassAlignment?: boolean }): Invoice[] {
     const customer = this.requireCustomer(tx, input.customerId);
     const col = this.invoices(tx);
-    const gathering = input.gathering ?? col.find((x) => x.kind === 'gathering' && !x.deletedAt && x.customerId === customer.id);
+    const gathering = input.gathering ?? this.invoicesOf(tx, customer.id).filter((x) => x.kind === 'gathering' && !x.deletedAt);
     const now = this.now();
     const rawAsOf = floorSecond(input.asOf ?? now);
     const created: Invoice[] = [];
@@ -1112,7 +1109,8 @@ export class InvoiceService {
   /** engine.md §1.6: Σ gross amount of earlier children of the group on live standard invoices. */
   private previouslyBilled(tx: UnitOfWork, group: SplitLineGroup, line: InvoiceLine): string {
     let sum = dec(0);
-    for (const inv of this.invoices(tx).find((i) => i.kind === 'standard' && !i.deletedAt && i.customerId === group.customerId)) {
+    for (const inv of this.invoicesOf(tx, group.customerId)) {
+      if (inv.kind !== 'standard' || inv.deletedAt) continue;
       for (const l of inv.lines) {
         if (l.splitLineGroupId === group.id && l.id !== line.id && !l.deletedAt && ms(l.period.to) <= ms(line.period.from)) sum = sum.add(dec(l.totals?.amount ?? '0'));
       }
@@ -1183,10 +1181,8 @@ export class InvoiceService {
   /** Σ what lines of live standard invoices (but `exceptInvoiceId`) hold of the credit */
   private prorationCreditUsed(tx: UnitOfWork, credit: ProrationCredit, exceptInvoiceId: string | undefined): Dec {
     let used = dec(0);
-    const invoices = tx
-      .collection<Invoice>(Col.invoices)
-      .find((i) => i.kind === 'standard' && i.customerId === credit.customerId && i.id !== exceptInvoiceId && !i.deletedAt && i.status !== S.deleted && i.status !== S.voided);
-    for (const inv of invoices) {
+    for (const inv of this.invoicesOf(tx, credit.customerId)) {
+      if (inv.kind !== 'standard' || inv.id === exceptInvoiceId || inv.deletedAt || inv.status === S.deleted || inv.status === S.voided) continue;
       for (const l of inv.lines) if (!l.deletedAt && l.prorationCredit?.creditId === credit.id) used = used.add(dec(l.prorationCredit.amount));
     }
     return used;
@@ -1502,6 +1498,7 @@ export class InvoiceService {
         get: (id) => inner.get(id),
         put: (value) => {
           this.dueIndex.touched(tx, value.id);
+          this.customerIndex.get(tx.namespace)?.add(value);
           inner.put(value);
         },
         delete: (id) => {
@@ -1519,6 +1516,31 @@ export class InvoiceService {
   }
 
   private readonly invoiceCols = new WeakMap<UnitOfWork, Collection<Invoice>>();
+
+  /**
+   * Per namespace, the ids of each customer's invoices, so work on one customer (a sync, a
+   * collection, a subscription created) reads its own invoices, not every invoice of every
+   * customer. An invoice never changes customer, so the index only grows: it may name an id a
+   * rolled-back unit of work put, which reading through the collection drops.
+   */
+  private readonly customerIndex = new Map<string, CustomerInvoiceIndex>();
+
+  /** the customer's invoices, in the collection's order */
+  private invoicesOf(tx: UnitOfWork, customerId: string): Invoice[] {
+    const col = this.invoices(tx);
+    let index = this.customerIndex.get(tx.namespace);
+    if (!index) {
+      index = new CustomerInvoiceIndex();
+      for (const inv of col.list()) index.add(inv);
+      this.customerIndex.set(tx.namespace, index);
+    }
+    const out: Invoice[] = [];
+    for (const id of index.ids(customerId)) {
+      const inv = col.get(id);
+      if (inv && inv.customerId === customerId) out.push(inv);
+    }
+    return out;
+  }
 
   private waitingUntil(inv: Invoice): number | undefined {
     if (inv.status === S.draftWaitingForCollection && inv.collectionAt) return ms(inv.collectionAt);
@@ -1596,7 +1618,6 @@ export class InvoiceService {
       asOf?: string;
       horizons?: ReadonlyArray<{ subscriptionId: string; until: string }>;
       /** a caller syncing many customers passes what it gathered for all of them in one pass */
-      invoiceIds?: readonly string[];
       splitRefs?: readonly string[];
       items?: readonly SubscriptionBillableItem[];
     },
@@ -1618,18 +1639,9 @@ export class InvoiceService {
     const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: items.filter((i) => i.settledByCharge) });
     items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
     const col = this.invoices(tx);
-    // the customer's invoices: given by a caller syncing many customers (one scan for all of
-    // them), else found
-    const own = (): Invoice[] =>
-      input.invoiceIds
-        ? [...input.invoiceIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined)
-        : col.find((i) => i.customerId === customer.id);
-    this.openedGathering = [];
+    const own = (): Invoice[] => this.invoicesOf(tx, customer.id);
     // current until the corrections below: the refresh in between replaces gathering invoices only
     const mine = own();
-    // an invoice keeps its kind: the gathering ones are found again by id after the corrections
-    const gatheringIds = mine.filter((i) => i.kind === 'gathering').map((i) => i.id);
-    const ownGathering = (): Invoice[] => [...gatheringIds, ...this.openedGathering].map((id) => col.get(id)).filter((i): i is Invoice => i !== undefined);
     const onStandard = this.standardRefs(tx.namespace, customer.id, mine.filter((i) => i.kind === 'standard'));
     // a line split by progressive billing hands its reference to its split line group
     // (billing/splitlinegroup): the item is there, partly invoiced, not missing
@@ -1679,7 +1691,8 @@ export class InvoiceService {
     if (!since && (!input.splitRefs || input.splitRefs.length)) this.correctSplitLineGroups(tx, customer.id, own(), wanted);
     const pending = new Set<string>();
     // found afresh: a correction may have opened a gathering invoice of its own
-    for (const g of input.invoiceIds ? ownGathering() : col.find((i) => i.kind === 'gathering' && i.customerId === customer.id)) {
+    for (const g of own()) {
+      if (g.kind !== 'gathering') continue;
       for (const l of g.lines) if (l.childUniqueReferenceId && !l.deletedAt) pending.add(l.childUniqueReferenceId);
     }
     const isMissing = (i: SubscriptionBillableItem): boolean => !pending.has(i.childUniqueReferenceId) && !invoiced.has(i.childUniqueReferenceId);
@@ -1697,7 +1710,7 @@ export class InvoiceService {
         customerId: customer.id,
         currency,
         lines: list.map((i) => ({ name: i.name, period: i.servicePeriod, invoiceAt: i.invoiceAt, price: i.price, ...(i.featureKey ? { featureKey: i.featureKey } : {}), ...(i.discounts ? { discounts: i.discounts } : {}) })),
-      }, input.invoiceIds ? ownGathering() : undefined);
+      });
       // mark them as the subscription's
       const g = col.get(created.invoice.id)!;
       const ids = new Map(created.lines.map((l, n) => [l.id, list[n]!]));
@@ -1711,10 +1724,7 @@ export class InvoiceService {
     }
     // the customer's invoices as this sync leaves them (it creates none but gathering ones)
     const after = new Map<string, Invoice>();
-    for (const id of [...mine.map((i) => i.id), ...this.openedGathering]) {
-      const inv = col.get(id);
-      if (inv) after.set(id, inv);
-    }
+    for (const inv of own()) after.set(inv.id, inv);
     this.reconciled.set(markKey, { asOf: ms(asOf), wanted, invoices: after });
   }
 
@@ -2131,18 +2141,11 @@ export class InvoiceService {
           namespace: tx.namespace,
           dueAt,
           run: (work) => {
-            const byCustomer = new Map<string, string[]>();
             const splitRefs = new Map<string, string[]>();
-            // every customer's items, invoices and split line groups in one pass each, not one per customer
+            // every customer's items and split line groups in one pass each, not one per customer
             const items = ids.length > 1 ? source.billableItemsByCustomer?.(work, { asOf: dueAt.toISOString() }) : undefined;
             if (ids.length > 1) {
               const wanted = new Set(ids);
-              for (const inv of this.invoices(work).list()) {
-                if (!wanted.has(inv.customerId)) continue;
-                const list = byCustomer.get(inv.customerId);
-                if (list) list.push(inv.id);
-                else byCustomer.set(inv.customerId, [inv.id]);
-              }
               for (const grp of work.collection<SplitLineGroup>(Col.splitLineGroups).list()) {
                 if (!wanted.has(grp.customerId) || !grp.childUniqueReferenceId) continue;
                 const list = splitRefs.get(grp.customerId);
@@ -2154,7 +2157,7 @@ export class InvoiceService {
               this.syncSubscriptionLines(work, {
                 customerId,
                 asOf: dueAt.toISOString(),
-                ...(ids.length > 1 ? { invoiceIds: byCustomer.get(customerId) ?? [], splitRefs: splitRefs.get(customerId) ?? [] } : {}),
+                ...(ids.length > 1 ? { splitRefs: splitRefs.get(customerId) ?? [] } : {}),
                 ...(items ? { items: items.get(customerId) ?? [] } : {}),
               });
               work.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
@@ -2164,7 +2167,7 @@ export class InvoiceService {
       ];
     },
     forget: (namespace) => {
-      for (const cache of [this.lineRefIndex, this.standardRefCache]) {
+      for (const cache of [this.lineRefIndex, this.standardRefCache, this.customerIndex]) {
         if (namespace === undefined) cache.clear();
         else cache.delete(namespace);
       }
@@ -2314,4 +2317,18 @@ function dueAtOf(item: SubscriptionBillableItem): number {
     itemDueAt.set(item, at);
   }
   return at;
+}
+
+class CustomerInvoiceIndex {
+  private readonly byCustomer = new Map<string, Set<string>>();
+
+  add(inv: Invoice): void {
+    const ids = this.byCustomer.get(inv.customerId);
+    if (ids) ids.add(inv.id);
+    else this.byCustomer.set(inv.customerId, new Set([inv.id]));
+  }
+
+  ids(customerId: string): Iterable<string> {
+    return this.byCustomer.get(customerId) ?? [];
+  }
 }
