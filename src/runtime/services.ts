@@ -187,7 +187,15 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
       },
     };
   };
-  const billableItemsOf = (tx: UnitOfWork, { rec, spec, specKey }: { rec: Rec; spec: SubscriptionSpec; specKey: string }, asOf: Date, after?: number): SubscriptionBillableItem[] => {
+  type Billed = { rec: Rec; spec: SubscriptionSpec; specKey: string };
+  interface LookAnswer {
+    asOf: number;
+    after: number | undefined;
+    billed: readonly Billed[];
+    items: SubscriptionBillableItem[];
+  }
+  const lookMemo = new Map<string, Map<string, LookAnswer>>();
+  const billableItemsOf = (tx: UnitOfWork, { rec, spec, specKey }: Billed, asOf: Date, after?: number): SubscriptionBillableItem[] => {
     const kept = keptOf(spec, specKey);
     let horizon = kept.horizons.get(asOf.getTime());
     if (!horizon) {
@@ -221,13 +229,31 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     customersWithSubscriptions: (tx) => [...new Set(subscriptions.listSubscriptions(tx, { unpaged: true }).items.map((s) => s.customerId))],
     billableItems: (tx, { customerId, asOf }) => subscriptions.billedSubscriptions(tx, { customerId }).flatMap((b) => billableItemsOf(tx, b, new Date(asOf))),
     billableItemsByCustomer: (tx, { asOf, dueAfter }) => {
-      const out = new Map<string, SubscriptionBillableItem[]>();
       const at = new Date(asOf);
+      const byCustomer = new Map<string, Billed[]>();
       for (const b of subscriptions.billedSubscriptions(tx)) {
-        const list = out.get(b.rec.customerId) ?? [];
-        list.push(...billableItemsOf(tx, b, at, dueAfter?.(b.rec.customerId)));
-        out.set(b.rec.customerId, list);
+        const list = byCustomer.get(b.rec.customerId);
+        if (list) list.push(b);
+        else byCustomer.set(b.rec.customerId, [b]);
       }
+      // a look for due work asks again after every job: a customer whose subscriptions (same
+      // records, same specs) and last sync are as at the last look is answered as it was then
+      const kept = dueAfter ? lookMemo.get(tx.namespace) : undefined;
+      const memo = new Map<string, LookAnswer>();
+      const out = new Map<string, SubscriptionBillableItem[]>();
+      for (const [customerId, billed] of byCustomer) {
+        const after = dueAfter?.(customerId);
+        const prev = kept?.get(customerId);
+        if (prev && prev.asOf === at.getTime() && prev.after === after && prev.billed.length === billed.length && prev.billed.every((b, i) => b.rec === billed[i]!.rec && b.spec === billed[i]!.spec)) {
+          memo.set(customerId, prev);
+          out.set(customerId, prev.items);
+          continue;
+        }
+        const items = billed.flatMap((b) => billableItemsOf(tx, b, at, after));
+        memo.set(customerId, { asOf: at.getTime(), after, billed, items });
+        out.set(customerId, items);
+      }
+      if (dueAfter) lookMemo.set(tx.namespace, memo);
       return out;
     },
   });

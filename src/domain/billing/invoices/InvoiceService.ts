@@ -1499,10 +1499,14 @@ export class InvoiceService {
         put: (value) => {
           this.dueIndex.touched(tx, value.id);
           this.customerIndex.get(tx.namespace)?.add(value);
+          this.lineRefIndex.get(tx.namespace)?.dirty.add(value.id);
+          this.invoiceWriters.add(tx);
           inner.put(value);
         },
         delete: (id) => {
           this.dueIndex.touched(tx, id);
+          this.lineRefIndex.get(tx.namespace)?.dirty.add(id);
+          this.invoiceWriters.add(tx);
           inner.delete(id);
         },
         list: () => inner.list(),
@@ -1516,6 +1520,8 @@ export class InvoiceService {
   }
 
   private readonly invoiceCols = new WeakMap<UnitOfWork, Collection<Invoice>>();
+  /** units of work that wrote invoices: what they see is not (yet) committed */
+  private readonly invoiceWriters = new WeakSet<UnitOfWork>();
 
   /**
    * Per namespace, the ids of each customer's invoices, so work on one customer (a sync, a
@@ -2097,14 +2103,13 @@ export class InvoiceService {
     dueJobs: (tx, until) => {
       const source = this.deps.subscriptions;
       if (!source) return [];
-      const col = this.invoices(tx);
       // every line's reference, gathered only when an item is not ruled out by its time alone
       // (most looks for due work find every customer synced past all its items)
       let lineRefs: ReadonlyMap<string, number> | undefined;
       let groupRefs: Set<string> | undefined;
       const isKnown = (ref: string): boolean => {
         if (!lineRefs) {
-          lineRefs = this.lineRefCounts(tx.namespace, col.list());
+          lineRefs = this.lineRefCounts(tx);
           groupRefs = new Set<string>();
           for (const grp of tx.collection<SplitLineGroup>(Col.splitLineGroups).list()) if (grp.childUniqueReferenceId) groupRefs.add(grp.childUniqueReferenceId);
         }
@@ -2177,45 +2182,50 @@ export class InvoiceService {
   };
 
   /**
-   * Per namespace, the live line references of every invoice as of the invoice object last seen,
-   * and how many invoices hold each reference. Stored invoices are replaced, never edited, so
-   * only the invoices replaced since the last look are read again (not every line of years of
-   * invoices at each look for due work).
+   * Per namespace, the live line references of every committed invoice and how many invoices
+   * hold each reference. Every write marks its invoice (`dirty`); a look re-reads only those from
+   * a unit of work that wrote nothing, which sees what was committed (a rolled-back write reads
+   * back as the invoice it did not replace), not every line of years of invoices at each look
+   * for due work. A unit of work that wrote invoices counts what it sees and leaves the index be.
    */
-  private readonly lineRefIndex = new Map<string, { byInvoice: Map<string, { inv: Invoice; refs: string[]; seen: number }>; counts: Map<string, number>; pass: number }>();
+  private readonly lineRefIndex = new Map<string, { byInvoice: Map<string, { inv: Invoice; refs: string[] }>; counts: Map<string, number>; dirty: Set<string> }>();
 
-  private lineRefCounts(namespace: string, invoices: readonly Invoice[]): ReadonlyMap<string, number> {
-    let index = this.lineRefIndex.get(namespace);
-    if (!index) this.lineRefIndex.set(namespace, (index = { byInvoice: new Map(), counts: new Map(), pass: 0 }));
-    const { byInvoice, counts } = index;
-    const pass = ++index.pass;
-    const drop = (refs: readonly string[]) => {
-      for (const r of refs) {
-        const n = counts.get(r)! - 1;
-        if (n === 0) counts.delete(r);
-        else counts.set(r, n);
-      }
-    };
-    for (const inv of invoices) {
-      const kept = byInvoice.get(inv.id);
-      if (kept && kept.inv === inv) {
-        kept.seen = pass;
-        continue;
-      }
-      if (kept) drop(kept.refs);
+  private lineRefCounts(tx: UnitOfWork): ReadonlyMap<string, number> {
+    const col = this.invoices(tx);
+    const add = (counts: Map<string, number>, inv: Invoice): string[] => {
       const refs: string[] = [];
       for (const l of inv.lines) if (l.childUniqueReferenceId && !l.deletedAt) refs.push(l.childUniqueReferenceId);
       for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
-      byInvoice.set(inv.id, { inv, refs, seen: pass });
+      return refs;
+    };
+    if (this.invoiceWriters.has(tx)) {
+      const counts = new Map<string, number>();
+      for (const inv of col.list()) add(counts, inv);
+      return counts;
     }
-    // invoices no longer stored (a reset or an import replaced the namespace)
-    if (byInvoice.size > invoices.length) {
-      for (const [id, kept] of byInvoice) {
-        if (kept.seen === pass) continue;
-        drop(kept.refs);
+    let index = this.lineRefIndex.get(tx.namespace);
+    if (!index) {
+      index = { byInvoice: new Map(), counts: new Map(), dirty: new Set() };
+      for (const inv of col.list()) index.byInvoice.set(inv.id, { inv, refs: add(index.counts, inv) });
+      this.lineRefIndex.set(tx.namespace, index);
+      return index.counts;
+    }
+    const { byInvoice, counts, dirty } = index;
+    for (const id of dirty) {
+      const inv = col.get(id);
+      const kept = byInvoice.get(id);
+      if (kept && kept.inv === inv) continue;
+      if (kept) {
+        for (const r of kept.refs) {
+          const n = counts.get(r)! - 1;
+          if (n === 0) counts.delete(r);
+          else counts.set(r, n);
+        }
         byInvoice.delete(id);
       }
+      if (inv) byInvoice.set(id, { inv, refs: add(counts, inv) });
     }
+    dirty.clear();
     return counts;
   }
 
