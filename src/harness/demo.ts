@@ -2,14 +2,17 @@ import { Decimal } from 'decimal.js';
 import { addDuration, parseDuration } from '../domain/shared/recurrence.ts';
 import { startEmulator, type RunningEmulator } from '../runtime/main.ts';
 import { DEFAULT_NAMESPACE } from '../surfaces/http/namespaces.ts';
+import { fromApiCustomerInput } from '../surfaces/openmeter-v1/convert/customers.ts';
+import { fromApiSubscriptionCreate } from '../surfaces/openmeter-v1/convert/subscriptions.ts';
 import { seededFaker } from './generate.ts';
 
 /**
  * `localmeter demo`: a seeded catalog, N customers invented by @faker-js/faker on it, and their
- * usage, billed month by month by the real engine. The catalog, customers and subscriptions go
- * through the OpenMeter v1 API as a tenant would create them; the usage is ingested and the clock
- * moved in process (the same services the API calls), because a year of events for hundreds of
- * customers through JSON over HTTP would be most of the run.
+ * usage, billed month by month by the real engine. The catalog goes through the OpenMeter v1 API
+ * as a tenant would create it. Customers and subscriptions are the v1 request bodies a tenant
+ * would POST, decoded by the API's own converters and handed to the services the API calls, in
+ * process; so is the usage, and the clock is moved in process: hundreds of customers and a year
+ * of their events through JSON over a socket would be most of the run.
  */
 export interface DemoOptions {
   customers: number;
@@ -91,21 +94,6 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return (text ? JSON.parse(text) : {}) as Record<string, unknown>;
 }
 
-/** `n` calls at most `width` at a time, in order of their index */
-async function pool<T>(n: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, n) }, async () => {
-      while (next < n) {
-        const i = next++;
-        out[i] = await fn(i);
-      }
-    }),
-  );
-  return out;
-}
-
 const DAY = 86_400_000;
 const monthKey = (d: Date) => d.toISOString().slice(0, 7);
 
@@ -134,11 +122,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       const [lo, hi] = DAILY_TOKENS[plan]!;
       return { key: `c${String(i + 1).padStart(4, '0')}-${faker.internet.domainWord()}`.slice(0, 60), name, plan, daily: faker.number.int({ min: lo, max: hi }) };
     });
-    await pool(customers.length, 8, async (i) => {
-      const c = customers[i]!;
-      const created = await api(url, 'POST', '/api/v1/customers', { key: c.key, name: c.name, usageAttribution: { subjectKeys: [c.key] } });
-      await api(url, 'POST', '/api/v1/subscriptions', { customerId: created.id, plan: { key: c.plan } });
-    });
+    const ns = DEFAULT_NAMESPACE;
+    const { customers: customerService, subscriptions } = emulator.services;
+    // a unit of work per customer, as one POST each would be (the schema's defaults written out);
+    // billing syncs each new subscription after its commit
+    for (const c of customers) {
+      await emulator.run(ns, (tx) => {
+        const created = customerService.createCustomer(tx, fromApiCustomerInput({ key: c.key, name: c.name, usageAttribution: { subjectKeys: [c.key] } }));
+        subscriptions.createSubscription(tx, fromApiSubscriptionCreate({ customerId: created.id, plan: { key: c.plan }, timing: 'immediate', costBasisMode: 'dynamic' }));
+      });
+    }
 
     const planOf = new Map<string, string>();
     const months: DemoMonth[] = [];
@@ -147,7 +140,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     let invoices = 0;
     let monthStart = opts.start;
     const P1M = parseDuration('P1M')!;
-    const ns = DEFAULT_NAMESPACE;
     const models = ['gpt-4o', 'claude-sonnet', 'llama-3'];
     for (let m = 0; m < opts.months; m++) {
       const monthEnd = addDuration(monthStart, P1M);
