@@ -201,8 +201,6 @@ export class InvoiceService {
    */
   private usageCache: Map<string, Map<string, string>> | undefined;
 
-  /** gathering invoices opened since a subscription sync started (it looks for them by id, not by a scan) */
-
   /** stored subscription lines last found to agree with a billable item (both are immutable: the check is not repeated) */
   private readonly agreesWith = new WeakMap<InvoiceLine, SubscriptionBillableItem>();
   /** the same for a line on a standard invoice, whose check compares less (its period and flat amount) */
@@ -1505,6 +1503,7 @@ export class InvoiceService {
         },
         delete: (id) => {
           this.dueIndex.touched(tx, id);
+          this.customerIndex.get(tx.namespace)?.deleted();
           this.lineRefIndex.get(tx.namespace)?.dirty.add(id);
           this.invoiceWriters.add(tx);
           inner.delete(id);
@@ -1532,7 +1531,7 @@ export class InvoiceService {
   private readonly customerIndex = new Map<string, CustomerInvoiceIndex>();
 
   /** the customer's invoices, in the collection's order */
-  private invoicesOf(tx: UnitOfWork, customerId: string): Invoice[] {
+  private invoicesOf(tx: UnitOfWork, customerId: string): readonly Invoice[] {
     const col = this.invoices(tx);
     let index = this.customerIndex.get(tx.namespace);
     if (!index) {
@@ -1540,11 +1539,15 @@ export class InvoiceService {
       for (const inv of col.list()) index.add(inv);
       this.customerIndex.set(tx.namespace, index);
     }
+    // asked again by the same unit of work with none of the customer's invoices written since
+    const seen = index.seen(customerId, tx);
+    if (seen) return seen;
     const out: Invoice[] = [];
     for (const id of index.ids(customerId)) {
       const inv = col.get(id);
       if (inv && inv.customerId === customerId) out.push(inv);
     }
+    index.saw(customerId, tx, out);
     return out;
   }
 
@@ -1645,7 +1648,7 @@ export class InvoiceService {
     const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: items.filter((i) => i.settledByCharge) });
     items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
     const col = this.invoices(tx);
-    const own = (): Invoice[] => this.invoicesOf(tx, customer.id);
+    const own = (): readonly Invoice[] => this.invoicesOf(tx, customer.id);
     // current until the corrections below: the refresh in between replaces gathering invoices only
     const mine = own();
     const onStandard = this.standardRefs(tx.namespace, customer.id, mine.filter((i) => i.kind === 'standard'));
@@ -1724,7 +1727,11 @@ export class InvoiceService {
         ...g,
         lines: g.lines.map((l) => {
           const item = ids.get(l.id);
-          return item ? this.subscriptionLine(item, l.id, l.createdAt, now, l, chargeIds?.get(item.childUniqueReferenceId)) : l;
+          if (!item) return l;
+          const line = this.subscriptionLine(item, l.id, l.createdAt, now, l, chargeIds?.get(item.childUniqueReferenceId));
+          // made from the item: it agrees with it (the next sync need not check)
+          this.agreesWith.set(line, item);
+          return line;
         }),
       });
     }
@@ -1845,10 +1852,10 @@ export class InvoiceService {
       }
       pairs.push([l.childUniqueReferenceId, item]);
       if (this.invoicedAgreesWith.get(l) === item) continue;
-      const target = this.subscriptionLine(item, l.id, l.createdAt, now, l);
-      const samePeriod = target.period.from === l.period.from && target.period.to === l.period.to;
-      const sameAmount = !isFlat(l.price) || !isFlat(target.price) || dec(flatAmount(l.price)).eq(dec(flatAmount(target.price)));
-      if (!samePeriod || !sameAmount) changes.push({ line: l, target });
+      // the line the item would make, compared by what an invoiced line can be corrected in; made only when it differs
+      const samePeriod = floorSecond(item.servicePeriod.from) === l.period.from && floorSecond(item.servicePeriod.to) === l.period.to;
+      const sameAmount = !isFlat(l.price) || !isFlat(item.price) || dec(flatAmount(l.price)).eq(dec(flatAmount(item.price)));
+      if (!samePeriod || !sameAmount) changes.push({ line: l, target: this.subscriptionLine(item, l.id, l.createdAt, now, l) });
       else this.invoicedAgreesWith.set(l, item);
     }
     // every line agreed: the same items find the same invoice agreeing, without reading its lines
@@ -2331,14 +2338,36 @@ function dueAtOf(item: SubscriptionBillableItem): number {
 
 class CustomerInvoiceIndex {
   private readonly byCustomer = new Map<string, Set<string>>();
+  /** bumped by every write of one of the customer's invoices, whichever unit of work writes it */
+  private readonly versions = new Map<string, number>();
+  private epoch = 0;
+  /** what each unit of work last read of a customer's invoices, at which version */
+  private readonly reads = new WeakMap<UnitOfWork, Map<string, { version: number; epoch: number; invoices: readonly Invoice[] }>>();
 
   add(inv: Invoice): void {
+    this.versions.set(inv.customerId, (this.versions.get(inv.customerId) ?? 0) + 1);
     const ids = this.byCustomer.get(inv.customerId);
     if (ids) ids.add(inv.id);
     else this.byCustomer.set(inv.customerId, new Set([inv.id]));
   }
 
+  /** an invoice deleted outright: its customer is not known here, so no read is trusted again */
+  deleted(): void {
+    this.epoch++;
+  }
+
   ids(customerId: string): Iterable<string> {
     return this.byCustomer.get(customerId) ?? [];
+  }
+
+  seen(customerId: string, tx: UnitOfWork): readonly Invoice[] | undefined {
+    const read = this.reads.get(tx)?.get(customerId);
+    return read && read.version === (this.versions.get(customerId) ?? 0) && read.epoch === this.epoch ? read.invoices : undefined;
+  }
+
+  saw(customerId: string, tx: UnitOfWork, invoices: readonly Invoice[]): void {
+    let mine = this.reads.get(tx);
+    if (!mine) this.reads.set(tx, (mine = new Map()));
+    mine.set(customerId, { version: this.versions.get(customerId) ?? 0, epoch: this.epoch, invoices });
   }
 }
