@@ -1318,7 +1318,7 @@ export class InvoiceService {
     const group = line.splitLineGroupId ? tx.collection<SplitLineGroup>(Col.splitLineGroups).get(line.splitLineGroupId) : undefined;
     // the engine is pure: the same inputs give the same lines, so a recalculation that changed
     // nothing about a line (most state transitions) keeps its rating
-    const context = `${JSON.stringify(m)}|${inv.currency}|${group ? JSON.stringify(group.period) : ''}`;
+    const context = `${m.qty}|${m.pre}|${m.isFirst}|${m.isLast}|${m.previouslyBilled}|${inv.currency}|${group ? `${group.period.from}|${group.period.to}` : ''}`;
     // a line is immutable: rated (or found rated) in this context once, it is rated in it for good
     if (line.totals && line.ratingKey !== undefined && this.ratedIn.get(line) === context) return line;
     const ratingKey = ratingKeyOf(m, line, inv.currency, group?.period);
