@@ -1496,7 +1496,7 @@ export class InvoiceService {
         get: (id) => inner.get(id),
         put: (value) => {
           this.dueIndex.touched(tx, value.id);
-          this.customerIndex.get(tx.namespace)?.add(value);
+          this.customerIndex.get(tx.namespace)?.add(value, tx);
           this.lineRefIndex.get(tx.namespace)?.dirty.add(value.id);
           this.invoiceWriters.add(tx);
           inner.put(value);
@@ -1645,8 +1645,10 @@ export class InvoiceService {
     }
     // items of a subscription that chose a credit settlement mode are charges (reconciler/patch.go
     // ResolveDefaultCollection); only a credit_then_invoice charge also has a line, billing what credit leaves
-    const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: items.filter((i) => i.settledByCharge) });
-    items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
+    const settled: SubscriptionBillableItem[] = [];
+    for (const i of items) if (i.settledByCharge) settled.push(i);
+    const chargeIds = this.deps.charges?.syncSubscriptionCharges(tx, { customerId: customer.id, items: settled });
+    if (settled.some((i) => i.settlementMode === 'credit_only')) items = items.filter((i) => !(i.settledByCharge && i.settlementMode === 'credit_only'));
     const col = this.invoices(tx);
     const own = (): readonly Invoice[] => this.invoicesOf(tx, customer.id);
     // current until the corrections below: the refresh in between replaces gathering invoices only
@@ -2344,11 +2346,28 @@ class CustomerInvoiceIndex {
   /** what each unit of work last read of a customer's invoices, at which version */
   private readonly reads = new WeakMap<UnitOfWork, Map<string, { version: number; epoch: number; invoices: readonly Invoice[] }>>();
 
-  add(inv: Invoice): void {
-    this.versions.set(inv.customerId, (this.versions.get(inv.customerId) ?? 0) + 1);
-    const ids = this.byCustomer.get(inv.customerId);
+  /**
+   * An invoice written. Every other unit of work's read of the customer is stale now; the
+   * writer's own read takes the invoice in (it sees what it wrote), so a sync that writes as it
+   * goes does not read the customer's invoices again after each write.
+   */
+  add(inv: Invoice, tx?: UnitOfWork): void {
+    const c = inv.customerId;
+    const version = this.versions.get(c) ?? 0;
+    this.versions.set(c, version + 1);
+    let ids = this.byCustomer.get(c);
+    const known = ids?.has(inv.id) ?? false;
     if (ids) ids.add(inv.id);
-    else this.byCustomer.set(inv.customerId, new Set([inv.id]));
+    else this.byCustomer.set(c, (ids = new Set([inv.id])));
+    const read = tx ? this.reads.get(tx)?.get(c) : undefined;
+    if (!read || read.version !== version || read.epoch !== this.epoch) return;
+    const at = read.invoices.findIndex((x) => x.id === inv.id);
+    // an id put before but not read (a rolled-back write's): its place is not known here
+    if (at < 0 && known) return;
+    const invoices = [...read.invoices];
+    if (at < 0) invoices.push(inv);
+    else invoices[at] = inv;
+    this.reads.get(tx!)!.set(c, { version: version + 1, epoch: this.epoch, invoices });
   }
 
   /** an invoice deleted outright: its customer is not known here, so no read is trusted again */
