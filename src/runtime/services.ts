@@ -138,15 +138,16 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     spec: SubscriptionSpec;
     /** generation horizons by the instant asked at (the look for due work and the sync ask at different ones) */
     horizons: Map<number, Date>;
+    /** by record key, per track, each line's billable item (null: none) at the line's position */
+    items: Map<string, Array<Array<SubscriptionBillableItem | null>>>;
   }
   const generators = new Map<string, Kept>();
-  const itemCache = new WeakMap<TargetLine, { recKey: string; item: SubscriptionBillableItem | null }>();
   const recKeys = new WeakMap<Rec, string>();
   const keptOf = (spec: SubscriptionSpec, specKey: string): Kept => {
     let kept = generators.get(specKey);
     if (!kept) {
       if (generators.size >= 20_000) generators.clear();
-      kept = { gen: new TargetLineGenerator(spec), spec, horizons: new Map() };
+      kept = { gen: new TargetLineGenerator(spec), spec, horizons: new Map(), items: new Map() };
       generators.set(specKey, kept);
     }
     return kept;
@@ -203,23 +204,31 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
       horizon = generationHorizon(spec, floorToSecond(asOf));
       kept.horizons.set(asOf.getTime(), horizon);
     }
-    const lines = kept.gen.linesUpTo(horizon, after);
     // what of the record a billable item carries besides its target line
     let recKey = recKeys.get(rec);
     if (recKey === undefined) {
       recKey = JSON.stringify([rec.id, rec.currency, rec.settlementMode, rec.settledByCharges, rec.phases.map((p) => [p.key, p.id, p.items.map((i) => [i.key, i.id, i.version, i.rateCard.discounts])])]);
       recKeys.set(rec, recKey);
     }
+    // each line's item (null: none) beside the line, per record as it is (subscriptions to one
+    // plan from one instant share a spec, and so its generator)
+    let built = kept.items.get(recKey);
+    if (!built) {
+      if (kept.items.size >= 50_000) kept.items.clear();
+      kept.items.set(recKey, (built = []));
+    }
     const out: SubscriptionBillableItem[] = [];
-    for (const l of lines) {
-      const kept = itemCache.get(l);
-      if (kept && kept.recKey === recKey) {
-        if (kept.item) out.push(kept.item);
-        continue;
+    for (const { track, lines, start, end } of kept.gen.rangesUpTo(horizon, after)) {
+      const beside = (built[track] ??= []);
+      for (let i = start; i < end; i++) {
+        let item = beside[i];
+        if (item === undefined) {
+          const made = billableItem(tx, rec, lines[i]!);
+          item = made.item;
+          if (made.cacheable) beside[i] = item;
+        }
+        if (item) out.push(item);
       }
-      const { item, cacheable } = billableItem(tx, rec, l);
-      if (cacheable) itemCache.set(l, { recKey, item });
-      if (item) out.push(item);
     }
     return out;
   };

@@ -169,19 +169,29 @@ export class TargetLineGenerator {
 
   /** The lines up to `horizon` (a generation horizon); with `after`, only those due after that instant (ms). */
   linesUpTo(horizon: Date, after?: number): TargetLine[] {
-    this.extendTo(horizon);
     const out: TargetLine[] = [];
-    for (const t of this.tracks) {
+    for (const r of this.rangesUpTo(horizon, after)) for (let i = r.start; i < r.end; i++) out.push(r.lines[i]!);
+    return out;
+  }
+
+  /**
+   * What `linesUpTo` returns, as a range of each item version's lines in order: a line keeps its
+   * track and position for the generator's life, so a caller can keep what it derives per line
+   * in arrays beside them.
+   */
+  rangesUpTo(horizon: Date, after?: number): Array<{ track: number; lines: readonly TargetLine[]; start: number; end: number }> {
+    this.extendTo(horizon);
+    const until = ms(horizon);
+    return this.tracks.map((t, track) => {
       let end = t.lines.length;
-      while (end > 0 && ms(t.lines[end - 1]!.invoiceAt) > ms(horizon)) end--;
+      while (end > 0 && ms(t.lines[end - 1]!.invoiceAt) > until) end--;
       let start = 0;
       if (after !== undefined) {
         start = end;
         while (start > 0 && lineDueAt(t.lines[start - 1]!) > after) start--;
       }
-      for (let i = start; i < end; i++) out.push(t.lines[i]!);
-    }
-    return out;
+      return { track, lines: t.lines, start, end };
+    });
   }
 }
 
