@@ -659,11 +659,16 @@ export function canonicalInstantMs(t: string): number {
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   const h = digits(t, 11, 13), mi = digits(t, 14, 16), sec = digits(t, 17, 19);
   if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
-  // Date.UTC maps years 0–99 to 1900–1999: set the year apart
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(h, mi, sec, digits(t, 20, 23));
-  return d.getTime();
+  // days since the epoch in the proleptic Gregorian calendar, in integer arithmetic (no Date per
+  // event; Date.UTC would also map years 0–99 to 1900–1999): years start in March, so the leap
+  // day is the last day of its year
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const epochDay = era * 146_097 + doe - 719_468;
+  return epochDay * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + digits(t, 20, 23);
 }
 
 /** the decimal number spelled by `t[from, to)` (digits already checked); a plain function, no closure per call */
