@@ -1,4 +1,5 @@
 import { compileJsonPath, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
+import { IdSet } from './idSet.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 
 /**
@@ -165,7 +166,10 @@ export class EventIndex {
    * Ids seen per source: the (source, id) pair without a joined key string per event (at millions
    * of events the joined keys cost tens of bytes each; the ids are held by the events anyway).
    */
-  private readonly idsBySource = new Map<string, Set<string>>();
+  private readonly idsBySource = new Map<string, IdSet>();
+  /** the last source claimed and its ids: a batch mostly comes from one source */
+  private lastSource: string | undefined;
+  private lastIds: IdSet | undefined;
   private readonly buckets = new Map<string, TypeBucket>();
   /**
    * every event, time-sorted, for listing: built on first use and brought up to date at each
@@ -195,11 +199,14 @@ export class EventIndex {
    * not a batch set, a store check and the append's own check (three at every event).
    */
   claim(source: string, id: string): boolean {
-    let ids = this.idsBySource.get(source);
-    if (!ids) this.idsBySource.set(source, (ids = new Set()));
-    const n = ids.size;
-    ids.add(id);
-    return ids.size > n;
+    let ids = this.lastIds;
+    if (source !== this.lastSource || !ids) {
+      ids = this.idsBySource.get(source);
+      if (!ids) this.idsBySource.set(source, (ids = new IdSet()));
+      this.lastSource = source;
+      this.lastIds = ids;
+    }
+    return ids.add(id);
   }
 
   /** gives back a claim whose event will not be appended after all */
