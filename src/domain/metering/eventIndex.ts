@@ -1,5 +1,5 @@
-import { compileJsonPath, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
-import { IdSet } from './idSet.ts';
+import { compileJsonPath, FAST_INT_LIMIT, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
+import { hashString, IdSet } from './idSet.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 
 /**
@@ -42,7 +42,8 @@ export interface MeterColumn {
   errors: (string | undefined)[];
   tuple: number[];
   tuples: GroupTuple[];
-  tupleIds: Map<string, number>;
+  /** finds a tuple's id by its subject and group values */
+  tupleIds: TupleTable;
 }
 
 export class TypeBucket {
@@ -52,13 +53,23 @@ export class TypeBucket {
   /** ordinals sorted by (time, seq) */
   sortedOrd: number[] = [];
   sortedTimes: number[] = [];
+  /** late arrivals, in append order */
   private pending: number[] = [];
+  /**
+   * Whether every append had a greater seq than the one before and a time that is a number: then
+   * (time, seq) order is (time, ordinal) order, both sides of a merge are sorted by it, and the
+   * cheap merge below is exact. Anything else (a hand-edited log) takes the general merge.
+   */
+  private plain = true;
+  private lastSeq = -Infinity;
   readonly columns = new Map<string, MeterColumn>();
 
   add(e: StoredEvent, timeMs: number): void {
     const ord = this.events.length;
     this.events.push(e);
     this.times.push(timeMs);
+    if (!(e.seq > this.lastSeq) || Number.isNaN(timeMs)) this.plain = false;
+    this.lastSeq = e.seq;
     const n = this.sortedTimes.length;
     if (this.pending.length === 0 && (n === 0 || this.sortedTimes[n - 1]! <= timeMs)) {
       this.sortedOrd.push(ord);
@@ -71,6 +82,63 @@ export class TypeBucket {
   /** merges late arrivals into the sorted order */
   ensureSorted(): void {
     if (this.pending.length === 0) return;
+    if (this.plain) this.mergeFromBack();
+    else this.mergeGeneral();
+  }
+
+  /**
+   * The merge in place from the back: only the sorted tail later than the earliest late arrival
+   * moves (late events are late by hours, not months, so usually a handful), and a read after
+   * each batch does not copy the whole history. Late arrivals are sorted as numbers, (time −
+   * earliest) · count + position, natively (no comparator call per comparison), while that stays
+   * an exact integer in a double.
+   */
+  private mergeFromBack(): void {
+    const p = this.pending;
+    const times = this.times;
+    const m = p.length;
+    let lo = Infinity, hi = -Infinity;
+    for (let x = 0; x < m; x++) {
+      const t = times[p[x]!]!;
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
+    let late: number[];
+    if ((hi - lo + 1) * m <= Number.MAX_SAFE_INTEGER) {
+      const keys = new Float64Array(m);
+      for (let x = 0; x < m; x++) keys[x] = (times[p[x]!]! - lo) * m + x;
+      keys.sort();
+      late = new Array<number>(m);
+      for (let x = 0; x < m; x++) late[x] = p[keys[x]! % m]!;
+    } else {
+      // p is in ordinal order and the sort is stable: equal times keep it
+      late = p.sort((a, b) => times[a]! - times[b]!);
+    }
+    this.pending = [];
+    const ord = this.sortedOrd, ts = this.sortedTimes;
+    let i = ord.length - 1;
+    let j = m - 1;
+    for (let x = 0; x < m; x++) {
+      ord.push(0);
+      ts.push(0);
+    }
+    // a sorted event goes after a late one when it is later, or as late and appended after it
+    for (let k = ord.length - 1; j >= 0; k--) {
+      const b = late[j]!, tb = times[b]!;
+      if (i >= 0 && (ts[i]! > tb || (ts[i] === tb && ord[i]! > b))) {
+        ord[k] = ord[i]!;
+        ts[k] = ts[i]!;
+        i--;
+      } else {
+        ord[k] = b;
+        ts[k] = tb;
+        j--;
+      }
+    }
+  }
+
+  /** sorts the late arrivals by (time, seq) and merges them with the whole sorted order into new arrays */
+  private mergeGeneral(): void {
     const times = this.times;
     const events = this.events;
     const p = this.pending.sort((a, b) => times[a]! - times[b]! || events[a]!.seq - events[b]!.seq);
@@ -115,7 +183,7 @@ export class TypeBucket {
     const sig = JSON.stringify([spec.aggregation, spec.valueProperty ?? null, keys.map((k) => [k, spec.groupBy[k]])]);
     let col = this.columns.get(sig);
     if (!col) {
-      col = { groupKeys: keys, covered: 0, nums: [], exact: [], texts: [], errors: [], tuple: [], tuples: [], tupleIds: new Map() };
+      col = { groupKeys: keys, covered: 0, nums: [], exact: [], texts: [], errors: [], tuple: [], tuples: [], tupleIds: new TupleTable() };
       this.columns.set(sig, col);
     }
     if (col.covered < this.events.length) extendColumn(col, spec, this.events);
@@ -123,38 +191,136 @@ export class TypeBucket {
   }
 }
 
+type Segments = ReturnType<typeof compileJsonPath>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** the one property name of a path like `$.tokens` (the common case, read without `lookup`) */
+const singleName = (segs: Segments): string | undefined => (segs && segs.length === 1 && typeof segs[0] === 'string' ? segs[0] : undefined);
+
+/** a group-by value of one event: missing or null reads as '' */
+function groupValue(data: unknown, segs: Segments, name: string | undefined): string {
+  if (data === null || typeof data !== 'object' || !segs) return '';
+  if (name !== undefined && !Array.isArray(data)) {
+    if (!hasOwn.call(data, name)) return '';
+    const raw = (data as Record<string, unknown>)[name];
+    if (typeof raw === 'string') return raw;
+    return raw === null ? '' : stringifyValue(raw);
+  }
+  const raw = lookup(data, segs);
+  return raw === MISSING || raw === null ? '' : stringifyValue(raw);
+}
+
 function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]): void {
   const paths = col.groupKeys.map((k) => compileJsonPath(spec.groupBy[k]!));
+  const names = paths.map(singleName);
+  const nk = paths.length;
+  const agg = spec.aggregation;
+  // A plain integer at a one-name value path ($.tokens) is what parseEventValue would answer
+  // as { num } without exact text: read it here, without the parser's result objects.
+  const valueName = agg !== 'COUNT' && agg !== 'UNIQUE_COUNT' && spec.valueProperty !== undefined ? singleName(compileJsonPath(spec.valueProperty)) : undefined;
+  const { nums, tuple, tuples, tupleIds } = col;
+  const values: string[] = new Array<string>(nk);
   for (let o = col.covered; o < events.length; o++) {
     const e = events[o]!;
-    const r = parseEventValue(spec.aggregation, spec.valueProperty, e.data);
-    if (r.ok) {
-      col.nums.push(r.number ? r.number.num : 1);
-      if (r.number?.exact !== undefined) col.exact[o] = r.number.exact;
-      if (r.text) col.texts[o] = r.text;
-    } else {
-      col.nums.push(0);
-      col.errors[o] = r.error;
-    }
-    // build the tuple key first; the groups array is only kept for a new tuple
-    let key = e.subject;
     const data = e.data;
-    const groups: string[] = [];
-    for (const segs of paths) {
-      const raw = segs && data !== null && typeof data === 'object' ? lookup(data, segs) : MISSING;
-      const v = raw === MISSING || raw === null ? '' : stringifyValue(raw);
-      groups.push(v);
-      key += '\u0000' + v;
+    let v: unknown;
+    if (agg === 'COUNT') nums.push(1);
+    else if (
+      valueName !== undefined &&
+      data !== null &&
+      typeof data === 'object' &&
+      !Array.isArray(data) &&
+      hasOwn.call(data, valueName) &&
+      typeof (v = (data as Record<string, unknown>)[valueName]) === 'number' &&
+      Number.isInteger(v) &&
+      Math.abs(v) <= FAST_INT_LIMIT
+    ) {
+      nums.push(v === 0 ? 0 : v);
+    } else {
+      const r = parseEventValue(agg, spec.valueProperty, data);
+      if (r.ok) {
+        nums.push(r.number ? r.number.num : 1);
+        if (r.number?.exact !== undefined) col.exact[o] = r.number.exact;
+        if (r.text) col.texts[o] = r.text;
+      } else {
+        nums.push(0);
+        col.errors[o] = r.error;
+      }
     }
-    let id = col.tupleIds.get(key);
-    if (id === undefined) {
-      id = col.tuples.length;
-      col.tuples.push({ subject: e.subject, groups });
-      col.tupleIds.set(key, id);
+    const subject = e.subject;
+    let h = hashString(subject);
+    for (let k = 0; k < nk; k++) {
+      const g = groupValue(data, paths[k]!, names[k]);
+      values[k] = g;
+      h = (Math.imul(h ^ hashString(g), 0x01000193) + k) | 0;
     }
-    col.tuple.push(id);
+    let id = tupleIds.find(h, subject, values, tuples);
+    if (id < 0) {
+      id = tuples.length;
+      tuples.push({ subject, groups: values.slice() });
+      tupleIds.insert(h, id);
+    }
+    tuple.push(id);
   }
   col.covered = events.length;
+}
+
+/**
+ * The ids of a column's (subject, group values) tuples: open addressing over (hash, id + 1)
+ * pairs, compared against the tuples themselves, so an event's tuple is found without a joined
+ * key string (and its hashing) per event.
+ */
+export class TupleTable {
+  private slots = new Int32Array(2 * 16);
+  private mask = 15;
+  private count = 0;
+
+  /** the id of the tuple, or -1 */
+  find(h: number, subject: string, values: readonly string[], tuples: readonly GroupTuple[]): number {
+    const slots = this.slots, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const ref = slots[2 * i + 1]!;
+      if (ref === 0) return -1;
+      if (slots[2 * i] !== h) continue;
+      const tp = tuples[ref - 1]!;
+      if (tp.subject !== subject) continue;
+      let same = true;
+      for (let k = 0; k < values.length; k++) {
+        if (tp.groups[k] !== values[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return ref - 1;
+    }
+  }
+
+  /** records a new tuple (not found before) */
+  insert(h: number, id: number): void {
+    const slots = this.slots, mask = this.mask;
+    let i = h & mask;
+    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = id + 1;
+    if (++this.count * 2 > mask + 1) this.grow();
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const mask = 2 * (this.mask + 1) - 1;
+    const slots = new Int32Array(2 * (mask + 1));
+    for (let k = 0; k < old.length; k += 2) {
+      const ref = old[k + 1]!;
+      if (ref === 0) continue;
+      let i = old[k]! & mask;
+      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = old[k]!;
+      slots[2 * i + 1] = ref;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
 }
 
 /** (source, id) as one string that no other pair can spell: the source's length goes first */
