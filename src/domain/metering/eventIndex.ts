@@ -1,5 +1,5 @@
 import { compileJsonPath, FAST_INT_LIMIT, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
-import { hashString, IdSet } from './idSet.ts';
+import { IdSet } from './idSet.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 
 /**
@@ -183,7 +183,7 @@ export class TypeBucket {
     const sig = JSON.stringify([spec.aggregation, spec.valueProperty ?? null, keys.map((k) => [k, spec.groupBy[k]])]);
     let col = this.columns.get(sig);
     if (!col) {
-      col = { groupKeys: keys, covered: 0, nums: [], exact: [], texts: [], errors: [], tuple: [], tuples: [], tupleIds: new TupleTable() };
+      col = { groupKeys: keys, covered: 0, nums: [], exact: [], texts: [], errors: [], tuple: [], tuples: [], tupleIds: new TupleTable(keys.length) };
       this.columns.set(sig, col);
     }
     if (col.covered < this.events.length) extendColumn(col, spec, this.events);
@@ -249,61 +249,86 @@ function extendColumn(col: MeterColumn, spec: MeterSpec, events: StoredEvent[]):
       }
     }
     const subject = e.subject;
-    let h = hashString(subject);
-    for (let k = 0; k < nk; k++) {
-      const g = groupValue(data, paths[k]!, names[k]);
-      values[k] = g;
-      h = (Math.imul(h ^ hashString(g), 0x01000193) + k) | 0;
-    }
-    let id = tupleIds.find(h, subject, values, tuples);
-    if (id < 0) {
-      id = tuples.length;
-      tuples.push({ subject, groups: values.slice() });
-      tupleIds.insert(h, id);
-    }
-    tuple.push(id);
+    for (let k = 0; k < nk; k++) values[k] = groupValue(data, paths[k]!, names[k]);
+    tuple.push(tupleIds.id(subject, values, tuples));
   }
   col.covered = events.length;
 }
 
 /**
- * The ids of a column's (subject, group values) tuples: open addressing over (hash, id + 1)
- * pairs, compared against the tuples themselves, so an event's tuple is found without a joined
- * key string (and its hashing) per event.
+ * The ids of a column's (subject, group values) tuples. Each subject and each group value gets a
+ * small number the first time it is seen (a Map lookup, hashed natively and cached with the
+ * string), and a tuple is found by its numbers in an open-addressing table of (hash, id + 1)
+ * pairs: no joined key string, and no hashing of text in JS, per event.
  */
 export class TupleTable {
+  private readonly subjects = new Map<string, number>();
+  private readonly values: Map<string, number>[];
+  /** the numbers of tuple t at [t · width, (t + 1) · width): its subject's, then each value's */
+  private readonly keys: number[] = [];
+  private readonly width: number;
+  private readonly scratch: number[];
   private slots = new Int32Array(2 * 16);
   private mask = 15;
   private count = 0;
 
-  /** the id of the tuple, or -1 */
-  find(h: number, subject: string, values: readonly string[], tuples: readonly GroupTuple[]): number {
-    const slots = this.slots, mask = this.mask;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const ref = slots[2 * i + 1]!;
-      if (ref === 0) return -1;
-      if (slots[2 * i] !== h) continue;
-      const tp = tuples[ref - 1]!;
-      if (tp.subject !== subject) continue;
-      let same = true;
-      for (let k = 0; k < values.length; k++) {
-        if (tp.groups[k] !== values[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return ref - 1;
-    }
+  constructor(groupCount: number) {
+    this.values = Array.from({ length: groupCount }, () => new Map<string, number>());
+    this.width = groupCount + 1;
+    this.scratch = new Array<number>(this.width).fill(0);
   }
 
-  /** records a new tuple (not found before) */
-  insert(h: number, id: number): void {
-    const slots = this.slots, mask = this.mask;
+  /** the id of (subject, values); a tuple seen for the first time is added to `tuples` */
+  id(subject: string, values: readonly string[], tuples: GroupTuple[]): number {
+    const width = this.width, key = this.scratch;
+    let fresh = false;
+    let n = this.subjects.get(subject);
+    if (n === undefined) {
+      this.subjects.set(subject, (n = this.subjects.size));
+      fresh = true;
+    }
+    key[0] = n;
+    let h = mix(0x9e3779b9, n);
+    for (let k = 1; k < width; k++) {
+      const map = this.values[k - 1]!;
+      const v = values[k - 1]!;
+      let m = map.get(v);
+      if (m === undefined) {
+        map.set(v, (m = map.size));
+        fresh = true;
+      }
+      key[k] = m;
+      h = mix(h, m);
+    }
+    h = finish(h);
+    const keys = this.keys, slots = this.slots, mask = this.mask;
     let i = h & mask;
-    while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    // a subject or value never seen before makes a new tuple: no need to look
+    if (!fresh) {
+      for (; ; i = (i + 1) & mask) {
+        const ref = slots[2 * i + 1]!;
+        if (ref === 0) break;
+        if (slots[2 * i] !== h) continue;
+        const at = (ref - 1) * width;
+        let same = true;
+        for (let k = 0; k < width; k++) {
+          if (keys[at + k] !== key[k]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return ref - 1;
+      }
+    } else {
+      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+    }
+    const id = tuples.length;
+    tuples.push({ subject, groups: values.slice() });
+    for (let k = 0; k < width; k++) keys.push(key[k]!);
     slots[2 * i] = h;
     slots[2 * i + 1] = id + 1;
     if (++this.count * 2 > mask + 1) this.grow();
+    return id;
   }
 
   private grow(): void {
@@ -321,6 +346,17 @@ export class TupleTable {
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+const mix = (h: number, n: number): number => Math.imul(h ^ n, 0x01000193) ^ (h >>> 15);
+
+/** murmur3's finaliser: the low bits (the slot) depend on every bit */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** (source, id) as one string that no other pair can spell: the source's length goes first */

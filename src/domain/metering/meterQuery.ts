@@ -314,14 +314,21 @@ export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: Qu
   }
 
   rows.sort((a, b) => a.ws - b.ws || cmpStr(groups[a.acc.group]!.sortKey, groups[b.acc.group]!.sortKey));
+  // the rows of one window share its bounds: each instant is formatted once
+  const instants = new Map<number, string>();
+  const isoOnce = (ms: number): string => {
+    let s = instants.get(ms);
+    if (s === undefined) instants.set(ms, (s = isoInstant(ms)));
+    return s;
+  };
   result.data = rows.map(({ ws, we, acc }): MeterQueryRow => {
     const g = groups[acc.group]!;
     const groupBy: Record<string, string | null> = {};
     q.dims.forEach((d, i) => (groupBy[d] = g.dims[i] ?? ''));
     return {
       value: finish(meter, acc),
-      windowStart: isoInstant(ws),
-      windowEnd: isoInstant(we),
+      windowStart: isoOnce(ws),
+      windowEnd: isoOnce(we),
       subject: g.subject,
       ...(g.customerId !== undefined ? { customerId: g.customerId } : {}),
       groupBy,
