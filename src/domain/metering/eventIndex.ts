@@ -90,7 +90,7 @@ export class TypeBucket {
    * The merge in place from the back: only the sorted tail later than the earliest late arrival
    * moves (late events are late by hours, not months, so usually a handful), and a read after
    * each batch does not copy the whole history. Late arrivals are sorted as numbers, (time −
-   * earliest) · count + position, natively (no comparator call per comparison), while that stays
+   * earliest) · 2^k + position, natively (no comparator call per comparison), while that stays
    * an exact integer in a double.
    */
   private mergeFromBack(): void {
@@ -104,12 +104,18 @@ export class TypeBucket {
       if (t > hi) hi = t;
     }
     let late: number[];
-    if ((hi - lo + 1) * m <= Number.MAX_SAFE_INTEGER) {
+    // positions take the low bits: a power of two, so dividing it off again is exact
+    let room = 1;
+    while (room < m) room *= 2;
+    if ((hi - lo + 1) * room <= Number.MAX_SAFE_INTEGER) {
       const keys = new Float64Array(m);
-      for (let x = 0; x < m; x++) keys[x] = (times[p[x]!]! - lo) * m + x;
+      for (let x = 0; x < m; x++) keys[x] = (times[p[x]!]! - lo) * room + x;
       keys.sort();
       late = new Array<number>(m);
-      for (let x = 0; x < m; x++) late[x] = p[keys[x]! % m]!;
+      for (let x = 0; x < m; x++) {
+        const key = keys[x]!;
+        late[x] = p[key - Math.floor(key / room) * room]!;
+      }
     } else {
       // p is in ordinal order and the sort is stable: equal times keep it
       late = p.sort((a, b) => times[a]! - times[b]!);
