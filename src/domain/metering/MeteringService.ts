@@ -659,18 +659,27 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
  * copy) and read here once, without a regular expression or `Date.parse` at every event.
  */
 export function canonicalInstantMs(t: string): number {
-  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return NaN;
-  for (let i = 0; i < 23; i++) {
-    const c = t.charCodeAt(i);
-    const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
-    if (want === -1 ? c < 48 || c > 57 : c !== want) return NaN;
+  if (
+    t.length !== 24 ||
+    t.charCodeAt(4) !== 45 /* - */ ||
+    t.charCodeAt(7) !== 45 ||
+    t.charCodeAt(10) !== 84 /* T */ ||
+    t.charCodeAt(13) !== 58 /* : */ ||
+    t.charCodeAt(16) !== 58 ||
+    t.charCodeAt(19) !== 46 /* . */ ||
+    t.charCodeAt(23) !== 90 /* Z */
+  ) {
+    return NaN;
   }
-  const year = digits(t, 0, 4), month = digits(t, 5, 7), day = digits(t, 8, 10);
-  if (month < 1 || month > 12 || day < 1) return NaN;
+  // a character that is not a digit reads as -10^6, which makes its field negative
+  const year = digit(t, 0) * 1000 + digit(t, 1) * 100 + digit(t, 2) * 10 + digit(t, 3);
+  const month = digit(t, 5) * 10 + digit(t, 6), day = digit(t, 8) * 10 + digit(t, 9);
+  const h = digit(t, 11) * 10 + digit(t, 12), mi = digit(t, 14) * 10 + digit(t, 15), sec = digit(t, 17) * 10 + digit(t, 18);
+  const milli = digit(t, 20) * 100 + digit(t, 21) * 10 + digit(t, 22);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || milli < 0) return NaN;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  const h = digits(t, 11, 13), mi = digits(t, 14, 16), sec = digits(t, 17, 19);
-  if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
+  if (day > days) return NaN;
   // days since the epoch in the proleptic Gregorian calendar, in integer arithmetic (no Date per
   // event; Date.UTC would also map years 0–99 to 1900–1999): years start in March, so the leap
   // day is the last day of its year
@@ -680,19 +689,19 @@ export function canonicalInstantMs(t: string): number {
   const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   const epochDay = era * 146_097 + doe - 719_468;
-  return epochDay * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + digits(t, 20, 23);
+  return epochDay * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + milli;
 }
 
-/** the decimal number spelled by `t[from, to)` (digits already checked); a plain function, no closure per call */
-function digits(t: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
-  return n;
+/** the digit at `t[i]`, or -10^6 for any other character */
+function digit(t: string, i: number): number {
+  const d = t.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -1_000_000;
 }
 
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const ENVELOPE_STRINGS = ['id', 'source', 'type', 'subject'] as const;
+/** a non-empty string (the envelope's required attributes) */
+const filled = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
 
 /** the path of an event's field: `[i].field` in a batch of several */
 const eventField = (at: number | undefined, field: string): string => (at === undefined ? field : `[${at}].${field}`);
@@ -707,9 +716,11 @@ function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: numb
     return NaN;
   }
   if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, eventField(at, 'specversion'));
-  for (const f of ENVELOPE_STRINGS) {
-    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, eventField(at, f));
-  }
+  // one named read per field (a loop over the names would read them through a generic keyed load)
+  if (!filled(e.id)) issues.add('invalid_event', 'id is required', eventField(at, 'id'));
+  if (!filled(e.source)) issues.add('invalid_event', 'source is required', eventField(at, 'source'));
+  if (!filled(e.type)) issues.add('invalid_event', 'type is required', eventField(at, 'type'));
+  if (!filled(e.subject)) issues.add('invalid_event', 'subject is required', eventField(at, 'subject'));
   let ms = NaN;
   if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN((ms = canonicalInstantMs(e.time))) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
     issues.add('invalid_event', `time must be an RFC 3339 date-time`, eventField(at, 'time'));

@@ -9,6 +9,13 @@ describe('canonicalInstantMs: an event time already in toISOString form, read wi
   it.each(['2026-01-01T00:00:00Z', '2026-01-01T00:00:00.000+00:00', '2025-02-29T00:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-01-01T24:00:00.000Z', '2026-01-01 00:00:00.000Z', '2026-01-01T00:00:60.000Z', '1900-02-29T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-01-00T00:00:00.000Z'])('%s is not canonical (NaN: parsed the slow way or rejected)', (t) => {
     expect(canonicalInstantMs(t)).toBeNaN();
   });
+  it('a character other than a digit at any digit position is not canonical', () => {
+    const good = '2026-11-30T07:09:15.123Z';
+    for (let i = 0; i < good.length; i++) {
+      if ('-T:.Z'.includes(good[i]!)) continue;
+      for (const c of ['/', ':', 'x', ' ', '\u0660']) expect(canonicalInstantMs(good.slice(0, i) + c + good.slice(i + 1))).toBeNaN();
+    }
+  });
   it('every day of 400 years (a whole Gregorian cycle) and each first day of a year 0–9999 reads as Date.parse does', () => {
     const pad = (n: number, w: number) => String(n).padStart(w, '0');
     for (let ms = Date.parse('1800-01-01T00:00:00.000Z'); ms < Date.parse('2200-01-01T00:00:00.000Z'); ms += 86_400_000 + 3_723_004) {
