@@ -1,4 +1,5 @@
 import { compileJsonPath, FAST_INT_LIMIT, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
+import { instantMs } from './canonicalInstant.ts';
 import { IdSet } from './idSet.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 
@@ -427,7 +428,7 @@ export class EventIndex {
     const added: StoredEvent[] = [];
     for (const e of events) {
       if (!this.claim(e.source, e.id)) continue;
-      this.put(e, Date.parse(e.time));
+      this.put(e, instantMs(e.time));
       added.push(e);
     }
     return added;
@@ -453,14 +454,14 @@ export class EventIndex {
 
   /** every event sorted by (time, seq): read `events[sortedOrd[i]]`, time `sortedTimes[i]` */
   sortedByTime(): TypeBucket {
-    for (let i = this.timeline.events.length; i < this.all.length; i++) this.timeline.add(this.all[i]!, Date.parse(this.all[i]!.time));
+    for (let i = this.timeline.events.length; i < this.all.length; i++) this.timeline.add(this.all[i]!, instantMs(this.all[i]!.time));
     this.timeline.ensureSorted();
     return this.timeline;
   }
 
   /** every event sorted by (ingestedAt, seq), the same layout as sortedByTime */
   sortedByIngestion(): TypeBucket {
-    for (let i = this.ingestion.events.length; i < this.all.length; i++) this.ingestion.add(this.all[i]!, Date.parse(this.all[i]!.ingestedAt));
+    for (let i = this.ingestion.events.length; i < this.all.length; i++) this.ingestion.add(this.all[i]!, instantMs(this.all[i]!.ingestedAt));
     this.ingestion.ensureSorted();
     return this.ingestion;
   }
