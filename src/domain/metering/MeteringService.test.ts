@@ -157,6 +157,61 @@ describe('events', () => {
     expect(codeOf(() => svc.listGroupByValues(tx, 'by_model', 'colour'))).toBe('validation:invalid_group_by');
   });
 
+  it('a duplicate of an earlier event of the batch or of a stored one is dropped; the same id from another source is not', () => {
+    const r = svc.ingestEvents(tx, [ce('a', { tokens: 1 }), ce('b', { tokens: 2 }), ce('a', { tokens: 4 }), ce('a', { tokens: 8 }, { source: 'other' })]);
+    expect(r.duplicates).toBe(1);
+    expect(r.ingested.map((e) => `${e.source}/${e.id}`)).toEqual(['api/a', 'api/b', 'other/a']);
+    const again = svc.ingestEvents(tx, [ce('b', { tokens: 16 }), ce('c', { tokens: 32 }), ce('a', { tokens: 64 }, { source: 'other' })]);
+    expect(again.duplicates).toBe(2);
+    expect(again.ingested.map((e) => [e.id, e.seq])).toEqual([['c', 3]]);
+    expect(svc.queryMeter(tx, 'tokens').data.map((d) => d.value)).toEqual(['43']);
+  });
+
+  it('a batch that fails part way stores nothing and gives its claims back: the same events ingest afterwards', () => {
+    let failOn: string | undefined = 'mallory';
+    const failing = new MeteringService({
+      clock,
+      ids: new SequentialIds(),
+      events: memoryEventStores(),
+      customers: {
+        findCustomer: (t, x) => customers.findCustomer(t, x),
+        usageAttribution: (t) => {
+          const of = customers.usageAttribution(t);
+          return (subject) => {
+            if (subject === failOn) throw new Error('attribution failed');
+            return of(subject);
+          };
+        },
+      },
+    });
+    failing.ingestEvents(tx, [ce('0', { tokens: 100 })]);
+    const batch = [ce('1', { tokens: 1 }), ce('2', { tokens: 2 }, { source: 'other' }), ce('1', { tokens: 4 }), ce('3', { tokens: 8 }, { subject: 'mallory' })];
+    expect(() => failing.ingestEvents(tx, batch)).toThrow('attribution failed');
+    expect(failing.queryMeter(tx, 'tokens').data.map((d) => d.value)).toEqual(['100']);
+    failOn = undefined;
+    const r = failing.ingestEvents(tx, [...batch, ce('0', { tokens: 100 })]);
+    expect(r.duplicates).toBe(2);
+    expect(r.ingested.map((e) => [e.source, e.id, e.seq])).toEqual([
+      ['api', '1', 1],
+      ['other', '2', 2],
+      ['api', '3', 3],
+    ]);
+    expect(failing.queryMeter(tx, 'tokens').data.map((d) => d.value)).toEqual(['111']);
+  });
+
+  it('a stored event keeps its fields in one order (the event log writes them so), optional ones only when set', () => {
+    const r = svc.ingestEvents(tx, [ce('1', { tokens: 1 }), ce('2', { tokens: 1 }, { subject: 'nobody' }), ce('3', undefined, { subscription: 'sub_1' }), ce('4', {}, { subject: 'nobody', subscription: 'sub_2', time: undefined })]);
+    const base = ['id', 'source', 'specversion', 'type', 'subject', 'time', 'data', 'ingestedAt', 'storedAt'];
+    expect(r.ingested.map((e) => Object.keys(e))).toEqual([
+      [...base, 'customerId', 'seq'],
+      [...base, 'seq'],
+      [...base, 'customerId', 'subscription', 'seq'],
+      [...base, 'subscription', 'seq'],
+    ]);
+    expect(r.ingested[2]!.data).toBeNull();
+    expect(r.ingested[3]!.time).toBe(NOW);
+  });
+
   it('namespaces do not see each other', () => {
     svc.ingestEvents(tx, [ce('1', { tokens: 1 })]);
     const other = createMemoryUnitOfWork('ns2');

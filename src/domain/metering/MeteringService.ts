@@ -7,6 +7,7 @@ import { paginate } from '../shared/paging.ts';
 import { CustomersNotFoundError, MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
+import { canonicalInstantMs } from './canonicalInstant.ts';
 import { queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
 import type { CustomerAttribution, EventStoreProvider } from './ports.ts';
 import {
@@ -225,10 +226,16 @@ export class MeteringService {
    * event rejects the batch, as the real endpoint's decoder does.
    */
   ingestEvents(tx: UnitOfWork, inputs: CloudEventInput[]): { ingested: StoredEvent[]; duplicates: number } {
-    this.checkEvents(inputs);
+    // the envelope checks of checkEvents, keeping each canonical time they read (epoch ms, NaN
+    // for any other spelling) so it is not read twice
+    const issues = new IssueCollector();
+    const sentMs = new Float64Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) sentMs[i] = validateCloudEvent(issues, inputs[i]!, inputs.length > 1 ? i : undefined);
+    this.throwEventIssues(issues);
     const store = this.deps.events(tx.namespace);
     const now = this.deps.clock.now();
     const nowIso = now.toISOString();
+    const nowMs = now.getTime();
     const customerOf = this.customerResolver(tx);
     const index = store.index;
     let seq = index.nextSeq();
@@ -236,46 +243,52 @@ export class MeteringService {
     // each event's time in epoch ms, parsed here once for the index
     const times: number[] = [];
     let duplicates = 0;
+    // the claim of the event being built, until it is in `ingested`
+    let open: CloudEventInput | undefined;
     try {
-      for (const e of inputs) {
+      for (let i = 0; i < inputs.length; i++) {
+        const e = inputs[i]!;
         const id = e.id as string, source = e.source as string;
         // a duplicate of a stored event or of one earlier in the batch
         if (!index.claim(source, id)) {
           duplicates++;
           continue;
         }
+        open = e;
         const subject = e.subject as string;
-        const customerId = customerOf(subject);
         let time = nowIso;
-        let timeMs = now.getTime();
+        let timeMs = nowMs;
         if (e.time != null && e.time !== '') {
           const sent = e.time as string;
-          timeMs = canonicalInstantMs(sent);
+          timeMs = sentMs[i]!;
           if (Number.isNaN(timeMs)) {
             timeMs = Date.parse(sent);
             const iso = new Date(timeMs).toISOString();
             time = iso === sent ? sent : iso;
           } else time = sent;
         }
-        ingested.push({
-          id,
-          source,
-          specversion: typeof e.specversion === 'string' ? e.specversion : '1.0',
-          type: e.type as string,
-          subject,
-          time,
-          data: e.data === undefined ? null : e.data,
-          ingestedAt: nowIso,
-          storedAt: nowIso,
-          ...(customerId ? { customerId } : {}),
-          ...(typeof e.subscription === 'string' && e.subscription !== '' ? { subscription: e.subscription } : {}),
-          seq: seq++,
-        });
+        ingested.push(
+          storedEvent(
+            id,
+            source,
+            typeof e.specversion === 'string' ? e.specversion : '1.0',
+            e.type as string,
+            subject,
+            time,
+            e.data === undefined ? null : e.data,
+            nowIso,
+            customerOf(subject),
+            typeof e.subscription === 'string' && e.subscription !== '' ? e.subscription : undefined,
+            seq++,
+          ),
+        );
         times.push(timeMs);
+        open = undefined;
       }
     } catch (err) {
       // nothing of the batch is stored: its claims are given back
       for (const e of ingested) index.unclaim(e.source, e.id);
+      if (open) index.unclaim(open.source as string, open.id as string);
       throw err;
     }
     if (ingested.length) store.appendClaimed(ingested, times);
@@ -640,62 +653,65 @@ function validateGroupBy(issues: IssueCollector, groupBy: Record<string, string>
   }
 }
 
-/**
- * The epoch ms of `t` when it is already what `toISOString` would print for it
- * (`YYYY-MM-DDTHH:mm:ss.sssZ`, a real calendar instant), else NaN. Most events are sent so: such a
- * time is stored as sent (a million stored events hold one string each, not the sent one and a
- * copy) and read here once, without a regular expression or `Date.parse` at every event.
- */
-export function canonicalInstantMs(t: string): number {
-  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */) return NaN;
-  for (let i = 0; i < 23; i++) {
-    const c = t.charCodeAt(i);
-    const want = i === 4 || i === 7 ? 45 /* - */ : i === 10 ? 84 /* T */ : i === 13 || i === 16 ? 58 /* : */ : i === 19 ? 46 /* . */ : -1;
-    if (want === -1 ? c < 48 || c > 57 : c !== want) return NaN;
-  }
-  const year = digits(t, 0, 4), month = digits(t, 5, 7), day = digits(t, 8, 10);
-  if (month < 1 || month > 12 || day < 1) return NaN;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  const h = digits(t, 11, 13), mi = digits(t, 14, 16), sec = digits(t, 17, 19);
-  if (day > days || h > 23 || mi > 59 || sec > 59) return NaN;
-  // Date.UTC maps years 0–99 to 1900–1999: set the year apart
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(h, mi, sec, digits(t, 20, 23));
-  return d.getTime();
-}
-
-/** the decimal number spelled by `t[from, to)` (digits already checked); a plain function, no closure per call */
-function digits(t: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) n = n * 10 + (t.charCodeAt(i) - 48);
-  return n;
-}
-
 const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const ENVELOPE_STRINGS = ['id', 'source', 'type', 'subject'] as const;
+/** a non-empty string (the envelope's required attributes) */
+const filled = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
 
 /** the path of an event's field: `[i].field` in a batch of several */
 const eventField = (at: number | undefined, field: string): string => (at === undefined ? field : `[${at}].${field}`);
 
-/** `at`: the event's index in a batch of several */
-function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: number | undefined): void {
+/**
+ * `at`: the event's index in a batch of several. Answers the event time's epoch ms when it is in
+ * canonical form (`canonicalInstantMs`), else NaN (no time, another spelling, or an issue).
+ */
+function validateCloudEvent(issues: IssueCollector, e: CloudEventInput, at: number | undefined): number {
   if (e === null || typeof e !== 'object' || Array.isArray(e)) {
     issues.add('invalid_event', 'event must be a JSON object', at === undefined ? undefined : `[${at}]`);
-    return;
+    return NaN;
   }
   if (e.specversion !== undefined && e.specversion !== '1.0') issues.add('invalid_event', `unsupported specversion: ${String(e.specversion)}`, eventField(at, 'specversion'));
-  for (const f of ENVELOPE_STRINGS) {
-    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) issues.add('invalid_event', `${f} is required`, eventField(at, f));
-  }
-  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN(canonicalInstantMs(e.time)) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
+  // one named read per field (a loop over the names would read them through a generic keyed load)
+  if (!filled(e.id)) issues.add('invalid_event', 'id is required', eventField(at, 'id'));
+  if (!filled(e.source)) issues.add('invalid_event', 'source is required', eventField(at, 'source'));
+  if (!filled(e.type)) issues.add('invalid_event', 'type is required', eventField(at, 'type'));
+  if (!filled(e.subject)) issues.add('invalid_event', 'subject is required', eventField(at, 'subject'));
+  let ms = NaN;
+  if (e.time != null && e.time !== '' && (typeof e.time !== 'string' || (Number.isNaN((ms = canonicalInstantMs(e.time))) && (!RFC3339_RE.test(e.time) || Number.isNaN(Date.parse(e.time)))))) {
     issues.add('invalid_event', `time must be an RFC 3339 date-time`, eventField(at, 'time'));
   }
   if (e.data !== undefined && e.data !== null && (typeof e.data !== 'object' || Array.isArray(e.data))) {
     issues.add('invalid_event', 'data must be a JSON object', eventField(at, 'data'));
   }
+  return ms;
+}
+
+/**
+ * A stored event, built as one of four fixed object literals (optional fields present or not) in
+ * the order the log writes them: no spread of a temporary object per event, and every stored
+ * event shares one of four shapes.
+ */
+function storedEvent(
+  id: string,
+  source: string,
+  specversion: string,
+  type: string,
+  subject: string,
+  time: string,
+  data: unknown,
+  at: string,
+  customerId: string | undefined,
+  subscription: string | undefined,
+  seq: number,
+): StoredEvent {
+  if (customerId) {
+    return subscription !== undefined
+      ? { id, source, specversion, type, subject, time, data, ingestedAt: at, storedAt: at, customerId, subscription, seq }
+      : { id, source, specversion, type, subject, time, data, ingestedAt: at, storedAt: at, customerId, seq };
+  }
+  return subscription !== undefined
+    ? { id, source, specversion, type, subject, time, data, ingestedAt: at, storedAt: at, subscription, seq }
+    : { id, source, specversion, type, subject, time, data, ingestedAt: at, storedAt: at, seq };
 }
 
 function parseTime(v: string, field: string): number {

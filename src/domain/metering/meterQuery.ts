@@ -119,6 +119,9 @@ interface OutGroup {
   sortKey: string;
 }
 
+/** the dims of every group when the query groups by no meter dimension (never written to) */
+const NO_DIMS: string[] = [];
+
 /** Maps every (subject, dims) tuple of the column to an output group, or -1 when filtered out. */
 function groupTuples(col: MeterColumn, q: NormalizedQuery, ctx: QueryContext): { tupleGroup: Int32Array; groups: OutGroup[] } {
   const tupleGroup = new Int32Array(col.tuples.length);
@@ -132,18 +135,20 @@ function groupTuples(col: MeterColumn, q: NormalizedQuery, ctx: QueryContext): {
     let ok = !q.subjects || q.subjects.has(tp.subject);
     const customerId = ok && needCustomer ? ctx.customerOf(tp.subject) : undefined;
     if (ok && q.customers) ok = customerId !== undefined && q.customers.has(customerId);
-    for (const [pos, f] of filterPos) {
-      if (!ok) break;
-      ok = matchString(tp.groups[pos] ?? '', f);
-    }
+    for (let k = 0; ok && k < filterPos.length; k++) ok = matchString(tp.groups[filterPos[k]![0]] ?? '', filterPos[k]![1]);
     if (!ok) {
       tupleGroup[i] = -1;
       continue;
     }
-    const dims = dimPos.map((pos) => tp.groups[pos] ?? '');
     const subject = q.groupBySubject ? tp.subject : null;
     const cust = q.groupByCustomer ? customerId : undefined;
-    const sortKey = [subject ?? '', cust ?? '', ...dims].join('\u0000');
+    // the key is (subject, customer, dims…) joined by NUL, built without an array per tuple
+    let sortKey = (subject ?? '') + '\u0000' + (cust ?? '');
+    let dims = NO_DIMS;
+    if (dimPos.length > 0) {
+      dims = dimPos.map((pos) => tp.groups[pos] ?? '');
+      for (const d of dims) sortKey += '\u0000' + d;
+    }
     let g = ids.get(sortKey);
     if (g === undefined) {
       g = groups.length;
@@ -314,14 +319,21 @@ export function queryMeterEvents(meter: Meter, params: MeterQueryParams, ctx: Qu
   }
 
   rows.sort((a, b) => a.ws - b.ws || cmpStr(groups[a.acc.group]!.sortKey, groups[b.acc.group]!.sortKey));
+  // the rows of one window share its bounds: each instant is formatted once
+  const instants = new Map<number, string>();
+  const isoOnce = (ms: number): string => {
+    let s = instants.get(ms);
+    if (s === undefined) instants.set(ms, (s = isoInstant(ms)));
+    return s;
+  };
   result.data = rows.map(({ ws, we, acc }): MeterQueryRow => {
     const g = groups[acc.group]!;
     const groupBy: Record<string, string | null> = {};
     q.dims.forEach((d, i) => (groupBy[d] = g.dims[i] ?? ''));
     return {
       value: finish(meter, acc),
-      windowStart: isoInstant(ws),
-      windowEnd: isoInstant(we),
+      windowStart: isoOnce(ws),
+      windowEnd: isoOnce(we),
       subject: g.subject,
       ...(g.customerId !== undefined ? { customerId: g.customerId } : {}),
       groupBy,
