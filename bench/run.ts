@@ -23,6 +23,7 @@ const BENCHES: Record<string, string> = {
   invoices: 'invoices.ts',
   scenarios: 'scenarios.ts',
   demo: 'demo.ts',
+  meteringDemo: 'meteringDemo.ts',
 };
 
 /**
