@@ -405,10 +405,10 @@ export class InvoiceService {
     return this.batch(() => this.createFromPendingLines(tx, input)).map((inv) => this.view(tx, this.invoices(tx).get(inv.id)!));
   }
 
-  private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; gathering?: Invoice[]; bypassAlignment?: boolean }): Invoice[] {
+  private createFromPendingLines(tx: UnitOfWork, input: InvoicePendingLinesInput & { partialDisabled?: boolean; bypassAlignment?: boolean }): Invoice[] {
     const customer = this.requireCustomer(tx, input.customerId);
     const col = this.invoices(tx);
-    const gathering = input.gathering ?? this.invoicesOf(tx, customer.id).filter((x) => x.kind === 'gathering' && !x.deletedAt);
+    const gathering = this.invoicesOf(tx, customer.id).filter((x) => x.kind === 'gathering' && !x.deletedAt);
     const now = this.now();
     const rawAsOf = floorSecond(input.asOf ?? now);
     const created: Invoice[] = [];
@@ -1577,16 +1577,12 @@ export class InvoiceService {
   }
 
   private collectDueBatch(tx: UnitOfWork, dueAt: Date): void {
-    const byCustomer = new Map<string, Invoice[]>();
+    // the customers with a gathering invoice due, in the collection's order (the index, not a scan of every invoice)
     const due = new Set<string>();
-    for (const g of this.invoices(tx).find((x) => x.kind === 'gathering' && !x.deletedAt)) {
-      byCustomer.set(g.customerId, [...(byCustomer.get(g.customerId) ?? []), g]);
-      const at = this.nextCollectableAt(g);
-      if (at !== undefined && at <= dueAt.getTime()) due.add(g.customerId);
-    }
+    for (const g of this.dueIndex.due(tx, this.invoices(tx), DueKind.collect, dueAt.getTime())) due.add(g.customerId);
     for (const customerId of due) {
       try {
-        this.createFromPendingLines(tx, { customerId, partialDisabled: true, gathering: byCustomer.get(customerId)! });
+        this.createFromPendingLines(tx, { customerId, partialDisabled: true });
       } catch (err) {
         if (!(isDomainError(err) && err.code === E.createNoLines)) throw err;
       }
