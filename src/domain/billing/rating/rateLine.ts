@@ -1,7 +1,7 @@
 import { dec, isDecimalString, toDecimalString } from '../../shared/money.ts';
 import { IssueCollector, validationError } from '../../shared/errors.ts';
 import { CatalogIssueCode } from '../../catalog/errors.ts';
-import { finalizeDetailedLine, sumTotals } from './detailedLine.ts';
+import { finalizeDetailedLines } from './detailedLine.ts';
 import { RatingErrorCode } from './errors.ts';
 import { priceLine } from './priceLine.ts';
 import type { PostMutator, PreMutator, RatingContext, UsageState } from './mutators/mutator.ts';
@@ -113,12 +113,9 @@ export const rateLine = (input: RatingInput): RatingResult => {
   });
   for (const m of pipeline.post) lines = m.mutate(ctx, lines);
 
-  const detailedLines = lines.map((l) => finalizeDetailedLine(l, input.currency));
-  const totals = sumTotals(
-    detailedLines.map((l) => l.totals),
-    input.currency,
-  );
-  if (dec(totals.total).isNegative()) {
+  const { detailedLines, totals } = finalizeDetailedLines(lines, input.currency);
+  // a canonical string: "0" for any zero, so the sign says it all
+  if (totals.total.startsWith('-')) {
     throw validationError(RatingErrorCode.negativeTotal, `line "${input.lineName}" total must not be negative (${totals.total})`);
   }
   return {
