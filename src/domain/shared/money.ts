@@ -14,16 +14,33 @@ export type Dec = Decimal;
  */
 export const currencyPrecision = (currency: string): number => FIAT_MINOR_UNITS[currency.toUpperCase()] ?? 2;
 
-export const dec = (v: Decimal.Value | undefined | null): Decimal => new D(v ?? 0);
+/**
+ * Parsed decimal strings. Amounts repeat (a price's "0.00002" on every line of a plan, "0", "1"),
+ * and parsing is most of what a Decimal costs; Decimals are immutable, so one parse can be
+ * shared. Bounded: when full it starts over, so one-off strings (most quantities) cannot grow it.
+ */
+const parsed = new Map<string, Decimal>();
+const PARSED_MAX = 4096;
+const parse = (s: string): Decimal => {
+  let d = parsed.get(s);
+  if (d === undefined) {
+    d = new D(s);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(s, d);
+  }
+  return d;
+};
+
+export const dec = (v: Decimal.Value | undefined | null): Decimal => (typeof v === 'string' ? parse(v) : new D(v ?? 0));
 
 /** Half away from zero at the currency's precision (OpenMeter RoundToPrecision). */
 export const roundMoney = (v: Decimal.Value, currency: string): Decimal =>
   // ROUND_HALF_UP in decimal.js rounds half away from zero.
-  (v instanceof D ? v : new D(v)).toDecimalPlaces(currencyPrecision(currency), Decimal.ROUND_HALF_UP);
+  (v instanceof D ? v : typeof v === 'string' ? parse(v) : new D(v)).toDecimalPlaces(currencyPrecision(currency), Decimal.ROUND_HALF_UP);
 
 /** Canonical decimal string: no exponent, no trailing zeros ("10.50" -> "10.5", "0" -> "0"). */
 export const toDecimalString = (v: Decimal.Value): string => {
-  const d = v instanceof D ? v : new D(v);
+  const d = v instanceof D ? v : typeof v === 'string' ? parse(v) : new D(v);
   return d.isZero() ? '0' : d.toFixed();
 };
 
