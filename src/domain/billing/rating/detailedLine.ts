@@ -151,7 +151,9 @@ export const sumTotals = (all: Totals[], currency: string): Totals => {
     for (const t of all) {
       const v = t[f];
       if (v === undefined || v === '0') continue;
-      acc = (acc ?? ZERO).add(v);
+      // through dec's parse cache; up to 60 characters a value has at most 60 significant digits,
+      // so the first sum (0 + v) would be v itself: one nonzero value needs no arithmetic at all
+      acc = acc !== undefined ? acc.add(dec(v)) : typeof v === 'string' && v.length <= 60 ? dec(v) : ZERO.add(v);
     }
     out[f] = acc === undefined ? '0' : toDecimalString(roundMoney(acc, currency));
   }
