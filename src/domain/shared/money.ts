@@ -42,12 +42,18 @@ const parse = (s: string): Decimal => {
     if (parsed.size >= PARSED_MAX) {
       parsed.clear();
       printed.clear();
+      printed.set(ONE, '1');
     }
     parsed.set(s, d);
     if (CANONICAL.test(s) && s !== '-0') printed.set(d, s);
   }
   return d;
 };
+
+/** Shared constants: Decimals are immutable, so one instance serves every line. */
+export const ZERO: Decimal = new D(0);
+export const ONE: Decimal = new D(1);
+printed.set(ONE, '1');
 
 export const dec = (v: Decimal.Value | undefined | null): Decimal => (typeof v === 'string' ? parse(v) : new D(v ?? 0));
 
