@@ -45,12 +45,14 @@ export function demoLines(customers = 500, months = 36): RatingInput[] {
     let w = rnd() * 10;
     const plan = PLANS.find((p) => (w -= p.weight) < 0) ?? PLANS[0]!;
     const daily = plan.daily[0] + Math.floor(rnd() * (plan.daily[1] - plan.daily[0]));
+    // as in the invoice service: a usage line shares its subscription item's price object, a flat
+    // line gets a copy of its own (its payment term filled in)
+    const usage = plan.usage();
     for (let m = 0; m < months; m++) {
       const base = { currency: 'USD', preLinePeriodQuantity: '0', isFirstInPeriod: true, isLastInPeriod: true, previouslyBilledAmount: '0', period: { ...PERIOD } };
-      // each line carries its own price object, as the invoice lines in the store do
       out.push({ ...base, lineName: 'Platform', price: { type: 'flat', amount: plan.flat, paymentTerm: 'in_advance' }, quantity: '1' });
       const qty = String(Math.round(daily * 30 * (0.8 + rnd() * 0.4)));
-      out.push({ ...base, lineName: 'Tokens', price: plan.usage(), quantity: qty });
+      out.push({ ...base, lineName: 'Tokens', price: usage, quantity: qty });
     }
   }
   return out;
