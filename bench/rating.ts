@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { rateLine } from '../src/domain/billing/rating/rateLine.ts';
 import type { Price } from '../src/domain/catalog/types.ts';
 import type { RatingInput, RatingResult } from '../src/domain/billing/rating/types.ts';
-import { median, round } from './util.ts';
+import { isMain, median, round } from './util.ts';
 
 /**
  * The rating engine alone, on the lines the demo bills (`localmeter demo --customers 500 --months 36`
@@ -80,26 +80,30 @@ function pass(rates: Rate[], lines: RatingInput[]): number[] {
   return spent;
 }
 
-const { values } = parseArgs({ options: { baseline: { type: 'string' }, passes: { type: 'string', default: '15' } } });
-const passes = Number(values.passes);
-const lines = demoLines();
-const engines: { name: string; rate: Rate }[] = [{ name: 'this checkout', rate: rateLine }];
-if (values.baseline) {
-  const mod = (await import(pathToFileURL(resolve(values.baseline, 'src/domain/billing/rating/rateLine.ts')).href)) as { rateLine: Rate };
-  engines.push({ name: `baseline ${values.baseline}`, rate: mod.rateLine });
-  const differ = lines.filter((l) => !isDeepStrictEqual(rateLine(l), mod.rateLine(l)));
-  if (differ.length) throw new Error(`${differ.length} of ${lines.length} lines rate differently from the baseline, e.g. ${JSON.stringify(differ[0])}`);
-  console.log(`all ${lines.length} lines rate identically in both`);
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { baseline: { type: 'string' }, passes: { type: 'string', default: '15' } } });
+  const passes = Number(values.passes);
+  const lines = demoLines();
+  const engines: { name: string; rate: Rate }[] = [{ name: 'this checkout', rate: rateLine }];
+  if (values.baseline) {
+    const mod = (await import(pathToFileURL(resolve(values.baseline, 'src/domain/billing/rating/rateLine.ts')).href)) as { rateLine: Rate };
+    engines.push({ name: `baseline ${values.baseline}`, rate: mod.rateLine });
+    const differ = lines.filter((l) => !isDeepStrictEqual(rateLine(l), mod.rateLine(l)));
+    if (differ.length) throw new Error(`${differ.length} of ${lines.length} lines rate differently from the baseline, e.g. ${JSON.stringify(differ[0])}`);
+    console.log(`all ${lines.length} lines rate identically in both`);
+  }
+  const rates = engines.map((e) => e.rate);
+  for (let i = 0; i < 3; i++) pass(rates, lines); // warm-up: JIT
+  const times = engines.map(() => [] as number[]);
+  const ratios: number[] = [];
+  for (let i = 0; i < passes; i++) {
+    const spent = pass(rates, lines);
+    spent.forEach((t, j) => times[j]!.push(t));
+    if (spent.length === 2) ratios.push(spent[0]! / spent[1]!);
+  }
+  const med = times.map(median);
+  engines.forEach((e, j) => console.log(`${e.name}: ${round(med[j]!, 1)} ms CPU per ${lines.length} lines (median of ${passes}; fastest ${round(Math.min(...times[j]!), 1)})`));
+  if (engines.length === 2) console.log(`ratio this/baseline: ${round(median(ratios), 3)} (median of the passes' ratios; range ${round(Math.min(...ratios), 3)}–${round(Math.max(...ratios), 3)})`);
 }
-const rates = engines.map((e) => e.rate);
-for (let i = 0; i < 3; i++) pass(rates, lines); // warm-up: JIT
-const times = engines.map(() => [] as number[]);
-const ratios: number[] = [];
-for (let i = 0; i < passes; i++) {
-  const spent = pass(rates, lines);
-  spent.forEach((t, j) => times[j]!.push(t));
-  if (spent.length === 2) ratios.push(spent[0]! / spent[1]!);
-}
-const med = times.map(median);
-engines.forEach((e, j) => console.log(`${e.name}: ${round(med[j]!, 1)} ms CPU per ${lines.length} lines (median of ${passes}; fastest ${round(Math.min(...times[j]!), 1)})`));
-if (engines.length === 2) console.log(`ratio this/baseline: ${round(median(ratios), 3)} (median of the passes' ratios; range ${round(Math.min(...ratios), 3)}–${round(Math.max(...ratios), 3)})`);
+
+if (isMain(import.meta.url)) await main();
