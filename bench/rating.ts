@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +12,7 @@ import { isMain, median, round } from './util.ts';
  * rates about 36,500 lines: a flat in-advance fee and a usage line per invoice, over unit, graduated
  * tiered and minimum-spend prices). Process CPU per pass, median of the passes.
  *
- * `npx tsx bench/rating.ts [--baseline <checkout>] [--passes 15]`: with a baseline (another checkout
+ * `npx tsx bench/rating.ts [--baseline <checkout>] [--passes 15] [--inputs recorded.json]`: with a baseline (another checkout
  * of the repository, e.g. `git worktree add /tmp/base main`), both engines rate the same lines in
  * alternating passes, every result is first checked to be identical, and the ratio is printed.
  */
@@ -81,9 +82,10 @@ function pass(rates: Rate[], lines: RatingInput[]): number[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { baseline: { type: 'string' }, passes: { type: 'string', default: '15' } } });
+  const { values } = parseArgs({ options: { baseline: { type: 'string' }, passes: { type: 'string', default: '15' }, inputs: { type: 'string' } } });
   const passes = Number(values.passes);
-  const lines = demoLines();
+  // --inputs: recorded RatingInputs (a JSON array) instead of the invented ones
+  const lines = values.inputs ? (JSON.parse(readFileSync(values.inputs, 'utf8')) as RatingInput[]) : demoLines();
   const engines: { name: string; rate: Rate }[] = [{ name: 'this checkout', rate: rateLine }];
   if (values.baseline) {
     const mod = (await import(pathToFileURL(resolve(values.baseline, 'src/domain/billing/rating/rateLine.ts')).href)) as { rateLine: Rate };
