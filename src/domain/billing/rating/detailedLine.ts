@@ -79,6 +79,43 @@ const toTotals = (t: DecTotals): Totals => {
   };
 };
 
+/** the fields withTotals copies; a field added to DetailedLine makes its return type `never` until it is copied too */
+type Copied = 'name' | 'childUniqueReferenceId' | 'quantity' | 'perUnitAmount' | 'paymentTerm' | 'category' | 'period' | 'amountDiscounts' | 'creditsApplied' | 'totals';
+type EveryFieldCopied = [Exclude<keyof DetailedLine, Copied>] extends [never] ? DetailedLine : never;
+
+/**
+ * The line with its totals, as `{ ...line, totals }` would give it (same keys, same order), built
+ * field by field: on Node 20 a key added after a spread (`{ ...o, newKey }`) measured about a
+ * microsecond per object, listing the fields a few dozen nanoseconds. Lines come
+ * from regularLine (no period) or the minimum-spend step (period after category); the mutators
+ * replace fields in place, so these two orders are the only ones.
+ */
+const withTotals = (l: DraftDetailedLine, totals: Totals): EveryFieldCopied =>
+  'period' in l
+    ? {
+        name: l.name,
+        childUniqueReferenceId: l.childUniqueReferenceId,
+        quantity: l.quantity,
+        perUnitAmount: l.perUnitAmount,
+        paymentTerm: l.paymentTerm,
+        category: l.category,
+        period: l.period,
+        amountDiscounts: l.amountDiscounts,
+        creditsApplied: l.creditsApplied,
+        totals,
+      }
+    : {
+        name: l.name,
+        childUniqueReferenceId: l.childUniqueReferenceId,
+        quantity: l.quantity,
+        perUnitAmount: l.perUnitAmount,
+        paymentTerm: l.paymentTerm,
+        category: l.category,
+        amountDiscounts: l.amountDiscounts,
+        creditsApplied: l.creditsApplied,
+        totals,
+      };
+
 /**
  * The detailed lines with their totals and the parent line's totals (what `sumTotals` of the
  * detailed totals gives), summed from the Decimals rather than re-parsed from the strings. One
@@ -89,7 +126,7 @@ export const finalizeDetailedLines = (lines: DraftDetailedLine[], currency: stri
   if (lines.length === 1) {
     const line = lines[0]!;
     const totals = toTotals(detailedTotals(line, currency));
-    return { detailedLines: [{ ...line, totals }], totals: { ...totals } };
+    return { detailedLines: [withTotals(line, totals)], totals: { ...totals } };
   }
   const detailedLines: DetailedLine[] = [];
   let amount: Dec | undefined, chargesTotal: Dec | undefined, discountsTotal: Dec | undefined, creditsTotal: Dec | undefined, total: Dec | undefined;
@@ -97,7 +134,7 @@ export const finalizeDetailedLines = (lines: DraftDetailedLine[], currency: stri
   const add = (acc: Dec | undefined, v: Dec): Dec | undefined => (v.isZero() ? acc : (acc ?? ZERO).add(v));
   for (const line of lines) {
     const t = detailedTotals(line, currency);
-    detailedLines.push({ ...line, totals: toTotals(t) });
+    detailedLines.push(withTotals(line, toTotals(t)));
     amount = add(amount, t.amount);
     chargesTotal = add(chargesTotal, t.chargesTotal);
     discountsTotal = add(discountsTotal, t.discountsTotal);
