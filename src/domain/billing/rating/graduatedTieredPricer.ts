@@ -30,7 +30,8 @@ export const graduatedRanges = (price: TieredPrice, fromQty: Dec, toQty: Dec): T
   }
   let ranges: TierRange[] = [];
   let prev: Dec = ZERO;
-  for (const [tierIndex, t] of tiers.entries()) {
+  for (let tierIndex = 0; tierIndex < tiers.length; tierIndex++) {
+    const t = tiers[tierIndex]!;
     if (prev.gte(toQty)) break;
     const end = t.upTo === null || toQty.lt(t.upTo) ? toQty : t.upTo;
     ranges.push({ tier: t.tier, tierIndex, from: prev, to: end, atTierBoundary: true });
