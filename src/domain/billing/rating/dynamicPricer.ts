@@ -1,4 +1,4 @@
-import { D, dec, roundMoney } from '../../shared/money.ts';
+import { dec, ONE, roundMoney } from '../../shared/money.ts';
 import { PaymentTerm, type DynamicPrice } from '../../catalog/types.ts';
 import { regularLine } from './detailedLine.ts';
 import { ChildReferenceId } from './childReferenceIds.ts';
@@ -15,7 +15,7 @@ export const dynamicPricer: Pricer<DynamicPrice> = {
       regularLine({
         name: `${lineName}: usage in period`,
         childUniqueReferenceId: ChildReferenceId.usage,
-        quantity: new D(1),
+        quantity: ONE,
         perUnitAmount: roundMoney(quantity.mul(dec(price.multiplier ?? '1')), currency),
         paymentTerm: PaymentTerm.inArrears,
       }),

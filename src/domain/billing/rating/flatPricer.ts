@@ -1,4 +1,4 @@
-import { dec, D } from '../../shared/money.ts';
+import { dec, ONE } from '../../shared/money.ts';
 import { PaymentTerm, type FlatPrice } from '../../catalog/types.ts';
 import { regularLine } from './detailedLine.ts';
 import { ChildReferenceId } from './childReferenceIds.ts';
@@ -17,7 +17,7 @@ export const flatPricer: Pricer<FlatPrice> = {
       regularLine({
         name: lineName,
         childUniqueReferenceId: ChildReferenceId.flatPrice,
-        quantity: new D(1),
+        quantity: ONE,
         perUnitAmount: dec(price.amount),
         paymentTerm,
       }),

@@ -1,4 +1,4 @@
-import { D, dec, type Dec } from '../../shared/money.ts';
+import { dec, ONE, ZERO, type Dec } from '../../shared/money.ts';
 import { PaymentTerm, type PriceTier, type TieredPrice } from '../../catalog/types.ts';
 import { regularLine } from './detailedLine.ts';
 import { graduatedTierFlatRef, graduatedTierUsageRef } from './childReferenceIds.ts';
@@ -26,11 +26,12 @@ export const graduatedRanges = (price: TieredPrice, fromQty: Dec, toQty: Dec): T
   // Zero usage still "enters" tier 1: its flat fee (and a 0-qty unit line) are billed.
   if (toQty.isZero()) {
     const first = tiers[0];
-    return first ? [{ tier: first.tier, tierIndex: 0, from: new D(0), to: new D(0), atTierBoundary: true }] : [];
+    return first ? [{ tier: first.tier, tierIndex: 0, from: ZERO, to: ZERO, atTierBoundary: true }] : [];
   }
   let ranges: TierRange[] = [];
-  let prev: Dec = new D(0);
-  for (const [tierIndex, t] of tiers.entries()) {
+  let prev: Dec = ZERO;
+  for (let tierIndex = 0; tierIndex < tiers.length; tierIndex++) {
+    const t = tiers[tierIndex]!;
     if (prev.gte(toQty)) break;
     const end = t.upTo === null || toQty.lt(t.upTo) ? toQty : t.upTo;
     ranges.push({ tier: t.tier, tierIndex, from: prev, to: end, atTierBoundary: true });
@@ -83,7 +84,7 @@ export const graduatedTieredPricer: Pricer<TieredPrice> = {
           regularLine({
             name: `${lineName}: flat price for tier ${n}`,
             childUniqueReferenceId: graduatedTierFlatRef(n),
-            quantity: new D(1),
+            quantity: ONE,
             perUnitAmount: dec(r.tier.flatPrice.amount),
             paymentTerm: PaymentTerm.inArrears,
           }),

@@ -1,7 +1,7 @@
 import { dec, isDecimalString, toDecimalString } from '../../shared/money.ts';
 import { IssueCollector, validationError } from '../../shared/errors.ts';
 import { CatalogIssueCode } from '../../catalog/errors.ts';
-import { finalizeDetailedLine, sumTotals } from './detailedLine.ts';
+import { finalizeDetailedLines } from './detailedLine.ts';
 import { RatingErrorCode } from './errors.ts';
 import { priceLine } from './priceLine.ts';
 import type { PostMutator, PreMutator, RatingContext, UsageState } from './mutators/mutator.ts';
@@ -28,19 +28,31 @@ export interface Pipeline {
  * proration credit (Zuplo's fork, decision 0032) comes after its percentage discount.
  */
 export function pipelineFor(price: Price, opts: { ignoreMinimumCommitment?: boolean; unitConfigEnabled?: boolean } = {}): Pipeline {
-  if (price.type === 'flat') return { pre: [], post: [percentageDiscountMutator, prorationCreditMutator, creditsMutator] };
-  return {
-    pre: [opts.unitConfigEnabled ? unitConfigMutator : forbidUnitConfigMutator, usageDiscountMutator],
-    post: [
-      percentageDiscountMutator,
-      maximumSpendMutator,
-      ...(opts.ignoreMinimumCommitment ? [] : [minimumSpendMutator]),
-      creditsMutator,
-    ],
-  };
+  if (price.type === 'flat') return FLAT_PIPELINE;
+  return USAGE_PIPELINES[(opts.unitConfigEnabled ? 1 : 0) + (opts.ignoreMinimumCommitment ? 2 : 0)]!;
 }
 
+const FLAT_PIPELINE: Pipeline = { pre: [], post: [percentageDiscountMutator, prorationCreditMutator, creditsMutator] };
+/** indexed by unitConfigEnabled (1) + ignoreMinimumCommitment (2): built once, not per line */
+const USAGE_PIPELINES: readonly Pipeline[] = [false, true].flatMap((ignoreMinimumCommitment) =>
+  [false, true].map((unitConfigEnabled) => ({
+    pre: [unitConfigEnabled ? unitConfigMutator : forbidUnitConfigMutator, usageDiscountMutator],
+    post: [percentageDiscountMutator, maximumSpendMutator, ...(ignoreMinimumCommitment ? [] : [minimumSpendMutator]), creditsMutator],
+  })),
+);
+
 const validate = (input: RatingInput): void => {
+  // the common line (no discounts, credits or proration credit, valid quantities) has nothing to collect
+  if (
+    input.discounts === undefined &&
+    input.creditsApplied === undefined &&
+    input.prorationCredit === undefined &&
+    isDecimalString(input.quantity) &&
+    isDecimalString(input.preLinePeriodQuantity) &&
+    isDecimalString(input.previouslyBilledAmount)
+  ) {
+    return;
+  }
   const issues = new IssueCollector();
   for (const field of ['quantity', 'preLinePeriodQuantity', 'previouslyBilledAmount'] as const) {
     if (!isDecimalString(input[field])) issues.add(RatingErrorCode.invalidDecimal, `${field} is not a decimal string`, field);
@@ -78,6 +90,8 @@ export const rateLine = (input: RatingInput): RatingResult => {
   const discounts = input.discounts ?? {};
   const percentageCorrelationId = input.correlationIds?.percentage ?? discounts.percentage?.correlationId;
   const usageCorrelationId = input.correlationIds?.usage ?? discounts.usage?.correlationId;
+  // built field by field: this runs for every line of every invoice, and spreading optional
+  // fields in costs more than the rest of a flat line's rating
   const ctx: RatingContext = {
     lineName: input.lineName,
     currency: input.currency,
@@ -88,19 +102,17 @@ export const rateLine = (input: RatingInput): RatingResult => {
     previouslyBilledAmount: dec(input.previouslyBilledAmount),
     period: input.period,
     fullServicePeriod: input.splitGroupPeriod ?? input.period,
-    ...(percentageCorrelationId ? { percentageCorrelationId } : {}),
-    ...(usageCorrelationId ? { usageCorrelationId } : {}),
-    ...(input.unitConfig ? { unitConfig: input.unitConfig } : {}),
     creditsApplied: input.creditsApplied ?? [],
-    ...(input.prorationCredit ? { prorationCredit: input.prorationCredit } : {}),
   };
-  const pipeline = pipelineFor(input.price, {
-    ...(input.ignoreMinimumCommitment !== undefined ? { ignoreMinimumCommitment: input.ignoreMinimumCommitment } : {}),
-    ...(input.unitConfigEnabled !== undefined ? { unitConfigEnabled: input.unitConfigEnabled } : {}),
-  });
+  if (percentageCorrelationId) ctx.percentageCorrelationId = percentageCorrelationId;
+  if (usageCorrelationId) ctx.usageCorrelationId = usageCorrelationId;
+  if (input.unitConfig) ctx.unitConfig = input.unitConfig;
+  if (input.prorationCredit) ctx.prorationCredit = input.prorationCredit;
+  const pipeline = pipelineFor(input.price, input);
 
   const metered: UsageState = { quantity: dec(input.quantity), preLinePeriodQuantity: dec(input.preLinePeriodQuantity) };
-  const usage = pipeline.pre.reduce((u, m) => m.mutate(ctx, u), metered);
+  let usage = metered;
+  for (const m of pipeline.pre) usage = m.mutate(ctx, usage);
 
   let lines = priceLine({
     lineName: input.lineName,
@@ -113,20 +125,16 @@ export const rateLine = (input: RatingInput): RatingResult => {
   });
   for (const m of pipeline.post) lines = m.mutate(ctx, lines);
 
-  const detailedLines = lines.map((l) => finalizeDetailedLine(l, input.currency));
-  const totals = sumTotals(
-    detailedLines.map((l) => l.totals),
-    input.currency,
-  );
-  if (dec(totals.total).isNegative()) {
+  const { detailedLines, totals } = finalizeDetailedLines(lines, input.currency);
+  // a canonical string: "0" for any zero, so the sign says it all
+  if (totals.total.startsWith('-')) {
     throw validationError(RatingErrorCode.negativeTotal, `line "${input.lineName}" total must not be negative (${totals.total})`);
   }
-  return {
-    detailedLines,
-    totals,
-    ...(usage.usageDiscount ? { usageDiscount: usage.usageDiscount } : {}),
-    ratedQuantity: toDecimalString(usage.quantity),
-    meteredQuantity: toDecimalString(metered.quantity),
-    meteredPreLinePeriodQuantity: toDecimalString(metered.preLinePeriodQuantity),
-  };
+  const ratedQuantity = toDecimalString(usage.quantity);
+  // (no conversion and no free units: the rated quantity is the metered one)
+  const meteredQuantity = usage.quantity === metered.quantity ? ratedQuantity : toDecimalString(metered.quantity);
+  const meteredPreLinePeriodQuantity = toDecimalString(metered.preLinePeriodQuantity);
+  return usage.usageDiscount
+    ? { detailedLines, totals, usageDiscount: usage.usageDiscount, ratedQuantity, meteredQuantity, meteredPreLinePeriodQuantity }
+    : { detailedLines, totals, ratedQuantity, meteredQuantity, meteredPreLinePeriodQuantity };
 };

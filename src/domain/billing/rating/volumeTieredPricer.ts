@@ -1,4 +1,4 @@
-import { D, dec } from '../../shared/money.ts';
+import { dec, ONE } from '../../shared/money.ts';
 import { PaymentTerm, type TieredPrice } from '../../catalog/types.ts';
 import { validationError } from '../../shared/errors.ts';
 import { regularLine } from './detailedLine.ts';
@@ -33,7 +33,7 @@ export const volumeTieredPricer: Pricer<TieredPrice> = {
         regularLine({
           name: `${lineName}: flat price for tier ${n}`,
           childUniqueReferenceId: ChildReferenceId.volumeFlatPrice,
-          quantity: new D(1),
+          quantity: ONE,
           perUnitAmount: dec(found.tier.flatPrice.amount),
           paymentTerm: PaymentTerm.inArrears,
         }),

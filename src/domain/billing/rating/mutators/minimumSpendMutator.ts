@@ -1,4 +1,4 @@
-import { D, roundMoney, toDecimalString } from '../../../shared/money.ts';
+import { dec, roundMoney, toDecimalString, ZERO } from '../../../shared/money.ts';
 import { PaymentTerm } from '../../../catalog/types.ts';
 import { lineTotal } from '../detailedLine.ts';
 import { ChildReferenceId } from '../childReferenceIds.ts';
@@ -14,15 +14,15 @@ export const minimumSpendMutator: PostMutator = {
   name: 'minimum_spend',
   mutate(ctx, lines) {
     if (!ctx.isLastInPeriod || ctx.price.type === 'flat' || ctx.price.minimumAmount === undefined) return lines;
-    const spent = lines.reduce((acc, l) => acc.add(lineTotal(l, ctx.currency)), new D(0)).add(ctx.previouslyBilledAmount);
-    if (!spent.lt(ctx.price.minimumAmount)) return lines;
+    const spent = lines.reduce((acc, l) => acc.add(lineTotal(l, ctx.currency)), ZERO).add(ctx.previouslyBilledAmount);
+    if (!spent.lt(dec(ctx.price.minimumAmount))) return lines;
     return [
       ...lines,
       {
         name: `${ctx.lineName}: minimum spend`,
         childUniqueReferenceId: ChildReferenceId.minimumSpend,
         quantity: '1',
-        perUnitAmount: toDecimalString(roundMoney(new D(ctx.price.minimumAmount).sub(spent), ctx.currency)),
+        perUnitAmount: toDecimalString(roundMoney(dec(ctx.price.minimumAmount).sub(spent), ctx.currency)),
         paymentTerm: PaymentTerm.inArrears,
         category: DetailedLineCategory.commitment,
         period: { ...ctx.fullServicePeriod },
