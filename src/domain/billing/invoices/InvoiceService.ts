@@ -2067,7 +2067,7 @@ export class InvoiceService {
     if (!customer || customer.deletedAt) return;
     const now = this.now();
     this.syncSubscriptionLines(tx, { customerId: customer.id, asOf: now, ...(input.horizons ? { horizons: input.horizons } : {}) });
-    tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customer.id, syncedAt: now });
+    tx.collection<SyncMark>(Col.subscriptionSync).put({ id: customer.id, syncedAt: now });
     try {
       this.batch(() => this.createFromPendingLines(tx, { customerId: customer.id, partialDisabled: true }));
     } catch (err) {
@@ -2120,23 +2120,25 @@ export class InvoiceService {
         }
         return lineRefs.has(ref) || groupRefs!.has(ref);
       };
-      const synced = tx.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync);
+      const synced = tx.collection<SyncMark>(Col.subscriptionSync);
+      const lastSync = (customerId: string): number | undefined => {
+        const mark = synced.get(customerId);
+        return mark ? syncedMs(mark) : undefined;
+      };
       let due: number | undefined;
       const customers: string[] = [];
       const asOf = until.toISOString();
+      const untilMs = until.getTime();
       // only what falls due after a customer's last sync can be due work (the check below)
-      const all = source.billableItemsByCustomer?.(tx, { asOf, dueAfter: (customerId) => {
-        const last = synced.get(customerId);
-        return last ? ms(last.syncedAt) : undefined;
-      } });
+      const all = source.billableItemsByCustomer?.(tx, { asOf, dueAfter: lastSync });
       for (const customerId of all ? all.keys() : source.customersWithSubscriptions(tx)) {
-        const last = synced.get(customerId);
+        const last = lastSync(customerId);
         for (const item of all?.get(customerId) ?? source.billableItems(tx, { customerId, asOf })) {
           // an item is generated one billing period ahead: due when its billing period starts
           const at = dueAtOf(item);
-          if (at > until.getTime()) continue;
+          if (at > untilMs) continue;
           // a sync at or after this instant did not produce it: nothing to do until later
-          if (last && ms(last.syncedAt) >= at) continue;
+          if (last !== undefined && last >= at) continue;
           if (isKnown(item.childUniqueReferenceId)) continue;
           if (due === undefined || at < due) due = at;
           customers.push(customerId);
@@ -2170,7 +2172,7 @@ export class InvoiceService {
                 ...(ids.length > 1 ? { splitRefs: splitRefs.get(customerId) ?? [] } : {}),
                 ...(items ? { items: items.get(customerId) ?? [] } : {}),
               });
-              work.collection<{ id: string; syncedAt: string }>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
+              work.collection<SyncMark>(Col.subscriptionSync).put({ id: customerId, syncedAt: dueAt.toISOString() });
             }
           },
         } satisfies DueJob,
@@ -2322,6 +2324,18 @@ export class InvoiceService {
 }
 
 const DueKind = { collect: 0, advance: 1 } as const;
+
+/** a customer's last subscription sync (the record is replaced at each sync, so its instant is read once) */
+interface SyncMark {
+  id: string;
+  syncedAt: string;
+}
+const syncedAtMs = new WeakMap<SyncMark, number>();
+function syncedMs(mark: SyncMark): number {
+  let at = syncedAtMs.get(mark);
+  if (at === undefined) syncedAtMs.set(mark, (at = ms(mark.syncedAt)));
+  return at;
+}
 
 /** When a billable item is due for syncing; items are asked for again and again, parsed once. */
 const itemDueAt = new WeakMap<SubscriptionBillableItem, number>();
