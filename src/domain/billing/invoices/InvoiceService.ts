@@ -14,7 +14,7 @@ import { paginate, type Page } from '../../shared/paging.ts';
 import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/recurrence.ts';
 import type { Collection, UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
-import { sumTotals } from '../rating/detailedLine.ts';
+import { sumTotals, zeroTotals } from '../rating/detailedLine.ts';
 import { rateLine } from '../rating/rateLine.ts';
 import type { CreditApplied, ProrationCreditAllocation, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
@@ -81,17 +81,6 @@ export interface InvoiceServiceDeps {
   /** charges: subscription items settled through credit, and the credit their lines carry */
   charges?: InvoiceCharges;
 }
-
-const zeroTotals = (): Totals => ({
-  amount: '0',
-  chargesTotal: '0',
-  discountsTotal: '0',
-  creditsTotal: '0',
-  taxesInclusiveTotal: '0',
-  taxesExclusiveTotal: '0',
-  taxesTotal: '0',
-  total: '0',
-});
 
 const ms = (iso: string): number => Date.parse(iso);
 /**

@@ -157,7 +157,7 @@ export const finalizeDetailedLines = (lines: DraftDetailedLine[], currency: stri
   };
 };
 
-const zeroTotals = (): Totals => ({
+export const zeroTotals = (): Totals => ({
   amount: '0',
   chargesTotal: '0',
   discountsTotal: '0',
