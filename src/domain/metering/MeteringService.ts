@@ -7,7 +7,7 @@ import { paginate } from '../shared/paging.ts';
 import { CustomersNotFoundError, MeteringErrorCode as C } from './errors.ts';
 import { matchString, matchTime } from './eventFilter.ts';
 import { extractGroupValues, parseEventValue } from './parseEventValue.ts';
-import { canonicalInstantMs } from './canonicalInstant.ts';
+import { canonicalInstantMs } from '../shared/canonicalInstant.ts';
 import { queryMeterEvents, SUBJECT_GROUP } from './meterQuery.ts';
 import type { CustomerAttribution, EventStoreProvider } from './ports.ts';
 import {

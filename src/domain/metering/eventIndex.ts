@@ -1,5 +1,5 @@
 import { compileJsonPath, FAST_INT_LIMIT, lookup, MISSING, parseEventValue, stringifyValue } from './parseEventValue.ts';
-import { instantMs } from './canonicalInstant.ts';
+import { instantMs } from '../shared/canonicalInstant.ts';
 import { IdSet } from './idSet.ts';
 import type { MeterAggregation, StoredEvent } from './types.ts';
 

@@ -15,6 +15,7 @@ import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/rec
 import type { Collection, UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
 import { sumTotals, zeroTotals } from '../rating/detailedLine.ts';
+import { instantMs } from '../../shared/canonicalInstant.ts';
 import { rateLine } from '../rating/rateLine.ts';
 import type { CreditApplied, ProrationCreditAllocation, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
@@ -82,7 +83,8 @@ export interface InvoiceServiceDeps {
   charges?: InvoiceCharges;
 }
 
-const ms = (iso: string): number => Date.parse(iso);
+// stored instants are toISOString text: read in integer arithmetic, Date.parse for anything else
+const ms = (iso: string): number => instantMs(iso);
 /**
  * Invoices of one billing run share a handful of instants (period bounds, collection and due
  * dates): their text is worked out once and shared, not formatted again per invoice and step.
