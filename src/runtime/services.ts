@@ -38,6 +38,7 @@ import type { Clock } from '../domain/shared/clock.ts';
 import type { IdGenerator } from '../domain/shared/ids.ts';
 import type { JobSource } from '../domain/shared/jobs.ts';
 import type { NamespaceHook } from '../domain/shared/namespaces.ts';
+import { isoText } from '../domain/shared/canonicalInstant.ts';
 import type { DomainServices } from '../surfaces/http/emulatorPort.ts';
 
 /** The services plus what the runtime drives on their behalf. */
@@ -152,17 +153,6 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
     }
     return kept;
   };
-  // billing periods of subscriptions on one anchor share their bounds: each instant is printed once
-  const isoText = new Map<number, string>();
-  const isoOf = (d: Date): string => {
-    const t = d.getTime();
-    let text = isoText.get(t);
-    if (text === undefined) {
-      if (isoText.size >= 10_000) isoText.clear();
-      isoText.set(t, (text = d.toISOString()));
-    }
-    return text;
-  };
   const billableItem = (tx: UnitOfWork, rec: Rec, l: TargetLine): { item: SubscriptionBillableItem | null; cacheable: boolean } => {
     const phase = rec.phases.find((p) => p.key === l.phaseKey);
     const item = phase?.items.find((i) => i.key === l.itemKey && l.childUniqueReferenceId.includes(`/v[${i.version}]`)) ?? phase?.items.find((i) => i.key === l.itemKey);
@@ -183,16 +173,16 @@ export function createServices({ clock, ids, events, zuploAccount, multiSubscrip
         ...(l.taxConfig ? { taxConfig: l.taxConfig } : {}),
         // the rate card's discounts travel with its lines (subscriptionsync targetstateitem.go RateCardDiscounts)
         ...(item?.rateCard.discounts ? { discounts: item.rateCard.discounts } : {}),
-        servicePeriod: { from: isoOf(l.servicePeriod.from), to: isoOf(l.servicePeriod.to) },
-        billingPeriod: { from: isoOf(l.billingPeriod.from), to: isoOf(l.billingPeriod.to) },
-        invoiceAt: isoOf(l.invoiceAt),
+        servicePeriod: { from: isoText(l.servicePeriod.from), to: isoText(l.servicePeriod.to) },
+        billingPeriod: { from: isoText(l.billingPeriod.from), to: isoText(l.billingPeriod.to) },
+        invoiceAt: isoText(l.invoiceAt),
         settlementMode: rec.settlementMode,
         ...(rec.usageScope ? { usageBySubscription: true } : {}),
         // a chosen settlement mode settles the item through a charge, which keeps the proration inputs
         ...(rec.settledByCharges
           ? {
               settledByCharge: true,
-              fullServicePeriod: { from: isoOf(l.fullServicePeriod.from), to: isoOf(l.fullServicePeriod.to) },
+              fullServicePeriod: { from: isoText(l.fullServicePeriod.from), to: isoText(l.fullServicePeriod.to) },
               ...(l.price.type === 'flat' ? { amountBeforeProration: l.price.amount, prorationMode: rec.proRatingConfig.enabled ? rec.proRatingConfig.mode : 'no_proration' } : {}),
             }
           : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalInstantMs, instantMs } from './canonicalInstant.ts';
+import { canonicalInstantMs, instantMs, isoText } from './canonicalInstant.ts';
 
 describe('canonicalInstantMs: an event time already in toISOString form, read without Date.parse', () => {
   it.each(['2026-01-01T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '0099-12-31T12:34:56.789Z', '1969-07-20T20:17:40.000Z', '9999-12-31T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '0000-02-29T01:02:03.004Z', '0000-03-01T00:00:00.000Z', '1600-02-29T12:00:00.000Z', '1900-02-28T23:59:59.999Z', '1900-03-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z', '1969-12-31T23:59:59.999Z', '2000-02-29T00:00:00.000Z', '2100-03-01T00:00:00.000Z'])('%s is its Date.parse instant', (t) => {
@@ -36,5 +36,15 @@ describe('instantMs: a stored time in any spelling Date.parse reads', () => {
   it('a time that is not a string (a hand-edited log) reads as Date.parse reads it', () => {
     expect(instantMs(null as unknown as string)).toEqual(Date.parse(null as unknown as string));
     expect(instantMs(0 as unknown as string)).toEqual(Date.parse(0 as unknown as string));
+  });
+});
+
+describe('isoText', () => {
+  it('prints what toISOString prints, for a number or a Date, and gives the same text again', () => {
+    for (const t of [0, 1_767_225_600_000, 1_767_225_600_123, -62_135_596_800_000]) {
+      expect(isoText(t)).toBe(new Date(t).toISOString());
+      expect(isoText(new Date(t))).toBe(new Date(t).toISOString());
+    }
+    for (let i = 0; i < 5000; i++) expect(isoText(i * 1000)).toBe(new Date(i * 1000).toISOString());
   });
 });

@@ -49,3 +49,19 @@ export function instantMs(t: string): number {
   const ms = typeof t === 'string' ? canonicalInstantMs(t) : NaN;
   return Number.isNaN(ms) ? Date.parse(t) : ms;
 }
+
+/**
+ * `toISOString` of an instant, printed once for the instants that repeat (period bounds shared by
+ * every customer on one anchor, collection and due dates). Bounded: it starts over when full.
+ */
+const printed = new Map<number, string>();
+export function isoText(t: number | Date): string {
+  const at = typeof t === 'number' ? t : t.getTime();
+  let text = printed.get(at);
+  if (text === undefined) {
+    text = new Date(at).toISOString();
+    if (printed.size >= 4096) printed.clear();
+    printed.set(at, text);
+  }
+  return text;
+}

@@ -15,7 +15,7 @@ import { addDuration, parseDuration, recurrencePeriodAt } from '../../shared/rec
 import type { Collection, UnitOfWork } from '../../shared/unitOfWork.ts';
 import type { BillingProfileService } from '../profiles/BillingProfileService.ts';
 import { sumTotals, zeroTotals } from '../rating/detailedLine.ts';
-import { instantMs } from '../../shared/canonicalInstant.ts';
+import { instantMs, isoText } from '../../shared/canonicalInstant.ts';
 import { rateLine } from '../rating/rateLine.ts';
 import type { CreditApplied, ProrationCreditAllocation, Totals } from '../rating/types.ts';
 import { customInvoicingApp, CUSTOM_INVOICING_DRAFT_SYNCED_AT, CUSTOM_INVOICING_FINALIZED_AT } from './apps/customInvoicingApp.ts';
@@ -85,21 +85,8 @@ export interface InvoiceServiceDeps {
 
 // stored instants are toISOString text: read in integer arithmetic, Date.parse for anything else
 const ms = (iso: string): number => instantMs(iso);
-/**
- * Invoices of one billing run share a handful of instants (period bounds, collection and due
- * dates): their text is worked out once and shared, not formatted again per invoice and step.
- */
-const isoText = new Map<number, string>();
-const iso = (t: number | Date): string => {
-  const at = typeof t === 'number' ? t : t.getTime();
-  let text = isoText.get(at);
-  if (text === undefined) {
-    text = new Date(at).toISOString();
-    if (isoText.size >= 4096) isoText.clear();
-    isoText.set(at, text);
-  }
-  return text;
-};
+// invoices of one billing run share a handful of instants: each is printed once (isoText)
+const iso = isoText;
 /** the same few period boundaries are floored for every customer's lines: each text is worked out once */
 const flooredText = new Map<string, string>();
 const floorSecond = (v: string): string => {
@@ -1489,14 +1476,12 @@ export class InvoiceService {
           this.dueIndex.touched(tx, value.id);
           this.customerIndex.get(tx.namespace)?.add(value, tx);
           this.lineRefIndex.get(tx.namespace)?.dirty.add(value.id);
-          this.invoiceWriters.add(tx);
           inner.put(value);
         },
         delete: (id) => {
           this.dueIndex.touched(tx, id);
           this.customerIndex.get(tx.namespace)?.deleted();
           this.lineRefIndex.get(tx.namespace)?.dirty.add(id);
-          this.invoiceWriters.add(tx);
           inner.delete(id);
         },
         list: () => inner.list(),
@@ -1510,8 +1495,6 @@ export class InvoiceService {
   }
 
   private readonly invoiceCols = new WeakMap<UnitOfWork, Collection<Invoice>>();
-  /** units of work that wrote invoices: what they see is not (yet) committed */
-  private readonly invoiceWriters = new WeakSet<UnitOfWork>();
 
   /**
    * Per namespace, the ids of each customer's invoices, so work on one customer (a sync, a
@@ -2196,7 +2179,7 @@ export class InvoiceService {
       for (const r of refs) counts.set(r, (counts.get(r) ?? 0) + 1);
       return refs;
     };
-    if (this.invoiceWriters.has(tx)) {
+    if (this.dueIndex.wrote(tx)) {
       const counts = new Map<string, number>();
       for (const inv of col.list()) add(counts, inv);
       return counts;

@@ -27,6 +27,11 @@ export class DueIndex<T extends Entity> {
     this.spaces.get(tx.namespace)?.dirty.add(id);
   }
 
+  /** whether `tx` wrote records: what it sees is not (yet) committed */
+  wrote(tx: UnitOfWork): boolean {
+    return this.writers.has(tx);
+  }
+
   /** the earliest instant a record is due for `kind`, undefined when none is */
   earliest(tx: UnitOfWork, col: Collection<T>, kind: number): number | undefined {
     if (this.writers.has(tx)) return this.scan(col, kind).at;
